@@ -154,21 +154,41 @@ const NEGATION_WORD_BEFORE = /(?:^|[^\p{L}\p{N}_.])(?:no|zero|not|without)\s+$|(
  * alone, so `worker-0 FATAL`, `#0 FATAL` and `x:0 FATAL` name a thing rather than count one.
  */
 const ZERO_COUNT_BEFORE = /(?:^|\s)0\s+$/;
+/** A bracket that reads as health: `(12 shards healthy)`, `(all good)`, not `(none healthy)`, `(unhealthy)`. */
+const HEALTHY_BRACKET = String.raw`[ \t]*\((?![^)\n]*(?<![\p{L}\p{N}_])(?:not|no|never|none|zero)(?![\p{L}\p{N}_]))[^)\n]*(?<![\p{L}\p{N}_])(?:healthy|good|ok|fine|clean|passed|succeeded)(?![\p{L}\p{N}_])`;
+
+/** The end of a count: the line, `,` `;` `)` `.` `!` `|` `]` `/`, a column (a tab or two blanks, not before `of`) or ` - `. */
+const COUNT_END = String.raw`[ \t]*(?:\r|$|[,;).!|\]/])|(?:\t|[ \t]{2})(?![ \t]*of(?![\p{L}\p{N}_]))|[ \t]+-[ \t]`;
+/**
+ * What may follow a whole-word `none` or `zero` for it to count nothing: the end of a count
+ * (`COUNT_END`: `ERROR: none!`, `FATAL: none/12`, `[ERROR: none] [WARN: 3]`, `ERROR: none\tWARN: 2`,
+ * `ERROR: none - all 1204 objects uploaded`) or a bracket that reads as health (`FATAL: none (12
+ * shards healthy)`, `FATAL: zero (all good)`), maybe after found, detected, reported, so far, today
+ * or yet (`ERROR: none found`, `ERROR: zero reported today`). Anything else starts a failure:
+ * `ERROR: none of the source paths exist`, `FATAL: zero bytes written`, `ERROR: None is not a valid
+ * value`, `ERROR: none: no target`, `ERROR: none found in the bucket`, `FATAL: zero (disk full)`,
+ * `zero-length`, `zero‐length`, `none—backup aborted`.
+ */
+const NOTHING_ENDS = String.raw`(?:[ \t]+(?:found|detected|reported|so far|today|yet)(?![\p{L}\p{N}_]))*(?:${COUNT_END}|${HEALTHY_BRACKET})`;
+
 /**
  * A count of nothing just after the keyword, on the same line: `ERROR: 0`, `FATAL 0`, `errors: 0,`,
  * `errors=0 retries=2`, `FATAL: none`, `ERROR: none found`, `[ERROR: none] [WARN: 3]`. The `0` must end
  * the count (end of line, `,`, `;`, `)`, a closing `.`): `ERROR: 0x80070005`, `FATAL: 0 of 12 shards`,
  * `ERROR: 0 bytes written` are failures. Only a `0` bound tight to `=` or `:` (`errors=0 warnings=3`)
- * may be followed by more text. A whole word `none` or `zero` is a count of nothing whatever follows,
- * unless it starts a failure: ` of` or `-` after it (`ERROR: none of the source paths exist`,
- * `FATAL: zero-length snapshot`).
+ * may be followed by more text. A whole word `none` or `zero` counts nothing only when what follows
+ * ends a count (`NOTHING_ENDS`). Sticky, from the marker's end: blanks after the marker, however many
+ * (`ERROR:          zero of 3 replicas healthy`), are skipped, and no copy of the text is made.
  */
-const NEGATION_AFTER =
-  /^(?:[ \t]*(?:[:=][ \t]*)?0(?=[ \t]*(?:[\r\n,;)]|\.?$|\.\s))|[:=]0(?=[ \t])(?![ \t]+of(?![\p{L}\p{N}_]))|[ \t]*(?:[:=][ \t]*)?(?:none|zero)(?![\p{L}\p{N}_])(?![ \t]+of(?![\p{L}\p{N}_])|-))/iu;
+const NEGATION_AFTER = new RegExp(
+  String.raw`[ \t]*(?:[:=][ \t]*)?0(?=[ \t]*(?:[\r\n,;)]|\.?$|\.\s))|[:=]0(?=[ \t])(?![ \t]+of(?![\p{L}\p{N}_]))|[ \t]*(?:[:=][ \t]*)?(?:none|zero)(?=${NOTHING_ENDS})`,
+  'iuym',
+);
 
 /** Whether a count of nothing (`NEGATION_AFTER`: `0`, `none`, `zero`) follows a marker ending at `end`. */
 export function countsNothingAfter(text: string, end: number): boolean {
-  return NEGATION_AFTER.test(text.slice(end, end + 16));
+  NEGATION_AFTER.lastIndex = end;
+  return NEGATION_AFTER.test(text);
 }
 
 /**
@@ -218,7 +238,7 @@ function isAscii(text: string): boolean {
  * The first error keyword in `text` that is not negated. A match is negated when a count of
  * nothing stands right next to it on its line: `no`, `zero`, `not`, `without` or `non-` just
  * before it; a lone `0` just before it unless it opens a message (`FATAL:`); or a `0` that ends
- * the count, `none` or `zero` just after it (optionally after `:` or `=`).
+ * the count, or `none` or `zero` ending the count (`NOTHING_ENDS`), just after it (optionally after `:` or `=`).
  *
  * Most outputs hold no keyword at all: a plain substring search rules each one out before its
  * Unicode-aware pattern runs (case-insensitively only for ASCII text, where lower-casing and

@@ -45,7 +45,9 @@ testRunDetector(errorKeywordDetector, {
       'ERROR: none - all 1204 objects uploaded',
       'ERROR: none!',
       'FATAL: none/12',
-    ].map((line) => ({ name: `none or zero followed by other text than ' of' or '-', a count of nothing: ${line}`, run: runWithHead(`${line}\n`) })),
+      'ERROR: none found, FATAL: none found',
+      'ERROR: zero reported today',
+    ].map((line) => ({ name: `none or zero ending a count (the line, , ; ) . ! | ] /, a column, ' - ', found, a healthy bracket), a count of nothing: ${line}`, run: runWithHead(`${line}\n`) })),
     { name: 'no keywords configured', run: runWithHead('FATAL: disk full\n'), options: { errorKeywords: [] } },
     { name: 'unknown output: no head or tail', run: makeRun({ output_head: undefined, output_tail: undefined }) },
   ],
@@ -122,10 +124,29 @@ testRunDetector(errorKeywordDetector, {
         evidence: { keyword: 'ERROR:', excerpt: 'ERROR: 0 bytes written, disk full', where: 'head' },
       },
     },
-    ...['ERROR: none of the source paths exist', 'ERROR: None of the given URLs matched any objects', 'FATAL: zero-length snapshot file'].map((line) => {
+    ...[
+      'ERROR: none of the source paths exist',
+      'ERROR: None of the given URLs matched any objects',
+      'FATAL: zero-length snapshot file',
+      'FATAL: zero bytes written to /backup/db.dump',
+      'ERROR: zero replicas available',
+      'ERROR: none were uploaded',
+      'ERROR: none succeeded',
+      "ERROR: None is not a valid value for 'bucket'",
+      'ERROR: None returned from get_credentials()',
+      'FATAL: zero (disk full)',
+      'ERROR: none (all 3 mirrors unreachable)',
+      'ERROR: none: no backup target configured',
+      'ERROR: zero\u2010length file',
+      'ERROR: none\u2014backup aborted',
+      'FATAL: none \u2014 all 12 shards down',
+      'ERROR: none  of the source paths exist',
+      'ERROR: none found in the bucket',
+      'ERROR:          zero of 3 replicas healthy',
+    ].map((line) => {
       const keyword = line.startsWith('ERROR') ? 'ERROR:' : 'FATAL';
       return {
-        name: `none or zero that starts a failure, not a count of nothing: ${line}`,
+        name: `none or zero that starts a failure or another word, bracket or dash, not a count of nothing: ${line}`,
         run: runWithHead(`${line}\n`),
         expected: {
           severity: 'high' as const,
@@ -287,6 +308,9 @@ testRunDetector(errorKeywordDetector, {
       'backup: error: none of the source paths exist, nothing was copied',
       'gsutil: error: None of the given URLs matched any objects',
       'restic: error: zero-length snapshot file, repository may be damaged',
+      'restic: error: zero bytes written',
+      'backup: error: none were uploaded',
+      'sync: error:          zero of 3 mirrors healthy',
       'mailer: error: disabled account cannot send the report',
       'certsync: error: off-line: could not reach the CA',
     ].map((line) => {
