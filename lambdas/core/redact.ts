@@ -424,10 +424,11 @@ const ORACLE_LOGIN = /(\b(?:sqlplus(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+|thin:)(["']?)
  * The same as Data Pump's and the old export's and import's tools take it (`expdp system/VALUE@orcl …`, `impdp`, `exp`, `imp`, also
  * `userid=user/VALUE`): the command a word of its own or after a path (`/u01/app/oracle/bin/exp`, not `tmp/imp`), the user an
  * Oracle name starting with a letter, the password before an `@`, the end of the step (also a numbered redirection `2>&1` or a comment
- * ` # …` after a space) or the next `NAME=` parameter, all these tools take (so `exp 3/10 done`, `exp max/min ratios` are none).
+ * ` # …` after a space) or the next `NAME=` parameter, all these tools take (so `exp 3/10 done`, `exp max/min ratios` are none); a `)` ending
+ * it closes a subshell (`(exp scott/VALUE)`) and stays.
  */
 const ORACLE_TOOL_LOGIN =
-  /((?:(?<![^\s|;&"'(])(?:[.~]{1,2}|\$\{?\w{1,64}\}?)?(?:\/[\w.+-]{1,64}){0,16}\/|(?<![^\s|;&"'(]))(?:expdp|impdp|exp|imp)(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+(?:(?:\w{1,32}=[^\s=]{0,256}[ \t]+){0,16}userid=)?(["']?)[A-Za-z][\w$#.-]{0,63}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{1,256})(?=@|\2(?:[ \t]+(?:\w{1,32}=|\d{1,2}>|#)|[ \t]*(?:$|[\r\n|;&<>)]|,(?![^ \t\r\n]))))/gi;
+  /((?:(?<![^\s|;&"'(])(?:[.~]{1,2}|\$\{?\w{1,64}\}?)?(?:\/[\w.+-]{1,64}){0,16}\/|(?<![^\s|;&"'(]))(?:expdp|impdp|exp|imp)(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+(?:(?:\w{1,32}=[^\s=]{0,256}[ \t]+){0,16}userid=)?(["']?)[A-Za-z][\w$#.-]{0,63}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{0,255}[^\s@/"')])(?=@|\2(?:[ \t]+(?:\w{1,32}=|\d{1,2}>|#)|[ \t]*(?:$|[\r\n|;&<>)]|,(?![^ \t\r\n]))))/gi;
 /** Where ORACLE_TOOL_LOGIN's command says it is a login by more than its shape: Data Pump's tool or `userid=`. */
 const ORACLE_TOOL_SURE = /pdp|userid=/i;
 /** A `NAME=` parameter after the password (`exp scott/VALUE file=x.dmp`). */

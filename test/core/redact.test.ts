@@ -1512,6 +1512,16 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("keeps the ')' closing a subshell after a bare exp's or imp's login ((exp scott/tiger)), and a password's inner ')'", () => {
+    // Prepare: logins in a subshell or a command substitution, alone and with a parameter; a password holding ')' inside
+    const commands = ['(exp scott/tiger)', '$(imp system/manager)', '(exp scott/tiger file=x.dmp)', 'exp scott/ab)cd'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the ')' closing the subshell stays; an inner ')' goes with its password
+    const C = M('cli-password');
+    expect(redacted).toEqual([`(exp scott/${C})`, `$(imp system/${C})`, `(exp scott/${C} file=x.dmp)`, `exp scott/${C}`]);
+  });
+
   it("redacts exp's and imp's quoted login and one before a comma, and keeps an ML run's paths in prose", () => {
     // Prepare: the old export's and import's login in quotes (with or without @) and before a comma; experiments' words and paths
     const commands = ["exp 'scott/tiger1'", 'exp "scott/tiger1@orcl"', 'imp "scott/tiger1"', 'exp scott/tiger1, exp done'];
