@@ -1522,6 +1522,19 @@ describe('the built-in rules', () => {
     expect(redacted).toEqual([`(exp scott/${C})`, `$(imp system/${C})`, `(exp scott/${C} file=x.dmp)`, `exp scott/${C}`]);
   });
 
+  it("redacts net rpc's new password and -U user%password after net's own options before rpc (net -S dc1 rpc password bob Changeme1)", () => {
+    // Prepare: net's global options (server, user, workgroup, debug level) before its subcommand; prose and a result word
+    const commands = ['net -S dc1 rpc password bob Changeme1', 'net -U admin%x rpc password bob Xy7!pass', 'net -d 3 -W CORP ads password bob changeme', 'net --option=x -S dc1 rpc user add alice secret'];
+    const quiet = ['net -S dc1 rpc password bob changed', 'set -e rpc password bob'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the passwords go, the options, the users and prose stay
+    const C = M('cli-password');
+    expect(redacted).toEqual([`net -S dc1 rpc password bob ${C}`, `net -U admin%${C} rpc password bob ${C}`, `net -d 3 -W CORP ads password bob ${C}`, `net --option=x -S dc1 rpc user add alice ${C}`]);
+    expect(kept).toEqual(quiet);
+  });
+
   it("redacts exp's and imp's quoted login and one before a comma, and keeps an ML run's paths in prose", () => {
     // Prepare: the old export's and import's login in quotes (with or without @) and before a comma; experiments' words and paths
     const commands = ["exp 'scott/tiger1'", 'exp "scott/tiger1@orcl"', 'imp "scott/tiger1"', 'exp scott/tiger1, exp done'];
@@ -1970,6 +1983,7 @@ describe('linear time', () => {
     'URL user infos': '://a:b/'.repeat(N / 7),
     'URL at signs': `://a:b${'@'.repeat(N)}/`,
     'mysql words': 'mysql '.repeat(N / 6),
+    'net options before no subcommand': `net${' -S a'.repeat(N / 5)}`,
     'mysql -p flags': `mysql${' -p'.repeat(N / 3)}`,
     'sshpass flags': `sshpass${' -v'.repeat(N / 3)}`,
     'option dashes': '-'.repeat(N),
