@@ -1617,11 +1617,6 @@ export const jobReducer: SubjectReducer<JobState> = {
       }
       return timedOut(failure) ? undefined : exitType;
     };
-    // The marker that says why the invocation of a failure marker failed: a timeout's of its request id near it in the batch
-    // (`Task timed out after 5.80 s` before its REPORT's bare `timeout`), else the runtime's error line's (`runtimeFailed`:
-    // `Uncaught Exception`, `TypeError: x is undefined`), rather than the runtime's exit line, which a timeout kills it with
-    // or a thrown error exits it with (`exit status 129`), and which `aws logs tail --format short`'s whole seconds sort
-    // first; else the marker itself.
     // Whether a platform end is an exit line (`exitedLine`) of a request id no START, REPORT or other line of the batch names:
     // a run open for it, or an end of it remembered, is then its only sign of being this function's invocation, else the
     // line is the errorMessage of another function's invocation that one of this function's printed unprefixed.
@@ -1633,6 +1628,11 @@ export const jobReducer: SubjectReducer<JobState> = {
       exitedLine(body) &&
       !(logged ??= invocationsLogged(events)).has(body.run_id) &&
       !processed.has(`${START_TOKEN}${body.run_id}`);
+    // The marker that says why the invocation of a failure marker failed: a timeout's of its request id near it in the batch
+    // (`Task timed out after 5.80 s` before its REPORT's bare `timeout`), else the runtime's error line's (`runtimeFailed`:
+    // `Uncaught Exception`, `TypeError: x is undefined`), rather than the runtime's exit line, which a timeout kills it with
+    // or a thrown error exits it with (`exit status 129`), and which `aws logs tail --format short`'s whole seconds sort
+    // first; else the marker itself.
     const invocationFailure = (marker: RunFailedMarker, at: number): RunFailedMarker => {
       if (!runtimeExited(marker) || marker.run_id === undefined) return marker;
       let timeout: RunFailedMarker | undefined;
