@@ -103,7 +103,7 @@ export interface JobState {
    * alert policy (`healthyRunsBefore`). Left out until its first start.
    */
   readonly healthyBefore?: number;
-  /** Whether this job's runs log an end (cron `CMD` lines never do). */
+  /** Whether this job's runs log an end (cron `CMD` lines do not; cronie's `CMDEND`, with `-s`, does). */
   readonly endsLogged: boolean;
   /**
    * When its runs were first known to log an end (its first end read, `endsLogged` set), if runs that
@@ -1258,7 +1258,7 @@ export function runsLogEnds(state: Pick<JobState, 'endsLogged' | 'open' | 'start
  * (`maxRuntimeMs`), of a job whose runs are waited for to end (`runsLogEnds`, which counts a new
  * job's first run of a format that logs ends), not a systemd unit that is up of a job with no
  * schedule (`awaitsEnd`: a daemon). Past its max runtime a run is judged unfinished, not going on;
- * a job that logs starts only (cron's `CMD` lines) has none. What `scan` counts in flight and MCP
+ * a job that logs starts only (cron's `CMD` lines) has none, nor does a run that logs no end (`logsNoEnd`). What `scan` counts in flight and MCP
  * calls running.
  */
 export function runsGoingOn(state: Pick<JobState, 'job' | 'endsLogged' | 'endsLoggedFrom' | 'endsHosts' | 'open' | 'startsSeen' | 'starts'>, at: number, maxRuntimeMs: number, config: Config): OpenRun[] {
@@ -2140,7 +2140,7 @@ export const jobReducer: SubjectReducer<JobState> = {
 
 export interface JobSummary {
   readonly job: string;
-  /** Finished runs, or run starts for jobs whose runs log no end. */
+  /** Finished runs and those counted by their start alone (`runsByStarts`), or run starts for jobs whose runs log no end. */
   readonly runs: number;
   readonly failures: number;
   readonly lastSeenAt?: number;
