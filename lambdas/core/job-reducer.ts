@@ -1312,9 +1312,12 @@ function withEndsHost(state: Pick<JobState, 'endsHosts' | 'hosts'>, endsLoggedBe
   return [...known, host];
 }
 
-/** Whether an open run logs no end: it started before its job's runs were known to log one, or on a host whose runs log none. */
+/**
+ * Whether an open run logs no end: it started before its job's runs were known to log one, on a host whose runs log none,
+ * or on a host whose runs logged none then (`countedByStart`), even once that host has joined `endsHosts`.
+ */
 function logsNoEnd(state: Pick<JobState, 'endsLoggedFrom' | 'endsHosts'>, run: OpenRun): boolean {
-  return startedBeforeEnds(state, run) || fromHostWithoutEnds(state, run);
+  return startedBeforeEnds(state, run) || run.countedByStart === true || fromHostWithoutEnds(state, run);
 }
 
 /** `maxRuntimeOf` with the median duration given (asked only when no max runtime is configured): a window's kept median. */

@@ -205,3 +205,24 @@ describe(`a job run by ${MAX_HOSTS} hosts logging CMDEND (as many as are kept) a
     expect(summary.runs).toBe((MAX_HOSTS + 1) * 2);
   });
 });
+
+describe('a host whose run counted by its start is open when the host joins the hosts logging an end', () => {
+  it('awaits no end of that run: it was started by a cronie that logs none', async () => {
+    // Prepare: hostA logs CMDEND; hostB's run 200 is counted by its start, then hostB's cronie -s run 300 logs CMDEND.
+    const lines = [
+      `Nov 20 09:00:01 hostA CROND[100]: (root) CMD (${JOB})`,
+      `Nov 20 09:02:01 hostA CROND[100]: (root) CMDEND (${JOB})`,
+      `Nov 20 10:00:01 hostB CROND[200]: (root) CMD (${JOB})`,
+      `Nov 20 10:30:01 hostB CROND[300]: (root) CMD (${JOB})`,
+      `Nov 20 10:31:01 hostB CROND[300]: (root) CMDEND (${JOB})`,
+    ];
+    const store = new MemoryAuditStore();
+    await processBatch(parsed(lines), REDUCERS, store, { config, clock: { now: () => Date.parse('2026-11-20T10:35:00Z') } });
+    // Act
+    const sweep = await runSweep({ store, sink: noSink, config, clock: { now: () => Date.parse('2026-11-20T13:00:00Z') } });
+    const [summary] = await summarizeJobs(store, config);
+    // Assess
+    expect(sweep.findings.filter((f) => f.detector === 'run-unfinished').map((f) => f.run_id)).toEqual([]);
+    expect(summary.runs).toBe(3);
+  });
+});
