@@ -154,11 +154,21 @@ const NEGATION_WORD_BEFORE = /(?:^|[^\p{L}\p{N}_.])(?:no|zero|not|without)\s+$|(
  * alone, so `worker-0 FATAL`, `#0 FATAL` and `x:0 FATAL` name a thing rather than count one.
  */
 const ZERO_COUNT_BEFORE = /(?:^|\s)0\s+$/;
-/** A bracket that reads as health: `(12 shards healthy)`, `(all good)`, not `(none healthy)`, `(unhealthy)`. */
-const HEALTHY_BRACKET = String.raw`[ \t]*\((?![^)\n]*(?<![\p{L}\p{N}_])(?:not|no|never|none|zero)(?![\p{L}\p{N}_]))[^)\n]*(?<![\p{L}\p{N}_])(?:healthy|good|ok|fine|clean|passed|succeeded)(?![\p{L}\p{N}_])`;
+/**
+ * A bracket that reads as health: `(12 shards healthy)`, `(all good)`, `(all 12 shards up)`, not `(none
+ * healthy)`, `(unhealthy)`; or as a count of nothing or a time: `(0 errors)`, `(0 of 1204 files failed)`,
+ * `(last 24h)`.
+ */
+const HEALTHY_BRACKET = String.raw`[ \t]*\((?:(?![^)\n]*(?<![\p{L}\p{N}_])(?:not|no|never|none|zero)(?![\p{L}\p{N}_]))[^)\n]*(?<![\p{L}\p{N}_])(?:healthy|good|ok|fine|clean|passed|succeeded|up)(?![\p{L}\p{N}_])|0[ \t][^)\n]*?(?<![\p{L}\p{N}_])(?:errors?|failures?|failed)[ \t]*\)|(?:last|past)[ \t]+\p{N}*[ \t]*\p{L}*[ \t]*\))`;
 
-/** The end of a count: the line, `,` `;` `)` `.` `!` `|` `]` `/`, a column (a tab or two blanks, not before `of`) or ` - `. */
-const COUNT_END = String.raw`[ \t]*(?:\r|$|[,;).!|\]/])|(?:\t|[ \t]{2})(?![ \t]*of(?![\p{L}\p{N}_]))|[ \t]+-[ \t]`;
+/**
+ * The end of a count: the line, `,` `;` `)` `.` `!` `|` `]` `/` `"` `'` `` ` `` `}` `<`, a check mark
+ * (`✓`, `✔`), a column (a tab or two blanks, not before `of`), ` - `, a blank then the next `WORD:` or
+ * `WORD=` label (`ERROR: none WARNING: 2`), or a blank then `[OK]`, `-> OK` or `=> OK`.
+ */
+const COUNT_END = String.raw`[ \t]*(?:\r|$|[,;).!|\]/"'\x60}<\u2713\u2714])|(?:\t|[ \t]{2})(?![ \t]*of(?![\p{L}\p{N}_]))|[ \t]+-[ \t]|[ \t]+(?:[\p{L}_][\p{L}\p{N}_-]*[:=]|\[OK\]|[-=]>[ \t]*OK(?![\p{L}\p{N}_]))`;
+/** Words after a count of nothing that keep it one: `found`, `seen`, `so far`, `at all`, `this run`, `since 02:00`, `in the last 24h`. */
+const NOTHING_WORDS = String.raw`found|detected|reported|encountered|occurred|seen|logged|recorded|raised|thrown|so far|today|yet|at all|this (?:run|hour|day|week|month|year|time)|since[ \t]+[^\s,;]+|in the (?:last|past)(?:[ \t]+\p{N}+)?[ \t]+[\p{L}\p{N}]+`;
 /**
  * What may follow a whole-word `none` or `zero` for it to count nothing: the end of a count
  * (`COUNT_END`: `ERROR: none!`, `FATAL: none/12`, `[ERROR: none] [WARN: 3]`, `ERROR: none\tWARN: 2`,
@@ -169,7 +179,7 @@ const COUNT_END = String.raw`[ \t]*(?:\r|$|[,;).!|\]/])|(?:\t|[ \t]{2})(?![ \t]*
  * value`, `ERROR: none: no target`, `ERROR: none found in the bucket`, `FATAL: zero (disk full)`,
  * `zero-length`, `zero‐length`, `none—backup aborted`.
  */
-const NOTHING_ENDS = String.raw`(?:[ \t]+(?:found|detected|reported|so far|today|yet)(?![\p{L}\p{N}_]))*(?:${COUNT_END}|${HEALTHY_BRACKET})`;
+const NOTHING_ENDS = String.raw`(?:[ \t]+(?:${NOTHING_WORDS})(?![\p{L}\p{N}_]))*(?:${COUNT_END}|${HEALTHY_BRACKET})`;
 
 /**
  * A count of nothing just after the keyword, on the same line: `ERROR: 0`, `FATAL 0`, `errors: 0,`,
