@@ -1304,11 +1304,13 @@ function fromHostWithoutEnds(state: Pick<JobState, 'endsHosts'>, run: Pick<OpenR
 
 /**
  * A job's `endsHosts` with `host` added. A state stored before `endsHosts` was kept, its runs already
- * logging an end (`endsLoggedBefore`), awaited every host's runs: the hosts it saw (`hosts`) are kept
- * as logging an end, so that its first end read now leaves them awaited, as before.
+ * logging an end (`endsLoggedBefore`), keeps the one host it holds evidence of an end from (`lastEnd`'s)
+ * as logging an end; not every host it saw (`hosts`), which would await forever the runs of a host that
+ * never logs one (Debian's cron). Another host joins at its first end read now.
  */
-function withEndsHost(state: Pick<JobState, 'endsHosts' | 'hosts'>, endsLoggedBefore: boolean, host: string): string[] {
-  const known = state.endsHosts ?? (endsLoggedBefore ? Object.keys(state.hosts ?? {}).filter((h) => h !== host).slice(0, MAX_HOSTS - 1) : []);
+function withEndsHost(state: Pick<JobState, 'endsHosts' | 'lastEnd'>, endsLoggedBefore: boolean, host: string): string[] {
+  const seen = state.lastEnd?.host;
+  const known = state.endsHosts ?? (endsLoggedBefore && seen !== undefined && seen !== host ? [seen] : []);
   return [...known, host];
 }
 

@@ -163,7 +163,7 @@ describe('a job whose state was stored before its hosts logging ends were kept (
   const cmd = (host: string, pid: number) => `Nov  4 02:00:01 ${host} CROND[${pid}]: (root) CMD (${JOB})`;
   const cmdEnd = (host: string, pid: number) => `Nov  4 02:02:01 ${host} CROND[${pid}]: (root) CMDEND (${JOB})`;
 
-  it('still awaits the end of the runs of every host it had seen after one host logs an end', async () => {
+  it('still awaits the end of the runs of the host whose end it read last after another host logs an end', async () => {
     // Prepare
     const store = await upgradedStore([]);
     await processBatch(parsed([cmd('rhel1', 304), cmd('rhel2', 404), cmdEnd('rhel1', 304)]), REDUCERS, store, { config: daily, clock: { now: () => Date.parse('2026-11-04T02:10:00Z') } });
@@ -171,6 +171,22 @@ describe('a job whose state was stored before its hosts logging ends were kept (
     const sweep = await runSweep({ store, sink: noSink, config: daily, clock: { now: () => Date.parse('2026-11-04T05:00:00Z') } });
     // Assess
     expect(sweep.findings.filter((f) => f.detector === 'run-unfinished').map((f) => f.run_id)).toEqual(['rhel2:404:2026-11-04T02:00:01.000Z']);
+  });
+
+  it('awaits no end of the runs of a host that never logged one (Debian cron) after another host logs an end', async () => {
+    // Prepare: rhel1 logs CMDEND (its end is the last stored), deb1 logs CMD only, on 1 to 3 November.
+    const store = await upgradedStore(['Nov  3 02:00:03 deb1 CRON[503]: (root) CMD (' + JOB + ')']);
+    const day = (d: number) => [`Nov ${d} 02:00:01 rhel1 CROND[${600 + d}]: (root) CMD (${JOB})`, `Nov ${d} 02:00:02 deb1 CRON[${700 + d}]: (root) CMD (${JOB})`, `Nov ${d} 02:02:01 rhel1 CROND[${600 + d}]: (root) CMDEND (${JOB})`];
+    const unfinished: string[] = [];
+    // Act: three days read after the upgrade, each swept three hours later
+    for (const d of [10, 11, 12]) {
+      await processBatch(parsed(day(d)), REDUCERS, store, { config: daily, clock: { now: () => Date.parse(`2026-11-${d}T02:10:00Z`) } });
+      const sweep = await runSweep({ store, sink: noSink, config: daily, clock: { now: () => Date.parse(`2026-11-${d}T05:00:00Z`) } });
+      unfinished.push(...sweep.findings.filter((f) => f.detector === 'run-unfinished').map((f) => f.run_id ?? ''));
+    }
+    // Assess
+    expect(unfinished.filter((id) => id.startsWith('deb1:'))).toEqual([]);
+    expect((await jobState(store)).endsHosts).not.toContain('deb1');
   });
 
   it('counts each run once: the October starts and the November records', async () => {
