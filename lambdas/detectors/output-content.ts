@@ -154,32 +154,47 @@ const NEGATION_WORD_BEFORE = /(?:^|[^\p{L}\p{N}_.])(?:no|zero|not|without)\s+$|(
  * alone, so `worker-0 FATAL`, `#0 FATAL` and `x:0 FATAL` name a thing rather than count one.
  */
 const ZERO_COUNT_BEFORE = /(?:^|\s)0\s+$/;
+/** Words that say a thing is not healthy: `not`, `no`, `none`, `zero`, a whole-word `0`, `failed`, `down`, `errors`, `aborted`. */
+const NOT_HEALTH = String.raw`(?<![\p{L}\p{N}_])(?:not|no|never|none|zero|0|fail\w*|down|unhealthy|error\w*|abort\w*)(?![\p{L}\p{N}_])`;
+/** Words of health: `healthy`, `ok`, `passed`, `up`, `uploaded`, `done`, … */
+const HEALTH_WORD = String.raw`(?<![\p{L}\p{N}_])(?:healthy|good|ok|fine|clean|passed|succeeded|up|uploaded|done|complete|completed)(?![\p{L}\p{N}_])`;
+/**
+ * Text up to a character of `stop` that reads as health: a word of health, and no word that says
+ * otherwise. Lazy, so a scan stops at the first such word (the next marker's `none` on a long line).
+ */
+function readsAsHealth(stop: string): string {
+  return String.raw`(?![^${stop}]*?${NOT_HEALTH})[^${stop}]*?${HEALTH_WORD}`;
+}
 /**
  * A bracket that reads as health: `(12 shards healthy)`, `(all good)`, `(all 12 shards up)`, not `(none
- * healthy)`, `(unhealthy)`; or as a count of nothing or a time: `(0 errors)`, `(0 of 1204 files failed)`,
- * `(last 24h)`.
+ * healthy)`, `(unhealthy)`, `(0/3 replicas healthy)`, `(ok=0 failed=3)`; or as a count of nothing or a
+ * time: `(0 errors)`, `(0 of 1204 files failed)`, `(last 24h)`.
  */
-const HEALTHY_BRACKET = String.raw`[ \t]*\((?:(?![^)\n]*(?<![\p{L}\p{N}_])(?:not|no|never|none|zero)(?![\p{L}\p{N}_]))[^)\n]*(?<![\p{L}\p{N}_])(?:healthy|good|ok|fine|clean|passed|succeeded|up)(?![\p{L}\p{N}_])|0[ \t][^)\n]*?(?<![\p{L}\p{N}_])(?:errors?|failures?|failed)[ \t]*\)|(?:last|past)[ \t]+\p{N}*[ \t]*\p{L}*[ \t]*\))`;
+const HEALTHY_BRACKET = String.raw`[ \t]*\((?:${readsAsHealth(String.raw`)\n`)}|0[ \t][^)\n]*?(?<![\p{L}\p{N}_])(?:errors?|failures?|failed)[ \t]*\)|(?:last|past)[ \t]+\p{N}*[ \t]*\p{L}*[ \t]*\))`;
+/** A dash (`-`, `–`, `—` between blanks) then text up to the line's end, `,` `;` or `|` reading as health: ` - all 1204 objects uploaded`, not ` - all 12 shards down`. */
+const HEALTHY_DASH = String.raw`[ \t]+[-\u2013\u2014][ \t]+${readsAsHealth(String.raw`\r\n,;|`)}`;
 
 /**
  * The end of a count: the line, `,` `;` `)` `.` `!` `|` `]` `/` `"` `'` `` ` `` `}` `<`, a check mark
- * (`✓`, `✔`), a column (a tab or two blanks, not before `of`), ` - `, a blank then the next `WORD:` or
+ * (`✓`, `✔`), a column (a tab or two blanks, not before `of`), a blank then the next `WORD:` or
  * `WORD=` label (`ERROR: none WARNING: 2`), or a blank then `[OK]`, `-> OK` or `=> OK`.
  */
-const COUNT_END = String.raw`[ \t]*(?:\r|$|[,;).!|\]/"'\x60}<\u2713\u2714])|(?:\t|[ \t]{2})(?![ \t]*of(?![\p{L}\p{N}_]))|[ \t]+-[ \t]|[ \t]+(?:[\p{L}_][\p{L}\p{N}_-]*[:=]|\[OK\]|[-=]>[ \t]*OK(?![\p{L}\p{N}_]))`;
+const COUNT_END = String.raw`[ \t]*(?:\r|$|[,;).!|\]/"'\x60}<\u2713\u2714])|(?:\t|[ \t]{2})(?![ \t]*of(?![\p{L}\p{N}_]))|[ \t]+(?:[\p{L}_][\p{L}\p{N}_-]*[:=]|\[OK\]|[-=]>[ \t]*OK(?![\p{L}\p{N}_]))`;
 /** Words after a count of nothing that keep it one: `found`, `seen`, `so far`, `at all`, `this run`, `since 02:00`, `in the last 24h`. */
 const NOTHING_WORDS = String.raw`found|detected|reported|encountered|occurred|seen|logged|recorded|raised|thrown|so far|today|yet|at all|this (?:run|hour|day|week|month|year|time)|since[ \t]+[^\s,;]+|in the (?:last|past)(?:[ \t]+\p{N}+)?[ \t]+[\p{L}\p{N}]+`;
 /**
  * What may follow a whole-word `none` or `zero` for it to count nothing: the end of a count
  * (`COUNT_END`: `ERROR: none!`, `FATAL: none/12`, `[ERROR: none] [WARN: 3]`, `ERROR: none\tWARN: 2`,
- * `ERROR: none - all 1204 objects uploaded`) or a bracket that reads as health (`FATAL: none (12
- * shards healthy)`, `FATAL: zero (all good)`), maybe after found, detected, reported, so far, today
- * or yet (`ERROR: none found`, `ERROR: zero reported today`). Anything else starts a failure:
+ * `ERROR: none WARNING: 2`), a bracket that reads as health (`FATAL: none (12 shards healthy)`,
+ * `FATAL: zero (all good)`, `(0 errors)`) or a dash then health (`ERROR: none - all 1204 objects
+ * uploaded`), maybe after `NOTHING_WORDS` (`ERROR: none found`, `ERROR: zero reported today`).
+ * Anything else starts a failure:
  * `ERROR: none of the source paths exist`, `FATAL: zero bytes written`, `ERROR: None is not a valid
  * value`, `ERROR: none: no target`, `ERROR: none found in the bucket`, `FATAL: zero (disk full)`,
- * `zero-length`, `zero‐length`, `none—backup aborted`.
+ * `zero-length`, `zero‐length`, `none—backup aborted`, `FATAL: none - all 12 shards down`,
+ * `FATAL: zero (0/3 replicas healthy)`.
  */
-const NOTHING_ENDS = String.raw`(?:[ \t]+(?:${NOTHING_WORDS})(?![\p{L}\p{N}_]))*(?:${COUNT_END}|${HEALTHY_BRACKET})`;
+const NOTHING_ENDS = String.raw`(?:[ \t]+(?:${NOTHING_WORDS})(?![\p{L}\p{N}_]))*(?:${COUNT_END}|${HEALTHY_BRACKET}|${HEALTHY_DASH})`;
 
 /**
  * A count of nothing just after the keyword, on the same line: `ERROR: 0`, `FATAL 0`, `errors: 0,`,

@@ -172,6 +172,15 @@ testRunDetector(errorKeywordDetector, {
       'ERROR: none  of the source paths exist',
       'ERROR: none found in the bucket',
       'ERROR:          zero of 3 replicas healthy',
+      'FATAL: none - all 12 shards down',
+      'ERROR: zero - upload aborted',
+      'ERROR: none - no backup target configured',
+      'FATAL: zero - disk full',
+      'ERROR: none found - aborting',
+      'FATAL: zero (0/3 replicas healthy)',
+      'FATAL: none (0 of 12 shards healthy)',
+      'ERROR: zero (passed: 0, failed: 12)',
+      'ERROR: none (ok=0 failed=3)',
     ].map((line) => {
       const keyword = line.startsWith('ERROR') ? 'ERROR:' : 'FATAL';
       return {
