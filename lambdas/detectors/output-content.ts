@@ -154,66 +154,21 @@ const NEGATION_WORD_BEFORE = /(?:^|[^\p{L}\p{N}_.])(?:no|zero|not|without)\s+$|(
  * alone, so `worker-0 FATAL`, `#0 FATAL` and `x:0 FATAL` name a thing rather than count one.
  */
 const ZERO_COUNT_BEFORE = /(?:^|\s)0\s+$/;
-/** Words that say a thing is not healthy: `not`, `no`, `none`, `zero`, a whole-word `0`, `failed`, `down`, `errors`, `aborted`. */
-const NOT_HEALTH = String.raw`(?<![\p{L}\p{N}_])(?:not|no|never|none|zero|0|fail\w*|down|unhealthy|error\w*|abort\w*)(?![\p{L}\p{N}_])`;
-/** Words of health: `healthy`, `ok`, `passed`, `up`, `uploaded`, `done`, … */
-const HEALTH_WORD = String.raw`(?<![\p{L}\p{N}_])(?:healthy|good|ok|fine|clean|passed|succeeded|up|uploaded|done|complete|completed)(?![\p{L}\p{N}_])`;
-/**
- * Text up to a character of `stop` that reads as health: a word of health, and no word that says
- * otherwise. Lazy, so a scan stops at the first such word (the next marker's `none` on a long line).
- */
-function readsAsHealth(stop: string): string {
-  return String.raw`(?![^${stop}]*?${NOT_HEALTH})[^${stop}]*?${HEALTH_WORD}`;
-}
-/**
- * A bracket that reads as health: `(12 shards healthy)`, `(all good)`, `(all 12 shards up)`, not `(none
- * healthy)`, `(unhealthy)`, `(0/3 replicas healthy)`, `(ok=0 failed=3)`; or as a count of nothing or a
- * time: `(0 errors)`, `(0 of 1204 files failed)`, `(last 24h)`.
- */
-const HEALTHY_BRACKET = String.raw`[ \t]*\((?:${readsAsHealth(String.raw`)\n`)}|0[ \t][^)\n]*?(?<![\p{L}\p{N}_])(?:errors?|failures?|failed)[ \t]*\)|(?:last|past)[ \t]+\p{N}*[ \t]*\p{L}*[ \t]*\))`;
-/** A dash (`-`, `–`, `—` between blanks) then text up to the line's end, `,` `;` or `|` reading as health: ` - all 1204 objects uploaded`, not ` - all 12 shards down`. */
-const HEALTHY_DASH = String.raw`[ \t]+[-\u2013\u2014][ \t]+${readsAsHealth(String.raw`\r\n,;|`)}`;
-
-/**
- * The end of a count: the line, `,` `;` `)` `.` `!` `|` `]` `/` `"` `'` `` ` `` `}` `<`, a check mark
- * (`✓`, `✔`), a column (a tab or two blanks, not before `of`), a blank then the next `WORD:` or
- * `WORD=` label (`ERROR: none WARNING: 2`), or a blank then `[OK]`, `-> OK` or `=> OK`.
- */
-const COUNT_END = String.raw`[ \t]*(?:\r|$|[,;).!|\]/"'\x60}<\u2713\u2714])|(?:\t|[ \t]{2})(?![ \t]*of(?![\p{L}\p{N}_]))|[ \t]+(?:[\p{L}_][\p{L}\p{N}_-]*[:=]|\[OK\]|[-=]>[ \t]*OK(?![\p{L}\p{N}_]))`;
-/** Words after a count of nothing that keep it one: `found`, `seen`, `so far`, `at all`, `this run`, `since 02:00`, `in the last 24h`. */
-const NOTHING_WORDS = String.raw`found|detected|reported|encountered|occurred|seen|logged|recorded|raised|thrown|so far|today|yet|at all|this (?:run|hour|day|week|month|year|time)|since[ \t]+[^\s,;]+|in the (?:last|past)(?:[ \t]+\p{N}+)?[ \t]+[\p{L}\p{N}]+`;
-/**
- * What may follow a whole-word `none` or `zero` for it to count nothing: the end of a count
- * (`COUNT_END`: `ERROR: none!`, `FATAL: none/12`, `[ERROR: none] [WARN: 3]`, `ERROR: none\tWARN: 2`,
- * `ERROR: none WARNING: 2`), a bracket that reads as health (`FATAL: none (12 shards healthy)`,
- * `FATAL: zero (all good)`, `(0 errors)`) or a dash then health (`ERROR: none - all 1204 objects
- * uploaded`), maybe after `NOTHING_WORDS` (`ERROR: none found`, `ERROR: zero reported today`).
- * Anything else starts a failure:
- * `ERROR: none of the source paths exist`, `FATAL: zero bytes written`, `ERROR: None is not a valid
- * value`, `ERROR: none: no target`, `ERROR: none found in the bucket`, `FATAL: zero (disk full)`,
- * `zero-length`, `zero‐length`, `none—backup aborted`, `FATAL: none - all 12 shards down`,
- * `FATAL: zero (0/3 replicas healthy)`.
- */
-const NOTHING_ENDS = String.raw`(?:[ \t]+(?:${NOTHING_WORDS})(?![\p{L}\p{N}_]))*(?:${COUNT_END}|${HEALTHY_BRACKET}|${HEALTHY_DASH})`;
-
 /**
  * A count of nothing just after the keyword, on the same line: `ERROR: 0`, `FATAL 0`, `errors: 0,`,
  * `errors=0 retries=2`, `FATAL: none`, `ERROR: none found`, `[ERROR: none] [WARN: 3]`. The `0` must end
  * the count (end of line, `,`, `;`, `)`, a closing `.`): `ERROR: 0x80070005`, `FATAL: 0 of 12 shards`,
  * `ERROR: 0 bytes written` are failures. Only a `0` bound tight to `=` or `:` (`errors=0 warnings=3`)
- * may be followed by more text. A whole word `none` or `zero` counts nothing only when what follows
- * ends a count (`NOTHING_ENDS`). Sticky, from the marker's end: blanks after the marker, however many
- * (`ERROR:          zero of 3 replicas healthy`), are skipped, and no copy of the text is made.
+ * may be followed by more text. A whole word `none` or `zero` is a count of nothing whatever follows,
+ * unless it starts a failure: ` of` or `-` after it (`ERROR: none of the source paths exist`,
+ * `FATAL: zero-length snapshot`).
  */
-const NEGATION_AFTER = new RegExp(
-  String.raw`[ \t]*(?:[:=][ \t]*)?0(?=[ \t]*(?:[\r\n,;)]|\.?$|\.\s))|[:=]0(?=[ \t])(?![ \t]+of(?![\p{L}\p{N}_]))|[ \t]*(?:[:=][ \t]*)?(?:none|zero)(?=${NOTHING_ENDS})`,
-  'iuym',
-);
+const NEGATION_AFTER =
+  /^(?:[ \t]*(?:[:=][ \t]*)?0(?=[ \t]*(?:[\r\n,;)]|\.?$|\.\s))|[:=]0(?=[ \t])(?![ \t]+of(?![\p{L}\p{N}_]))|[ \t]*(?:[:=][ \t]*)?(?:none|zero)(?![\p{L}\p{N}_])(?![ \t]+of(?![\p{L}\p{N}_])|-))/iu;
 
 /** Whether a count of nothing (`NEGATION_AFTER`: `0`, `none`, `zero`) follows a marker ending at `end`. */
 export function countsNothingAfter(text: string, end: number): boolean {
-  NEGATION_AFTER.lastIndex = end;
-  return NEGATION_AFTER.test(text);
+  return NEGATION_AFTER.test(text.slice(end, end + 16));
 }
 
 /**
@@ -263,7 +218,7 @@ function isAscii(text: string): boolean {
  * The first error keyword in `text` that is not negated. A match is negated when a count of
  * nothing stands right next to it on its line: `no`, `zero`, `not`, `without` or `non-` just
  * before it; a lone `0` just before it unless it opens a message (`FATAL:`); or a `0` that ends
- * the count, or `none` or `zero` ending the count (`NOTHING_ENDS`), just after it (optionally after `:` or `=`).
+ * the count, `none` or `zero` just after it (optionally after `:` or `=`).
  *
  * Most outputs hold no keyword at all: a plain substring search rules each one out before its
  * Unicode-aware pattern runs (case-insensitively only for ASCII text, where lower-casing and
