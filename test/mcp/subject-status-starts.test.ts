@@ -87,6 +87,32 @@ describe('subject_status of a job whose runs log only their start and whose fail
   });
 });
 
+describe('subject_status of a job whose runs log only their start, more of them in the window than its state keeps', () => {
+  it('says its runs are at least the starts it keeps, when its state no longer keeps all of the window’s', async () => {
+    // Prepare: cronie's CMD lines only (no -s) every 15 minutes from 4 to 11 November: 768 starts, the state keeping its latest 200
+    const file = join(mkdtempSync(join(tmpdir(), 'mcp-cronie-many-')), 'cron.log');
+    const lines: string[] = [];
+    for (let day = 4; day <= 11; day++) {
+      for (let hour = 0; hour < 24; hour++) {
+        for (const minute of [2, 17, 32, 47]) lines.push(`Nov ${String(day).padStart(2, ' ')} ${String(hour).padStart(2, '0')}:${minute}:00 rhel1 CROND[${day * 10_000 + hour * 100 + minute}]: (root) CMD (${JOB})`);
+      }
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+    const source = await openAuditSource({ paths: [file], config: DEFAULT_CONFIG, now: Date.parse('2026-11-12T00:00:00Z'), stderr: quietStream() });
+    const mcp = await connectClient(source.view);
+
+    // Act
+    const status = structured<{ success: { last_7d: { runs: number; ok: null; note: string } } }>(await mcp.call('subject_status', { kind: 'job', subject: JOB }));
+    await mcp.close();
+    await source.close();
+
+    // Assess: 672 started in the 7 days; the count it gives is a lower bound, and says so
+    expect(status.success.last_7d.runs).toBeLessThan(672);
+    expect(status.success.last_7d.ok).toBeNull();
+    expect(status.success.last_7d.note).toMatch(/its state keeps only its latest starts \(from 2026-11-\d\dT[\d:]+Z\), not all of the window’s: runs is at least this$/);
+  });
+});
+
 describe('subject_status of a cron job whose runs log only their start and failures, a run failed in the window that started before it', () => {
   it('does not take the failure of a run started before the window from the window’s starts', async () => {
     // Prepare: a run starts at 11:50 on the 10th and fails at 12:10, two more start at 13:00 and 14:00; asked 7 days after 12:00 on the 10th

@@ -198,13 +198,16 @@ function startsSuccessOver(job: JobState, runs: readonly RunRecord[], flagged: R
  * runs, their outcome not known: no ok, no rate.
  */
 function outcomeUnknown(job: JobState, inWindow: readonly RunRecord[], failed: number, flagged: ReadonlySet<string>, fromMs: number, now: number): z.infer<typeof SuccessWindowSchema> {
+  const starts = spanStarts(job, fromMs + 1, now + 1);
+  // A state that no longer keeps all the window's starts gives a lower bound, said as the other rule says it.
+  const partial = starts?.complete === false ? `; its state keeps only its latest starts (from ${isoOrNull(job.starts?.[0])}), not all of the window’s: runs is at least this` : '';
   return {
-    runs: Math.max(inWindow.length, spanStarts(job, fromMs + 1, now + 1)?.inSpan ?? 0),
+    runs: Math.max(inWindow.length, starts?.inSpan ?? 0),
     ok: null,
     failed,
     success_rate: null,
     with_findings: inWindow.filter((r) => flagged.has(r.run_id)).length,
-    note: 'its runs log only their start, and no failure of it was ever logged (cronie’s CMD lines without -s, runs that never log an end): their outcome is not known, so ok and success_rate are not',
+    note: `its runs log only their start, and no failure of it was ever logged (cronie’s CMD lines without -s, runs that never log an end): their outcome is not known, so ok and success_rate are not${partial}`,
   };
 }
 
