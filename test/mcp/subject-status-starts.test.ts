@@ -8,10 +8,16 @@ import { connectClient, quietStream, structured } from './fixture-month.ts';
 
 const JOB = '/usr/local/bin/rotate-cache.sh';
 
+/** A log file of these lines in a new temporary folder (`prefix`), named `name`. */
+function writeLog(prefix: string, name: string, lines: readonly string[]): string {
+  const file = join(mkdtempSync(join(tmpdir(), prefix)), name);
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
 /** Debian cron starts rotate-cache hourly at :17 on 10 and 11 November (48 CMD lines); its 00:17 and 12:17 runs on the 11th fail (grandchild lines). */
 function debianCronLog(): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'mcp-debian-cron-')), 'syslog.log');
-  const lines: string[] = [];
+    const lines: string[] = [];
   for (const day of [10, 11]) {
     for (let hour = 0; hour < 24; hour++) {
       const pid = day * 1000 + hour * 10;
@@ -20,8 +26,7 @@ function debianCronLog(): string {
       if (day === 11 && hour % 12 === 0) lines.push(`2026-11-${day}T${hh}:17:40+00:00 deb1 CRON[${pid - 1}]: (CRON) error (grandchild #${pid} failed with exit status 2)`);
     }
   }
-  writeFileSync(file, lines.join('\n') + '\n');
-  return file;
+  return writeLog('mcp-debian-cron-', 'syslog.log', lines);
 }
 
 describe('subject_status of a cron job whose runs log only their start and failures', () => {
@@ -60,13 +65,11 @@ describe('subject_status of a cron job whose runs log only their start and failu
 
 /** cronie without `-s` starts rotate-cache hourly at :17 on 10 and 11 November: CMD lines only, a failure of it is never logged. */
 function cronieCmdOnlyLog(): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'mcp-cronie-cmd-')), 'cron.log');
-  const lines: string[] = [];
+    const lines: string[] = [];
   for (const day of [10, 11]) {
     for (let hour = 0; hour < 24; hour++) lines.push(`Nov ${day} ${String(hour).padStart(2, '0')}:17:00 rhel1 CROND[${day * 100 + hour}]: (root) CMD (${JOB})`);
   }
-  writeFileSync(file, lines.join('\n') + '\n');
-  return file;
+  return writeLog('mcp-cronie-cmd-', 'cron.log', lines);
 }
 
 describe('subject_status of a job whose runs log only their start and whose failures are never logged', () => {
@@ -90,14 +93,13 @@ describe('subject_status of a job whose runs log only their start and whose fail
 describe('subject_status of a job whose runs log only their start, more of them in the window than its state keeps', () => {
   it('says its runs are at least the starts it keeps, when its state no longer keeps all of the window’s', async () => {
     // Prepare: cronie's CMD lines only (no -s) every 15 minutes from 4 to 11 November: 768 starts, the state keeping its latest 200
-    const file = join(mkdtempSync(join(tmpdir(), 'mcp-cronie-many-')), 'cron.log');
-    const lines: string[] = [];
+        const lines: string[] = [];
     for (let day = 4; day <= 11; day++) {
       for (let hour = 0; hour < 24; hour++) {
         for (const minute of [2, 17, 32, 47]) lines.push(`Nov ${String(day).padStart(2, ' ')} ${String(hour).padStart(2, '0')}:${minute}:00 rhel1 CROND[${day * 10_000 + hour * 100 + minute}]: (root) CMD (${JOB})`);
       }
     }
-    writeFileSync(file, lines.join('\n') + '\n');
+    const file = writeLog('mcp-cronie-many-', 'cron.log', lines);
     const source = await openAuditSource({ paths: [file], config: DEFAULT_CONFIG, now: Date.parse('2026-11-12T00:00:00Z'), stderr: quietStream() });
     const mcp = await connectClient(source.view);
 
@@ -116,14 +118,13 @@ describe('subject_status of a job whose runs log only their start, more of them 
 describe('subject_status of a cron job whose runs log only their start and failures, a run failed in the window that started before it', () => {
   it('does not take the failure of a run started before the window from the window’s starts', async () => {
     // Prepare: a run starts at 11:50 on the 10th and fails at 12:10, two more start at 13:00 and 14:00; asked 7 days after 12:00 on the 10th
-    const file = join(mkdtempSync(join(tmpdir(), 'mcp-debian-edge-')), 'syslog.log');
-    const lines = [
+        const lines = [
       `2026-11-10T11:50:00+00:00 deb1 CRON[500]: (root) CMD (${JOB})`,
       `2026-11-10T12:10:00+00:00 deb1 CRON[499]: (CRON) error (grandchild #500 failed with exit status 2)`,
       `2026-11-10T13:00:00+00:00 deb1 CRON[600]: (root) CMD (${JOB})`,
       `2026-11-10T14:00:00+00:00 deb1 CRON[700]: (root) CMD (${JOB})`,
     ];
-    writeFileSync(file, lines.join('\n') + '\n');
+    const file = writeLog('mcp-debian-edge-', 'syslog.log', lines);
     const source = await openAuditSource({ paths: [file], config: DEFAULT_CONFIG, now: Date.parse('2026-11-17T12:00:00Z'), stderr: quietStream() });
     const mcp = await connectClient(source.view);
 
@@ -148,8 +149,7 @@ describe('subject_status of a cron job whose runs log only their start and failu
 describe('subject_status of a cronie job whose runs logged only their start, then their end (-s) in the window', () => {
   it('counts the starts before its runs logged an end among its runs, their outcome not known, not its records after the switch alone', async () => {
     // Prepare: hourly at :17, CMD only on the 10th, CMD and CMDEND from the 11th; asked at noon on the 12th
-    const file = join(mkdtempSync(join(tmpdir(), 'mcp-cronie-switch-')), 'cron.log');
-    const lines: string[] = [];
+        const lines: string[] = [];
     for (const day of [10, 11]) {
       for (let hour = 0; hour < 24; hour++) {
         const hh = String(hour).padStart(2, '0');
@@ -157,7 +157,7 @@ describe('subject_status of a cronie job whose runs logged only their start, the
         if (day === 11) lines.push(`Nov ${day} ${hh}:18:00 rhel1 CROND[${day * 100 + hour}]: (root) CMDEND (${JOB})`);
       }
     }
-    writeFileSync(file, lines.join('\n') + '\n');
+    const file = writeLog('mcp-cronie-switch-', 'cron.log', lines);
     const source = await openAuditSource({ paths: [file], config: DEFAULT_CONFIG, now: Date.parse('2026-11-12T12:00:00Z'), stderr: quietStream() });
     const mcp = await connectClient(source.view);
 
