@@ -1,15 +1,15 @@
 import type { CompletedRun } from './types.ts';
 
 /**
- * Pure helpers the job-run detectors share: whether a run ended cleanly (only then is its
- * output judged), what of its output is known, how to scan it for emptiness and error
+ * Pure helpers the job-run detectors share: whether a run ended cleanly or with no failure known
+ * (only then is its output judged), what of its output is known, how to scan it for emptiness and error
  * markers, and the figures their messages print.
  */
 
 /**
- * Exit 0 and no failure of another kind (systemd result, Lambda timeout): what a run that exited 0
- * must write is judged only then. Not a run whose exit is unknown (cronie's `CMDEND`): it may have
- * failed with no output.
+ * Exit 0 and no failure of another kind (systemd result, Lambda timeout): its output's size (empty,
+ * shrunk) is judged only then. Not a run whose exit is unknown (cronie's `CMDEND`): it may have
+ * failed with no output (its markers and `expect_pattern` are judged by `endedWithoutFailure`).
  */
 export function endedCleanly(run: CompletedRun): boolean {
   return endedWithoutFailure(run) && !run.exit_code_unknown;

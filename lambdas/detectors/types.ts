@@ -39,8 +39,8 @@ export interface CompletedRun {
   readonly exit_code_inferred?: boolean;
   /**
    * True when its end line gives no exit status at all (cronie's `CMDEND`): `exit_code` is then 0,
-   * no failure being known. Its output is judged for error markers, not for what a run that exited 0
-   * must write (`endedCleanly`).
+   * no failure being known. Its output is judged for error markers and, when its output lines were
+   * logged, its `expect_pattern`, not for its size (`endedCleanly`: empty, shrunk).
    */
   readonly exit_code_unknown?: boolean;
   readonly duration_ms?: number;
