@@ -411,21 +411,20 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const findings = findingsBySubject.get(subjectKey(subject.kind, subject.name)) ?? [];
     const records = runsBySubject.get(subjectKey(subject.kind, subject.name)) ?? [];
     const recordsRuns = subject.kind === 'job' || kindsWithRuns.has(subject.kind);
-    const startsOnly = facts.endsLogged === false;
     // A run records itself when it ends; the runs of a job whose runs log no end are its starts, its
     // records only the failures a failure line ended (Debian cron's grandchild line), among its starts.
-    const onlyStarts = startsOnly;
+    const startsOnly = facts.endsLogged === false;
     // A span whose runs all started before its runs were known to log an end (none recorded): counted by its starts, as such a job's.
     const startsOnlySpan = startsOnly || (startsBeforeEnds > 0 && records.length === 0);
-    const failuresLogged = onlyStarts && startsOnlyFailuresLogged(snapshot?.state, records.length);
-    const starts = onlyStarts ? spanStarts(snapshot?.state, span.fromMs, span.toMs) : undefined;
+    const failuresLogged = startsOnly && startsOnlyFailuresLogged(snapshot?.state, records.length);
+    const starts = startsOnly ? spanStarts(snapshot?.state, span.fromMs, span.toMs) : undefined;
     // Its state kept none of the span's starts (only its latest ones, all after it) and did not count them: not 0, unknown.
     const startsNotKept = starts !== undefined && !starts.complete && starts.inSpan === 0;
     // At least its records: a failed run whose start was not seen is counted by no start.
     const runsInMonth = recordsRuns && !startsNotKept ? Math.max(records.length, starts?.inSpan ?? 0) + startsBeforeEnds : null;
     const failedRuns = recordsRuns ? records.filter((r) => r.status === 'failed').length : null;
     const history =
-      onlyStarts && facts.startsSeen !== undefined
+      startsOnly && facts.startsSeen !== undefined
         ? Math.max(0, facts.startsSeen - (asOfCut ? keptActivity(snapshot?.state).filter((t) => t > end).length : (starts?.afterSpan ?? 0)))
         : facts.runs !== undefined
           ? Math.max(0, facts.runs - (snapshot?.runsAfterMonth ?? 0))
@@ -492,7 +491,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const mayHaveRunThen =
       snapshot !== undefined && !(subject.kind === 'job' && facts.firstSeenAt !== undefined && facts.firstSeenAt >= Math.min(keptFrom ?? span.toMs, span.toMs));
     const notKept =
-      keptFrom !== undefined && RECORDING_KINDS.has(subject.kind) && !onlyStarts && mayHaveRunThen ? runsNotKeptReason(span, keptFrom, input.runRetentionDays as number) : undefined;
+      keptFrom !== undefined && RECORDING_KINDS.has(subject.kind) && !startsOnly && mayHaveRunThen ? runsNotKeptReason(span, keptFrom, input.runRetentionDays as number) : undefined;
     // Checked before thin history: a job whose runs log no end never has the history its baseline checks need.
     if (findings.length > 0) return { ...base, status: 'findings', reason: startsOnlySpan ? startsOnlyReason : thinHistory ? thinReason : notKept };
     // A guard bypassed without a valid exception in the month, each bypass held back by the alert cooldown behind last month's finding.
