@@ -214,9 +214,9 @@ function textLine(line: string): TextLine | 'none' | string | undefined {
     const at = time === undefined ? undefined : parseIsoTime(time);
     return { requestId, at, body: (job) => defined<RunFailedMarker>({ type: 'run.failed', job, run_id: requestId, reason: PROCESS_EXITED_REASON }) };
   }
-  const runtimeExited = line.startsWith('RequestId: ') && line.includes(RUNTIME_EXITED_WORDS) ? RUNTIME_EXITED.exec(line) : null;
-  if (runtimeExited) {
-    const [, requestId, why] = runtimeExited;
+  const exitLine = line.startsWith('RequestId: ') && line.includes(RUNTIME_EXITED_WORDS) ? RUNTIME_EXITED.exec(line) : null;
+  if (exitLine) {
+    const [, requestId, why] = exitLine;
     return { requestId, body: (job) => defined<RunFailedMarker & { error_type: string }>({ type: 'run.failed', job, run_id: requestId, reason: errorText(`${RUNTIME_EXITED_REASON}${why}`), error_type: RUNTIME_EXIT_ERROR }) };
   }
   // The second line of the runtime's error, when written as a line of its own: its first fails the run.
