@@ -168,6 +168,33 @@ describe('deliverAlerts settling notices', () => {
     expect(new Set(recoveries)).toEqual(new Set(subjects));
     expect(recoveries).toHaveLength(subjects.length + 1);
   });
+
+  it('keeps a notice in the state its decision writes, so an invocation that dies before sending it loses nothing: the next delivery after its lease sends it, once', async () => {
+    // Prepare: a failed run alerted; the delivery of three healthy runs dies right after its alert-state write, before any send.
+    const store = new MemoryAuditStore();
+    const sink = new RecordingSink();
+    const failure = failedRun('etl', T0 + TEN_MIN);
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings: [failure], records: [] });
+    await deliverAlerts([failure], store, sink, { now: () => T0 + TEN_MIN + 1000 }, { records: [record(1, 'failed')], drainLimit: 0 });
+    const commit = store.commit.bind(store);
+    store.commit = async (change: SubjectCommit): Promise<CommitResult> => {
+      const result = await commit(change);
+      if (change.key === 'alert#job#etl') throw new Error('Task timed out after 30.00 seconds');
+      return result;
+    };
+    const recovering = T0 + 4 * TEN_MIN + 1000;
+    const died = await deliverAlerts([], store, sink, { now: () => recovering }, { records: [2, 3, 4].map((run) => record(run, 'ok')), drainLimit: 0 }).then(() => 'ok', (error: Error) => error.message);
+    const written = ((await store.load(['alert#job#etl'])).get('alert#job#etl')?.state as { notices: Array<{ kind: string }> }).notices.map((n) => n.kind);
+    store.commit = commit;
+    // Act: the next two deliveries about the job, the first after the notice's lease.
+    await deliverAlerts([], store, sink, { now: () => recovering + 2 * 60_000 }, { records: [record(5, 'ok')], drainLimit: 0 });
+    await deliverAlerts([], store, sink, { now: () => recovering + 4 * 60_000 }, { records: [record(6, 'ok')], drainLimit: 0 });
+    // Assess: nothing was sent by the invocation that died; its decision's write held the notice; it went out once after.
+    expect(died).toBe('Task timed out after 30.00 seconds');
+    expect(written).toEqual(['recovery']);
+    expect(sink.messages.map((m) => `${m.kind} ${m.subject}`)).toEqual(['finding etl', 'recovery etl']);
+    expect(((await store.load(['alert#job#etl'])).get('alert#job#etl')?.state as { notices: unknown[] }).notices).toEqual([]);
+  });
 });
 
 describe('deliverAlerts after a long run of lost alert-state writes', () => {
