@@ -128,8 +128,21 @@ export interface SubjectReducer<S> {
    * read, one conditional write per subject). Those events must not be claimed by a reducer
    * with a `followUp`. (A reducer that derives events from its own state alone, without reading
    * others, returns them as `Reduction.handOff` instead: no second read of its state.)
+   *
+   * `written`: when the batch wrote the state of one subject of this reducer only, that subject and
+   * the state as written. It stands for a read after the commit: what is stored is what this
+   * invocation wrote unless a later writer came in, and that writer, whose write was conditional on
+   * this one, reads after it every state this invocation wrote (there is no other), so of the two it
+   * is the later reader and sees both. With two writes or more under way at once, a later writer of
+   * one may read before the other has landed: each written state is then read again.
    */
-  followUp?(subjects: readonly string[], store: StateStore, ctx: ReduceContext): Promise<readonly AuditEvent[]>;
+  followUp?(subjects: readonly string[], store: StateStore, ctx: ReduceContext, written?: WrittenState): Promise<readonly AuditEvent[]>;
+}
+
+/** A subject's state as this invocation wrote it (`SubjectReducer.followUp`). */
+export interface WrittenState {
+  readonly subject: string;
+  readonly state: unknown;
 }
 
 export interface BatchResult {
@@ -234,7 +247,7 @@ function commitWithRetry(
   reduce: (state: unknown) => Reduction<unknown>,
   expiresAt: ((state: unknown) => number | undefined) | undefined,
   retry: CommitRetry,
-): Promise<{ findings: Finding[]; conflicts: number; records: RunRecord[]; handOff?: readonly AuditEvent[]; olderThanHistory?: number; unchanged?: true }> {
+): Promise<{ findings: Finding[]; conflicts: number; records: RunRecord[]; handOff?: readonly AuditEvent[]; olderThanHistory?: number; unchanged?: true; written?: unknown }> {
   let current = first;
   return retryOnConflict(key, retry, async (attempt) => {
     if (attempt > 1) current = (await store.load([key])).get(key);
@@ -259,7 +272,7 @@ function commitWithRetry(
     });
     // The alert policy's outcomes not written as records follow the records written.
     const records = result.outcomes?.length ? [...result.records, ...result.outcomes] : result.records;
-    if (outcome === 'committed') return { findings: result.findings, conflicts: attempt - 1, records, handOff: result.handOff, olderThanHistory: result.olderThanHistory };
+    if (outcome === 'committed') return { findings: result.findings, conflicts: attempt - 1, records, handOff: result.handOff, olderThanHistory: result.olderThanHistory, written: result.state };
     return CONFLICT;
   });
 }
@@ -469,6 +482,8 @@ export async function processBatch(
   // Second stage: what reducers derive from the committed states (agent trees from their runs,
   // the jobs of cron's discard lines from their hosts).
   const derived: AuditEvent[] = [];
+  // Per reducer with a follow-up, the states the batch wrote (`SubjectReducer.followUp`'s `written`).
+  const written = new Map<SubjectReducer<unknown>, WrittenState[]>();
   let conflicts = 0;
   await settleAll(
     [...groups].map(async ([key, group]) => {
@@ -478,6 +493,11 @@ export async function processBatch(
       findings.push(...result.findings);
       records.push(...result.records);
       if (result.handOff) derived.push(...result.handOff);
+      if (reducer.followUp && result.written !== undefined) {
+        let writes = written.get(reducer);
+        if (!writes) written.set(reducer, (writes = []));
+        writes.push({ subject, state: result.written });
+      }
       if (result.olderThanHistory) older.push({ subject_kind: reducer.kind, subject, runs: result.olderThanHistory });
       if (result.unchanged && reducer.recordsRuns) {
         let [from, to] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
@@ -491,7 +511,8 @@ export async function processBatch(
   for (const reducer of reducers) {
     if (!reducer.followUp) continue;
     const touched = [...groups.values()].filter((g) => g.reducer === reducer).map((g) => g.subject);
-    if (touched.length > 0) derived.push(...(await reducer.followUp(touched, store, ctx)));
+    const writes = written.get(reducer);
+    if (touched.length > 0) derived.push(...(await reducer.followUp(touched, store, ctx, writes?.length === 1 ? writes[0] : undefined)));
   }
   if (derived.length > 0) {
     const next = await processBatch(derived, reducers.filter((r) => !r.followUp), store, ctx, retry);
