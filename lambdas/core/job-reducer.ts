@@ -15,7 +15,7 @@ import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { earlyAllowance, onTimeWithinMs } from '../detectors/missed-run.ts';
 import { monthStart, SWEEP_MARGIN_MS } from './route-reducer.ts';
 import { endedUnfinished, keyNamesRun, runUnfinishedDetector, unfinishedRunKey } from '../detectors/run-unfinished.ts';
-import { distinctStartMinutes, expectedStarts, type InferredSchedule, inferSchedule, learnsSchedule, type StartsSeen } from './schedule.ts';
+import { distinctStartMinutes, expectedStarts, type InferredSchedule, inferSchedule, learnsSchedule, type StartsSeen, typicalInterval } from './schedule.ts';
 import { median, medianOfSorted, partitionPoint, removeWhere, sortedCopy, sortsBefore } from './stats.ts';
 import { DELIVERY_LAG_MS, fingerprint, secondsOf, TimedTokenRing } from './token-ring.ts';
 
@@ -387,17 +387,25 @@ const CRON_START_JUDGES_AHEAD_MS = MINUTE_MS;
 function cronFailureWindow(job: string, config: Config): number {
   const configured = ownValue(config.jobs, job)?.max_runtime_minutes;
   return Math.max(configured !== undefined ? configured * MINUTE_MS : 0, CRON_FAILURE_WINDOW_MS);
+/** The shortest healthy window a job's learned interval gives (`cronHealthyAfter`): a run of a job every few minutes may take longer than that. */
+const CRON_HEALTHY_AFTER_MIN_MS = 60 * MINUTE_MS;
+
 }
 
 /**
  * How long after its CMD line a run of `job` with no failure read is healthy (`healthyRunsBefore`):
  * its `max_runtime_minutes` when configured (the run has ended by then, and with it its exit status
- * line), else CRON_FAILURE_WINDOW_MS (its duration is not known: a run that succeeds logs no end).
- * A run that overruns that runtime and then fails is still failed (`cronFailureWindow`), after it.
+ * line), else the typical interval between its kept starts (`starts`: its next run is due by then,
+ * as a schedule is learned from them) within CRON_HEALTHY_AFTER_MIN_MS and CRON_FAILURE_WINDOW_MS,
+ * else, while its starts are too few or irregular, CRON_FAILURE_WINDOW_MS (its duration is not
+ * known: a run that succeeds logs no end). A run that overruns that window and then fails is still
+ * failed (`cronFailureWindow`), after it.
  */
-export function cronHealthyAfter(job: string, config: Config): number {
+export function cronHealthyAfter(job: string, config: Config, starts: readonly number[] | undefined): number {
   const configured = ownValue(config.jobs, job)?.max_runtime_minutes;
-  return configured !== undefined ? configured * MINUTE_MS : CRON_FAILURE_WINDOW_MS;
+  if (configured !== undefined) return configured * MINUTE_MS;
+  const interval = starts !== undefined ? typicalInterval(starts) : undefined;
+  return interval !== undefined ? Math.min(Math.max(interval, CRON_HEALTHY_AFTER_MIN_MS), CRON_FAILURE_WINDOW_MS) : CRON_FAILURE_WINDOW_MS;
 }
 
 /**
@@ -1476,7 +1484,7 @@ function judgeAtNow(state: JobState, subject: string, ctx: ReduceContext): Reduc
   const from = judged.state.healthyBefore;
   const startsOnlyUntil = judged.state.endsLogged ? judged.state.endsLoggedFrom : Infinity;
   if (startsOnlyUntil === undefined || from === undefined) return judged;
-  const healthy = healthyRunsBefore(judged.state.open, from, Math.min(startsOnlyUntil, ctx.clock.now() - SWEEP_MARGIN_MS - cronHealthyAfter(subject, ctx.config)));
+  const healthy = healthyRunsBefore(judged.state.open, from, Math.min(startsOnlyUntil, ctx.clock.now() - SWEEP_MARGIN_MS - cronHealthyAfter(subject, ctx.config, judged.state.starts)));
   if (healthy.length === 0) return judged;
   const outcomes = healthy.map((r) => healthyOutcome(subject, r));
   const judgedBefore = healthy.reduce((latest, r) => Math.max(latest, r.at + 1), from);
@@ -1871,7 +1879,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         // switch of the job's health. A run still going at the next start may fail long after it.
         let healthyBefore: number | undefined;
         if (!state.endsLogged && CRON_LINE_FORMATS.has(event.format) && (body as { pid?: number }).pid !== undefined) {
-          const before = event.at - cronHealthyAfter(subject, ctx.config) + CRON_START_JUDGES_AHEAD_MS;
+          const before = event.at - cronHealthyAfter(subject, ctx.config, starts.list) + CRON_START_JUDGES_AHEAD_MS;
           if (state.healthyBefore === undefined || before > state.healthyBefore) {
             healthyBefore = before;
             if (state.healthyBefore !== undefined) {
