@@ -1548,6 +1548,78 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("redacts a bare exp's or imp's login behind a wrapper, a shell keyword, a command substitution or a timestamp (env X=y exp scott/tiger, `exp scott/tiger`), not one after prose", () => {
+    // Prepare: the old tools run through env, sudo, nice, xargs, backquotes, if/then, a timestamped line, cron's CMD; prose before exp, a label naming no command, a parenthesis after prose
+    const commands = [
+      'env ORACLE_SID=x exp scott/tiger',
+      'sudo -iu oracle exp scott/tiger',
+      'nice -n 10 exp scott/tiger',
+      'echo x | xargs exp scott/tiger',
+      '`exp scott/tiger`',
+      'echo `imp system/manager`',
+      'if true; then exp scott/tiger; fi',
+      '2026-12-01T02:00:01Z exp scott/tiger',
+      'Dec  7 01:00:00 db1 CRON[4242]: (oracle) CMD (exp scott/tiger)',
+    ];
+    const quiet = ['word: exp a/b', 'results saved (exp runs/a)', 'see "exp runs/a"', 'Loaded exp runs/exp1', 'exp data/train 12 files', 'nice work exp a/b'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the wrapper, the user and the backquote stay; prose stays whole
+    const C = M('cli-password');
+    expect(redacted).toEqual([
+      `env ORACLE_SID=x exp scott/${C}`,
+      `sudo -iu oracle exp scott/${C}`,
+      `nice -n 10 exp scott/${C}`,
+      `echo x | xargs exp scott/${C}`,
+      `\`exp scott/${C}\``,
+      `echo \`imp system/${C}\``,
+      `if true; then exp scott/${C}; fi`,
+      `2026-12-01T02:00:01Z exp scott/${C}`,
+      `Dec  7 01:00:00 db1 CRON[4242]: (oracle) CMD (exp scott/${C})`,
+    ]);
+    expect(kept).toEqual(quiet);
+  });
+
+  it('redacts a Data Pump or export login connecting as sysdba (impdp system/pw as sysdba, impdp \\"sys/pw as sysdba\\"), and keeps the OS login (impdp \\"/ as sysdba\\")', () => {
+    // Prepare: the password before AS SYSDBA, bare, quoted and with the shell's escaped quotes; the operating system's login has none
+    const commands = ['impdp system/Manager1 as sysdba directory=d', 'impdp \\"sys/Manager1 as sysdba\\" dumpfile=x.dmp', "expdp 'sys/Manager1@orcl as sysdba' full=y", 'exp sys/manager AS SYSDBA file=x.dmp'];
+    const quiet = ['impdp \\"/ as sysdba\\" directory=d', "expdp '/ as sysdba' full=y"];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, AS SYSDBA and the quotes stay
+    const C = M('cli-password');
+    expect(redacted).toEqual([`impdp system/${C} as sysdba directory=d`, `impdp \\"sys/${C} as sysdba\\" dumpfile=x.dmp`, `expdp 'sys/${C}@orcl as sysdba' full=y`, `exp sys/${C} AS SYSDBA file=x.dmp`]);
+    expect(kept).toEqual(quiet);
+  });
+
+  it("redacts 7-Zip's password glued to -p (7z a -pSecret x.7z f), not -p alone nor another command's -p", () => {
+    // Prepare: 7z, 7za and 7zz with -pVALUE (also quoted); -p alone asks for it; mkdir's and find's -p… are no password
+    const commands = ['7z a -pSecret x.7z f', '7za x -y -pHunter2024 backup.7z -o/tmp', '/usr/bin/7zz a -mhe=on -pS3cret x.7z f', '7z x -p"Hunter 2024" x.7z'];
+    const quiet = ['7z a -p x.7z f', 'mkdir -pv /srv/backup', 'find /srv -path x -print', '7z a x.7z f'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the quotes, the archive and the options stay
+    const C = M('cli-password');
+    expect(redacted).toEqual([`7z a -p${C} x.7z f`, `7za x -y -p${C} backup.7z -o/tmp`, `/usr/bin/7zz a -mhe=on -p${C} x.7z f`, `7z x -p"${C}" x.7z`]);
+    expect(kept).toEqual(quiet);
+  });
+
+  it("redacts net sam's -U user%password as net ads', rpc's and rap's", () => {
+    // Prepare: net sam (Samba's local account database) with the admin's password, glued and spaced
+    const commands = ['net sam list users -U admin%Secret1', 'net sam set disabled bob yes -Uadmin%Secret1', 'net -S dc1 sam show bob -U admin%Secret1'];
+    const quiet = ['net sam list users', 'the net sam tool'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the user stays
+    const C = M('cli-password');
+    expect(redacted).toEqual([`net sam list users -U admin%${C}`, `net sam set disabled bob yes -Uadmin%${C}`, `net -S dc1 sam show bob -U admin%${C}`]);
+    expect(kept).toEqual(quiet);
+  });
+
   it("redacts Oracle's GRANT … IDENTIFIED BY behind Python's logging formats, a syslog PRI, RFC 3339 syslog and a time alone", () => {
     // Prepare: the statement behind the prefixes those logs write
     const grant = 'GRANT CONNECT TO bob IDENTIFIED BY Tiger22';
