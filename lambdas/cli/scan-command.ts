@@ -319,6 +319,8 @@ export async function scanToStore(
     const jobsSeen = new Set<string>();
     const olderThanHistory = new Map<string, number>();
     const agentRunsUnjudged = new Map<string, number>();
+    // Lines the job states told were none of their job's (`BatchResult.otherFunctionLines`): counted unrecognised.
+    let otherFunctionLines = 0;
     const agentJudgedAt = (agent: string) => Math.max(agentSeen.get(agent) ?? Number.NEGATIVE_INFINITY, chunkNow - SWEEP_LAG_MS);
     // The jobs are swept at least every JOB_SWEEP_GAP_MS of log time, up to `until`.
     let sweptAt: number | undefined;
@@ -353,6 +355,7 @@ export async function scanToStore(
           }
           const batch = await processBatch(events, REDUCERS, store, ctx);
           findings.push(...batch.findings);
+          otherFunctionLines += batch.otherFunctionLines ?? 0;
           for (const { subject_kind, subject, runs } of batch.olderThanHistory ?? []) {
             const older = subject_kind === 'agent' ? agentRunsUnjudged : olderThanHistory;
             older.set(subject, (older.get(subject) ?? 0) + runs);
@@ -366,6 +369,7 @@ export async function scanToStore(
       await opened.close();
       return { ok: false, error: error.message, counts: empty };
     }
+    streamed.tally.unrecognisedAfterAll(otherFunctionLines);
     const now = absenceJudgedAt(opts.now, streamed.stats.latest, options.toInputEnd ?? false);
     await sweepJobsUpTo(now);
     // Absence (missed and unfinished runs) is judged at `now`, as the deployed sweep would; and,

@@ -1725,6 +1725,8 @@ export const jobReducer: SubjectReducer<JobState> = {
     };
     /** Runs not remembered but taken as counted for being as old as the runs forgotten (`Reduction.olderThanHistory`): by their start, else by their end. */
     let olderThanHistory = 0;
+    /** Exit lines taken for another function's words (`exitUnlogged`): no line of this job's (`Reduction.otherFunctionLines`). */
+    let otherFunctionLines = 0;
     /** The ids of such runs counted by their start, whose end is then not counted again (made only when older history is read). */
     let olderStarts: Set<string> | undefined;
     /** Counts the run of an end so old, unless its start was counted (the run `runId` names; for an end that names none, a start so counted not yet ended). */
@@ -1942,7 +1944,10 @@ export const jobReducer: SubjectReducer<JobState> = {
         // Before a run open is looked for: a line read before, delivered again, closes no older run left open.
         if (unnamedEndRead(event.at, body.host, group, endToken)) continue;
         const ownRun = invocation ? openRunOfRequest(state.open, body.run_id, event.at, body.host, ctx.config) : undefined;
-        if (invocation && !ownRun && exitUnlogged(body)) continue;
+        if (invocation && !ownRun && exitUnlogged(body)) {
+          otherFunctionLines++;
+          continue;
+        }
         // An invocation whose run was pushed out of the open runs (its START remembered) closes no other run: the
         // runs open are other invocations', and its end fails a run of its own, under an id of its time (below).
         const pushedOut = invocation && !ownRun && body.run_id !== undefined && processed.has(`${START_TOKEN}${body.run_id}`);
@@ -1979,7 +1984,10 @@ export const jobReducer: SubjectReducer<JobState> = {
       if (body.type === 'run.end' && body.exit_code === 0 && failedNear(runId, event.at)) continue;
 
       const started = closes ?? openRunWithId(state.open, runId, event.at, body.host) ?? openRunRedactedAs(state.open, runId, event.at, body.host, ctx.config);
-      if (platform && !started && exitUnlogged(body)) continue;
+      if (platform && !started && exitUnlogged(body)) {
+        otherFunctionLines++;
+        continue;
+      }
       const end = body.type === 'run.end' ? body : undefined;
       const run: CompletedRun = {
         job: subject,
@@ -2147,7 +2155,7 @@ export const jobReducer: SubjectReducer<JobState> = {
     // given later is judged from the sweep that first sees it (judgeAbsence), not from these runs.
     // Kept only with a change the batch writes anyway.
     if (copied && !ownValue(ctx.config.jobs, subject)?.schedule && state.absenceSchedule !== NO_SCHEDULE) edit().absenceSchedule = NO_SCHEDULE;
-    return { state, findings, records, ...(outcomes.length > 0 ? { outcomes } : {}), ...(olderThanHistory > 0 ? { olderThanHistory } : {}) };
+    return { state, findings, records, ...(outcomes.length > 0 ? { outcomes } : {}), ...(olderThanHistory > 0 ? { olderThanHistory } : {}), ...(otherFunctionLines > 0 ? { otherFunctionLines } : {}) };
   },
 };
 

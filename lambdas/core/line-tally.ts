@@ -118,6 +118,17 @@ export class LineTally {
     }
   }
 
+  /**
+   * Lines counted with one event each that the reducers told were none of the subject's own (`BatchResult.otherFunctionLines`:
+   * a Lambda exit line an app printed for another function's invocation): counted unrecognised instead.
+   */
+  unrecognisedAfterAll(lines: number | undefined): void {
+    if (!lines) return;
+    this.counts.eventLines -= lines;
+    this.counts.events -= lines;
+    this.counts.unrecognised += lines;
+  }
+
   private keepRejection(where: () => string, reason: string, at: number | undefined): void {
     if (reason.startsWith(NO_FUNCTION_NAME)) this.unnamedLambdaLines++;
     this.keep(where(), reason, at);

@@ -42,6 +42,11 @@ export interface Reduction<S> {
    */
   readonly olderThanHistory?: number;
   /**
+   * The batch's lines a parser read that the subject's state tells are none of its own: a Lambda exit line an app printed
+   * unprefixed for another function's invocation. Counted unrecognised (`LineTally.unrecognisedAfterAll`).
+   */
+  readonly otherFunctionLines?: number;
+  /**
    * Run outcomes for the alert policy that are not written as run records: a run of a job whose runs
    * log no end (cron CMD lines), healthy as its job's next run on its host starts with no failure of it read.
    */
@@ -160,6 +165,8 @@ export interface BatchResult {
   readonly replayed?: ReplayedSpan[];
   /** The subjects with runs taken as counted for being older than their history (`Reduction.olderThanHistory`), and how many. */
   readonly olderThanHistory?: OlderRuns[];
+  /** The lines its subjects' states told were none of theirs (`Reduction.otherFunctionLines`). */
+  readonly otherFunctionLines?: number;
 }
 
 /** A subject's runs of a batch taken as counted for being older than its history. */
@@ -247,7 +254,7 @@ function commitWithRetry(
   reduce: (state: unknown) => Reduction<unknown>,
   expiresAt: ((state: unknown) => number | undefined) | undefined,
   retry: CommitRetry,
-): Promise<{ findings: Finding[]; conflicts: number; records: RunRecord[]; handOff?: readonly AuditEvent[]; olderThanHistory?: number; unchanged?: true; written?: unknown }> {
+): Promise<{ findings: Finding[]; conflicts: number; records: RunRecord[]; handOff?: readonly AuditEvent[]; olderThanHistory?: number; otherFunctionLines?: number; unchanged?: true; written?: unknown }> {
   let current = first;
   return retryOnConflict(key, retry, async (attempt) => {
     if (attempt > 1) current = (await store.load([key])).get(key);
@@ -260,7 +267,7 @@ function commitWithRetry(
       const bounded = found.map(boundEvidence);
       if (bounded.some((f, i) => f !== found[i])) result = { ...result, findings: bounded };
     }
-    if (result.state === state && result.findings.length === 0 && result.records.length === 0) return { findings: [], conflicts: attempt - 1, records: [], handOff: result.handOff, olderThanHistory: result.olderThanHistory, unchanged: true };
+    if (result.state === state && result.findings.length === 0 && result.records.length === 0) return { findings: [], conflicts: attempt - 1, records: [], handOff: result.handOff, olderThanHistory: result.olderThanHistory, otherFunctionLines: result.otherFunctionLines, unchanged: true };
     const expires = expiresAt?.(result.state);
     const outcome = await store.commit({
       key,
@@ -272,7 +279,7 @@ function commitWithRetry(
     });
     // The alert policy's outcomes not written as records follow the records written.
     const records = result.outcomes?.length ? [...result.records, ...result.outcomes] : result.records;
-    if (outcome === 'committed') return { findings: result.findings, conflicts: attempt - 1, records, handOff: result.handOff, olderThanHistory: result.olderThanHistory, written: result.state };
+    if (outcome === 'committed') return { findings: result.findings, conflicts: attempt - 1, records, handOff: result.handOff, olderThanHistory: result.olderThanHistory, otherFunctionLines: result.otherFunctionLines, written: result.state };
     return CONFLICT;
   });
 }
@@ -479,6 +486,7 @@ export async function processBatch(
   const records: RunRecord[] = [];
   const replayed: ReplayedSpan[] = [];
   const older: OlderRuns[] = [];
+  let otherFunctionLines = 0;
   // Second stage: what reducers derive from the committed states (agent trees from their runs,
   // the jobs of cron's discard lines from their hosts).
   const derived: AuditEvent[] = [];
@@ -499,6 +507,7 @@ export async function processBatch(
         writes.push({ subject, state: result.written });
       }
       if (result.olderThanHistory) older.push({ subject_kind: reducer.kind, subject, runs: result.olderThanHistory });
+      otherFunctionLines += result.otherFunctionLines ?? 0;
       if (result.unchanged && reducer.recordsRuns) {
         let [from, to] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
         for (const { at } of group.events) [from, to] = [Math.min(from, at), Math.max(to, at)];
@@ -520,9 +529,10 @@ export async function processBatch(
     records.push(...(next.records ?? []));
     replayed.push(...(next.replayed ?? []));
     older.push(...(next.olderThanHistory ?? []));
+    otherFunctionLines += next.otherFunctionLines ?? 0;
     conflicts += next.conflicts;
     subjects += next.subjects;
   }
   findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
-  return { findings, subjects, conflicts, records, ...(replayed.length > 0 ? { replayed } : {}), ...(older.length > 0 ? { olderThanHistory: older } : {}) };
+  return { findings, subjects, conflicts, records, ...(replayed.length > 0 ? { replayed } : {}), ...(older.length > 0 ? { olderThanHistory: older } : {}), ...(otherFunctionLines > 0 ? { otherFunctionLines } : {}) };
 }

@@ -585,6 +585,21 @@ describe("a Lambda function that prints, unprefixed, the errorMessage Lambda Inv
     expect(failed(ingest)).toEqual([]);
   });
 
+  it('counts such a line unrecognised, not as a line with events, in scan and ingest alike', async () => {
+    // Prepare: START, the other function's exit line, END, REPORT in one delivery
+    const lines = [start, printed('Error: Runtime exited with error: signal: killed'), end, report];
+    const payload = { messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: `/aws/lambda/${FUNCTION}`, logStream: stream, subscriptionFilters: ['silent-audit'], logEvents: lines.map((l) => ({ id: String(++eventId), timestamp: l.at, message: l.message })) };
+    const stdout = new PassThrough();
+    let printedOut = '';
+    stdout.on('data', (chunk) => (printedOut += String(chunk)));
+    // Act
+    const ingest = await ingestPayloads([payload as never], { store: new MemoryAuditStore(), sink: { publish: async () => undefined }, config: DEFAULT_CONFIG, clock: { now: () => report.at + 60_000 } });
+    await runScan({ paths: [tailExport(lines)], config: DEFAULT_CONFIG, json: false, stdout, stderr: capture() });
+    // Assess: START and REPORT give events, END nothing to judge, the exit line is no line of this function's
+    expect(ingest.counts).toMatchObject({ lines: 4, eventLines: 2, events: 2, nothingToJudge: 1, rejected: 0, unrecognised: 1 });
+    expect(printedOut).toContain('4 lines from 1 file: 2 with events (2 events), 1 recognised with nothing to judge, 0 rejected, 1 unrecognised');
+  });
+
   it.each([
     ['before its START, in the same delivery', (l: LogLine) => ({ ...l, at: start.at }), 0],
     ['after its REPORT, in a later delivery', (l: LogLine) => ({ ...l, at: report.at + 100 }), 57_950],
