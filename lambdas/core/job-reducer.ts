@@ -1366,6 +1366,31 @@ function absenceScheduleKey(schedule: string, timezone: string | undefined): str
  * (`unseenSince`) and the report, which reads a state without one as none. A run's line sets
  * `firstSeenAt`; a cron "discarding output" line sets no sighting (it is no run), but the first one
  * always reports `output-discarded` (nothing reported before it to hold it back), and so sets
+/** How many runs of a host whose runs logged an end may be open past their max runtime before it is taken as logging none again (`withoutHostsEndsLost`). */
+const ENDS_LOST_AFTER_RUNS = 2;
+
+/**
+ * `state` without the hosts of `endsHosts` that have ENDS_LOST_AFTER_RUNS or more awaited cron runs
+ * open past the job's max runtime at the sweep's `now`: cronie restarted without `-s` logs CMD lines
+ * and no CMDEND, as a host that never logged one, and its runs are counted by their starts again
+ * (`fromHostWithoutEnds`), not each reported `run-unfinished`, and its runs open then are never
+ * awaited (`countedByStart`); its next CMDEND read takes it back. The same state when none is (most sweeps).
+ */
+function withoutHostsEndsLost(state: JobState, ctx: ReduceContext): JobState {
+  if (!state.endsHosts?.length) return state;
+  const overdueBefore = ctx.clock.now() - maxRuntimeOf(state, ctx.config).ms;
+  const overdue = new Map<string, number>();
+  for (const r of state.open) {
+    if (r.at >= overdueBefore || r.host === undefined || r.format !== CRON_FORMAT || logsNoEnd(state, r)) continue;
+    overdue.set(r.host, (overdue.get(r.host) ?? 0) + 1);
+  }
+  const lost = state.endsHosts.filter((host) => (overdue.get(host) ?? 0) >= ENDS_LOST_AFTER_RUNS);
+  if (lost.length === 0) return state;
+  // Its open runs were started by a cron that logs no end: never awaited, even once the host logs CMDEND again.
+  const open = state.open.map((r): OpenRun => (r.host !== undefined && lost.includes(r.host) && r.format === CRON_FORMAT && !logsNoEnd(state, r) ? { ...r, countedByStart: true } : r));
+  return { ...state, open, endsHosts: state.endsHosts.filter((host) => !lost.includes(host)) };
+}
+
  * `discardReportedAt`.
  */
 export function anyLineArrived(state: { readonly firstSeenAt?: number; readonly discardReportedAt?: number }): boolean {
@@ -1480,7 +1505,7 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
  * its way. The state changes only when some are.
  */
 function judgeAtNow(state: JobState, subject: string, ctx: ReduceContext): Reduction<JobState> {
-  const judged = judgeAbsence(state, subject, ctx);
+  const judged = judgeAbsence(withoutHostsEndsLost(state, ctx), subject, ctx);
   const from = judged.state.healthyBefore;
   const startsOnlyUntil = judged.state.endsLogged ? judged.state.endsLoggedFrom : Infinity;
   if (startsOnlyUntil === undefined || from === undefined) return judged;

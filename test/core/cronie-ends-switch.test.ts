@@ -242,3 +242,28 @@ describe('a host whose run counted by its start is open when the host joins the 
     expect(summary.runs).toBe(3);
   });
 });
+
+describe('a cronie host that stops logging CMDEND after it did (cron restarted without -s)', () => {
+  /** rhel1's hourly run at `hour` on 2026-11-20, delivered and swept at half past, its run-unfinished findings' run ids pushed to `into`. */
+  async function hourAndSweep(store: MemoryAuditStore, hour: number, ended: boolean, into: string[]): Promise<void> {
+    const now = Date.parse(`2026-11-20T${String(hour).padStart(2, '0')}:30:00Z`);
+    await processBatch(parsed(hourly(hour, ended)), REDUCERS, store, { config, clock: { now: () => now } });
+    const sweep = await runSweep({ store, sink: noSink, config, clock: { now: () => now } });
+    into.push(...sweep.findings.filter((f) => f.detector === 'run-unfinished').map((f) => f.run_id!));
+  }
+
+  it('reports its first run with no end, then counts its runs by their starts as a host that never logged one; its next CMDEND takes it back', async () => {
+    // Prepare: CMDEND at 10:00 and 11:00, then CMD lines only from 12:00 to 19:00; -s back on at 20:00 and 21:00, then 22:00 hangs.
+    const store = new MemoryAuditStore();
+    const unfinished: string[] = [];
+    // Act
+    for (let h = 10; h <= 19; h++) await hourAndSweep(store, h, h < 12, unfinished);
+    const whileLost = [...unfinished];
+    for (let h = 20; h <= 22; h++) await hourAndSweep(store, h, h < 22, unfinished);
+    await hourAndSweep(store, 23, true, unfinished);
+    // Assess: the 12:00 run alone (the 13:00 run, also past its max runtime at 14:30, showed the host logs no end); the 22:00 run again.
+    expect(whileLost).toEqual(['rhel1:2012:2026-11-20T12:00:01.000Z']);
+    expect(unfinished.slice(1)).toEqual(['rhel1:2022:2026-11-20T22:00:01.000Z']);
+    expect((await jobState(store)).endsHosts).toEqual(['rhel1']);
+  });
+});
