@@ -322,6 +322,7 @@ export const AgentSchema = z.strictObject({
     })
     .optional(),
   cost_outlier_factor: z.number().gt(1).optional(),
+  max_runtime_minutes: z.number().positive().optional(),
   owner: z.string().optional(),
 });
 

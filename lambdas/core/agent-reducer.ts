@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import type { AgentTreeOptions, CostHistory } from '../detectors/agent-kinds.ts';
 import type { DetectorId } from '../detectors/ids.ts';
 import { ROOT_RUN_DETECTORS, TREE_DETECTORS } from '../detectors/index.ts';
+import { type MaxRuntime, maxRuntimeBound, runUnfinishedRootRunDetector } from '../detectors/run-unfinished.ts';
 import type { RunRecord } from '../ports.ts';
 import { AGENT_RUN_STATE_KIND, type AgentBudget, type AgentRunState, applyAgentRunEvents, asMark, initialAgentRun, isAgentEvent, isPassThroughLink, markCountedAlone, markFiredUnended, markJudgedAlone, runIdOfInstance } from './agent-run.ts';
 import { totalsOf, type TreeSnapshot } from './agent-tree.ts';
@@ -12,7 +13,7 @@ import { type Finding, isoTime } from './findings.ts';
 import { ownValue } from './own-property.ts';
 import { fingerprint } from './token-ring.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
-import { partitionPoint } from './stats.ts';
+import { median, partitionPoint } from './stats.ts';
 
 /**
  * The agent reducers (issue #5), in the order they run:
@@ -208,13 +209,27 @@ const NO_HISTORY: CostHistory = { costs: [], tokens: [] };
 
 /** What judges a tree: the tree detectors, then the job detectors that judge its root run's end (`ROOT_RUN_DETECTORS`). */
 const TREE_JUDGES = [...TREE_DETECTORS, ...ROOT_RUN_DETECTORS];
+/** What judges a quiet tree judged stale already, whose facts have not changed: only its runtime has grown. */
+const UNFINISHED_JUDGES = [runUnfinishedRootRunDetector];
 
-function judgeTree(tree: TreeSnapshot, history: CostHistory, config: Config, options: AgentTreeOptions): Finding[] {
+/**
+ * The maximum runtime of a root of `agent` not ended (run-unfinished): `agents.<name>.max_runtime_minutes`,
+ * else 3× the median duration of the root runs its state's history keeps, at least 1 h. `undefined`
+ * for a tree that ended: nothing to measure.
+ */
+export function agentMaxRuntime(tree: TreeSnapshot, config: Config, history: readonly AgentHistoryEntry[]): MaxRuntime | undefined {
+  if (tree.phase === 'ended' || tree.judged_at === undefined) return undefined;
+  return maxRuntimeBound(ownValue(config.agents, tree.agent)?.max_runtime_minutes, () =>
+    median(history.flatMap((h) => (h.started_at !== undefined && h.run_id !== tree.root_run_id ? [h.ended_at - h.started_at] : []))),
+  );
+}
+
+function judgeTree(tree: TreeSnapshot, history: CostHistory, config: Config, options: AgentTreeOptions, maxRuntime?: MaxRuntime, judges = TREE_JUDGES): Finding[] {
   const findings: Finding[] = [];
   const parent = tree.parent_unseen;
   const cycle = tree.parent_cycle;
-  for (const detector of TREE_JUDGES) {
-    for (const draft of detector.check({ tree, history, options })) {
+  for (const detector of judges) {
+    for (const draft of detector.check({ tree, history, options, maxRuntime })) {
       findings.push({
         ...draft,
         ...(parent !== undefined
@@ -248,11 +263,11 @@ function judgeTree(tree: TreeSnapshot, history: CostHistory, config: Config, opt
  * before the judgement (a sweep that fails between the two writes leaves the root open, to be
  * judged, and noted, again).
  */
-export function judgedAloneNotes(trees: readonly TreeSnapshot[], config: Config): AuditEvent[] {
+export function judgedAloneNotes(trees: readonly TreeSnapshot[], config: Config, historyOf: HistoryOf): AuditEvent[] {
   const notes: AuditEvent[] = [];
   for (const tree of trees) {
     if (!tree.tentative || (tree.phase !== 'ended' && tree.phase !== 'stale' && tree.phase !== 'running')) continue;
-    const fired = judgeTree(tree, NO_HISTORY, config, resolveAgentOptions(config, tree.agent)).map(firedId);
+    const fired = judgeTree(tree, NO_HISTORY, config, resolveAgentOptions(config, tree.agent), agentMaxRuntime(tree, config, historyOf(tree.agent))).map(firedId);
     const counted = tree.phase === 'ended' && tree.parent_unseen !== undefined;
     if (fired.length > 0 || counted) notes.push(runNoteEvent({ type: 'agent.judged-alone', run_id: tree.root_run_id, fired, ...(counted ? { counted: true as const } : {}) }, treeEvent(tree).at));
   }
@@ -296,18 +311,21 @@ export function firedUnendedNotes(trees: readonly TreeSnapshot[], judgedOf: Judg
  * already fired, is left out here, so that those sweeps stay reads only: no write of the agent
  * state per sweep while a root loops for hours. Other snapshots pass as they are.
  */
-export function runningTreesToJudge(trees: readonly TreeSnapshot[], judgedOf: JudgedRootsOf, config: Config): TreeSnapshot[] {
+export function runningTreesToJudge(trees: readonly TreeSnapshot[], judgedOf: JudgedRootsOf, config: Config, historyOf: HistoryOf): TreeSnapshot[] {
   const options = new Map<string, AgentTreeOptions>();
   return trees.filter((tree) => {
     if (tree.phase !== 'running') return true;
     let own = options.get(tree.agent);
     if (!own) options.set(tree.agent, (own = resolveAgentOptions(config, tree.agent)));
-    const drafts = judgeTree(tree, NO_HISTORY, config, own);
+    const drafts = judgeTree(tree, NO_HISTORY, config, own, agentMaxRuntime(tree, config, historyOf(tree.agent)));
     if (drafts.length === 0) return false;
     const already = alreadyFired(judgedOf(tree.agent).get(tree.root_run_id), tree);
     return drafts.some((f) => !reportedBefore(already, f));
   });
 }
+
+/** An agent's history of root runs (`AgentState.history`), as the sweep read its state: what run-unfinished's bound is taken from (`agentMaxRuntime`). */
+export type HistoryOf = (agent: string) => readonly AgentHistoryEntry[];
 
 /** An agent's judged roots by run id (`AgentState.judged`), as the sweep read its state. */
 export type JudgedRootsOf = (agent: string) => ReadonlyMap<string, JudgedRoot>;
@@ -657,7 +675,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
         if (prev && tree.facts <= prev.facts) continue;
         options ??= resolveAgentOptions(ctx.config, subject);
         const already = alreadyFired(prev, tree);
-        const fresh = judgeTree(tree, NO_HISTORY, ctx.config, options).filter((f) => !reportedBefore(already, f));
+        const fresh = judgeTree(tree, NO_HISTORY, ctx.config, options, agentMaxRuntime(tree, ctx.config, history.view)).filter((f) => !reportedBefore(already, f));
         // Nothing new: nothing written (the sweep looks at every running tree every few minutes).
         if (fresh.length === 0) continue;
         findings.push(...fresh);
@@ -669,9 +687,26 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
       }
 
       // A view judged in full already is not judged again; one only looked at running is (`JudgedRoot`).
-      if (prev && (tree.facts < prev.facts || (tree.facts === prev.facts && prev.phase !== 'running' && (prev.phase === 'ended' || tree.phase === 'stale')))) continue;
+      if (prev && (tree.facts < prev.facts || (tree.facts === prev.facts && prev.phase !== 'running' && (prev.phase === 'ended' || tree.phase === 'stale')))) {
+        // A root judged stale that stays quiet may pass its max runtime later: run-unfinished alone judges it again.
+        if (tree.phase !== 'stale' || tree.facts !== prev.facts) continue;
+        options ??= resolveAgentOptions(ctx.config, subject);
+        const already = alreadyFired(prev, tree);
+        const late = judgeTree(tree, NO_HISTORY, ctx.config, options, agentMaxRuntime(tree, ctx.config, history.view), UNFINISHED_JUDGES).filter((f) => !reportedBefore(already, f));
+        if (late.length === 0) continue;
+        findings.push(...late);
+        judgedRoots.remove(tree.root_run_id);
+        judgedRoots.push({ ...prev, fired: [...asMarks(prev.fired), ...late.map(firedId)] }, stillOpen);
+        continue;
+      }
       options ??= resolveAgentOptions(ctx.config, subject);
-      const judged = judgeTree(tree, costHistoryFor({ history: history.view }, tree, ctx.config.defaults.baseline_window), ctx.config, options);
+      const judged = judgeTree(
+        tree,
+        costHistoryFor({ history: history.view }, tree, ctx.config.defaults.baseline_window),
+        ctx.config,
+        options,
+        agentMaxRuntime(tree, ctx.config, history.view),
+      );
       const already = alreadyFired(prev, tree);
       const fresh = judged.filter((f) => !reportedBefore(already, f));
       findings.push(...fresh);

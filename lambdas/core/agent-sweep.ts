@@ -86,10 +86,11 @@ export async function sweepAgentRoots(
   const snapshots = [...candidatesAt].flatMap(([at, some]) => judgeStaleAgentRoots(some, cache.runs, at, options));
   // The agents' judged roots as read here, for both the running trees' judgement and the notes after it.
   const judgedOf = judgedRootsOf(stateOf);
-  const trees = runningTreesToJudge(snapshots, judgedOf, ctx.config);
+  const historyOf = (agent: string) => stateOf(agent)?.history ?? [];
+  const trees = runningTreesToJudge(snapshots, judgedOf, ctx.config, historyOf);
   // Roots judged without their parent first note what they found on their own run, so that a
   // parent that starts after all does not have its tree report it again.
-  const notes = judgedAloneNotes(trees, ctx.config);
+  const notes = judgedAloneNotes(trees, ctx.config, historyOf);
   const noteReducers: readonly SubjectReducer<unknown>[] = [agentRunNoteReducer as SubjectReducer<unknown>];
   const noted = notes.length > 0 ? await processBatch(notes, noteReducers, store, ctx, retry) : undefined;
   const reducers: readonly SubjectReducer<unknown>[] = [agentTreeReducer as SubjectReducer<unknown>, agentIndexReducer as SubjectReducer<unknown>];

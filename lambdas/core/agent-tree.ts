@@ -93,6 +93,8 @@ export interface TreeSnapshot {
    * history (`takenBackEvents`).
    */
   readonly counted_alone?: readonly string[];
+  /** When the sweep judged a tree that has not ended (`stale`, `running`): run-unfinished measures the root's runtime to it. */
+  readonly judged_at?: number;
 }
 
 export interface Totals {
@@ -560,9 +562,9 @@ export function judgeStaleAgentRoots(
     if (tree.phase === 'ended') {
       if (quietFor >= settle) out.push(tree);
     } else if (quietFor >= options.staleAfterMs) {
-      out.push({ ...tree, phase: 'stale' });
+      out.push({ ...tree, phase: 'stale', judged_at: now });
     } else if (now - (tree.started_at ?? tree.last_at) >= settle) {
-      out.push({ ...tree, phase: 'running' });
+      out.push({ ...tree, phase: 'running', judged_at: now });
     }
   }
   return out;

@@ -14,7 +14,7 @@ import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { earlyAllowance, onTimeWithinMs } from '../detectors/missed-run.ts';
 import { monthStart, SWEEP_MARGIN_MS } from './route-reducer.ts';
-import { endedUnfinished, keyNamesRun, runUnfinishedDetector, unfinishedRunKey } from '../detectors/run-unfinished.ts';
+import { endedUnfinished, keyNamesRun, maxRuntimeBound, runUnfinishedDetector, unfinishedRunKey } from '../detectors/run-unfinished.ts';
 import { distinctStartMinutes, expectedStarts, type InferredSchedule, inferSchedule, learnsSchedule, type StartsSeen, typicalInterval } from './schedule.ts';
 import { median, medianOfSorted, partitionPoint, removeWhere, sortedCopy, sortsBefore } from './stats.ts';
 import { DELIVERY_LAG_MS, fingerprint, secondsOf, TimedTokenRing } from './token-ring.ts';
@@ -250,8 +250,6 @@ export const EARLY_MS = 2 * MINUTE_MS;
  * month's logs), not a year of findings for a job that gained a schedule long after it was first seen.
  */
 const MAX_LOOKBACK_MS = 35 * 24 * 60 * MINUTE_MS;
-/** Default max runtime when none is configured: 3× the median duration, at least this. */
-const MIN_DEFAULT_RUNTIME_MS = 60 * MINUTE_MS;
 /**
  * How far back a cron "discarding output" line is given to the latest CMD line on its host when its
  * pid cannot tell the job: it names none (here, within a batch), or, in the cron host reducer, none
@@ -1332,11 +1330,7 @@ function logsNoEnd(state: Pick<JobState, 'endsLoggedFrom' | 'endsHosts'>, run: O
 
 /** `maxRuntimeOf` with the median duration given (asked only when no max runtime is configured): a window's kept median. */
 function maxRuntimeWith(job: string, config: Config, medianDuration: () => number | undefined): { ms: number; source: string } {
-  const configured = ownValue(config.jobs, job)?.max_runtime_minutes;
-  if (configured !== undefined) return { ms: configured * MINUTE_MS, source: 'configured' };
-  const typical = medianDuration();
-  if (typical === undefined) return { ms: MIN_DEFAULT_RUNTIME_MS, source: 'default 1 h' };
-  return 3 * typical > MIN_DEFAULT_RUNTIME_MS ? { ms: 3 * typical, source: '3× the median duration' } : { ms: MIN_DEFAULT_RUNTIME_MS, source: 'default 1 h' };
+  return maxRuntimeBound(ownValue(config.jobs, job)?.max_runtime_minutes, medianDuration);
 }
 
 /**

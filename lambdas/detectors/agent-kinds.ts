@@ -1,6 +1,7 @@
 import type { ArgType } from '../config.ts';
 import type { AgentBudget } from '../core/agent-run.ts';
 import type { TreeSnapshot } from '../core/agent-tree.ts';
+import type { MaxRuntime } from './run-unfinished.ts';
 import type { DetectorMeta, FindingDraft } from './types.ts';
 
 /**
@@ -30,6 +31,8 @@ export interface TreeCheckInput {
   readonly tree: TreeSnapshot;
   readonly history: CostHistory;
   readonly options: AgentTreeOptions;
+  /** The root's maximum runtime, for a tree judged before it ended (run-unfinished). */
+  readonly maxRuntime?: MaxRuntime;
 }
 
 /** A detector judging one agent tree (a root run and everything under it). */

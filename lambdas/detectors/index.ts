@@ -20,7 +20,7 @@ import { toolArgInvalidDetector } from './tool-arg-invalid.ts';
 import { missedRunDetector } from './missed-run.ts';
 import { outputDiscardedDetector } from './output-discarded.ts';
 import { runFailedDetector, runFailedRootRunDetector } from './run-failed.ts';
-import { runUnfinishedDetector } from './run-unfinished.ts';
+import { runUnfinishedDetector, runUnfinishedRootRunDetector } from './run-unfinished.ts';
 import type { AbsenceDetector, DetectorMeta, DiscardDetector, RunDetector } from './types.ts';
 
 /**
@@ -55,10 +55,11 @@ export const TREE_DETECTORS: readonly TreeDetector[] = [budgetExceededDetector, 
 
 /**
  * Job detectors that also judge an agent's root run when its tree is judged, by the same id and 5 Cs
- * (empty-output: `ok`, any case, with `output_bytes` 0; run-failed: status `error` or `timeout`, any case, or a synonym). Their meta is
+ * (empty-output: `ok`, any case, with `output_bytes` 0; run-failed: status `error` or `timeout`, any case, or a synonym;
+ * run-unfinished: judged by the sweep, no `agent.end` in the tree within the root's max runtime). Their meta is
  * the job detector's with the agent subject kind: `DETECTOR_META` holds the job detector's, once.
  */
-export const ROOT_RUN_DETECTORS: readonly TreeDetector[] = [emptyOutputRootRunDetector, runFailedRootRunDetector];
+export const ROOT_RUN_DETECTORS: readonly TreeDetector[] = [emptyOutputRootRunDetector, runFailedRootRunDetector, runUnfinishedRootRunDetector];
 
 /** Detectors of one tool call's arguments. */
 export const TOOL_CALL_DETECTORS: readonly ToolCallDetector[] = [toolArgInvalidDetector];

@@ -1,6 +1,27 @@
 import { isoTime } from '../core/findings.ts';
 import { formatDuration } from '../core/stats.ts';
+import type { TreeDetector } from './agent-kinds.ts';
 import type { AbsenceDetector, FindingDraft, OpenRunView } from './types.ts';
+
+/** A run's maximum runtime and where it comes from (for messages: `configured`, `3× the median duration`, `default 1 h`). */
+export interface MaxRuntime {
+  readonly ms: number;
+  readonly source: string;
+}
+
+/** Default max runtime when none is configured: 3× the median duration, at least this. */
+const MIN_DEFAULT_RUNTIME_MS = 60 * 60_000;
+
+/**
+ * A run's maximum runtime: `max_runtime_minutes` when configured, else 3× the median duration
+ * (`medianDuration`, asked only then; `undefined` when none is known), at least 1 h.
+ */
+export function maxRuntimeBound(configuredMinutes: number | undefined, medianDuration: () => number | undefined): MaxRuntime {
+  if (configuredMinutes !== undefined) return { ms: configuredMinutes * 60_000, source: 'configured' };
+  const typical = medianDuration();
+  if (typical === undefined) return { ms: MIN_DEFAULT_RUNTIME_MS, source: 'default 1 h' };
+  return 3 * typical > MIN_DEFAULT_RUNTIME_MS ? { ms: 3 * typical, source: '3× the median duration' } : { ms: MIN_DEFAULT_RUNTIME_MS, source: 'default 1 h' };
+}
 
 /**
  * How a run reported unfinished is remembered: its id and its start time, since an id may name a
@@ -62,12 +83,35 @@ export function endedUnfinished(
   return unfinishedDraft(job, run, maxRuntime.ms, maxRuntime.source, `logged no end until ${isoTime(endedAt)}, after ${formatDuration(endedAt - run.startedAt)}`);
 }
 
-function unfinishedDraft(job: string, run: OpenRunView, maxRuntimeMs: number, maxRuntimeSource: string, what: string): FindingDraft {
+/**
+ * An agent root run the sweep judges while it has not ended (`stale` or `running`, as of the tree's
+ * `judged_at`): the root, or a sub-agent under it, has logged no `agent.end` within the root's
+ * maximum runtime (`TreeCheckInput.maxRuntime`), counted from the root's start. Judged by the
+ * job detector's id and 5 Cs; never at the tree's end (a root that ends late is judged as usual).
+ */
+export const runUnfinishedRootRunDetector: TreeDetector = {
+  kind: 'agent-tree',
+  meta: { ...runUnfinishedDetector.meta, subjectKind: 'agent' },
+  check({ tree, maxRuntime }) {
+    if (tree.phase === 'ended' || maxRuntime === undefined || tree.judged_at === undefined || tree.started_at === undefined) return [];
+    const runFor = tree.judged_at - tree.started_at;
+    if (!(runFor > maxRuntime.ms)) return [];
+    const root = tree.runs[0];
+    const unended = root.ended_at !== undefined ? tree.runs.find((r) => r.ended_at === undefined) : undefined;
+    const what = unended
+      ? `ended, but its sub-agent ${unended.agent} ${unended.run_id} has logged no end after ${formatDuration(runFor)}`
+      : `has logged no end after ${formatDuration(runFor)}`;
+    const draft = unfinishedDraft(tree.agent, { run_id: tree.root_run_id, startedAt: tree.started_at }, maxRuntime.ms, maxRuntime.source, what, `run ${tree.root_run_id}`);
+    return [{ ...draft, evidence: { ...draft.evidence, root_run_id: tree.root_run_id, ...(unended ? { unended_run_id: unended.run_id, unended_agent: unended.agent } : {}) } }];
+  },
+};
+
+function unfinishedDraft(job: string, run: OpenRunView, maxRuntimeMs: number, maxRuntimeSource: string, what: string, named = 'run'): FindingDraft {
   return {
     subject: job,
     run_id: run.run_id,
     ts: isoTime(run.startedAt + maxRuntimeMs),
-    message: `run started ${isoTime(run.startedAt)} ${what} (max runtime ${formatDuration(maxRuntimeMs)}, ${maxRuntimeSource})`,
+    message: `${named} started ${isoTime(run.startedAt)} ${what} (max runtime ${formatDuration(maxRuntimeMs)}, ${maxRuntimeSource})`,
     evidence: {
       started_at: isoTime(run.startedAt),
       max_runtime_ms: maxRuntimeMs,

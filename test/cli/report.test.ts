@@ -420,8 +420,11 @@ describe('runReport', () => {
     });
 
     // Assess
-    expect(result.report?.findings.map((g) => [g.detector, g.subject])).toEqual([['budget-exceeded', 'support-bot']]);
-    expect(result.report?.summary.headline).toMatch(/^October 2026: 1 finding in 1 open group/);
+    expect(result.report?.findings.map((g) => [g.detector, g.subject])).toEqual([
+      ['budget-exceeded', 'support-bot'],
+      ['run-unfinished', 'support-bot'],
+    ]);
+    expect(result.report?.summary.headline).toMatch(/^October 2026: 2 findings in 2 open groups/);
   });
 
   it('judges the cost of an agent run that never ended as it stands, in a month that is over, and leaves it to the sweep\'s hour of quiet before', async () => {
@@ -439,9 +442,10 @@ describe('runReport', () => {
 
     // Assess
     expect(halfAnHourLater?.findings.map((g) => g.detector)).toEqual([]);
-    expect(anHourLater?.findings.map((g) => g.detector)).toEqual(['cost-outlier']);
+    expect(anHourLater?.findings.map((g) => g.detector)).toEqual(['cost-outlier', 'run-unfinished']);
     expect(monthOver?.findings.map((g) => [g.detector, g.subject, g.condition.examples.map((e) => e.text)])).toEqual([
       ['cost-outlier', 'support-bot', ['run sb-906 cost $2.00 so far (it never ended), 22.2× the median $0.09 of the previous 5 runs']],
+      ['run-unfinished', 'support-bot', ['run sb-906 started 2026-10-09T09:00:00Z has logged no end after 543.0 h (max runtime 1.0 h, default 1 h)']],
     ]);
   });
 

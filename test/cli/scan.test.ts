@@ -231,16 +231,22 @@ describe('silent-audit scan (contract §5)', () => {
     const stale = await scan([runaway], { json: true, now: Date.parse('2026-10-09T17:00:00Z') });
     const done = await scan([ended], { json: true });
     // Assess
-    expect(brief(running)).toEqual([['budget-exceeded', 'sb-1', '2026-10-09T09:59:30Z']]);
+    // Past its max runtime (1 h, 3× its earlier runs' 3 s being less) at the sweep of 10:00: run-unfinished, once, also when it ends.
+    expect(brief(running)).toEqual([
+      ['budget-exceeded', 'sb-1', '2026-10-09T09:59:30Z'],
+      ['run-unfinished', 'sb-1', '2026-10-09T10:00:00Z'],
+    ]);
     expect(running.result.findings[0].message).toBe(
       'run sb-1 used 60 actions so far, over its budget of 20 actions per task; it has not ended yet; top: support-bot sb-1 with 60, llm_call:gpt ×60',
     );
     expect(brief(stale)).toEqual([
       ['budget-exceeded', 'sb-1', '2026-10-09T09:59:30Z'],
+      ['run-unfinished', 'sb-1', '2026-10-09T10:00:00Z'],
       ['cost-outlier', 'sb-1', '2026-10-09T14:59:30Z'],
     ]);
     expect(brief(done)).toEqual([
       ['budget-exceeded', 'sb-1', '2026-10-09T09:59:30Z'],
+      ['run-unfinished', 'sb-1', '2026-10-09T10:00:00Z'],
       ['budget-undercount', 'sb-1', '2026-10-09T15:00:00Z'],
       ['cost-outlier', 'sb-1', '2026-10-09T15:00:00Z'],
     ]);

@@ -239,7 +239,10 @@ describe('the sweep hook for roots that never end', () => {
     const again = await sweepAgentRoots(store, ctxAt(T0 + 3 * 3_600_000));
     // Assess
     expect(findings).toEqual([]);
-    expect(brief(late.findings)).toEqual(['budget-exceeded r-20 run r-20 used 25 actions, over its budget of 20 actions per task; top: support-bot r-20 with 25, llm_call ×25']);
+    expect(brief(late.findings)).toEqual([
+      'budget-exceeded r-20 run r-20 used 25 actions, over its budget of 20 actions per task; top: support-bot r-20 with 25, llm_call ×25',
+      'run-unfinished r-20 run r-20 started 2026-10-05T10:00:00Z has logged no end after 2.0 h (max runtime 1.0 h, default 1 h)',
+    ]);
     expect(late.findings[0].ts).toBe('2026-10-05T10:00:25Z');
     expect(again.findings).toEqual([]);
   });
@@ -254,7 +257,7 @@ describe('the sweep hook for roots that never end', () => {
     expect(brief(early.findings)).toEqual([
       'budget-exceeded r-20 run r-20 used 25 actions so far, over its budget of 20 actions per task; it has not ended yet; top: support-bot r-20 with 25, llm_call ×25',
     ]);
-    expect(late.findings).toEqual([]);
+    expect(brief(late.findings)).toEqual(['run-unfinished r-20 run r-20 started 2026-10-05T10:00:00Z has logged no end after 2.0 h (max runtime 1.0 h, default 1 h)']);
   });
 
   it('judges the root again when it finally ends, without repeating what it found', async () => {
@@ -338,6 +341,7 @@ describe('a root judged ended before a late sub-agent that never ends reached it
     expect(brief(stale.findings)).toEqual([
       'budget-undercount r-80 run r-80 reported 2 actions but its tree shows 27 (2 own, 25 in 1 sub-agent run): 25 went uncounted',
       'cost-outlier r-80 run r-80 cost $0.27 across 2 runs so far (it never ended), 13.5× the median $0.02 of the previous 5 runs',
+      'run-unfinished r-80 run r-80 started 2026-10-05T10:00:00Z ended, but its sub-agent researcher r-80.1 has logged no end after 2.0 h (max runtime 1.0 h, default 1 h)',
     ]);
     expect(again.findings).toEqual([]);
     const agent = await agentState(ingest.store);
@@ -401,10 +405,15 @@ describe('roots stuck in a loop: over budget while they run', () => {
       // The agent's state, with the finding; then the root's aggregate, noting it (fired_unended).
       commits: ['agent#support-bot', 'agentrun#r-60'],
     });
-    expect(sweeps.slice(1)).toEqual(Array.from({ length: 5 }, () => ({ findings: [], commits: [] })));
+    // Past its max runtime (1 h) at the second: run-unfinished, written as the budget was; the sweeps after it only read.
+    expect(sweeps[1]).toEqual({
+      findings: ['run-unfinished r-60 run r-60 started 2026-10-05T10:00:00Z has logged no end after 2.0 h (max runtime 1.0 h, default 1 h)'],
+      commits: ['agent#support-bot', 'agentrun#r-60'],
+    });
+    expect(sweeps.slice(2)).toEqual(Array.from({ length: 4 }, () => ({ findings: [], commits: [] })));
     const agent = await agentState(store, 'support-bot');
     expect(agent.open.map((o) => o.run_id)).toEqual(['r-60']);
-    expect(agent.judged).toEqual([{ run_id: 'r-60', facts: 61, phase: 'running', fired: [mark('budget-exceeded', 'r-60')] }]);
+    expect(agent.judged).toEqual([{ run_id: 'r-60', facts: 121, phase: 'running', fired: [mark('budget-exceeded', 'r-60'), mark('run-unfinished', 'r-60')] }]);
     expect([agent.history, agent.roots]).toEqual([[], 0]);
   });
 
@@ -438,7 +447,10 @@ describe('roots stuck in a loop: over budget while they run', () => {
     expect(brief(running.findings)).toEqual([
       'budget-exceeded r-62 run r-62 used 60 actions so far, over its budget of 20 actions per task; it has not ended yet; top: support-bot r-62 with 60, llm_call ×60',
     ]);
-    expect(brief(stale.findings)).toEqual(['cost-outlier r-62 run r-62 cost $0.60 so far (it never ended), 30× the median $0.02 of the previous 5 runs']);
+    expect(brief(stale.findings)).toEqual([
+      'cost-outlier r-62 run r-62 cost $0.60 so far (it never ended), 30× the median $0.02 of the previous 5 runs',
+      'run-unfinished r-62 run r-62 started 2026-10-05T11:00:00Z has logged no end after 3.0 h (max runtime 1.0 h, default 1 h)',
+    ]);
     expect(brief(ended.findings)).toEqual(['budget-undercount r-62 run r-62 reported 20 actions but its tree shows 60: 40 went uncounted']);
     expect(later.findings).toEqual([]);
     const agent = await agentState(store, 'support-bot');
@@ -540,14 +552,17 @@ describe('roots stuck in a loop: over budget while they run', () => {
     const looping = await step(everyMinute('r-73', 121, 60), T0 + 181 * MIN, true);
     const ended = await step([end(181 * 60, 'support-bot', 'r-73'), end(181 * 60, 'support-bot', 'r-74')], T0 + 182 * MIN, true);
     // Assess
-    expect(first).toEqual(['budget-exceeded r-73 2026-10-05T10:59:30Z', 'budget-exceeded r-74 2026-10-05T10:59:30Z']);
+    expect(first).toEqual(['budget-exceeded r-73 2026-10-05T10:59:30Z', 'budget-exceeded r-74 2026-10-05T10:59:30Z', 'run-unfinished r-73 2026-10-05T11:00:00Z', 'run-unfinished r-74 2026-10-05T11:00:00Z']);
     expect([busy, looping, ended]).toEqual([[], [], []]);
     expect([...forgotten.open, ...forgotten.judged].filter((r) => r.run_id === 'r-73' || r.run_id === 'r-74')).toEqual([]);
-    expect(sent.filter((m) => m.includes('r-7'))).toEqual(['finding budget-exceeded r-73']);
+    expect(sent.filter((m) => m.includes('r-7'))).toEqual(['finding budget-exceeded r-73', 'finding run-unfinished r-73']);
     const runs = await store.runs('agent#support-bot', '2026-10-05', '2026-10-06');
     expect(runs.filter((r) => r.run_id === 'r-73' || r.run_id === 'r-74')).toEqual([expect.objectContaining({ flagged: true }), expect.objectContaining({ flagged: true })]);
     const aggregates = await store.load(['agentrun#r-73', 'agentrun#r-74']);
-    expect([...aggregates.values()].map((v) => firedMarks((v.state as AgentRunState).fired_unended))).toEqual([[mark('budget-exceeded', 'r-73')], [mark('budget-exceeded', 'r-74')]]);
+    expect([...aggregates.values()].map((v) => firedMarks((v.state as AgentRunState).fired_unended))).toEqual([
+      [mark('budget-exceeded', 'r-73'), mark('run-unfinished', 'r-73')],
+      [mark('budget-exceeded', 'r-74'), mark('run-unfinished', 'r-74')],
+    ]);
   });
 
   it('notes a flagged root on its aggregate at the next sweep when the sweep that flagged it failed before noting it, then only reads', async () => {
@@ -707,7 +722,7 @@ describe('sub-agents whose named parent never starts', () => {
       'budget-exceeded r-53 run r-53 used 7 actions so far, over its budget of 5 actions per task; it has not ended yet; top: researcher r-53 with 7, llm_call ×7 (judged as the root of its own tree: its parent run r-52 has not started, no agent.start of it was seen)',
     ]);
     expect(settled.findings[0].evidence).toMatchObject({ budget_source: 'config', parent_run_id: 'r-52', ended: false });
-    expect(stale.findings).toEqual([]);
+    expect(stale.findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual(['run-unfinished r-53']);
   });
 
   it('judges the whole tree when the parent starts after the sub-agent was judged alone, without repeating its findings', async () => {
@@ -774,12 +789,12 @@ describe('sub-agents whose named parent never starts', () => {
       const stale = await sweepAgentRoots(ingest.store, ctxAt(T0 + 2 * 3_600_000));
       // Assess
       expect(waiting.history.map((h) => h.run_id)).toContain('r-81');
-      expect(stale.findings).toEqual([]);
+      expect(stale.findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual(['run-unfinished r-80']);
       const researcher = await agentState(ingest.store, 'researcher');
       expect(researcher.history.map((h) => h.run_id)).not.toContain('r-81');
       expect(researcher.roots).toBe(5);
       expect(baseline(researcher)).toEqual([0.01, 0.01, 0.01, 0.01, 0.01]);
-      expect((await agentState(ingest.store, 'support-bot')).judged).toEqual([{ run_id: 'r-80', facts: expect.any(Number), phase: 'stale', fired: [] }]);
+      expect((await agentState(ingest.store, 'support-bot')).judged).toEqual([{ run_id: 'r-80', facts: expect.any(Number), phase: 'stale', fired: [mark('run-unfinished', 'r-80')] }]);
     });
 
     it('and a sub-agent of the same agent as its parent is not in the baseline its parent is judged against', async () => {
@@ -1044,7 +1059,8 @@ describe('what the agent state keeps of reported findings (judged[].fired)', () 
     // sub-agents over their budget of 1 action: 6,400 budget-exceeded, more than MAX_FIRED_KEPT,
     // so the state lets the marks of open roots go, 1,600 of each: their notes must hold them all.
     const HOUR = 3_600_000;
-    const config = validateConfig({});
+    // Their runtime is not what is tested here (run-unfinished): 10 h.
+    const config = validateConfig({ agents: { planner: { max_runtime_minutes: 600 } } });
     const store = new MemoryAuditStore();
     const roots = ['loop-0', 'loop-1', 'loop-2', 'loop-3'];
     const subs = 1600;
@@ -1273,11 +1289,11 @@ describe('a run id started again after its run ended', () => {
     const swept = await sweepAgentRoots(store, ctxAt(T0 + DAY * 1000 + 2 * 3_600_000));
     // Assess
     expect(findings).toEqual([]);
-    expect(swept.findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual([`budget-exceeded ${key(1)}`]);
+    expect(swept.findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual([`budget-exceeded ${key(1)}`, `run-unfinished ${key(1)}`]);
     const agent = (await store.load(['agent#digest-bot'])).get('agent#digest-bot')?.state as AgentState;
     expect(agent.open).toEqual([{ run_id: key(1), started_at: T0 + DAY * 1000 }]);
     const run = (await store.load(['agentrun#digest'])).get('agentrun#digest')?.state as AgentRunState;
-    expect(firedMarks(run.fired_unended)).toEqual([mark('budget-exceeded', key(1))]);
+    expect(firedMarks(run.fired_unended)).toEqual([mark('budget-exceeded', key(1)), mark('run-unfinished', key(1))]);
     expect(run.previous?.[0].fired_unended).toBeUndefined();
   });
 

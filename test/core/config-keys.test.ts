@@ -116,7 +116,7 @@ const SAMPLE = {
       owner: 'data-platform@example.com',
     },
   },
-  agents: { 'support-bot': { budget: { max_actions: 20, max_cost_usd: 0.5, scope: 'task' }, cost_outlier_factor: 5, owner: 'ai-team@example.com' } },
+  agents: { 'support-bot': { budget: { max_actions: 20, max_cost_usd: 0.5, scope: 'task' }, cost_outlier_factor: 5, max_runtime_minutes: 120, owner: 'ai-team@example.com' } },
   tools: {
     escalate_to_human: {
       args: { user_id: 'uuid', due: { date: { min: '-30d', max: '+365d' } }, tier: { enum: ['gold', 1] }, ticket: { pattern: '^T-\\d+$' } },

@@ -49,11 +49,11 @@ describe('the agent detectors in the registry', () => {
 });
 
 describe('the job detectors that judge an agent root run', () => {
-  it('are empty-output and run-failed, with the job detector\'s id and 5 Cs, for agents, indexed once (as the job detector)', () => {
+  it('are empty-output, run-failed and run-unfinished, with the job detector\'s id and 5 Cs, for agents, indexed once (as the job detector)', () => {
     // Prepare
     const ids = ROOT_RUN_DETECTORS.map((d) => d.meta.id);
     // Act, Assess
-    expect(ids).toEqual(['empty-output', 'run-failed']);
+    expect(ids).toEqual(['empty-output', 'run-failed', 'run-unfinished']);
     for (const detector of ROOT_RUN_DETECTORS) {
       const job = DETECTOR_META.get(detector.meta.id);
       expect(detector.kind).toBe('agent-tree');

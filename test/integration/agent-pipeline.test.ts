@@ -180,6 +180,7 @@ describe('agent trees in DynamoDB Local, across concurrent invocations', () => {
     expect(agentItem.Item?.ttl).toBeUndefined();
     expect(swept.findings.map((f) => [f.detector, f.run_id, f.message])).toEqual([
       ['budget-exceeded', 'r-40', 'run r-40 used 22 actions, over its budget of 20 actions per task; top: support-bot r-40 with 22, llm_call ×22'],
+      ['run-unfinished', 'r-40', 'run r-40 started 2026-10-05T10:00:00Z has logged no end after 2.0 h (max runtime 1.0 h, default 1 h)'],
     ]);
   });
 

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { validateConfig } from '../../lambdas/config.ts';
+import { sweepAgentRoots } from '../../lambdas/core/agent-sweep.ts';
+import type { Finding } from '../../lambdas/core/findings.ts';
+import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import { T0, acts, end, start } from './agent-fixtures.ts';
+
+const HOUR = 3_600_000;
+const at = (config: ReturnType<typeof validateConfig>, hours: number): ReduceContext => ({ config, clock: { now: () => T0 + hours * HOUR } });
+const brief = (findings: readonly Finding[]) => findings.map((f) => `${f.detector} ${f.subject} ${f.run_id}`);
+
+describe('run-unfinished for agent root runs that never end', () => {
+  it('reports a root run with no agent.end past 1 h once, naming its start and bound, and not again when it ends', async () => {
+    // Prepare: planner ne-1 starts, its coder sub-agent ends ok, the root never logs its end.
+    const config = validateConfig({ agents: { planner: { budget: { max_actions: 40 } } } });
+    const store = new MemoryAuditStore();
+    await processBatch([start(0, 'planner', 'ne-1'), ...acts(1, 1, 'planner', 'ne-1'), start(2, 'coder', 'ne-1.c', { parent_run_id: 'ne-1' }), ...acts(1, 3, 'coder', 'ne-1.c'), end(9, 'coder', 'ne-1.c')], REDUCERS, store, at(config, 0));
+    // Act: sweeps at 6 h and 7 h, then the root's end comes after all.
+    const first = await sweepAgentRoots(store, at(config, 6));
+    const second = await sweepAgentRoots(store, at(config, 7));
+    const ended = await processBatch([end(8 * 3600, 'planner', 'ne-1')], REDUCERS, store, at(config, 8));
+    // Assess
+    expect(brief(first.findings)).toEqual(['run-unfinished planner ne-1']);
+    expect(first.findings[0]).toMatchObject({ subject_kind: 'agent', severity: 'high' });
+    expect(first.findings[0].message).toBe('run ne-1 started 2026-10-05T10:00:00Z has logged no end after 6.0 h (max runtime 1.0 h, default 1 h)');
+    expect(first.findings[0].evidence).toMatchObject({ started_at: '2026-10-05T10:00:00Z', max_runtime_ms: HOUR, max_runtime_source: 'default 1 h' });
+    expect(second.findings).toEqual([]);
+    expect(brief(ended.findings)).toEqual([]);
+  });
+
+  it('names the sub-agent that never ended, and holds the root to agents.<name>.max_runtime_minutes', async () => {
+    // Prepare: the root ends, its researcher never does; the planner may run 3 h.
+    const config = validateConfig({ agents: { planner: { max_runtime_minutes: 180 } } });
+    const store = new MemoryAuditStore();
+    await processBatch([start(0, 'planner', 'pn-1'), start(2, 'researcher', 'pn-1.r', { parent_run_id: 'pn-1' }), ...acts(2, 3, 'researcher', 'pn-1.r'), end(10, 'planner', 'pn-1')], REDUCERS, store, at(config, 0));
+    // Act: within its bound at 2 h (quiet, judged stale), past it at 4 h.
+    const within = await sweepAgentRoots(store, at(config, 2));
+    const past = await sweepAgentRoots(store, at(config, 4));
+    const later = await sweepAgentRoots(store, at(config, 5));
+    // Assess
+    expect(brief(within.findings)).toEqual([]);
+    expect(brief(past.findings)).toEqual(['run-unfinished planner pn-1']);
+    expect(past.findings[0].message).toBe(
+      'run pn-1 started 2026-10-05T10:00:00Z ended, but its sub-agent researcher pn-1.r has logged no end after 4.0 h (max runtime 3.0 h, configured)',
+    );
+    expect(past.findings[0].evidence).toMatchObject({ unended_run_id: 'pn-1.r', unended_agent: 'researcher', max_runtime_source: 'configured' });
+    expect(later.findings).toEqual([]);
+  });
+
+  it('holds a root to 3x the median duration of its agent\'s root runs when that is over 1 h', async () => {
+    // Prepare: five 2-hour runs, then one that never ends.
+    const config = validateConfig({});
+    const store = new MemoryAuditStore();
+    for (let i = 0; i < 5; i++) {
+      const from = i * 3 * 3600;
+      await processBatch([start(from, 'digest', `d-${i}`), ...acts(1, from + 1, 'digest', `d-${i}`), end(from + 2 * 3600, 'digest', `d-${i}`)], REDUCERS, store, at(config, i * 3 + 2));
+    }
+    await processBatch([start(15 * 3600, 'digest', 'd-5'), ...acts(1, 15 * 3600 + 1, 'digest', 'd-5')], REDUCERS, store, at(config, 15));
+    // Act: 5 h after its start (stale, within 6 h), then 7 h after.
+    const within = await sweepAgentRoots(store, at(config, 20));
+    const past = await sweepAgentRoots(store, at(config, 22));
+    // Assess
+    expect(within.findings).toEqual([]);
+    expect(brief(past.findings)).toEqual(['run-unfinished digest d-5']);
+    expect(past.findings[0].message).toContain('(max runtime 6.0 h, 3× the median duration)');
+  });
+});
