@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -15,6 +15,7 @@ import { subscriptionFilterPattern } from '../lambdas/core/filter-pattern.ts';
 import { AlertTopic } from './constructs/alert-topic.ts';
 import { AuditFunction } from './constructs/audit-function.ts';
 import { AuditTable } from './constructs/audit-table.ts';
+import { FailureQueueDestination } from './constructs/failure-queue.ts';
 import { MONTHLY_REPORT_SCHEDULE, MonthlyReport } from './constructs/report-function.ts';
 import { accountPolicyEnabled, assertSelectionCriteriaFit, IngestAccountPolicy } from './constructs/account-policy.ts';
 import { reportDueOf, SelfWatch } from './constructs/self-watch.ts';
@@ -68,6 +69,8 @@ export class SilentAuditStack extends Stack {
   readonly alerts: AlertTopic;
   readonly ingest: AuditFunction;
   readonly ingestFailures: sqs.Queue;
+  /** The failure queue's key: its messages hold log batches before redaction. */
+  readonly ingestFailuresKey: kms.Key;
   /** Judges absence (missed and unfinished runs) on a schedule and drains the alert outbox. */
   readonly sweep: AuditFunction;
   /** The monthly 5 Cs audit report: function, schedule and bucket. */
@@ -92,8 +95,17 @@ export class SilentAuditStack extends Stack {
       alarmNamePrefix,
     });
 
+    // A message there is Lambda's invocation record, holding the CloudWatch batch as it came, before
+    // redaction: its own customer-managed key, as the Kinesis stream's raw lines have.
+    this.ingestFailuresKey = new kms.Key(this, 'IngestFailuresKey', {
+      description: 'silent-audit ingest failure queue',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.ingestFailures = new sqs.Queue(this, 'IngestFailures', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.ingestFailuresKey,
+      dataKeyReuse: Duration.hours(24),
       enforceSSL: true,
       retentionPeriod: INGEST_FAILURES_RETENTION,
     });
@@ -106,7 +118,7 @@ export class SilentAuditStack extends Stack {
       entry: INGEST_ENTRY,
       config,
       description: 'silent-audit: reads subscribed log lines, runs the detectors, stores state and findings, alerts',
-      onFailure: new SqsDestination(this.ingestFailures),
+      onFailure: new FailureQueueDestination(this.ingestFailures),
       retryAttempts: 2,
       v8Flags: INGEST_V8_FLAGS,
       // None by default: a delivery over the cap is throttled, retried from Lambda's async queue for up to 6 hours, then sent to the failure queue (docs/alerts-and-operations.md).

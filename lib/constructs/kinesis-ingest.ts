@@ -7,7 +7,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -15,6 +14,7 @@ import type { Config } from '../../lambdas/config.ts';
 import type { AlertTopic } from './alert-topic.ts';
 import { AuditFunction } from './audit-function.ts';
 import type { AuditTable } from './audit-table.ts';
+import { FailureQueueDlq } from './failure-queue.ts';
 import { ANY_AT_ALL, serviceMetric, watchAlarm } from './self-watch.ts';
 
 const KINESIS_ENTRY = fileURLToPath(new URL('../../lambdas/handlers/ingest-kinesis.ts', import.meta.url));
@@ -181,7 +181,7 @@ export class KinesisIngest extends Construct {
       bisectBatchOnError: true,
       retryAttempts: 10,
       maxRecordAge: Duration.hours(24),
-      onFailure: new SqsDlq(props.failureQueue),
+      onFailure: new FailureQueueDlq(props.failureQueue),
     });
     // Lambda checks the function may read the stream when the mapping is created.
     read.applyBefore(this.eventSource);

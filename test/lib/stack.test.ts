@@ -323,7 +323,25 @@ describe('SilentAuditStack', () => {
       const template = Template.fromStack(stack);
 
       // Assess
-      template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      // Its messages hold the log batches as they came, before redaction: a customer-managed key, rotated.
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(stack.ingestFailuresKey), 'Arn'] },
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
+      template.hasResourceProperties('AWS::KMS::Key', { Description: 'silent-audit ingest failure queue', EnableKeyRotation: true });
+      // The ingest function sends there with only what a send to such a queue takes.
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: logicalId(stack.ingest.role!) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [logicalId(stack.ingestFailures), 'Arn'] } },
+            Match.objectLike({
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+              Resource: Match.arrayWith([{ 'Fn::GetAtt': [logicalId(stack.ingestFailuresKey), 'Arn'] }]),
+            }),
+          ]),
+        },
+      });
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         PolicyDocument: {
           Statement: Match.arrayWith([
@@ -469,8 +487,6 @@ describe('SilentAuditStack', () => {
         's3:ListBucket',
         's3:PutObject',
         'sns:Publish',
-        'sqs:GetQueueAttributes',
-        'sqs:GetQueueUrl',
         'sqs:SendMessage',
       ]);
     });
