@@ -425,6 +425,8 @@ describe('runReport', () => {
       ['run-unfinished', 'support-bot'],
     ]);
     expect(result.report?.summary.headline).toMatch(/^October 2026: 2 findings in 2 open groups/);
+    // The run that never ended is one of the agent's runs in October, though it wrote no run record.
+    expect(result.report?.coverage.rows.filter((r) => r.kind === 'agent').map((r) => [r.name, r.runsInMonth, r.failedRuns])).toEqual([['support-bot', 1, 0]]);
   });
 
   it('judges the cost of an agent run that never ended as it stands, in a month that is over, and leaves it to the sweep\'s hour of quiet before', async () => {

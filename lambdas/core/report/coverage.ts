@@ -410,7 +410,9 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const startsBeforeEnds = startsBeforeEndsIn(snapshot?.state, span.fromMs, span.toMs);
     const findings = findingsBySubject.get(subjectKey(subject.kind, subject.name)) ?? [];
     const records = runsBySubject.get(subjectKey(subject.kind, subject.name)) ?? [];
-    const recordsRuns = subject.kind === 'job' || kindsWithRuns.has(subject.kind);
+    // An agent's root run records itself when it ends: one that never did (run-unfinished) is one of its runs too.
+    const unfinished = subject.kind === 'agent' ? unrecordedUnfinished(findings, records) : 0;
+    const recordsRuns = subject.kind === 'job' || kindsWithRuns.has(subject.kind) || unfinished > 0;
     // A run records itself when it ends; the runs of a job whose runs log no end are its starts, its
     // records only the failures a failure line ended (Debian cron's grandchild line), among its starts.
     const startsOnly = facts.endsLogged === false;
@@ -421,7 +423,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     // Its state kept none of the span's starts (only its latest ones, all after it) and did not count them: not 0, unknown.
     const startsNotKept = starts !== undefined && !starts.complete && starts.inSpan === 0;
     // At least its records: a failed run whose start was not seen is counted by no start.
-    const runsInMonth = recordsRuns && !startsNotKept ? Math.max(records.length, starts?.inSpan ?? 0) + startsBeforeEnds : null;
+    const runsInMonth = recordsRuns && !startsNotKept ? Math.max(records.length, starts?.inSpan ?? 0) + startsBeforeEnds + unfinished : null;
     const failedRuns = recordsRuns ? records.filter((r) => r.status === 'failed').length : null;
     const history =
       startsOnly && facts.startsSeen !== undefined
@@ -536,4 +538,12 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
       later: rows.filter((r) => r.status === 'later').length,
     },
   };
+}
+
+/** The runs of `run-unfinished` findings that wrote no run record (an agent root run that never ended), each once. */
+function unrecordedUnfinished(findings: readonly Finding[], records: readonly RunRecord[]): number {
+  const recorded = new Set(records.map((r) => r.run_id));
+  const runs = new Set<string>();
+  for (const f of findings) if (f.detector === 'run-unfinished' && f.run_id !== undefined && !recorded.has(f.run_id)) runs.add(f.run_id);
+  return runs.size;
 }
