@@ -385,10 +385,10 @@ const CRON_START_JUDGES_AHEAD_MS = MINUTE_MS;
 function cronFailureWindow(job: string, config: Config): number {
   const configured = ownValue(config.jobs, job)?.max_runtime_minutes;
   return Math.max(configured !== undefined ? configured * MINUTE_MS : 0, CRON_FAILURE_WINDOW_MS);
+}
+
 /** The shortest healthy window a job's learned interval gives (`cronHealthyAfter`): a run of a job every few minutes may take longer than that. */
 const CRON_HEALTHY_AFTER_MIN_MS = 60 * MINUTE_MS;
-
-}
 
 /**
  * How long after its CMD line a run of `job` with no failure read is healthy (`healthyRunsBefore`):
@@ -1360,6 +1360,12 @@ function absenceScheduleKey(schedule: string, timezone: string | undefined): str
  * (`unseenSince`) and the report, which reads a state without one as none. A run's line sets
  * `firstSeenAt`; a cron "discarding output" line sets no sighting (it is no run), but the first one
  * always reports `output-discarded` (nothing reported before it to hold it back), and so sets
+ * `discardReportedAt`.
+ */
+export function anyLineArrived(state: { readonly firstSeenAt?: number; readonly discardReportedAt?: number }): boolean {
+  return state.firstSeenAt !== undefined || state.discardReportedAt !== undefined;
+}
+
 /** How many runs of a host whose runs logged an end may be open past their max runtime before it is taken as logging none again (`withoutHostsEndsLost`). */
 const ENDS_LOST_AFTER_RUNS = 2;
 
@@ -1383,12 +1389,6 @@ function withoutHostsEndsLost(state: JobState, ctx: ReduceContext): JobState {
   // Its open runs were started by a cron that logs no end: never awaited, even once the host logs CMDEND again.
   const open = state.open.map((r): OpenRun => (r.host !== undefined && lost.includes(r.host) && r.format === CRON_FORMAT && !logsNoEnd(state, r) ? { ...r, countedByStart: true } : r));
   return { ...state, open, endsHosts: state.endsHosts.filter((host) => !lost.includes(host)) };
-}
-
- * `discardReportedAt`.
- */
-export function anyLineArrived(state: { readonly firstSeenAt?: number; readonly discardReportedAt?: number }): boolean {
-  return state.firstSeenAt !== undefined || state.discardReportedAt !== undefined;
 }
 
 /**
