@@ -72,27 +72,6 @@ describe('AWS Lambda platform lines (contract §1b)', () => {
     });
   });
 
-  it.each([
-    ['at its Memory Size', 'Memory Size: 128 MB\tMax Memory Used: 128 MB', { reason: 'error', error_type: 'Runtime.OutOfMemory' }],
-    ['over its Memory Size', 'Memory Size: 128 MB\tMax Memory Used: 129 MB\t', { reason: 'error', error_type: 'Runtime.OutOfMemory' }],
-  ])('fails the run of a REPORT without Status whose Max Memory Used is %s (killed out of memory), as Status: error, Error Type: Runtime.OutOfMemory', (_name, memory, failure) => {
-    // Prepare
-    const ctx = contextFor('/aws/lambda/etl-loader', 1, { recordTime: Date.parse('2026-10-05T15:00:02.231Z'), defaultJob: 'etl-loader' });
-    // Act
-    const outcome = parseLine(`REPORT RequestId: ${R3}\tDuration: 2230.61 ms\tBilled Duration: 2231 ms\t${memory}`, ctx);
-    // Assess
-    expect(outcome.kind === 'events' && outcome.events[0].body).toEqual({ type: 'run.failed', job: 'etl-loader', run_id: R3, duration_ms: 2230.61, ...failure });
-  });
-
-  it('ends the run of a REPORT without Status whose Max Memory Used is under its Memory Size as a success', () => {
-    // Prepare
-    const ctx = contextFor('/aws/lambda/etl-loader', 1, { recordTime: Date.parse('2026-10-05T15:00:02.231Z'), defaultJob: 'etl-loader' });
-    // Act
-    const outcome = parseLine(`REPORT RequestId: ${R3}\tDuration: 2230.61 ms\tBilled Duration: 2231 ms\tMemory Size: 128 MB\tMax Memory Used: 127 MB`, ctx);
-    // Assess
-    expect(outcome.kind === 'events' && outcome.events[0].body).toEqual({ type: 'run.end', job: 'etl-loader', run_id: R3, exit_code: 0, duration_ms: 2230.61 });
-  });
-
   it('cuts a failed invocation\'s error type short as it cuts a runtime error\'s reason, in a platform.report record and a REPORT line', () => {
     // Prepare: an error type of 3,000 characters
     const long = `Runtime.Unknown${'X'.repeat(3000)}`;

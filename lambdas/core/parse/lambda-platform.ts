@@ -14,7 +14,6 @@ import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from '
  *   `START RequestId: 8f3c… Version: $LATEST`                                    → run.start
  *   `REPORT RequestId: 8f3c…\tDuration: 12.34 ms\tBilled Duration: 13 ms\t…`     → run.end, exit 0
  *   `REPORT RequestId: …\tDuration: 3000.00 ms\t…\tStatus: timeout`              → run.failed
- *   `REPORT RequestId: …\t…\tMemory Size: 128 MB\tMax Memory Used: 128 MB`         → run.failed (Runtime.OutOfMemory)
  *   `2026-10-05T13:00:03.456Z 8f3c… Task timed out after 3.00 seconds`          → run.failed
  *   `RequestId: 8f3c… Process exited before completing request`                 → run.failed
  *   `RequestId: 8f3c… Error: Runtime exited with error: signal: killed`         → run.failed (Runtime.ExitError)
@@ -165,28 +164,6 @@ function reportFields(rest: string): Map<string, string> {
   return fields;
 }
 
-/**
- * The error type of an invocation out of memory, which today's REPORT names (`Status: error`, `Error Type: Runtime.OutOfMemory`)
- * and an older REPORT without Status leaves to its `Max Memory Used` at its `Memory Size` (`outOfMemory`).
- */
-const OUT_OF_MEMORY = 'Runtime.OutOfMemory';
-
-/**
- * Whether a REPORT's `Max Memory Used` reached its `Memory Size`: Lambda killed the invocation out of memory (or it ran at
- * the edge), also when the runtime's exit line (`Runtime exited with error: signal: killed`) is not logged or comes in a
- * delivery never read. Its REPORT without Status says so as today's `Status: error`, `Error Type: Runtime.OutOfMemory`.
- */
-function outOfMemory(fields: Map<string, string>): boolean {
-  const size = megabytes(fields.get('Memory Size'));
-  const used = megabytes(fields.get('Max Memory Used'));
-  return size !== undefined && used !== undefined && used >= size;
-}
-
-function megabytes(value: string | undefined): number | undefined {
-  const m = value === undefined ? null : /^(\d+) MB$/.exec(value);
-  return m ? Number(m[1]) : undefined;
-}
-
 function milliseconds(value: string | undefined): number | undefined {
   const m = value === undefined ? null : /^(\d+(?:\.\d+)?) ms$/.exec(value);
   return m ? Number(m[1]) : undefined;
@@ -223,8 +200,7 @@ function textLine(line: string): TextLine | 'none' | string | undefined {
     const durationMs = milliseconds(fields.get('Duration'));
     if (durationMs === undefined) return `Lambda REPORT line without a Duration (cut short?): ${quoted(line)}`;
     if (durationMs > MAX_DURATION_MS) return `Lambda REPORT line ${DURATION_TOO_LONG}: ${quoted(line)}`;
-    const killed = fields.get('Status') === undefined && outOfMemory(fields);
-    return { requestId, body: (job) => (killed ? endBody(job, requestId, 'error', durationMs, OUT_OF_MEMORY) : endBody(job, requestId, fields.get('Status'), durationMs, fields.get('Error Type'))) };
+    return { requestId, body: (job) => endBody(job, requestId, fields.get('Status'), durationMs, fields.get('Error Type')) };
   }
   const timedOut = TIMED_OUT.exec(line);
   if (timedOut) {
