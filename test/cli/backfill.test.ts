@@ -346,6 +346,28 @@ describe('silent-audit backfill (DynamoDB Local)', () => {
     expect(sent.map((f) => [f.detector, f.subject])).toEqual([['budget-exceeded', 'live-bot']]);
   });
 
+  it("counts unrecognised, not as a line with events, an exit line a function printed unprefixed for another function's invocation", async () => {
+    // Prepare: orchestrator's invocation prints the errorMessage Lambda Invoke returned for another function (its request id), between its START and END
+    const POLLER = '/aws/lambda/queue-poller';
+    const R = '7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const at = FIRST + DAY;
+    const stream = '2026/10/02/[$LATEST]c0ffee';
+    const messages = [
+      `START RequestId: ${R} Version: $LATEST`,
+      'RequestId: 8e2d3c4b-5f6a-4b7c-9d8e-0f1a2b3c4d5e Error: Runtime exited with error: signal: killed',
+      `END RequestId: ${R}`,
+      `REPORT RequestId: ${R}\tDuration: 1900.00 ms\tBilled Duration: 1900 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t`,
+    ];
+    cwl.reset();
+    serveLogGroups(cwl, { [POLLER]: messages.map((message, i): StoredLogEvent => ({ timestamp: at + i * 600, message, logStream: stream, eventId: String(i) })) }, 25);
+    const table = `t-${randomUUID()}`;
+    // Act
+    const { result, stdout } = await backfill(table, { logGroups: [POLLER] });
+    // Assess: START and REPORT give events, END nothing to judge, the exit line is no line of this function's
+    expect(result.findings).toEqual([]);
+    expect(stdout).toContain('1 job in 4 lines from 1 log group: 2 with events (2 events), 1 recognised with nothing to judge, 0 rejected, 1 unrecognised;');
+  });
+
   it('refuses an --until that is not after --since', async () => {
     const table = `t-${randomUUID()}`;
     const { result, stderr } = await backfill(table, { since: NOW - HOUR, until: NOW - 2 * HOUR });
