@@ -344,6 +344,19 @@ describe("an application's own messages in Lambda's JSON log format start or fai
     expect(fromText).toEqual(expected);
   });
 
+  it('reads a REPORT without Status whose Max Memory Used reached its Memory Size as a success: Lambda writes Status: error when it kills an invocation', () => {
+    // Prepare: a function that runs at its limit and succeeds (035a480 failed every such invocation, reverted in a4799d4)
+    const lines = [
+      `2026-10-01T00:00:00.000Z START RequestId: ${RID} Version: $LATEST`,
+      `2026-10-01T00:00:31.000Z END RequestId: ${RID}`,
+      `2026-10-01T00:00:31.010Z REPORT RequestId: ${RID}\tDuration: 31000.00 ms\tBilled Duration: 31000 ms\tMemory Size: 128 MB\tMax Memory Used: 128 MB\t`,
+    ];
+    // Act
+    const outcomes = parseFile('at-limit.log', lines, { defaultJob: 'at-limit' }).map(summary);
+    // Assess
+    expect(outcomes.at(-1)).toBe(`run.end at-limit ${RID} exit=0 @2026-10-01T00:00:31.010Z`);
+  });
+
   it("fails a timed-out invocation once, by Lambda's platform.report, not by a message the function logged", () => {
     // Prepare
     const lines = [
