@@ -273,7 +273,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
     const ctx = { config: opts.config, clock, exceptions: await registryForBatch(tally.events, opened.exceptions, opts.config, clock) };
     const scope = new BackfillScope(store);
     const batch = await processBatch(tally.events, REDUCERS, scope, ctx);
-    tally.unrecognisedAfterAll(batch.otherFunctionLines);
+    tally.unrecognisedAfterAll(batch.otherFunctionLines?.length);
     // All the history is read and stored: the older span it brought is judged here, as history (historyRead).
     const sweepCtx = { ...ctx, historyRead: true };
     const swept = await sweepSubjects(REDUCERS, scope, sweepCtx);

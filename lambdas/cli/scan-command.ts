@@ -27,7 +27,7 @@ import type { LineCounts, StateStore, SubjectCatalog } from '../ports.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
 import { describeSources, fileSource, logGroupSource, type ScanSource } from './scan-sources.ts';
 import { ScanStore } from './scan-store.ts';
-import { enrichWithContext, JobLogsEnd, type MergeStats, type SourceReadout, streamSources } from './scan-stream.ts';
+import { enrichWithContext, JobLogsEnd, type MergeStats, type SourceReadout, streamSources, unrecognisedAfterAll } from './scan-stream.ts';
 import { type OpenedStore, openStore } from './stores.ts';
 
 export { jobNameOfFile } from './scan-sources.ts';
@@ -319,8 +319,8 @@ export async function scanToStore(
     const jobsSeen = new Set<string>();
     const olderThanHistory = new Map<string, number>();
     const agentRunsUnjudged = new Map<string, number>();
-    // Lines the job states told were none of their job's (`BatchResult.otherFunctionLines`): counted unrecognised.
-    let otherFunctionLines = 0;
+    // Lines the job states told were none of their job's (`BatchResult.otherFunctionLines`): counted unrecognised, in their sources too.
+    const otherFunctionLines: string[] = [];
     const agentJudgedAt = (agent: string) => Math.max(agentSeen.get(agent) ?? Number.NEGATIVE_INFINITY, chunkNow - SWEEP_LAG_MS);
     // The jobs are swept at least every JOB_SWEEP_GAP_MS of log time, up to `until`.
     let sweptAt: number | undefined;
@@ -355,7 +355,7 @@ export async function scanToStore(
           }
           const batch = await processBatch(events, REDUCERS, store, ctx);
           findings.push(...batch.findings);
-          otherFunctionLines += batch.otherFunctionLines ?? 0;
+          if (batch.otherFunctionLines) otherFunctionLines.push(...batch.otherFunctionLines);
           for (const { subject_kind, subject, runs } of batch.olderThanHistory ?? []) {
             const older = subject_kind === 'agent' ? agentRunsUnjudged : olderThanHistory;
             older.set(subject, (older.get(subject) ?? 0) + runs);
@@ -369,7 +369,8 @@ export async function scanToStore(
       await opened.close();
       return { ok: false, error: error.message, counts: empty };
     }
-    streamed.tally.unrecognisedAfterAll(otherFunctionLines);
+    streamed.tally.unrecognisedAfterAll(otherFunctionLines.length);
+    const readouts = unrecognisedAfterAll(streamed.readouts, otherFunctionLines);
     const now = absenceJudgedAt(opts.now, streamed.stats.latest, options.toInputEnd ?? false);
     await sweepJobsUpTo(now);
     // Absence (missed and unfinished runs) is judged at `now`, as the deployed sweep would; and,
@@ -390,7 +391,7 @@ export async function scanToStore(
     for (const f of findings) await store.markAlerted(findingKey(f));
     await store.writeBack();
     const result = opened.persistent ? opened : { ...opened, store, exceptions };
-    return { ok: true, findings: foldMissedAfterLogsEnd(findings, jobLogs, now), tally: streamed.tally, sources, opened: result, stream: streamed.stats, inFlight, leftOut, judgedAt: now, readouts: streamed.readouts, jobsSeen, olderThanHistory, agentRunsUnjudged };
+    return { ok: true, findings: foldMissedAfterLogsEnd(findings, jobLogs, now), tally: streamed.tally, sources, opened: result, stream: streamed.stats, inFlight, leftOut, judgedAt: now, readouts, jobsSeen, olderThanHistory, agentRunsUnjudged };
   } catch (error) {
     await opened.close();
     throw error;

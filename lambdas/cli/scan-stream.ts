@@ -305,6 +305,23 @@ export interface SourceReadout {
   readonly zonelessAsUtc: number;
 }
 
+/**
+ * The readouts with lines the reducers told were none of their subject's (`BatchResult.otherFunctionLines`, the
+ * origin of each) counted unrecognised in the source they came from, as `LineTally.unrecognisedAfterAll` counts them
+ * in the whole: a file of just such lines is one of which no line was recognised (`sourceNotes`).
+ */
+export function unrecognisedAfterAll(readouts: readonly SourceReadout[], origins: readonly string[]): readonly SourceReadout[] {
+  if (origins.length === 0) return readouts;
+  const lines = new Map<string, number>();
+  for (const origin of origins) lines.set(origin, (lines.get(origin) ?? 0) + 1);
+  return readouts.map((r) => {
+    const more = lines.get(r.name);
+    if (more === undefined) return r;
+    lines.delete(r.name);
+    return { ...r, unrecognised: r.unrecognised + more };
+  });
+}
+
 export interface StreamResult {
   readonly tally: LineTally;
   readonly stats: MergeStats;

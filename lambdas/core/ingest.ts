@@ -102,7 +102,7 @@ export async function ingestPayloads(payloads: readonly CloudWatchLogsPayload[],
 
   const exceptions = await registryForBatch(tally.events, deps.exceptions, deps.config, deps.clock);
   const batch = await processBatch(tally.events, deps.reducers ?? REDUCERS, deps.store, { config: deps.config, clock: deps.clock, exceptions }, deps.retry);
-  tally.unrecognisedAfterAll(batch.otherFunctionLines);
+  tally.unrecognisedAfterAll(batch.otherFunctionLines?.length);
   // Older pending alerts are drained here only when this batch alerted anyway; the sweep drains the rest.
   const alerts = await deliverAlerts(batch.findings, deps.store, deps.sink, deps.clock, {
     drainLimit: batch.findings.length > 0 ? 50 : 0,

@@ -1744,8 +1744,8 @@ export const jobReducer: SubjectReducer<JobState> = {
     };
     /** Runs not remembered but taken as counted for being as old as the runs forgotten (`Reduction.olderThanHistory`): by their start, else by their end. */
     let olderThanHistory = 0;
-    /** Exit lines taken for another function's words (`exitUnlogged`): no line of this job's (`Reduction.otherFunctionLines`). */
-    let otherFunctionLines = 0;
+    /** The origins of exit lines taken for another function's words (`exitUnlogged`): no line of this job's (`Reduction.otherFunctionLines`). */
+    let otherFunctionLines: string[] | undefined;
     /** The ids of such runs counted by their start, whose end is then not counted again (made only when older history is read). */
     let olderStarts: Set<string> | undefined;
     /** Counts the run of an end so old, unless its start was counted (the run `runId` names; for an end that names none, a start so counted not yet ended). */
@@ -1964,7 +1964,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         if (unnamedEndRead(event.at, body.host, group, endToken)) continue;
         const ownRun = invocation ? openRunOfRequest(state.open, body.run_id, event.at, body.host, ctx.config) : undefined;
         if (invocation && !ownRun && exitUnlogged(body)) {
-          otherFunctionLines++;
+          (otherFunctionLines ??= []).push(event.source.origin);
           continue;
         }
         // An invocation whose run was pushed out of the open runs (its START remembered) closes no other run: the
@@ -2004,7 +2004,7 @@ export const jobReducer: SubjectReducer<JobState> = {
 
       const started = closes ?? openRunWithId(state.open, runId, event.at, body.host) ?? openRunRedactedAs(state.open, runId, event.at, body.host, ctx.config);
       if (platform && !started && exitUnlogged(body)) {
-        otherFunctionLines++;
+        (otherFunctionLines ??= []).push(event.source.origin);
         continue;
       }
       const end = body.type === 'run.end' ? body : undefined;
@@ -2174,7 +2174,7 @@ export const jobReducer: SubjectReducer<JobState> = {
     // given later is judged from the sweep that first sees it (judgeAbsence), not from these runs.
     // Kept only with a change the batch writes anyway.
     if (copied && !ownValue(ctx.config.jobs, subject)?.schedule && state.absenceSchedule !== NO_SCHEDULE) edit().absenceSchedule = NO_SCHEDULE;
-    return { state, findings, records, ...(outcomes.length > 0 ? { outcomes } : {}), ...(olderThanHistory > 0 ? { olderThanHistory } : {}), ...(otherFunctionLines > 0 ? { otherFunctionLines } : {}) };
+    return { state, findings, records, ...(outcomes.length > 0 ? { outcomes } : {}), ...(olderThanHistory > 0 ? { olderThanHistory } : {}), ...(otherFunctionLines ? { otherFunctionLines } : {}) };
   },
 };
 

@@ -43,9 +43,10 @@ export interface Reduction<S> {
   readonly olderThanHistory?: number;
   /**
    * The batch's lines a parser read that the subject's state tells are none of its own: a Lambda exit line an app printed
-   * unprefixed for another function's invocation. Counted unrecognised (`LineTally.unrecognisedAfterAll`).
+   * unprefixed for another function's invocation. Counted unrecognised (`LineTally.unrecognisedAfterAll`), in the
+   * source each came from too: one entry per line, its `LineSource.origin` (a file, a log group).
    */
-  readonly otherFunctionLines?: number;
+  readonly otherFunctionLines?: readonly string[];
   /**
    * Run outcomes for the alert policy that are not written as run records: a run of a job whose runs
    * log no end (cron CMD lines), healthy as its job's next run on its host starts with no failure of it read.
@@ -165,8 +166,8 @@ export interface BatchResult {
   readonly replayed?: ReplayedSpan[];
   /** The subjects with runs taken as counted for being older than their history (`Reduction.olderThanHistory`), and how many. */
   readonly olderThanHistory?: OlderRuns[];
-  /** The lines its subjects' states told were none of theirs (`Reduction.otherFunctionLines`). */
-  readonly otherFunctionLines?: number;
+  /** The lines its subjects' states told were none of theirs (`Reduction.otherFunctionLines`): the origin of each. */
+  readonly otherFunctionLines?: readonly string[];
 }
 
 /** A subject's runs of a batch taken as counted for being older than its history. */
@@ -254,7 +255,7 @@ function commitWithRetry(
   reduce: (state: unknown) => Reduction<unknown>,
   expiresAt: ((state: unknown) => number | undefined) | undefined,
   retry: CommitRetry,
-): Promise<{ findings: Finding[]; conflicts: number; records: RunRecord[]; handOff?: readonly AuditEvent[]; olderThanHistory?: number; otherFunctionLines?: number; unchanged?: true; written?: unknown }> {
+): Promise<{ findings: Finding[]; conflicts: number; records: RunRecord[]; handOff?: readonly AuditEvent[]; olderThanHistory?: number; otherFunctionLines?: readonly string[]; unchanged?: true; written?: unknown }> {
   let current = first;
   return retryOnConflict(key, retry, async (attempt) => {
     if (attempt > 1) current = (await store.load([key])).get(key);
@@ -486,7 +487,7 @@ export async function processBatch(
   const records: RunRecord[] = [];
   const replayed: ReplayedSpan[] = [];
   const older: OlderRuns[] = [];
-  let otherFunctionLines = 0;
+  const otherFunctionLines: string[] = [];
   // Second stage: what reducers derive from the committed states (agent trees from their runs,
   // the jobs of cron's discard lines from their hosts).
   const derived: AuditEvent[] = [];
@@ -507,7 +508,7 @@ export async function processBatch(
         writes.push({ subject, state: result.written });
       }
       if (result.olderThanHistory) older.push({ subject_kind: reducer.kind, subject, runs: result.olderThanHistory });
-      otherFunctionLines += result.otherFunctionLines ?? 0;
+      if (result.otherFunctionLines) otherFunctionLines.push(...result.otherFunctionLines);
       if (result.unchanged && reducer.recordsRuns) {
         let [from, to] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
         for (const { at } of group.events) [from, to] = [Math.min(from, at), Math.max(to, at)];
@@ -529,10 +530,10 @@ export async function processBatch(
     records.push(...(next.records ?? []));
     replayed.push(...(next.replayed ?? []));
     older.push(...(next.olderThanHistory ?? []));
-    otherFunctionLines += next.otherFunctionLines ?? 0;
+    if (next.otherFunctionLines) otherFunctionLines.push(...next.otherFunctionLines);
     conflicts += next.conflicts;
     subjects += next.subjects;
   }
   findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
-  return { findings, subjects, conflicts, records, ...(replayed.length > 0 ? { replayed } : {}), ...(older.length > 0 ? { olderThanHistory: older } : {}), ...(otherFunctionLines > 0 ? { otherFunctionLines } : {}) };
+  return { findings, subjects, conflicts, records, ...(replayed.length > 0 ? { replayed } : {}), ...(older.length > 0 ? { olderThanHistory: older } : {}), ...(otherFunctionLines.length > 0 ? { otherFunctionLines } : {}) };
 }

@@ -597,6 +597,19 @@ describe("a Lambda function that prints, unprefixed, the errorMessage Lambda Inv
     expect(printedOut).toContain('4 lines from 1 file: 2 with events (2 events), 1 recognised with nothing to judge, 0 rejected, 1 unrecognised');
   });
 
+  it("says of a file holding only such lines that none of its lines is one silent-audit reads", async () => {
+    // Prepare: a file of the function's log that holds just the other function's exit line
+    const stderr = new PassThrough();
+    let noted = '';
+    stderr.on('data', (chunk) => (noted += String(chunk)));
+    // Act
+    const { counts } = await runScan({ paths: [tailExport([printed('Error: Runtime exited with error: signal: killed')])], config: DEFAULT_CONFIG, json: true, stdout: capture(), stderr });
+    // Assess
+    expect(counts).toMatchObject({ lines: 1, eventLines: 0, unrecognised: 1 });
+    expect(noted).toContain(`note: the one line of `);
+    expect(noted).toMatch(/the one line of \S*queue-poller\.log is not a line silent-audit reads/);
+  });
+
   it.each([
     ['before its START, in the same delivery', (l: LogLine) => ({ ...l, at: start.at }), 0],
     ['after its REPORT, in a later delivery', (l: LogLine) => ({ ...l, at: report.at + 100 }), 57_950],
