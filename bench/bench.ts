@@ -91,7 +91,7 @@ if (!has('--skip-dynamo')) {
       ]);
       if (past.length > 0) log(`      ${name}, states past one read or write (of the state items a batch touched, summed over batches): ${past.join('; ')}`);
     }
-    log('      agentrun: read again, past the cache, after the batch commits: the tree judgement must see runs a concurrent invocation wrote (docs/performance.md, Performance and cost); a run the batch starts is read only then, one begun earlier and not cached twice unless it is the only run the batch writes');
+    log('      agentrun: read again, past the cache, after the batch commits: the tree judgement must see runs a concurrent invocation wrote (docs/performance.md, Performance and cost); a run the batch starts is read only then, one begun earlier and not cached twice');
     log('      alert: a subject whose delivery sent a notice (recovery, flapping) or failed a send is written again to settle it (docs/performance.md, Targets)');
     log(`  target ≤ 1 read and ≤ 1 write per subject per batch (warm container): ${verdict(dynamo.warm.maxReadsPerSubject <= 1 && dynamo.warm.maxWritesPerSubject <= 1)}`);
   }
