@@ -58,8 +58,8 @@ export const agentRunReducer: SubjectReducer<AgentRunState> = {
   expiresAt(state) {
     return state.expires_at;
   },
-  followUp(subjects, store, _ctx, written) {
-    return deriveAgentTrees(subjects, store, written);
+  followUp(subjects, store) {
+    return deriveAgentTrees(subjects, store);
   },
 };
 

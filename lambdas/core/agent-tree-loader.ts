@@ -1,5 +1,4 @@
 import type { StateStore, Versioned } from '../ports.ts';
-import type { WrittenState } from './pipeline.ts';
 import { agentRunKey, type AgentRunState, earlierRun, runIdOfInstance } from './agent-run.ts';
 import { buildTreeSnapshot, concurrentView, cycleRootOf, isPassThrough, MAX_TREE_DEPTH, standsAlone, type TreePhase, type TreeSnapshot } from './agent-tree.ts';
 import type { AuditEvent, EventBody } from './events.ts';
@@ -9,8 +8,7 @@ import type { AuditEvent, EventBody } from './events.ts';
  * walk up from every run it touched to its root (one `load` per level, all runs at once), and for
  * every root that ended, walk down its whole tree (again one `load` per level) and hand the
  * snapshot to the agent reducer. Reading after committing is what makes concurrent invocations
- * safe: of two that commit parts of one tree, the later reader sees both. The one run a batch
- * wrote, when it wrote one only, is taken as written, not read again (`SubjectReducer.followUp`).
+ * safe: of two that commit parts of one tree, the later reader sees both.
  */
 
 export const TREE_EVENT_FORMAT = 'agent-tree';
@@ -36,13 +34,7 @@ export function readCurrent(store: StateStore, keys: readonly string[]): Promise
 export class RunCache {
   readonly runs = new Map<string, AgentRunState | undefined>();
 
-  /** `written`: a run's aggregate as this invocation wrote it, taken for a read (`SubjectReducer.followUp`). */
-  constructor(
-    private readonly store: StateStore,
-    written?: WrittenState,
-  ) {
-    if (written !== undefined) this.runs.set(written.subject, written.state as AgentRunState);
-  }
+  constructor(private readonly store: StateStore) {}
 
   /**
    * Reads every run not read yet, in one `load`. A run named by its instance key (`instanceKey`: a
@@ -168,8 +160,8 @@ function snapshotAlone(run: AgentRunState, phase: TreePhase): TreeSnapshot {
  * judged it, the marker has it judged again, as it does a root judged ended that a late sub-agent,
  * not ended, reached.
  */
-export async function deriveAgentTrees(runIds: readonly string[], store: StateStore, written?: WrittenState): Promise<AuditEvent[]> {
-  const cache = new RunCache(store, written);
+export async function deriveAgentTrees(runIds: readonly string[], store: StateStore): Promise<AuditEvent[]> {
+  const cache = new RunCache(store);
   const roots = await cache.rootsOf(runIds);
   const touched = new Set(runIds);
   const ended = [...roots].filter((id) => cache.runs.get(id)?.ended_at !== undefined);

@@ -134,21 +134,8 @@ export interface SubjectReducer<S> {
    * read, one conditional write per subject). Those events must not be claimed by a reducer
    * with a `followUp`. (A reducer that derives events from its own state alone, without reading
    * others, returns them as `Reduction.handOff` instead: no second read of its state.)
-   *
-   * `written`: when the batch wrote the state of one subject of this reducer only, that subject and
-   * the state as written. It stands for a read after the commit: what is stored is what this
-   * invocation wrote unless a later writer came in, and that writer, whose write was conditional on
-   * this one, reads after it every state this invocation wrote (there is no other), so of the two it
-   * is the later reader and sees both. With two writes or more under way at once, a later writer of
-   * one may read before the other has landed: each written state is then read again.
    */
-  followUp?(subjects: readonly string[], store: StateStore, ctx: ReduceContext, written?: WrittenState): Promise<readonly AuditEvent[]>;
-}
-
-/** A subject's state as this invocation wrote it (`SubjectReducer.followUp`). */
-export interface WrittenState {
-  readonly subject: string;
-  readonly state: unknown;
+  followUp?(subjects: readonly string[], store: StateStore, ctx: ReduceContext): Promise<readonly AuditEvent[]>;
 }
 
 export interface BatchResult {
@@ -255,7 +242,7 @@ function commitWithRetry(
   reduce: (state: unknown) => Reduction<unknown>,
   expiresAt: ((state: unknown) => number | undefined) | undefined,
   retry: CommitRetry,
-): Promise<{ findings: Finding[]; conflicts: number; records: RunRecord[]; handOff?: readonly AuditEvent[]; olderThanHistory?: number; otherFunctionLines?: readonly string[]; unchanged?: true; written?: unknown }> {
+): Promise<{ findings: Finding[]; conflicts: number; records: RunRecord[]; handOff?: readonly AuditEvent[]; olderThanHistory?: number; otherFunctionLines?: readonly string[]; unchanged?: true }> {
   let current = first;
   return retryOnConflict(key, retry, async (attempt) => {
     if (attempt > 1) current = (await store.load([key])).get(key);
@@ -280,7 +267,7 @@ function commitWithRetry(
     });
     // The alert policy's outcomes not written as records follow the records written.
     const records = result.outcomes?.length ? [...result.records, ...result.outcomes] : result.records;
-    if (outcome === 'committed') return { findings: result.findings, conflicts: attempt - 1, records, handOff: result.handOff, olderThanHistory: result.olderThanHistory, otherFunctionLines: result.otherFunctionLines, written: result.state };
+    if (outcome === 'committed') return { findings: result.findings, conflicts: attempt - 1, records, handOff: result.handOff, olderThanHistory: result.olderThanHistory, otherFunctionLines: result.otherFunctionLines };
     return CONFLICT;
   });
 }
@@ -491,8 +478,6 @@ export async function processBatch(
   // Second stage: what reducers derive from the committed states (agent trees from their runs,
   // the jobs of cron's discard lines from their hosts).
   const derived: AuditEvent[] = [];
-  // Per reducer with a follow-up, the states the batch wrote (`SubjectReducer.followUp`'s `written`).
-  const written = new Map<SubjectReducer<unknown>, WrittenState[]>();
   let conflicts = 0;
   await settleAll(
     [...groups].map(async ([key, group]) => {
@@ -502,11 +487,6 @@ export async function processBatch(
       findings.push(...result.findings);
       records.push(...result.records);
       if (result.handOff) derived.push(...result.handOff);
-      if (reducer.followUp && result.written !== undefined) {
-        let writes = written.get(reducer);
-        if (!writes) written.set(reducer, (writes = []));
-        writes.push({ subject, state: result.written });
-      }
       if (result.olderThanHistory) older.push({ subject_kind: reducer.kind, subject, runs: result.olderThanHistory });
       if (result.otherFunctionLines) otherFunctionLines.push(...result.otherFunctionLines);
       if (result.unchanged && reducer.recordsRuns) {
@@ -521,8 +501,7 @@ export async function processBatch(
   for (const reducer of reducers) {
     if (!reducer.followUp) continue;
     const touched = [...groups.values()].filter((g) => g.reducer === reducer).map((g) => g.subject);
-    const writes = written.get(reducer);
-    if (touched.length > 0) derived.push(...(await reducer.followUp(touched, store, ctx, writes?.length === 1 ? writes[0] : undefined)));
+    if (touched.length > 0) derived.push(...(await reducer.followUp(touched, store, ctx)));
   }
   if (derived.length > 0) {
     const next = await processBatch(derived, reducers.filter((r) => !r.followUp), store, ctx, retry);

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { fileURLToPath } from 'node:url';
@@ -36,21 +35,6 @@ function deal<T>(items: readonly T[], n: number): T[][] {
   const out: T[][] = Array.from({ length: n }, () => []);
   items.forEach((item, i) => out[i % n].push(item));
   return out;
-}
-
-/** Notes the key of every state a BatchGetItem on `client` reads (`agentrun#r-1`). */
-function noteStateReads(client: DynamoDBClient, note: (key: string) => void): void {
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if ((context as { commandName?: string }).commandName === 'BatchGetItemCommand') {
-        // The document client's keys: plain strings, or attribute values once marshalled.
-        const input = args.input as { RequestItems: Record<string, { Keys: Array<{ pk: string | { S: string } }> }> };
-        for (const table of Object.values(input.RequestItems)) for (const { pk } of table.Keys) note((typeof pk === 'string' ? pk : pk.S).replace(/^STATE#/, ''));
-      }
-      return next(args);
-    },
-    { step: 'initialize', name: 'noteReads' },
-  );
 }
 
 describe('agent trees in DynamoDB Local, across concurrent invocations', () => {
@@ -111,11 +95,21 @@ describe('agent trees in DynamoDB Local, across concurrent invocations', () => {
     expect(last.findings.find((f) => f.detector === 'budget-exceeded')?.evidence).toMatchObject({ actions: 27, runs: 4 });
   });
 
-  it('reads a run that starts in the batch once (the tree stage), and one begun before that is the only run the batch writes; a redelivered start is read after its conflict, nothing doubled', async () => {
+  it('reads a run that starts in the batch once (the tree stage), one begun before twice; a redelivered start is read after its conflict, nothing doubled', async () => {
     // Prepare: a client that notes every state key it reads, per batch
     const { client, store } = await freshDynamoStore();
     let reads: string[] = [];
-    noteStateReads(client, (key) => reads.push(key));
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if ((context as { commandName?: string }).commandName === 'BatchGetItemCommand') {
+          // The document client's keys: plain strings, or attribute values once marshalled.
+          const input = args.input as { RequestItems: Record<string, { Keys: Array<{ pk: string | { S: string } }> }> };
+          for (const table of Object.values(input.RequestItems)) for (const { pk } of table.Keys) reads.push((typeof pk === 'string' ? pk : pk.S).replace(/^STATE#/, ''));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'noteReads' },
+    );
     const count = (key: string) => reads.filter((k) => k === key).length;
     const first = [start(0, 'support-bot', 'r-1'), ...acts(3, 1, 'support-bot', 'r-1'), start(5, 'support-bot', 'r-2'), ...acts(2, 6, 'support-bot', 'r-2'), end(9, 'support-bot', 'r-1')];
     const second = [...acts(2, 20, 'support-bot', 'r-2'), end(30, 'support-bot', 'r-2')];
@@ -131,9 +125,9 @@ describe('agent trees in DynamoDB Local, across concurrent invocations', () => {
     reads = readsOfFirst;
     expect([count('agentrun#r-1'), count('agentrun#r-2')]).toEqual([1, 1]);
     expect(a.conflicts).toBe(0);
-    // r-2 began in the first batch: read before its fold; the only run the second batch writes, taken by the tree stage as written
+    // r-2 began in the first batch: read before its fold and again by the tree stage
     reads = readsOfSecond;
-    expect(count('agentrun#r-2')).toBe(1);
+    expect(count('agentrun#r-2')).toBe(2);
     expect(b.conflicts).toBe(0);
     // The first batch again: its starts were presumed new, wrongly; the writes conflicted, the runs were read, nothing changed
     expect(again.conflicts).toBeGreaterThan(0);
@@ -143,28 +137,6 @@ describe('agent trees in DynamoDB Local, across concurrent invocations', () => {
       [3, 1],
       [4, 2],
     ]);
-  });
-
-  it('reads a run begun in an earlier batch once in a new container when the batch writes no other run, and twice when it writes others too', async () => {
-    // Prepare: a new container (store without a state cache) per batch, on one table; r-5 and r-6 begin in the first batch
-    const { client, table } = await freshDynamoStore();
-    let reads: string[] = [];
-    noteStateReads(client, (key) => reads.push(key));
-    const container = () => new DynamoAuditStore(client, table);
-    const readsOf = (key: string) => reads.filter((k) => k === key).length;
-    await processBatch([start(0, 'support-bot', 'r-5'), ...acts(12, 1, 'support-bot', 'r-5'), start(20, 'support-bot', 'r-6'), ...acts(2, 21, 'support-bot', 'r-6')], REDUCERS, container(), ctx);
-    reads = [];
-    // Act: the rest of r-5 alone; then r-6 acts while r-7 starts in the same batch
-    const rest = await processBatch([...acts(10, 30, 'support-bot', 'r-5'), end(45, 'support-bot', 'r-5')], REDUCERS, container(), ctx);
-    const readsOfRest = readsOf('agentrun#r-5');
-    reads = [];
-    await processBatch([...acts(2, 50, 'support-bot', 'r-6'), start(55, 'support-bot', 'r-7')], REDUCERS, container(), ctx);
-    // Assess: r-5 read once, before its fold, and its tree judged from the aggregate as written (ended, 22 actions)
-    expect(readsOfRest).toBe(1);
-    expect(brief(rest.findings)).toEqual(['budget-exceeded r-5']);
-    expect(rest.findings[0].evidence).toMatchObject({ actions: 22 });
-    // r-6 written beside r-7: the tree stage reads it again after the commits (of two writers of one tree, the later sees both)
-    expect([readsOf('agentrun#r-6'), readsOf('agentrun#r-7')]).toEqual([2, 1]);
   });
 
   it('writes per-run aggregates with a TTL, and the sweep judges a root that never ended', async () => {
