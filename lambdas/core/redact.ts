@@ -1823,7 +1823,9 @@ export class Redactor {
     const source = value as Record<string, unknown>;
     let entries: Array<[string, unknown]> | undefined;
     let index = 0;
-    for (const key of Object.keys(source)) {
+    // for…in, not Object.keys: no array of keys per object walked (an own-key check keeps inherited ones out).
+    for (const key in source) {
+      if (!Object.hasOwn(source, key)) continue;
       const item = source[key];
       const verdict = this.keyVerdict(key);
       let clean = verdict.secret && isReplaceable(item) && !(verdict.pwd && typeof item === 'string' && isWorkingDirectory(item)) ? redactionMarker(SECRET_FIELD_RULE) : depth === 0 && key === 'ts' && typeof item === 'string' ? this.redactTime(item) : this.walk(item, depth + 1);
