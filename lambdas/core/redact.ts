@@ -1610,6 +1610,12 @@ function triggerOf(word: string): string {
   return word[0] === 'p' && (word.length === 1 || word[1] === ' ' || word[1] === '\t') ? ZIP_PASSWORD_TRIGGER : word;
 }
 
+/** Whether any of a rule's triggers is among those a text holds (a loop, not `some`: no closure per rule and text). */
+function anyPresent(triggers: readonly string[], present: ReadonlySet<string>): boolean {
+  for (const trigger of triggers) if (present.has(trigger)) return true;
+  return false;
+}
+
 /**
  * The triggers a text holds (in lower case); undefined for none (most text: one scan, nothing
  * allocated). The scan ignores case as the rules' own patterns do (`/i`, not Unicode), rather than
@@ -1750,8 +1756,9 @@ export class Redactor {
   redactText(text: string): string {
     // A run's head and tail are the same text when its output was short: redact it once.
     if (text === this.lastText) return this.lastClean;
-    const { out, triggered } = this.apply(text, false);
-    if (triggered || text.length >= LAST_TEXT_MIN) {
+    const present = this.triggersIn(text);
+    const out = this.apply(text, false, present);
+    if (present !== undefined || text.length >= LAST_TEXT_MIN) {
       this.lastText = text;
       this.lastClean = out;
     }
@@ -1771,7 +1778,7 @@ export class Redactor {
    */
   redactName(name: string, clean = this.redactText(name)): string {
     if (clean === name) return name;
-    const asName = this.apply(name, true).out;
+    const asName = this.apply(name, true, this.triggersIn(name));
     return asName === clean ? clean : `${clean}#${fingerprint(asName)}`;
   }
 
@@ -1784,18 +1791,22 @@ export class Redactor {
     return clean === id ? id : `${clean}#${fingerprint(id)}`;
   }
 
-  private apply(text: string, asName: boolean): { out: string; triggered: boolean } {
+  /** The built-in rules' triggers in the text (`triggersIn`); none when every built-in rule is disabled. */
+  private triggersIn(text: string): ReadonlySet<string> | undefined {
+    return this.builtins.length > 0 ? triggersIn(text) : undefined;
+  }
+
+  /**
+   * The text with the built-in rules whose triggers are `present` applied, then the config's. No
+   * object or closure per text: every string of every event comes through here.
+   */
+  private apply(text: string, asName: boolean, present: ReadonlySet<string> | undefined): string {
     let out = text;
-    let triggered = false;
-    if (this.builtins.length > 0) {
-      const present = triggersIn(text);
-      if (present) {
-        triggered = true;
-        for (const { rule, triggers } of this.builtins) if (triggers.some((t) => present.has(t))) out = rule.apply(out, asName);
-      }
+    if (present) {
+      for (const { rule, triggers } of this.builtins) if (anyPresent(triggers, present)) out = rule.apply(out, asName);
     }
     for (const rule of this.custom) out = rule.apply(out);
-    return { out, triggered };
+    return out;
   }
 
   /**
