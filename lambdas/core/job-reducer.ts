@@ -15,7 +15,7 @@ import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { earlyAllowance, onTimeWithinMs } from '../detectors/missed-run.ts';
 import { monthStart, SWEEP_MARGIN_MS } from './route-reducer.ts';
 import { endedUnfinished, keyNamesRun, maxRuntimeBound, runUnfinishedDetector, unfinishedRunKey } from '../detectors/run-unfinished.ts';
-import { distinctStartMinutes, expectedStarts, type InferredSchedule, inferSchedule, learnsSchedule, type StartsSeen, typicalInterval } from './schedule.ts';
+import { distinctStartMinutes, expectedStarts, type InferredSchedule, inferSchedule, learnsSchedule, type StartsSeen } from './schedule.ts';
 import { median, medianOfSorted, partitionPoint, removeWhere, sortedCopy, sortsBefore } from './stats.ts';
 import { DELIVERY_LAG_MS, fingerprint, secondsOf, TimedTokenRing } from './token-ring.ts';
 
@@ -125,6 +125,13 @@ export interface JobState {
    * Past MAX_HOSTS, a further host's runs are taken so even when they log an end (uncounted from the starts at it).
    */
   readonly endsHosts?: string[];
+  /**
+   * For each host of `endsHosts`, at the same index: the time of its latest cron end read, or of the
+   * first end of the job read since this was kept when none of the host's was (`withHostEndRead`).
+   * Its runs that started since and are open past their max runtime show it logs no end again
+   * (`withoutHostsEndsLost`). Left out of a state stored before it was kept until an end is read.
+   */
+  readonly endsHostsEndAt?: number[];
   readonly runs: number;
   readonly failures: number;
   readonly consecutiveFailures: number;
@@ -387,23 +394,15 @@ function cronFailureWindow(job: string, config: Config): number {
   return Math.max(configured !== undefined ? configured * MINUTE_MS : 0, CRON_FAILURE_WINDOW_MS);
 }
 
-/** The shortest healthy window a job's learned interval gives (`cronHealthyAfter`): a run of a job every few minutes may take longer than that. */
-const CRON_HEALTHY_AFTER_MIN_MS = 60 * MINUTE_MS;
-
 /**
  * How long after its CMD line a run of `job` with no failure read is healthy (`healthyRunsBefore`):
  * its `max_runtime_minutes` when configured (the run has ended by then, and with it its exit status
- * line), else the typical interval between its kept starts (`starts`: its next run is due by then,
- * as a schedule is learned from them) within CRON_HEALTHY_AFTER_MIN_MS and CRON_FAILURE_WINDOW_MS,
- * else, while its starts are too few or irregular, CRON_FAILURE_WINDOW_MS (its duration is not
- * known: a run that succeeds logs no end). A run that overruns that window and then fails is still
- * failed (`cronFailureWindow`), after it.
+ * line), else CRON_FAILURE_WINDOW_MS (its duration is not known: a run that succeeds logs no end).
+ * A run that overruns that runtime and then fails is still failed (`cronFailureWindow`), after it.
  */
-export function cronHealthyAfter(job: string, config: Config, starts: readonly number[] | undefined): number {
+export function cronHealthyAfter(job: string, config: Config): number {
   const configured = ownValue(config.jobs, job)?.max_runtime_minutes;
-  if (configured !== undefined) return configured * MINUTE_MS;
-  const interval = starts !== undefined ? typicalInterval(starts) : undefined;
-  return interval !== undefined ? Math.min(Math.max(interval, CRON_HEALTHY_AFTER_MIN_MS), CRON_FAILURE_WINDOW_MS) : CRON_FAILURE_WINDOW_MS;
+  return configured !== undefined ? configured * MINUTE_MS : CRON_FAILURE_WINDOW_MS;
 }
 
 /**
@@ -1321,6 +1320,17 @@ function withEndsHost(state: Pick<JobState, 'endsHosts' | 'lastEnd'>, endsLogged
 }
 
 /**
+ * `endsAt` (a job's `endsHostsEndAt`, owned by the caller) with the end at `at` of the cron run of
+ * `endsHosts[index]` read: its entry the latest end read. The hosts it holds no entry for (joined
+ * `endsHosts` now, or all of a state stored before it was kept) take `at`: no end of theirs read since.
+ */
+function withHostEndRead(endsAt: number[], hostCount: number, index: number, at: number): number[] {
+  while (endsAt.length < hostCount) endsAt.push(at);
+  if (endsAt[index] < at) endsAt[index] = at;
+  return endsAt;
+}
+
+/**
  * Whether an open run logs no end: it started before its job's runs were known to log one, on a host whose runs log none,
  * or on a host whose runs logged none then (`countedByStart`), even once that host has joined `endsHosts`.
  */
@@ -1371,24 +1381,30 @@ const ENDS_LOST_AFTER_RUNS = 2;
 
 /**
  * `state` without the hosts of `endsHosts` that have ENDS_LOST_AFTER_RUNS or more awaited cron runs
- * open past the job's max runtime at the sweep's `now`: cronie restarted without `-s` logs CMD lines
+ * open past the job's max runtime at the sweep's `now`, started after the host's latest end read
+ * (`endsHostsEndAt`; a run open from before it, a crash, shows no such thing): cronie restarted without `-s` logs CMD lines
  * and no CMDEND, as a host that never logged one, and its runs are counted by their starts again
  * (`fromHostWithoutEnds`), not each reported `run-unfinished`, and its runs open then are never
  * awaited (`countedByStart`); its next CMDEND read takes it back. The same state when none is (most sweeps).
  */
 function withoutHostsEndsLost(state: JobState, ctx: ReduceContext): JobState {
-  if (!state.endsHosts?.length) return state;
+  const { endsHosts, endsHostsEndAt } = state;
+  // A state stored before endsHostsEndAt was kept: when its hosts last logged an end is unknown until an end is read.
+  if (!endsHosts?.length || !endsHostsEndAt) return state;
   const overdueBefore = ctx.clock.now() - maxRuntimeOf(state, ctx.config).ms;
   const overdue = new Map<string, number>();
   for (const r of state.open) {
     if (r.at >= overdueBefore || r.host === undefined || r.format !== CRON_FORMAT || logsNoEnd(state, r)) continue;
+    const lastEndAt = endsHostsEndAt[endsHosts.indexOf(r.host)];
+    if (lastEndAt === undefined || r.at <= lastEndAt) continue;
     overdue.set(r.host, (overdue.get(r.host) ?? 0) + 1);
   }
-  const lost = state.endsHosts.filter((host) => (overdue.get(host) ?? 0) >= ENDS_LOST_AFTER_RUNS);
+  const lost = endsHosts.filter((host) => (overdue.get(host) ?? 0) >= ENDS_LOST_AFTER_RUNS);
   if (lost.length === 0) return state;
   // Its open runs were started by a cron that logs no end: never awaited, even once the host logs CMDEND again.
   const open = state.open.map((r): OpenRun => (r.host !== undefined && lost.includes(r.host) && r.format === CRON_FORMAT && !logsNoEnd(state, r) ? { ...r, countedByStart: true } : r));
-  return { ...state, open, endsHosts: state.endsHosts.filter((host) => !lost.includes(host)) };
+  const kept = (_: unknown, i: number) => !lost.includes(endsHosts[i]);
+  return { ...state, open, endsHosts: endsHosts.filter(kept), endsHostsEndAt: endsHostsEndAt.filter(kept) };
 }
 
 /**
@@ -1503,7 +1519,7 @@ function judgeAtNow(state: JobState, subject: string, ctx: ReduceContext): Reduc
   const from = judged.state.healthyBefore;
   const startsOnlyUntil = judged.state.endsLogged ? judged.state.endsLoggedFrom : Infinity;
   if (startsOnlyUntil === undefined || from === undefined) return judged;
-  const healthy = healthyRunsBefore(judged.state.open, from, Math.min(startsOnlyUntil, ctx.clock.now() - SWEEP_MARGIN_MS - cronHealthyAfter(subject, ctx.config, judged.state.starts)));
+  const healthy = healthyRunsBefore(judged.state.open, from, Math.min(startsOnlyUntil, ctx.clock.now() - SWEEP_MARGIN_MS - cronHealthyAfter(subject, ctx.config)));
   if (healthy.length === 0) return judged;
   const outcomes = healthy.map((r) => healthyOutcome(subject, r));
   const judgedBefore = healthy.reduce((latest, r) => Math.max(latest, r.at + 1), from);
@@ -1623,6 +1639,16 @@ export const jobReducer: SubjectReducer<JobState> = {
         openOwned = true;
       }
       return d.open;
+    };
+    let endsAtOwned = false;
+    /** `endsHostsEndAt`, this batch's own copy. */
+    const ownEndsAt = (): number[] => {
+      const d = edit();
+      if (!endsAtOwned) {
+        d.endsHostsEndAt = d.endsHostsEndAt?.slice() ?? [];
+        endsAtOwned = true;
+      }
+      return d.endsHostsEndAt!;
     };
     let lastEnd: { run_id: string; at: number; exit_code: number; host?: string } | undefined;
     // The end applied last, in this batch or before: a second end line of the same run comes right after it.
@@ -1900,7 +1926,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         // switch of the job's health. A run still going at the next start may fail long after it.
         let healthyBefore: number | undefined;
         if (!state.endsLogged && CRON_LINE_FORMATS.has(event.format) && (body as { pid?: number }).pid !== undefined) {
-          const before = event.at - cronHealthyAfter(subject, ctx.config, starts.list) + CRON_START_JUDGES_AHEAD_MS;
+          const before = event.at - cronHealthyAfter(subject, ctx.config) + CRON_START_JUDGES_AHEAD_MS;
           if (state.healthyBefore === undefined || before > state.healthyBefore) {
             healthyBefore = before;
             if (state.healthyBefore !== undefined) {
@@ -2064,6 +2090,9 @@ export const jobReducer: SubjectReducer<JobState> = {
       if (!endsFailuresOnly(body) && event.format === CRON_FORMAT && run.host !== undefined && !d.endsHosts?.includes(run.host) && (d.endsHosts?.length ?? 0) < MAX_HOSTS) {
         d.endsHosts = withEndsHost(d, endsLoggedBefore, run.host);
       }
+      // Its host's latest end read (`withoutHostsEndsLost`).
+      const endsHostIndex = !endsFailuresOnly(body) && event.format === CRON_FORMAT && run.host !== undefined && d.endsHosts ? d.endsHosts.indexOf(run.host) : -1;
+      if (endsHostIndex >= 0) d.endsHostsEndAt = withHostEndRead(ownEndsAt(), d.endsHosts!.length, endsHostIndex, event.at);
       // Its run is counted by its record: its start no longer.
       if (countedByStart && d.endsLogged) {
         d.runsByStarts = (d.runsByStarts ?? 0) - 1;

@@ -499,11 +499,6 @@ export function learnsSchedule(startTimes: readonly number[]): boolean {
   return regularStarts(startTimes, MIN_SCHEDULE_INTERVALS) !== undefined;
 }
 
-/** The typical interval between these start times (the median between their distinct minutes), when `learnsSchedule` learns a schedule from them. */
-export function typicalInterval(startTimes: readonly number[]): number | undefined {
-  return regularStarts(startTimes, MIN_SCHEDULE_INTERVALS)?.typical;
-}
-
 /**
  * The distinct start minutes and their intervals, when regular enough to learn a schedule from:
  * at least `minSamples` intervals, 80% of them within 10% (at least two minutes) of the median.

@@ -384,26 +384,6 @@ describe("a Debian cron job's exit status through the pipeline", () => {
     expect(messages.map((m) => m.kind)).toEqual(['finding', 'recovery']);
   });
 
-  it('takes a run of a */5 job without max_runtime_minutes as healthy an hour after its start (its learned interval, at least 1 h), not a day', async () => {
-    // Prepare: a run every 5 minutes for two hours (no max_runtime_minutes), CMD lines only, one delivery every 5 minutes; the first fails.
-    const store = new MemoryAuditStore();
-    const lines = Array.from({ length: 24 }, (_, i) => {
-      const at = T0 + i * 5 * MINUTE;
-      const pid = 30000 + i * 10;
-      return i === 0 ? [cmd(at, job, pid), failed(at + 20_000, pid - 1, pid, 3)] : [cmd(at, job, pid)];
-    }).flat();
-    const healthy: string[] = [];
-    // Act
-    for (let t = T0; t < T0 + 120 * MINUTE; t += 5 * MINUTE) {
-      const clock = { now: () => t + 5 * MINUTE };
-      const result = await processBatch(lines.filter((l) => l.at >= t && l.at < t + 5 * MINUTE), REDUCERS, store, { config: DEFAULT_CONFIG, clock });
-      if (t <= T0 + 65 * MINUTE) healthy.push(...(result.records ?? []).filter((r) => r.status === 'ok').map((r) => r.ts));
-    }
-    // Assess: the 2nd run (T0 + 5 min) is healthy at the start an hour after it, T0 + 65 min; the failing first run never is.
-    expect(healthy).toContain(isoTime(T0 + 5 * MINUTE));
-    expect(healthy).not.toContain(isoTime(T0));
-  });
-
   it('takes the runs of a job starting every 5 minutes as healthy, though more than 50 start in a day: a failure is followed by a recovery notice', async () => {
     // Prepare: a run every 5 minutes for two days (no max_runtime_minutes), CMD lines only, one delivery an hour; the run at 24 h fails.
     const store = new MemoryAuditStore();

@@ -14,12 +14,17 @@ const JOB = '/opt/etl/load.sh';
 const config = parseConfigText(`jobs:\n  ${JOB}:\n    schedule: "0 * * * *"\n    max_runtime_minutes: 60\n`, 'c.yaml');
 const noSink = { publish: async () => {}, send: async () => {} };
 
-/** cronie's lines of the hourly run at `hour` on 2026-11-20, its end logged (CMDEND) when `ended`. */
+const HOUR = 3_600_000;
+/** 2026-11-20T00:00:00Z: hour 0 of `hourly`. */
+const NOV_20 = Date.parse('2026-11-20T00:00:00Z');
+
+/** cronie's lines of the hourly run at `hour` from 2026-11-20 00:00 (24 and on: the days after), its end logged (CMDEND) when `ended`. */
 function hourly(hour: number, ended: boolean): string[] {
-  const hh = String(hour).padStart(2, '0');
+  const at = new Date(NOV_20 + hour * HOUR);
+  const stamp = `Nov ${String(at.getUTCDate()).padStart(2, ' ')} ${String(at.getUTCHours()).padStart(2, '0')}`;
   const pid = 2000 + hour;
-  const lines = [`Nov 20 ${hh}:00:01 rhel1 CROND[${pid}]: (root) CMD (${JOB})`, `Nov 20 ${hh}:00:05 rhel1 CROND[${pid}]: (root) CMDOUT (loaded 100 rows)`];
-  return ended ? [...lines, `Nov 20 ${hh}:02:01 rhel1 CROND[${pid}]: (root) CMDEND (${JOB})`] : lines.slice(0, 1);
+  const lines = [`${stamp}:00:01 rhel1 CROND[${pid}]: (root) CMD (${JOB})`, `${stamp}:00:05 rhel1 CROND[${pid}]: (root) CMDOUT (loaded 100 rows)`];
+  return ended ? [...lines, `${stamp}:02:01 rhel1 CROND[${pid}]: (root) CMDEND (${JOB})`] : lines.slice(0, 1);
 }
 
 function parsed(lines: readonly string[]) {
@@ -244,9 +249,9 @@ describe('a host whose run counted by its start is open when the host joins the 
 });
 
 describe('a cronie host that stops logging CMDEND after it did (cron restarted without -s)', () => {
-  /** rhel1's hourly run at `hour` on 2026-11-20, delivered and swept at half past, its run-unfinished findings' run ids pushed to `into`. */
+  /** rhel1's hourly run at `hour` (`hourly`), delivered and swept at half past, its run-unfinished findings' run ids pushed to `into`. */
   async function hourAndSweep(store: MemoryAuditStore, hour: number, ended: boolean, into: string[]): Promise<void> {
-    const now = Date.parse(`2026-11-20T${String(hour).padStart(2, '0')}:30:00Z`);
+    const now = NOV_20 + hour * HOUR + 30 * 60_000;
     await processBatch(parsed(hourly(hour, ended)), REDUCERS, store, { config, clock: { now: () => now } });
     const sweep = await runSweep({ store, sink: noSink, config, clock: { now: () => now } });
     into.push(...sweep.findings.filter((f) => f.detector === 'run-unfinished').map((f) => f.run_id!));
@@ -264,6 +269,34 @@ describe('a cronie host that stops logging CMDEND after it did (cron restarted w
     // Assess: the 12:00 run alone (the 13:00 run, also past its max runtime at 14:30, showed the host logs no end); the 22:00 run again.
     expect(whileLost).toEqual(['rhel1:2012:2026-11-20T12:00:01.000Z']);
     expect(unfinished.slice(1)).toEqual(['rhel1:2022:2026-11-20T22:00:01.000Z']);
+    expect((await jobState(store)).endsHosts).toEqual(['rhel1']);
+  });
+
+  it.each([6, 30, 45])('reports a run that hangs %i h after a crashed run (no CMDEND) while the host logs every other end: both runs, the host still awaited', async (gap) => {
+    // Prepare: hourly runs from 08:00 on, each logging CMDEND but the 10:00 run (crashed, still open) and the run `gap` hours later (hangs).
+    const store = new MemoryAuditStore();
+    const unfinished: string[] = [];
+    const hang = 10 + gap;
+    // Act
+    for (let h = 8; h <= hang + 4; h++) await hourAndSweep(store, h, h !== 10 && h !== hang, unfinished);
+    // Assess: the two overdue runs are hours apart with ends logged between them: the host did not stop logging ends.
+    const hangId = `rhel1:${2000 + hang}:${new Date(NOV_20 + hang * HOUR + 1000).toISOString()}`;
+    expect(unfinished).toEqual(['rhel1:2010:2026-11-20T10:00:01.000Z', hangId]);
+    expect((await jobState(store)).endsHosts).toEqual(['rhel1']);
+  });
+
+  it('keeps awaiting the runs of a host whose latest end is unknown (a state stored before it was kept) until an end is read', async () => {
+    // Prepare: 09:00 and 11:00 logged CMDEND, 10:00 crashed; the state stored without endsHostsEndAt; then 12:00 and 13:00 hang.
+    const store = new MemoryAuditStore();
+    const unfinished: string[] = [];
+    for (let h = 9; h <= 11; h++) await hourAndSweep(store, h, h !== 10, unfinished);
+    const { state, version } = (await store.load([`job#${JOB}`])).get(`job#${JOB}`)!;
+    const { endsHostsEndAt: _, ...stored } = state as JobState;
+    await store.commit({ key: `job#${JOB}`, expectedVersion: version, state: stored, findings: [], records: [] });
+    // Act
+    for (let h = 12; h <= 14; h++) await hourAndSweep(store, h, false, unfinished);
+    // Assess: no end read since, so none of its overdue runs shows the host stopped logging ends: each is reported.
+    expect(unfinished).toEqual(['rhel1:2010:2026-11-20T10:00:01.000Z', 'rhel1:2012:2026-11-20T12:00:01.000Z', 'rhel1:2013:2026-11-20T13:00:01.000Z']);
     expect((await jobState(store)).endsHosts).toEqual(['rhel1']);
   });
 });

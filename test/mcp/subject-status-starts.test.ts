@@ -31,8 +31,8 @@ function debianCronLog(): string {
 
 describe('subject_status of a cron job whose runs log only their start and failures', () => {
   it('counts its starts as its runs, ok those past their healthy window without a failure, and the rate over them, not 0% from its failure records alone', async () => {
-    // Prepare: asked at midnight on the 12th: the starts up to 23:00 on the 11th are past the healthy window of an hourly job (its interval, at least 1 h)
-    const source = await openAuditSource({ paths: [debianCronLog()], config: DEFAULT_CONFIG, now: Date.parse('2026-11-12T00:00:00Z'), stderr: quietStream() });
+    // Prepare: asked at noon on the 12th: the starts up to noon on the 11th are past the default 24 h healthy window
+    const source = await openAuditSource({ paths: [debianCronLog()], config: DEFAULT_CONFIG, now: Date.parse('2026-11-12T12:00:00Z'), stderr: quietStream() });
     const mcp = await connectClient(source.view);
 
     // Act
@@ -40,25 +40,25 @@ describe('subject_status of a cron job whose runs log only their start and failu
     await mcp.close();
     await source.close();
 
-    // Assess: 7 days: 48 starts, 47 settled (2 of them failed: 00:17 and 12:17 on the 11th), the 23:17 start not settled
+    // Assess: 7 days: 48 starts, 36 settled (1 of them failed: 00:17 on the 11th), the 12:17 failure and 11 later starts not settled
     expect(status.success.last_7d).toEqual({
       runs: 48,
-      ok: 45,
+      ok: 35,
       failed: 2,
-      in_flight: 1,
-      success_rate: 0.9574,
+      in_flight: 11,
+      success_rate: 0.9722,
       with_findings: 2,
-      note: 'its runs log only their start and failures: a run with no failure is ok 1.0 h after its start; success_rate is over the 47 starts that old (2 failed)',
+      note: 'its runs log only their start and failures: a run with no failure is ok 24.0 h after its start; success_rate is over the 36 starts that old (1 failed)',
     });
-    // 24 h: the 24 starts of the 11th, 23 of them an hour old
+    // 24 h: the 12 starts from 12:17 on the 11th, none 24 h old yet: its rate is not known, not 0
     expect(status.success.last_24h).toEqual({
-      runs: 24,
-      ok: 21,
-      failed: 2,
-      in_flight: 1,
-      success_rate: 0.913,
-      with_findings: 2,
-      note: 'its runs log only their start and failures: a run with no failure is ok 1.0 h after its start; success_rate is over the 23 starts that old (2 failed)',
+      runs: 12,
+      ok: 0,
+      failed: 1,
+      in_flight: 11,
+      success_rate: null,
+      with_findings: 1,
+      note: 'its runs log only their start and failures: a run with no failure is ok 24.0 h after its start; none of the window’s starts is that old yet, so success_rate is not known',
     });
   });
 });

@@ -128,13 +128,13 @@ function switchedSuccessOver(job: JobState, runs: readonly RunRecord[], flagged:
   const byStarts = Math.max(0, (starts?.inSpan ?? 0) - recordedBefore.length);
   if (byStarts === 0) return recorded;
   const failuresLogged = runs.some((r) => r.status === 'failed' && runStartOf(r) <= until);
-  const settledBefore = Math.min(until, now - cronHealthyAfter(job.job, config, job.starts));
+  const settledBefore = Math.min(until, now - cronHealthyAfter(job.job, config));
   const settledRecorded = recordedBefore.filter((r) => runStartOf(r) <= settledBefore).length;
   const settled = failuresLogged ? Math.max(0, (spanStarts(job, fromMs + 1, settledBefore + 1)?.inSpan ?? 0) - settledRecorded) : 0;
   const ok = (recorded.ok ?? 0) + settled;
   const atLeast = starts?.complete === false ? 'at least ' : '';
   const outcome = failuresLogged
-    ? `ok ${formatDuration(cronHealthyAfter(job.job, config, job.starts))} after their start with no failure (${settled} so far)`
+    ? `ok ${formatDuration(cronHealthyAfter(job.job, config))} after their start with no failure (${settled} so far)`
     : 'their outcome is not known (no failure of them was logged)';
   return {
     ...recorded,
@@ -163,7 +163,7 @@ function startsSuccessOver(job: JobState, runs: readonly RunRecord[], flagged: R
   const inWindow = runs.filter((r) => runStartOf(r) > fromMs);
   const failures = inWindow.filter((r) => r.status === 'failed');
   if (!startsOnlyFailuresLogged(job, runs.length)) return outcomeUnknown(job, inWindow, failures.length, flagged, fromMs, now);
-  const healthyAfter = cronHealthyAfter(job.job, config, job.starts);
+  const healthyAfter = cronHealthyAfter(job.job, config);
   const settledBefore = Math.max(fromMs, now - healthyAfter);
   // Starts in (fromMs, now], and those in it whose healthy window has passed.
   const starts = spanStarts(job, fromMs + 1, now + 1);
