@@ -52,5 +52,7 @@ export interface LineParser {
 export const UNRECOGNISED: ParseOutcome = { kind: 'unrecognised' };
 
 export function eventsOf(format: string, ctx: LineContext, at: number, ...bodies: EventBody[]): ParseOutcome {
+  // One body (almost every line): an array literal, no closure and mapped array per line.
+  if (bodies.length === 1) return { kind: 'events', events: [{ at, body: bodies[0], source: ctx.source, format }] };
   return { kind: 'events', events: bodies.map((body) => ({ at, body, source: ctx.source, format })) };
 }
