@@ -680,6 +680,9 @@ function configuredPaths(configured: Readonly<Record<string, ArgType>> | undefin
   return paths;
 }
 
+/** The configured paths an argument of a tool with none configured answers to. */
+const NO_KEYS: readonly string[] = [];
+
 /**
  * Checks a tool call's arguments: those with a configured type against it, the others (unless
  * `inferFromNames` is false) against the type their name implies. Nested objects and lists are
@@ -694,7 +697,8 @@ export function checkToolArgs(args: Readonly<Record<string, unknown>>, configure
   const errors: ArgError[] = [];
   const infer = options.inferFromNames ?? true;
   const { types, prefixes, reach } = configuredPaths(configured);
-  const leadingTo = (keys: readonly string[]) => [...new Set(keys)].filter((key) => prefixes.has(key));
+  // Each configured path once, in order: a filter, not a Set spread into an array, per argument walked.
+  const leadingTo = (keys: readonly string[]) => (prefixes.size === 0 ? NO_KEYS : keys.filter((key, i) => prefixes.has(key) && keys.indexOf(key) === i));
   /**
    * `keys`: the configured paths this value may answer to, most specific first. `named`: the type the
    * name of the object holding this `value` field implies (`amount: { currency_code, value }`).
