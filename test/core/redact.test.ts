@@ -1711,6 +1711,16 @@ describe('the built-in rules', () => {
     expect(redacted).toEqual([`2026-12-01 02:00:01 exp scott/${C}`, `[12:00:00] exp scott/${C}`, `while true; do exp scott/${C}; done`]);
   });
 
+  it('redacts an ACL login with a lower-case password after a bare AUTH, echoed into redis-cli or fed by <<< (AUTH app secretpw)', () => {
+    // Prepare: Redis 6 ACL logins whose password is a plain lower-case word (2ef9386 reverted a prose exception that kept these)
+    const commands = ['AUTH app secretpw', 'echo "AUTH app secretpw" | redis-cli', 'redis-cli <<< "AUTH app letmein"'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the user stays
+    const S = M('secret-assignment');
+    expect(redacted).toEqual([`AUTH app ${S}`, `echo "AUTH app ${S}" | redis-cli`, `redis-cli <<< "AUTH app ${S}"`]);
+  });
+
   it("redacts net sam's -U user%password as net ads', rpc's and rap's", () => {
     // Prepare: net sam (Samba's local account database) with the admin's password, glued and spaced
     const commands = ['net sam list users -U admin%Secret1', 'net sam set disabled bob yes -Uadmin%Secret1', 'net -S dc1 sam show bob -U admin%Secret1'];
