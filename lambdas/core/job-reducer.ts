@@ -95,6 +95,12 @@ export interface JobState {
    * back out (the run failed). Left out while there are none.
    */
   readonly platformOkEntered?: PlatformOkEntry[];
+  /**
+   * The latest Lambda START read of each log stream, within MAX_INVOCATION_MS of the latest of them, at most MAX_OPEN
+   * (`streamStartsAfter`): a `run.start` printed unprefixed in a later delivery than its START takes its request id, unless
+   * its invocation ended (`invocationStartedBefore`). Left out while there are none.
+   */
+  readonly streamStarts?: StreamStart[];
   readonly open: OpenRun[];
   readonly lastEnd?: { readonly run_id: string; readonly at: number; readonly exit_code: number; readonly host?: string };
   readonly lastStartAt?: number;
@@ -222,6 +228,41 @@ export interface JobState {
 export interface StartMonth {
   readonly start: number;
   readonly starts: number;
+}
+
+/** The latest Lambda START read of a log stream (`JobState.streamStarts`). */
+export interface StreamStart {
+  readonly stream: string;
+  readonly request_id: string;
+  readonly at: number;
+  /** A later platform line of its request id was read (its REPORT, its exit line): no later `run.start` is its. */
+  readonly ended?: true;
+}
+
+/** The longest a Lambda invocation runs (its greatest timeout, 15 min): a START older than the latest by more has ended. */
+const MAX_INVOCATION_MS = 15 * 60_000;
+
+/**
+ * The streams' latest STARTs a state keeps (`JobState.streamStarts`) after a batch: `kept`, with the batch's latest START of
+ * each stream (`starts`) in place of an older one (a START read again changes nothing), marked ended when a later platform
+ * line of their request id was read (`ended`: its time), less those older than the latest by MAX_INVOCATION_MS and the
+ * oldest past MAX_OPEN. `kept` itself when unchanged.
+ */
+function streamStartsAfter(kept: readonly StreamStart[] | undefined, starts: ReadonlyMap<string | undefined, AuditEvent> | undefined, ended: ReadonlyMap<string, number> | undefined): readonly StreamStart[] | undefined {
+  if (starts === undefined && (ended === undefined || kept === undefined)) return kept;
+  const byStream = new Map((kept ?? []).map((s) => [s.stream, s]));
+  for (const [stream, start] of starts ?? []) {
+    if (stream === undefined || start.body.type !== 'run.start' || (byStream.get(stream)?.at ?? Number.NEGATIVE_INFINITY) >= start.at) continue;
+    byStream.set(stream, { stream, request_id: start.body.run_id, at: start.at });
+  }
+  const list: StreamStart[] = [];
+  for (const s of byStream.values()) list.push(!s.ended && (ended?.get(s.request_id) ?? Number.NEGATIVE_INFINITY) >= s.at ? { ...s, ended: true } : s);
+  list.sort((a, b) => a.at - b.at);
+  const latest = list.at(-1)?.at ?? 0;
+  removeWhere(list, (s) => s.at < latest - MAX_INVOCATION_MS);
+  keepNewest(list, MAX_OPEN);
+  const same = list.length === (kept?.length ?? 0) && list.every((s, i) => s === kept?.[i]);
+  return same ? kept : list;
 }
 
 /** A Lambda invocation closed as a success whose values entered the baseline windows (`JobState.platformOkEntered`). */
@@ -1716,10 +1757,17 @@ export const jobReducer: SubjectReducer<JobState> = {
     // .NET, Rust), which names no request id, is of the invocation that START began, and its run is then that request id's
     // (`openRunOfRequest`): its exit line alone in a later delivery finds it.
     let invocationStarts: Map<string | undefined, AuditEvent> | undefined;
+    // The batch's invocations a platform line after their START ended (its time, by request id): no later run.start is theirs.
+    let invocationsEnded: Map<string, number> | undefined;
+    // A START in an earlier delivery (CloudWatch cut it from the run.start, even 10 ms apart): the stream's latest the state keeps, if not ended.
     const invocationStartedBefore = (event: AuditEvent): string | undefined => {
       const stream = event.source.logStream;
-      const start = stream === undefined ? undefined : invocationStarts?.get(stream);
-      return start !== undefined && start.at <= event.at && start.body.type === 'run.start' ? start.body.run_id : undefined;
+      if (stream === undefined) return undefined;
+      const start = invocationStarts?.get(stream);
+      if (start !== undefined && start.at <= event.at && start.body.type === 'run.start') return start.body.run_id;
+      const kept = initial.streamStarts?.find((s) => s.stream === stream);
+      if (kept === undefined || kept.ended || kept.at > event.at || event.at - kept.at > MAX_INVOCATION_MS) return undefined;
+      return (invocationsEnded?.get(kept.request_id) ?? Number.NEGATIVE_INFINITY) >= kept.at ? undefined : kept.request_id;
     };
     // The Lambda invocations closed as a success whose values entered the windows: this batch's copy once changed.
     let okEntered: PlatformOkEntry[] | undefined;
@@ -1870,6 +1918,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         if (state.open.some((r) => r.format === PLATFORM_FORMAT)) removeWhere(ownOpen(), (r) => r.format === PLATFORM_FORMAT);
       }
       if (platform && body.type === 'run.start') (invocationStarts ??= new Map()).set(event.source.logStream, event);
+      else if (platform && body.run_id !== undefined) (invocationsEnded ??= new Map()).set(body.run_id, event.at);
       if (platform && state.instrumented && body.type !== 'run.failed') continue;
       if (body.type === 'run.start') {
         // A start is delivered again when a run with its id ended at or after it, or one with its id
@@ -2179,6 +2228,12 @@ export const jobReducer: SubjectReducer<JobState> = {
         const source = findingSourceOf(latest.source, redactorFor(ctx.config));
         if (!sameSource(source, initial.lastSource)) d.lastSource = source;
       }
+    }
+    const streamStarts = streamStartsAfter(initial.streamStarts, invocationStarts, invocationsEnded);
+    if (streamStarts !== initial.streamStarts) {
+      const d = edit();
+      if (streamStarts?.length) d.streamStarts = streamStarts as StreamStart[];
+      else delete d.streamStarts;
     }
     if (okEntered) {
       const d = edit();

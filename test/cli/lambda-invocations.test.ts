@@ -657,6 +657,22 @@ describe("a Lambda function that prints, unprefixed, the errorMessage Lambda Inv
       expect(failed(ingest)).toEqual(failed(scan));
     });
 
+    it('fails its run by its own exit line alone when its START came in an earlier delivery than its run.start', async () => {
+      // Prepare: START at 03:00:59.995 (the 03:00 delivery), run.start 10 ms later (the 03:01 delivery), the exit line alone
+      // in the 03:02 delivery, END and REPORT (no Status) in the 03:03 one
+      const lines = [
+        { at: t('2026-10-07T03:00:59.995Z'), stream, message: `START RequestId: ${R} Version: $LATEST` },
+        { at: t('2026-10-07T03:01:00.005Z'), stream, message: JSON.stringify({ type: 'run.start', job: FUNCTION, run_id: 'orch-1' }) },
+        { at: t('2026-10-07T03:02:30.005Z'), stream, message: `RequestId: ${R} Error: Runtime exited with error: signal: killed` },
+        { at: t('2026-10-07T03:03:00.100Z'), stream, message: `END RequestId: ${R}` },
+        { at: t('2026-10-07T03:03:00.101Z'), stream, message: `REPORT RequestId: ${R}\tDuration: 120105.00 ms\tBilled Duration: 120106 ms\tMemory Size: 128 MB\tMax Memory Used: 100 MB\t` },
+      ];
+      // Act
+      const ingest = await ingested(lines);
+      // Assess
+      expect(failed(ingest)).toEqual([['run-failed', 'orch-1', 'run failed after 1.5 min: runtime exited with error: signal: killed (Runtime.ExitError)']]);
+    });
+
     it("fails nothing for another function's exit line it prints while its run is open", async () => {
       // Prepare
       const lines = [
