@@ -110,6 +110,25 @@ export interface OpenRoot {
   readonly run_id: string;
   readonly started_at: number;
   readonly tentative?: true;
+  /**
+   * The facts of the largest view of its tree seen with the root ended and a run under it not ended
+   * (a late sub-agent): an `ended` snapshot of fewer facts was read before that sub-agent came (by an
+   * invocation that commits after the marker's), and does not take the root off the list (`outgrownBy`).
+   */
+  readonly facts?: number;
+}
+
+/** The facts of an open marker whose root ended while a run of its tree has not: `undefined` for any other marker. */
+function lateRunFacts(tree: TreeSnapshot): number | undefined {
+  return tree.ended_at !== undefined && tree.unended > 0 ? tree.facts : undefined;
+}
+
+/**
+ * Whether an `ended` snapshot is older than an open marker of its root noted already (`OpenRoot.facts`):
+ * a late sub-agent not ended has reached the tree since it was read, as when the marker comes after it.
+ */
+function outgrownBy(opened: OpenRoot | undefined, tree: TreeSnapshot): boolean {
+  return opened?.facts !== undefined && opened.facts > tree.facts;
 }
 
 export interface AgentState {
@@ -450,6 +469,12 @@ class KeyedList<T extends { readonly run_id: string }> {
     return this.indexed().has(runId);
   }
 
+  /** Puts `entry` in place of the entry of its run id, which the list holds. */
+  set(entry: T): void {
+    const items = this.writable();
+    items[this.index!.get(entry.run_id) as number] = entry;
+  }
+
   /** Removes every entry of `runId`; the copy is made even when there is none (the list is written anyway). */
   remove(runId: string): void {
     this.writable();
@@ -647,7 +672,14 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
       }
 
       if (tree.phase === 'open') {
-        if (open.has(tree.root_run_id)) continue;
+        const lateFacts = lateRunFacts(tree);
+        const opened = open.get(tree.root_run_id);
+        if (opened) {
+          // Open already (before its end was judged): a grown tree's marker is noted, in case another
+          // invocation read the root ended before this sub-agent came and judges that view after it.
+          if (lateFacts !== undefined && (opened.facts === undefined || lateFacts > opened.facts)) open.set({ ...opened, facts: lateFacts });
+          continue;
+        }
         // A root judged ended whose tree grew since (a late line) and is not judged by ingest (a sub-agent
         // that has not ended, or a guessed parent: the sweep's only) goes back on the open list, to be
         // judged again once it ends, settles or goes stale (or while it runs, its budget). A tree not
@@ -662,7 +694,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
           open.removeWhere((o) => !(o.started_at >= cutoff));
           openFrom = cutoff;
         }
-        open.push({ run_id: tree.root_run_id, started_at: startedAt, ...(tree.tentative ? { tentative: true as const } : {}) });
+        open.push({ run_id: tree.root_run_id, started_at: startedAt, ...(tree.tentative ? { tentative: true as const } : {}), ...(lateFacts !== undefined ? { facts: lateFacts } : {}) });
         openFrom = Math.min(openFrom, startedAt);
         continue;
       }
@@ -719,17 +751,22 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
       if (tree.phase === 'ended') {
         const totals = totalsOf(tree.runs);
         const outlier = fresh.some((f) => f.detector === 'cost-outlier') || reportedBefore(already, { detector: 'cost-outlier', run_id: tree.root_run_id });
-        open.remove(tree.root_run_id);
+        // Read before a late sub-agent, not ended, reached the tree, and judged after that sub-agent's marker: the root
+        // stays open and out of the history, as when the marker comes after it (above), to be judged once the tree ends.
+        const outgrown = outgrownBy(open.get(tree.root_run_id), tree);
+        if (!outgrown) open.remove(tree.root_run_id);
         roots += counted ? 0 : 1;
         rootsChanged = true;
-        history.upsert({
-          run_id: tree.root_run_id,
-          ended_at: tree.ended_at ?? tree.last_at,
-          ...(tree.started_at !== undefined ? { started_at: tree.started_at } : {}),
-          ...(totals.costed > 0 ? { cost_usd: totals.cost_usd } : {}),
-          ...(totals.tokened > 0 ? { tokens: totals.tokens } : {}),
-          ...(outlier ? { outlier: true as const } : {}),
-        });
+        if (!outgrown) {
+          history.upsert({
+            run_id: tree.root_run_id,
+            ended_at: tree.ended_at ?? tree.last_at,
+            ...(tree.started_at !== undefined ? { started_at: tree.started_at } : {}),
+            ...(totals.costed > 0 ? { cost_usd: totals.cost_usd } : {}),
+            ...(totals.tokened > 0 ? { tokens: totals.tokens } : {}),
+            ...(outlier ? { outlier: true as const } : {}),
+          });
+        }
         if (!counted) {
           const root = tree.runs[0];
           records.push({

@@ -116,7 +116,8 @@ describe('agent trees through the pipeline', () => {
     const done = await feed([[researcherEnd]], held.store);
     // Assess
     expect(held.findings).toEqual([]);
-    expect(agentBefore.open).toEqual([{ run_id: 'r-1', started_at: T0 }]);
+    // The root ended with its sub-agent not: the facts of that view are noted, so an older view of it ended does not close it.
+    expect(agentBefore.open).toEqual([{ run_id: 'r-1', started_at: T0, facts: 37 }]);
     expect(brief(done.findings)).toEqual(DEEP_FINDINGS);
   });
 

@@ -17,7 +17,7 @@ import { ingestDelivery } from '../../lambdas/core/ingest.ts';
 import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import type { RouteState } from '../../lambdas/core/route-reducer.ts';
-import type { AlertSink } from '../../lambdas/ports.ts';
+import type { AlertSink, SubjectCommit } from '../../lambdas/ports.ts';
 import { T0, acts, at, deepTree, end, mark, start } from '../core/agent-fixtures.ts';
 import { freshDynamoStore } from '../helpers/dynamo.ts';
 
@@ -93,6 +93,48 @@ describe('agent trees in DynamoDB Local, across concurrent invocations', () => {
     // Assess
     expect(brief(last.findings)).toEqual(['budget-exceeded r-1', 'budget-undercount r-1', 'budget-undercount r-1.1']);
     expect(last.findings.find((f) => f.detector === 'budget-exceeded')?.evidence).toMatchObject({ actions: 27, runs: 4 });
+  });
+
+  it("keeps a root open when a late sub-agent's open marker lands between another invocation's read of the ended root and its judgement", async () => {
+    // Prepare: root r-9 began in an earlier batch; invocation A brings its end alone, and is held just before it commits
+    // the agent's state (its tree stage read r-9 ended, with no children); W starts sub-agent r-9.1 under r-9 meanwhile.
+    const { client, table } = await freshDynamoStore();
+    const container = () => new DynamoAuditStore(client, table);
+    await processBatch([start(0, 'support-bot', 'r-9'), ...acts(3, 1, 'support-bot', 'r-9')], REDUCERS, container(), ctx);
+    const a = container();
+    let held!: () => void;
+    let release!: () => void;
+    const reachedCommit = new Promise<void>((r) => (held = r));
+    const gate = new Promise<void>((r) => (release = r));
+    let holding = true;
+    const holdsAgentCommit = Object.assign(Object.create(a), {
+      async commit(change: SubjectCommit) {
+        if (holding && change.key === 'agent#support-bot') {
+          holding = false;
+          held();
+          await gate;
+        }
+        return a.commit(change);
+      },
+    });
+    // Act
+    const ending = processBatch([end(10, 'support-bot', 'r-9')], REDUCERS, holdsAgentCommit, ctx);
+    await reachedCommit;
+    await processBatch([start(11, 'researcher', 'r-9.1', { parent_run_id: 'r-9' }), ...acts(2, 12, 'researcher', 'r-9.1')], REDUCERS, container(), ctx);
+    release();
+    await ending;
+    const agent = (await container().loadCurrent(['agent#support-bot'])).get('agent#support-bot')?.state as AgentState;
+    const swept = await sweepAgentRoots(container(), { config: CONFIG, clock: { now: () => T0 + 48 * 3_600_000 } });
+    await processBatch([end(20, 'researcher', 'r-9.1')], REDUCERS, container(), ctx);
+    const ended = (await container().loadCurrent(['agent#support-bot'])).get('agent#support-bot')?.state as AgentState;
+    // Assess: as in either order one after the other, r-9 stays open (its sub-agent never ended) and the sweep reports it;
+    // once the sub-agent ends, the whole tree is judged and the root leaves the open list.
+    expect(agent.open.map((o) => o.run_id)).toEqual(['r-9']);
+    expect(agent.history).toEqual([]);
+    expect(brief(swept.findings)).toEqual(['run-unfinished r-9']);
+    expect(ended.open).toEqual([]);
+    expect(ended.history.map((h) => h.run_id)).toEqual(['r-9']);
+    expect(ended.roots).toBe(1);
   });
 
   it('reads a run that starts in the batch once (the tree stage), one begun before twice; a redelivered start is read after its conflict, nothing doubled', async () => {
