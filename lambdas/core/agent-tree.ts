@@ -547,7 +547,8 @@ export function judgeStaleAgentRoots(
       out.push(...judgeStaleAgentRoots([{ ...candidate, run_id: root.run_id }], concurrentView(root, runs), now, options));
       continue;
     }
-    if (!standsAlone(root, runs)) {
+    // A parent_run_id cycle's earliest run stands as a root, as the tree loader takes it (`cycleRootOf`).
+    if (!standsAlone(root, runs) && cycleRootOf(root, runs) !== root) {
       // The root alone (and its parent, which started): the reducer only lets it go.
       const alone = new Map([[root.run_id, { ...root, children: [] }]]);
       if (root.parent_run_id !== undefined) alone.set(root.parent_run_id, { ...(runs.get(root.parent_run_id) as AgentRunState), children: [] });

@@ -5,7 +5,7 @@ import { sweepAgentRoots } from '../../lambdas/core/agent-sweep.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
-import { T0, acts, end, start } from './agent-fixtures.ts';
+import { T0, act, acts, end, start } from './agent-fixtures.ts';
 
 const HOUR = 3_600_000;
 const at = (config: ReturnType<typeof validateConfig>, hours: number): ReduceContext => ({ config, clock: { now: () => T0 + hours * HOUR } });
@@ -65,5 +65,22 @@ describe('run-unfinished for agent root runs that never end', () => {
     expect(within.findings).toEqual([]);
     expect(brief(past.findings)).toEqual(['run-unfinished digest d-5']);
     expect(past.findings[0].message).toContain('(max runtime 6.0 h, 3× the median duration)');
+  });
+});
+
+describe('run-unfinished reports one hang once, wherever it is seen from', () => {
+  it('reports a parent_run_id cycle that never ends, judged as the root of its own tree', async () => {
+    // Prepare: x-1 names x-2 as its parent and x-2 names x-1; neither ends.
+    const config = validateConfig({});
+    const store = new MemoryAuditStore();
+    await processBatch([start(0, 'a', 'x-1', { parent_run_id: 'x-2' }), start(10, 'a', 'x-2', { parent_run_id: 'x-1' }), act(20, 'a', 'x-1'), act(30, 'a', 'x-2')], REDUCERS, store, at(config, 0));
+    // Act
+    const stale = await sweepAgentRoots(store, at(config, 1.5));
+    const past = await sweepAgentRoots(store, at(config, 2));
+    const later = await sweepAgentRoots(store, at(config, 3));
+    // Assess
+    expect(brief(stale.findings)).toEqual(['run-unfinished a x-1']);
+    expect(stale.findings[0].message).toContain('(judged as the root of its own tree: its parent run x-2 is a run of its own tree (parent_run_id cycle x-1 → x-2 → x-1))');
+    expect([...past.findings, ...later.findings]).toEqual([]);
   });
 });
