@@ -339,7 +339,7 @@ export function runningTreesToJudge(trees: readonly TreeSnapshot[], judgedOf: Ju
     const drafts = judgeTree(tree, NO_HISTORY, config, own, agentMaxRuntime(tree, config, historyOf(tree.agent)));
     if (drafts.length === 0) return false;
     const already = alreadyFired(judgedOf(tree.agent).get(tree.root_run_id), tree);
-    return drafts.some((f) => !reportedBefore(already, f));
+    return drafts.some((f) => !reportedOfTree(already, f, tree));
   });
 }
 
@@ -394,6 +394,18 @@ function withMarks(j: JudgedRoot): JudgedRoot {
  */
 function reportedBefore(already: ReadonlySet<string>, f: { detector: DetectorId; run_id?: string }): boolean {
   return already.size > 0 && already.has(firedId(f));
+}
+
+/**
+ * Whether a tree's finding was reported already (`reportedBefore`); a run-unfinished one also when
+ * a run under its root was reported run-unfinished as the root of its own tree, before its parent
+ * started (its `judged_alone` mark, in `fired_before`): one hang, reported once.
+ */
+function reportedOfTree(already: ReadonlySet<string>, f: Finding, tree: TreeSnapshot): boolean {
+  if (reportedBefore(already, f)) return true;
+  if (f.detector !== 'run-unfinished' || already.size === 0) return false;
+  for (let i = 1; i < tree.runs.length; i++) if (already.has(firedId({ detector: 'run-unfinished', run_id: tree.runs[i].run_id }))) return true;
+  return false;
 }
 
 /** Whether any tree judge reported a finding about `runId` (its mark is among `marks`). */
@@ -707,7 +719,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
         if (prev && tree.facts <= prev.facts) continue;
         options ??= resolveAgentOptions(ctx.config, subject);
         const already = alreadyFired(prev, tree);
-        const fresh = judgeTree(tree, NO_HISTORY, ctx.config, options, agentMaxRuntime(tree, ctx.config, history.view)).filter((f) => !reportedBefore(already, f));
+        const fresh = judgeTree(tree, NO_HISTORY, ctx.config, options, agentMaxRuntime(tree, ctx.config, history.view)).filter((f) => !reportedOfTree(already, f, tree));
         // Nothing new: nothing written (the sweep looks at every running tree every few minutes).
         if (fresh.length === 0) continue;
         findings.push(...fresh);
@@ -724,7 +736,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
         if (tree.phase !== 'stale' || tree.facts !== prev.facts) continue;
         options ??= resolveAgentOptions(ctx.config, subject);
         const already = alreadyFired(prev, tree);
-        const late = judgeTree(tree, NO_HISTORY, ctx.config, options, agentMaxRuntime(tree, ctx.config, history.view), UNFINISHED_JUDGES).filter((f) => !reportedBefore(already, f));
+        const late = judgeTree(tree, NO_HISTORY, ctx.config, options, agentMaxRuntime(tree, ctx.config, history.view), UNFINISHED_JUDGES).filter((f) => !reportedOfTree(already, f, tree));
         if (late.length === 0) continue;
         findings.push(...late);
         judgedRoots.remove(tree.root_run_id);
@@ -740,7 +752,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
         agentMaxRuntime(tree, ctx.config, history.view),
       );
       const already = alreadyFired(prev, tree);
-      const fresh = judged.filter((f) => !reportedBefore(already, f));
+      const fresh = judged.filter((f) => !reportedOfTree(already, f, tree));
       findings.push(...fresh);
       const fired = [...asMarks(prev?.fired ?? []), ...fresh.map(firedId)];
       subagents.note(tree);

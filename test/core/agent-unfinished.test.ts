@@ -84,3 +84,38 @@ describe('run-unfinished reports one hang once, wherever it is seen from', () =>
     expect([...past.findings, ...later.findings]).toEqual([]);
   });
 });
+
+describe('run-unfinished reports one hang once, wherever it is seen from', () => {
+  it('reports a stuck sub-agent judged alone once, not again under its parent whose lines come late, nor when it ends', async () => {
+    // Prepare: coder c-1 names parent p-1, not seen yet, and never ends; p-1's start and end come two hours late.
+    const config = validateConfig({});
+    const store = new MemoryAuditStore();
+    await processBatch([start(60, 'coder', 'c-1', { parent_run_id: 'p-1' }), act(65, 'coder', 'c-1')], REDUCERS, store, at(config, 0));
+    // Act
+    const alone = await sweepAgentRoots(store, at(config, 65 / 60));
+    const late = await processBatch([start(0, 'planner', 'p-1'), act(30, 'planner', 'p-1'), end(120, 'planner', 'p-1')], REDUCERS, store, at(config, 2.05));
+    const underParent = [...(await sweepAgentRoots(store, at(config, 125 / 60))).findings, ...(await sweepAgentRoots(store, at(config, 4))).findings];
+    const ended = await processBatch([end(5 * 3600, 'coder', 'c-1')], REDUCERS, store, at(config, 5));
+    const after = await sweepAgentRoots(store, at(config, 6));
+    // Assess
+    expect(brief(alone.findings)).toEqual(['run-unfinished coder c-1']);
+    expect(brief(late.findings)).toEqual([]);
+    expect(brief(underParent)).toEqual([]);
+    expect(brief([...ended.findings, ...after.findings]).filter((b) => b.startsWith('run-unfinished'))).toEqual([]);
+  });
+
+  it('reports a parent_run_id cycle that never ends, judged as the root of its own tree', async () => {
+    // Prepare: x-1 names x-2 as its parent and x-2 names x-1; neither ends.
+    const config = validateConfig({});
+    const store = new MemoryAuditStore();
+    await processBatch([start(0, 'a', 'x-1', { parent_run_id: 'x-2' }), start(10, 'a', 'x-2', { parent_run_id: 'x-1' }), act(20, 'a', 'x-1'), act(30, 'a', 'x-2')], REDUCERS, store, at(config, 0));
+    // Act
+    const stale = await sweepAgentRoots(store, at(config, 1.5));
+    const past = await sweepAgentRoots(store, at(config, 2));
+    const later = await sweepAgentRoots(store, at(config, 3));
+    // Assess
+    expect(brief(stale.findings)).toEqual(['run-unfinished a x-1']);
+    expect(stale.findings[0].message).toContain('(judged as the root of its own tree: its parent run x-2 is a run of its own tree (parent_run_id cycle x-1 → x-2 → x-1))');
+    expect([...past.findings, ...later.findings]).toEqual([]);
+  });
+});
