@@ -232,12 +232,12 @@ const TREE_JUDGES = [...TREE_DETECTORS, ...ROOT_RUN_DETECTORS];
 const UNFINISHED_JUDGES = [runUnfinishedRootRunDetector];
 
 /**
- * The maximum runtime of a root of `agent` not ended (run-unfinished): `agents.<name>.max_runtime_minutes`,
- * else 3× the median duration of the root runs its state's history keeps, at least 1 h. `undefined`
- * for a tree that ended: nothing to measure.
+ * The maximum runtime of a root of `agent` (run-unfinished): `agents.<name>.max_runtime_minutes`,
+ * else 3× the median duration of the root runs its state's history keeps, at least 1 h. For a tree
+ * that ended, or one the sweep judges before it did (`judged_at`); `undefined` for any other view.
  */
 export function agentMaxRuntime(tree: TreeSnapshot, config: Config, history: readonly AgentHistoryEntry[]): MaxRuntime | undefined {
-  if (tree.phase === 'ended' || tree.judged_at === undefined) return undefined;
+  if (tree.phase !== 'ended' && tree.judged_at === undefined) return undefined;
   return maxRuntimeBound(ownValue(config.agents, tree.agent)?.max_runtime_minutes, () =>
     median(history.flatMap((h) => (h.started_at !== undefined && h.run_id !== tree.root_run_id ? [h.ended_at - h.started_at] : []))),
   );

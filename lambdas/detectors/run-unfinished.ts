@@ -1,5 +1,6 @@
 import { isoTime } from '../core/findings.ts';
 import { formatDuration } from '../core/stats.ts';
+import type { TreeRun } from '../core/agent-tree.ts';
 import type { TreeDetector } from './agent-kinds.ts';
 import type { AbsenceDetector, FindingDraft, OpenRunView } from './types.ts';
 
@@ -84,25 +85,38 @@ export function endedUnfinished(
 }
 
 /**
- * An agent root run the sweep judges while it has not ended (`stale` or `running`, as of the tree's
- * `judged_at`): the root, or a sub-agent under it, has logged no `agent.end` within the root's
- * maximum runtime (`TreeCheckInput.maxRuntime`), counted from the root's start. Judged by the
- * job detector's id and 5 Cs; never at the tree's end (a root that ends late is judged as usual).
+ * An agent root run, or a sub-agent under it, that has logged no `agent.end` within the root's
+ * maximum runtime (`TreeCheckInput.maxRuntime`), counted from the root's start. Judged by the sweep
+ * while the tree has not ended (`stale` or `running`, as of the tree's `judged_at`), and at the
+ * tree's end when its last run ended past the bound (as `endedUnfinished` judges a job's run: a
+ * tree no sweep saw open past its max runtime, `scan`'s hourly sweeps or the deployed sweep not run
+ * then, is still reported; the same finding, by its run id and ts, and nothing if a sweep reported
+ * it: the reducer's marks). Judged by the job detector's id and 5 Cs.
  */
 export const runUnfinishedRootRunDetector: TreeDetector = {
   kind: 'agent-tree',
   meta: { ...runUnfinishedDetector.meta, subjectKind: 'agent' },
   check({ tree, maxRuntime }) {
-    if (tree.phase === 'ended' || maxRuntime === undefined || tree.judged_at === undefined || tree.started_at === undefined) return [];
-    const runFor = tree.judged_at - tree.started_at;
-    if (!(runFor > maxRuntime.ms)) return [];
+    if (maxRuntime === undefined || tree.started_at === undefined) return [];
     const root = tree.runs[0];
-    const unended = root.ended_at !== undefined ? tree.runs.find((r) => r.ended_at === undefined) : undefined;
-    const what = unended
-      ? `ended, but its sub-agent ${unended.agent} ${unended.run_id} has logged no end after ${formatDuration(runFor)}`
-      : `has logged no end after ${formatDuration(runFor)}`;
+    let what: string;
+    let late: TreeRun | undefined;
+    if (tree.phase === 'ended') {
+      const last = tree.runs.reduce((a, r) => ((r.ended_at ?? 0) > (a.ended_at ?? 0) ? r : a), root);
+      const runFor = (last.ended_at ?? 0) - tree.started_at;
+      if (!(runFor > maxRuntime.ms)) return [];
+      late = last === root || root.ended_at === last.ended_at ? undefined : last;
+      const until = `logged no end until ${isoTime(last.ended_at ?? 0)}, after ${formatDuration(runFor)}`;
+      what = late ? `ended, but its sub-agent ${late.agent} ${late.run_id} ${until}` : until;
+    } else {
+      if (tree.judged_at === undefined) return [];
+      const runFor = tree.judged_at - tree.started_at;
+      if (!(runFor > maxRuntime.ms)) return [];
+      late = root.ended_at !== undefined ? tree.runs.find((r) => r.ended_at === undefined) : undefined;
+      what = late ? `ended, but its sub-agent ${late.agent} ${late.run_id} has logged no end after ${formatDuration(runFor)}` : `has logged no end after ${formatDuration(runFor)}`;
+    }
     const draft = unfinishedDraft(tree.agent, { run_id: tree.root_run_id, startedAt: tree.started_at }, maxRuntime.ms, maxRuntime.source, what, `run ${tree.root_run_id}`);
-    return [{ ...draft, evidence: { ...draft.evidence, root_run_id: tree.root_run_id, ...(unended ? { unended_run_id: unended.run_id, unended_agent: unended.agent } : {}) } }];
+    return [{ ...draft, evidence: { ...draft.evidence, root_run_id: tree.root_run_id, ...(late ? { unended_run_id: late.run_id, unended_agent: late.agent } : {}) } }];
   },
 };
 

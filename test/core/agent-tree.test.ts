@@ -558,13 +558,13 @@ describe('roots stuck in a loop: over budget while they run', () => {
   it('flags a looping sub-agent whose parent never started, once it had time to; its parent, when it comes, does not report it again', async () => {
     // Prepare: researcher r-66 (own budget 5) names parent r-65, whose start comes an hour late.
     const orphan = [start(0, 'researcher', 'r-66', { parent_run_id: 'r-65', budget: { max_actions: 5 } }), ...everyMinute('r-66', 0, 10, {}, 'researcher')];
-    const parent = [start(-5, 'support-bot', 'r-65', { budget: { max_actions: 100 } }), end(3600, 'support-bot', 'r-65')];
+    const parent = [start(-5, 'support-bot', 'r-65', { budget: { max_actions: 100 } }), end(3590, 'support-bot', 'r-65')];
     const { store } = await feed([orphan], new MemoryAuditStore(), ctxAt(T0 + 10 * MIN));
     // Act
     const waiting = await sweepAgentRoots(store, ctxAt(T0 + 10 * MIN));
     await feed([everyMinute('r-66', 10, 30, {}, 'researcher')], store, ctxAt(T0 + 40 * MIN));
     const settled = await sweepAgentRoots(store, ctxAt(T0 + 40 * MIN));
-    const withParent = await feed([[...parent, end(3601, 'researcher', 'r-66')]], store, ctxAt(T0 + HOUR));
+    const withParent = await feed([[...parent, end(3591, 'researcher', 'r-66')]], store, ctxAt(T0 + HOUR));
     // Assess
     expect(waiting.findings).toEqual([]);
     expect(brief(settled.findings)).toEqual([

@@ -119,3 +119,81 @@ describe('run-unfinished reports one hang once, wherever it is seen from', () =>
     expect([...past.findings, ...later.findings]).toEqual([]);
   });
 });
+
+describe('run-unfinished reports one hang once, wherever it is seen from', () => {
+  it('reports a stuck sub-agent judged alone once, not again under its parent whose lines come late, nor when it ends', async () => {
+    // Prepare: coder c-1 names parent p-1, not seen yet, and never ends; p-1's start and end come two hours late.
+    const config = validateConfig({});
+    const store = new MemoryAuditStore();
+    await processBatch([start(60, 'coder', 'c-1', { parent_run_id: 'p-1' }), act(65, 'coder', 'c-1')], REDUCERS, store, at(config, 0));
+    // Act
+    const alone = await sweepAgentRoots(store, at(config, 65 / 60));
+    const late = await processBatch([start(0, 'planner', 'p-1'), act(30, 'planner', 'p-1'), end(120, 'planner', 'p-1')], REDUCERS, store, at(config, 2.05));
+    const underParent = [...(await sweepAgentRoots(store, at(config, 125 / 60))).findings, ...(await sweepAgentRoots(store, at(config, 4))).findings];
+    const ended = await processBatch([end(5 * 3600, 'coder', 'c-1')], REDUCERS, store, at(config, 5));
+    const after = await sweepAgentRoots(store, at(config, 6));
+    // Assess
+    expect(brief(alone.findings)).toEqual(['run-unfinished coder c-1']);
+    expect(brief(late.findings)).toEqual([]);
+    expect(brief(underParent)).toEqual([]);
+    expect(brief([...ended.findings, ...after.findings]).filter((b) => b.startsWith('run-unfinished'))).toEqual([]);
+  });
+
+  it('reports at its end a root that ended past its max runtime when no sweep saw it open past it, as the sweep would (same ts), once', async () => {
+    // Prepare: digest d-1 acts every 5 minutes and ends ok after 1 h 45 min; d-2 the same, swept every 5 minutes.
+    const config = validateConfig({});
+    const store = new MemoryAuditStore();
+    const busy = (runId: string) => [start(0, 'digest', runId), ...Array.from({ length: 21 }, (_, i) => act(i * 300 + 30, 'digest', runId))];
+    await processBatch(busy('d-1'), REDUCERS, store, at(config, 1.75));
+    const swept = new MemoryAuditStore();
+    await processBatch(busy('d-2').slice(0, 2), REDUCERS, swept, at(config, 0));
+    const sweptFindings: Finding[] = [];
+    for (let m = 5; m <= 100; m += 5) {
+      await processBatch(busy('d-2').filter((e) => e.at > T0 + (m - 5) * 60_000 && e.at <= T0 + m * 60_000), REDUCERS, swept, at(config, m / 60));
+      sweptFindings.push(...(await sweepAgentRoots(swept, at(config, m / 60))).findings);
+    }
+    // Act
+    const ended = await processBatch([end(105 * 60, 'digest', 'd-1')], REDUCERS, store, at(config, 1.75));
+    const sweptEnd = await processBatch([end(105 * 60, 'digest', 'd-2')], REDUCERS, swept, at(config, 1.75));
+    // Assess
+    expect(brief(ended.findings)).toEqual(['run-unfinished digest d-1']);
+    expect(ended.findings[0]).toMatchObject({ subject_kind: 'agent', ts: '2026-10-05T11:00:00Z', severity: 'high' });
+    expect(ended.findings[0].message).toBe('run d-1 started 2026-10-05T10:00:00Z logged no end until 2026-10-05T11:45:00Z, after 1.8 h (max runtime 1.0 h, default 1 h)');
+    expect(sweptFindings.map((f) => [f.detector, f.run_id, f.ts])).toEqual([['run-unfinished', 'd-2', '2026-10-05T11:00:00Z']]);
+    expect(brief(sweptEnd.findings)).toEqual([]);
+  });
+
+  it('names at its end the sub-agent that ended past the root\'s max runtime', async () => {
+    // Prepare: planner p-2 ends after 10 minutes, its researcher after 90.
+    const config = validateConfig({});
+    const store = new MemoryAuditStore();
+    // Act
+    const { findings } = await processBatch(
+      [start(0, 'planner', 'p-2'), start(5, 'researcher', 'p-2.r', { parent_run_id: 'p-2' }), act(6, 'researcher', 'p-2.r'), end(600, 'planner', 'p-2'), end(90 * 60, 'researcher', 'p-2.r')],
+      REDUCERS,
+      store,
+      at(config, 1.5),
+    );
+    // Assess
+    expect(brief(findings)).toEqual(['run-unfinished planner p-2']);
+    expect(findings[0].message).toBe(
+      'run p-2 started 2026-10-05T10:00:00Z ended, but its sub-agent researcher p-2.r logged no end until 2026-10-05T11:30:00Z, after 1.5 h (max runtime 1.0 h, default 1 h)',
+    );
+    expect(findings[0].evidence).toMatchObject({ unended_run_id: 'p-2.r', unended_agent: 'researcher' });
+  });
+
+  it('reports a parent_run_id cycle that never ends, judged as the root of its own tree', async () => {
+    // Prepare: x-1 names x-2 as its parent and x-2 names x-1; neither ends.
+    const config = validateConfig({});
+    const store = new MemoryAuditStore();
+    await processBatch([start(0, 'a', 'x-1', { parent_run_id: 'x-2' }), start(10, 'a', 'x-2', { parent_run_id: 'x-1' }), act(20, 'a', 'x-1'), act(30, 'a', 'x-2')], REDUCERS, store, at(config, 0));
+    // Act
+    const stale = await sweepAgentRoots(store, at(config, 1.5));
+    const past = await sweepAgentRoots(store, at(config, 2));
+    const later = await sweepAgentRoots(store, at(config, 3));
+    // Assess
+    expect(brief(stale.findings)).toEqual(['run-unfinished a x-1']);
+    expect(stale.findings[0].message).toContain('(judged as the root of its own tree: its parent run x-2 is a run of its own tree (parent_run_id cycle x-1 → x-2 → x-1))');
+    expect([...past.findings, ...later.findings]).toEqual([]);
+  });
+});
