@@ -9,11 +9,11 @@ import { type Finding, findingKey, isoTime } from '../core/findings.ts';
 import { subscriptionFilterPattern } from '../core/filter-pattern.ts';
 import { describeCounts, emptyCounts, type LineTally, linesCount } from '../core/line-tally.ts';
 import { awaitsLaterLine, ERROR_TYPE_LOOKAHEAD_MS, judgeAbsence, jobReducer, type JobState, type JobSummary, MAX_HOSTS, maxRuntimeOf, runsGoingOn, summarizeJobs } from '../core/job-reducer.ts';
-import { type AgentState, agentTreeReducer } from '../core/agent-reducer.ts';
+import { type AgentState, agentTreeReducer, firedId, type JudgedRoot } from '../core/agent-reducer.ts';
 import { sweepAgentRoots } from '../core/agent-sweep.ts';
 import { buildTreeSnapshot, DEFAULT_STALE_OPTIONS } from '../core/agent-tree.ts';
 import { RunCache } from '../core/agent-tree-loader.ts';
-import { MAX_ROLLED_BYTES, MAX_ROLLED_RUNS } from '../core/agent-run.ts';
+import { asMark, MAX_ROLLED_BYTES, MAX_ROLLED_RUNS } from '../core/agent-run.ts';
 import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer, subjectKey, sweepSubjects } from '../core/pipeline.ts';
 import { REDUCERS } from '../core/reducers.ts';
 import { REQUEST_HORIZON_MS, routeReducer, type RouteState, SWEEP_MARGIN_MS, settledRouteReducer } from '../core/route-reducer.ts';
@@ -520,11 +520,13 @@ async function inFlightIn(store: StateStore & SubjectCatalog, at: number, config
   const staleFacts = new Map<string, number>();
   for (const { state } of await store.subjects(agentTreeReducer.kind)) {
     const agent = state as AgentState;
-    const stale = new Map(agent.judged.filter((j) => j.phase === 'stale').map((j) => [j.run_id, j.facts]));
+    const judged = new Map(agent.judged.map((j) => [j.run_id, j]));
     for (const o of agent.open) {
-      const facts = stale.get(o.run_id);
-      if (facts === undefined) agentRuns++;
-      else staleFacts.set(o.run_id, facts);
+      const entry = judged.get(o.run_id);
+      // One reported run-unfinished was judged, whatever else is still to come of it.
+      if (entry !== undefined && reportedUnfinished(entry)) continue;
+      if (entry?.phase === 'stale') staleFacts.set(o.run_id, entry.facts);
+      else agentRuns++;
     }
   }
   // A root judged as it stood stays open, to be judged again if it ends: it is not waiting any
@@ -536,6 +538,12 @@ async function inFlightIn(store: StateStore & SubjectCatalog, at: number, config
     for (const [runId, facts] of staleFacts) if ((buildTreeSnapshot(runId, cache.runs)?.facts ?? 0) > facts) agentRuns++;
   }
   return { at, requests, agentRuns, jobRuns };
+}
+
+/** Whether a judged root was reported run-unfinished (its mark among those its entry keeps, `firedId`). */
+function reportedUnfinished(entry: JudgedRoot): boolean {
+  const mark = firedId({ detector: 'run-unfinished', run_id: entry.run_id });
+  return entry.fired.some((stored) => asMark(stored) === mark);
 }
 
 /**

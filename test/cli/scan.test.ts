@@ -252,6 +252,30 @@ describe('silent-audit scan (contract §5)', () => {
     ]);
   });
 
+  it('reports an agent root run past its max runtime once, as the deployed sweep does, and does not call it in flight, not judged yet', async () => {
+    // Prepare: hb h-1 acts every minute for 2.5 h and never ends; digest d-1 acts every 5 minutes and ends ok after 1 h 45 min.
+    const dir = mkdtempSync(join(tmpdir(), 'scan-agent-unfinished-'));
+    const at = (s: number) => new Date(Date.parse('2026-10-09T09:00:00Z') + s * 1000).toISOString();
+    const act = (runId: string, s: number, agent: string) => ({ type: 'agent.action', ts: at(s), agent, run_id: runId, action: 'llm_call', name: 'gpt' });
+    const hung = join(dir, 'hung.jsonl');
+    writeFileSync(hung, [{ type: 'agent.start', ts: at(0), agent: 'hb', run_id: 'h-1' }, ...Array.from({ length: 150 }, (_, i) => act('h-1', i * 60 + 30, 'hb'))].map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const long = join(dir, 'long.jsonl');
+    const digest = [
+      { type: 'agent.start', ts: at(600), agent: 'digest', run_id: 'd-1' },
+      ...Array.from({ length: 20 }, (_, i) => act('d-1', 600 + i * 300 + 30, 'digest')),
+      { type: 'agent.end', ts: at(600 + 105 * 60), agent: 'digest', run_id: 'd-1', status: 'ok' },
+    ];
+    writeFileSync(long, digest.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    // Act
+    const hangs = await scan([hung]);
+    const ended = await scan([long], { json: true });
+    // Assess
+    expect(hangs.result.findings.map((f) => [f.detector, f.run_id, f.ts])).toEqual([['run-unfinished', 'h-1', '2026-10-09T10:00:00Z']]);
+    expect(hangs.stdout).not.toContain('Still in flight');
+    expect(ended.result.findings.map((f) => [f.detector, f.run_id, f.ts])).toEqual([['run-unfinished', 'd-1', '2026-10-09T10:10:00Z']]);
+    expect(ended.result.findings[0].message).toBe('run d-1 started 2026-10-09T09:10:00Z logged no end until 2026-10-09T10:55:00Z, after 1.8 h (max runtime 1.0 h, default 1 h)');
+  });
+
   it('flags an agent root run that ended ok with output_bytes 0 (empty-output) or with status error or timeout (run-failed); its healthy twin gives nothing', async () => {
     // Prepare: six runs of web-search-agent with 6 actions and 4,200 bytes of output each; then, in bad.jsonl, ws-6 ends ok
     // with 0 actions and output_bytes 0, ws-7 ends error, ws-8 ends timeout. good.jsonl ends them ok with output, one
@@ -385,7 +409,8 @@ describe('silent-audit scan (contract §5)', () => {
   });
 
   it('counts an agent run judged once quiet that then went on as still in flight', async () => {
-    // Prepare: sb-920 makes 5 calls and goes quiet (judged as it stood by the sweep after 10:30), then makes 3 more calls at 11:01, never ending.
+    // Prepare: sb-920 makes 5 calls and goes quiet (judged as it stood by the sweep after 10:30), then makes 3 more calls at 11:01, never ending;
+    // it may run 4 h (not reported run-unfinished yet, which would judge it).
     const file = join(mkdtempSync(join(tmpdir(), 'scan-resumed-')), 'support-bot.jsonl');
     const at = (s: number) => new Date(Date.parse('2026-10-09T09:00:00Z') + s * 1000).toISOString();
     const call = (s: number) => ({ type: 'agent.action', ts: at(s), agent: 'support-bot', run_id: 'sb-920', action: 'tool_call', name: 'web_search' });
@@ -397,7 +422,7 @@ describe('silent-audit scan (contract §5)', () => {
     ];
     writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
     // Act
-    const { stdout } = await scan([file]);
+    const { stdout } = await scan([file], { config: validateConfig({ agents: { 'support-bot': { max_runtime_minutes: 240 } } }) });
     // Assess
     expect(stdout).toContain(
       'Still in flight at 2026-10-09T11:01:02Z, the latest event, so not judged yet: 1 job run that has logged no end yet (judged unfinished past its max runtime); 1 agent run that never logged its end',
