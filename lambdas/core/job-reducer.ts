@@ -1912,10 +1912,17 @@ export const jobReducer: SubjectReducer<JobState> = {
         continue;
       }
       const platform = event.format === PLATFORM_FORMAT;
+      // The run a platform START opened, counted, of the invocation whose first run.start this line is: the line takes it over.
+      let invocationRun: OpenRun | undefined;
       if (!platform && !state.instrumented) {
-        // From now on the function's own run lines speak for its runs: forget runs opened by platform lines.
+        // From now on the function's own run lines speak for its runs: forget runs opened by platform lines, but the one of
+        // this line's invocation (its first run.start, read after its START): that run.start takes it over.
         edit().instrumented = true;
-        if (state.open.some((r) => r.format === PLATFORM_FORMAT)) removeWhere(ownOpen(), (r) => r.format === PLATFORM_FORMAT);
+        if (state.open.some((r) => r.format === PLATFORM_FORMAT)) {
+          const invocationId = body.type === 'run.start' ? (event.requestId ?? invocationStartedBefore(event)) : undefined;
+          invocationRun = invocationId === undefined ? undefined : state.open.find((r) => r.format === PLATFORM_FORMAT && r.run_id === invocationId);
+          removeWhere(ownOpen(), (r) => r.format === PLATFORM_FORMAT && r !== invocationRun);
+        }
       }
       if (platform && body.type === 'run.start') (invocationStarts ??= new Map()).set(event.source.logStream, event);
       else if (platform && body.run_id !== undefined) (invocationsEnded ??= new Map()).set(body.run_id, event.at);
@@ -1992,6 +1999,13 @@ export const jobReducer: SubjectReducer<JobState> = {
           d.unfinishedReported = d.unfinishedReported.filter((key) => stillOpen.some((r) => keyNamesRun(key, r)));
         }
         const open = ownOpen();
+        // Its invocation's START opened a run, counted when read (its start, month, host): the run is this run.start's now, counted once.
+        if (invocationRun !== undefined) {
+          open[open.indexOf(invocationRun)] = { run_id: body.run_id, at: event.at, host: body.host, format: event.format, request_id: invocationRun.run_id, ...(invocationRun.countedByStart ? { countedByStart: true } : {}) };
+          d.hosts = hosts.count(body.host);
+          touch(event.at);
+          continue;
+        }
         const requestId = event.requestId ?? (platform ? undefined : invocationStartedBefore(event));
         // A run on a host whose runs log no end, of a job whose runs on other hosts do: counted by its start.
         const countedByStart = d.endsLogged && fromHostWithoutEnds(d, { format: event.format, host: body.host });

@@ -4,6 +4,7 @@ import { unpackRunRecords } from '../../lambdas/adapters/run-record-packs.ts';
 import type { AlertState } from '../../lambdas/core/alert-policy.ts';
 import { type Finding, findingKey } from '../../lambdas/core/findings.ts';
 import type { JobState } from '../../lambdas/core/job-reducer.ts';
+import { stateFacts } from '../../lambdas/core/report/subjects.ts';
 import type { RouteState } from '../../lambdas/core/route-reducer.ts';
 import { decodeSubscriptionEvent } from '../../lambdas/demo/cloudwatch-payload.ts';
 import { aboutOf, type Delivering, type MonthRun, prefixOf, replayMonth, runMonth } from './month.ts';
@@ -58,8 +59,10 @@ describe('a realistic month delivered again: the same state, findings and alerts
         if (job) ends.set(job, (ends.get(job) ?? 0) + 1);
       }
     }
-    const runsOf = (job: string) => (storedState(single.items.find((i) => i.pk === `STATE#job#${job}`) ?? {}) as JobState).runs;
-    expect([...ends].map(([job]) => runsOf(job))).toEqual([...ends.values()]);
+    const stateOfJob = (job: string) => storedState(single.items.find((i) => i.pk === `STATE#job#${job}`) ?? {}) as JobState;
+    expect([...ends].map(([job]) => stateOfJob(job).runs)).toEqual([...ends.values()]);
+    // As the report and the MCP server count them: a Lambda function's first invocation, START read before its own run.start, once too.
+    expect([...ends].map(([job]) => stateFacts(stateOfJob(job)).runs)).toEqual([...ends.values()]);
     expect([...ends.values()].reduce((a, b) => a + b, 0)).toBe(66);
     const route = storedState(single.items.find((i) => i.pk === 'STATE#route#search-api') ?? {}) as RouteState;
     expect(route.totals).toEqual({ requests: 101, retried: 11, failed: 0, attempts: 112 });
