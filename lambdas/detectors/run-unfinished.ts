@@ -48,7 +48,7 @@ export const runUnfinishedDetector: AbsenceDetector = {
     defaultSeverity: 'high',
     fiveCs: {
       criteria:
-        'A run that started must log its end within `max_runtime_minutes` (default: 3× the median duration of its successful runs, at least 1 h). Judged only for jobs whose runs log an end (one was seen, or the run started with an instrumented `run.start` or a Lambda `START`).',
+        'A run that started must log its end within `max_runtime_minutes` (default: 3× the median duration of its earlier runs, at least 1 h: a job\'s successful runs, an agent\'s ended root runs). Judged for jobs whose runs log an end (one was seen, or the run started with an instrumented `run.start` or a Lambda `START`), and for agent root runs: the root and every sub-agent under it must log `agent.end` within the root\'s, counted from its start.',
       cause: 'The process hangs (a lock, a network call without a timeout, an interactive prompt), was killed without a trace (OOM killer, host reboot), or its end line was lost.',
       consequence: 'The run holds its resources and its work is not done; the next scheduled run may pile up behind it or run concurrently with it.',
       correctiveAction:

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { validateConfig } from '../../lambdas/config.ts';
 import { sweepAgentRoots } from '../../lambdas/core/agent-sweep.ts';
+import { DETECTOR_META } from '../../lambdas/detectors/index.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
@@ -65,58 +66,6 @@ describe('run-unfinished for agent root runs that never end', () => {
     expect(within.findings).toEqual([]);
     expect(brief(past.findings)).toEqual(['run-unfinished digest d-5']);
     expect(past.findings[0].message).toContain('(max runtime 6.0 h, 3× the median duration)');
-  });
-});
-
-describe('run-unfinished reports one hang once, wherever it is seen from', () => {
-  it('reports a parent_run_id cycle that never ends, judged as the root of its own tree', async () => {
-    // Prepare: x-1 names x-2 as its parent and x-2 names x-1; neither ends.
-    const config = validateConfig({});
-    const store = new MemoryAuditStore();
-    await processBatch([start(0, 'a', 'x-1', { parent_run_id: 'x-2' }), start(10, 'a', 'x-2', { parent_run_id: 'x-1' }), act(20, 'a', 'x-1'), act(30, 'a', 'x-2')], REDUCERS, store, at(config, 0));
-    // Act
-    const stale = await sweepAgentRoots(store, at(config, 1.5));
-    const past = await sweepAgentRoots(store, at(config, 2));
-    const later = await sweepAgentRoots(store, at(config, 3));
-    // Assess
-    expect(brief(stale.findings)).toEqual(['run-unfinished a x-1']);
-    expect(stale.findings[0].message).toContain('(judged as the root of its own tree: its parent run x-2 is a run of its own tree (parent_run_id cycle x-1 → x-2 → x-1))');
-    expect([...past.findings, ...later.findings]).toEqual([]);
-  });
-});
-
-describe('run-unfinished reports one hang once, wherever it is seen from', () => {
-  it('reports a stuck sub-agent judged alone once, not again under its parent whose lines come late, nor when it ends', async () => {
-    // Prepare: coder c-1 names parent p-1, not seen yet, and never ends; p-1's start and end come two hours late.
-    const config = validateConfig({});
-    const store = new MemoryAuditStore();
-    await processBatch([start(60, 'coder', 'c-1', { parent_run_id: 'p-1' }), act(65, 'coder', 'c-1')], REDUCERS, store, at(config, 0));
-    // Act
-    const alone = await sweepAgentRoots(store, at(config, 65 / 60));
-    const late = await processBatch([start(0, 'planner', 'p-1'), act(30, 'planner', 'p-1'), end(120, 'planner', 'p-1')], REDUCERS, store, at(config, 2.05));
-    const underParent = [...(await sweepAgentRoots(store, at(config, 125 / 60))).findings, ...(await sweepAgentRoots(store, at(config, 4))).findings];
-    const ended = await processBatch([end(5 * 3600, 'coder', 'c-1')], REDUCERS, store, at(config, 5));
-    const after = await sweepAgentRoots(store, at(config, 6));
-    // Assess
-    expect(brief(alone.findings)).toEqual(['run-unfinished coder c-1']);
-    expect(brief(late.findings)).toEqual([]);
-    expect(brief(underParent)).toEqual([]);
-    expect(brief([...ended.findings, ...after.findings]).filter((b) => b.startsWith('run-unfinished'))).toEqual([]);
-  });
-
-  it('reports a parent_run_id cycle that never ends, judged as the root of its own tree', async () => {
-    // Prepare: x-1 names x-2 as its parent and x-2 names x-1; neither ends.
-    const config = validateConfig({});
-    const store = new MemoryAuditStore();
-    await processBatch([start(0, 'a', 'x-1', { parent_run_id: 'x-2' }), start(10, 'a', 'x-2', { parent_run_id: 'x-1' }), act(20, 'a', 'x-1'), act(30, 'a', 'x-2')], REDUCERS, store, at(config, 0));
-    // Act
-    const stale = await sweepAgentRoots(store, at(config, 1.5));
-    const past = await sweepAgentRoots(store, at(config, 2));
-    const later = await sweepAgentRoots(store, at(config, 3));
-    // Assess
-    expect(brief(stale.findings)).toEqual(['run-unfinished a x-1']);
-    expect(stale.findings[0].message).toContain('(judged as the root of its own tree: its parent run x-2 is a run of its own tree (parent_run_id cycle x-1 → x-2 → x-1))');
-    expect([...past.findings, ...later.findings]).toEqual([]);
   });
 });
 
@@ -195,5 +144,16 @@ describe('run-unfinished reports one hang once, wherever it is seen from', () =>
     expect(brief(stale.findings)).toEqual(['run-unfinished a x-1']);
     expect(stale.findings[0].message).toContain('(judged as the root of its own tree: its parent run x-2 is a run of its own tree (parent_run_id cycle x-1 → x-2 → x-1))');
     expect([...past.findings, ...later.findings]).toEqual([]);
+  });
+});
+
+describe('run-unfinished 5 Cs', () => {
+  it('says how the agent rule judges a root and what its default bound is taken from', () => {
+    // Prepare / Act
+    const criteria = DETECTOR_META.get('run-unfinished')?.fiveCs.criteria;
+    // Assess
+    expect(criteria).not.toContain('Judged only for jobs');
+    expect(criteria).toContain("a job's successful runs, an agent's ended root runs");
+    expect(criteria).toContain('agent root runs');
   });
 });
