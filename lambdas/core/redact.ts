@@ -232,7 +232,7 @@ const PASSWORD_OPTION = new RegExp(String.raw`(?<![\w-])(--(?!no-)(?:[a-z0-9]+-)
 const SSHPASS_OPTION = new RegExp(String.raw`\b(sshpass(?:[ \t]+-v)*[ \t]+-p[ \t]*)(\\?["'])?${OPTION_VALUE}`, 'g');
 /** A MySQL or MariaDB client (`mysql`, `mysqldump`, `mysqladmin`, `mariadb-dump`, …) and its arguments, up to the end of its step of a pipeline or list. */
 const MYSQL_COMMAND = /\b(?:mysql|mariadb)[\w-]*[ \t][^|;&\r\n]*/g;
-/** Its `-pVALUE`: the password glued to `-p` (`-p` alone asks for it; `-P` is the port); 7-Zip's too. */
+/** Its `-pVALUE`: the password glued to `-p` (`-p` alone asks for it; `-P` is the port). */
 const MYSQL_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p)(\\?["'])?${OPTION_VALUE}`, 'g');
 
 /** The last word of a token option (`--token`, `--api-key`, `--client-secret`, `--secret-key`, `--private-key`, Azure's `--account-key`), and the prefixes that name a credential (`--access-token`). */
@@ -406,8 +406,8 @@ const LDAP_PASSWORD = spacedPasswordOption('-w');
 const LDAPPASSWD_PASSWORD = spacedPasswordOption('-[wsa]', true);
 /** net's own options before its subcommand (`net -S dc1 -U admin%… rpc …`, `--option=…`), each with its value if any: at most 8. */
 const NET_OPTIONS = String.raw`(?:[ \t]+(?:-[A-Za-z]{1,8}|--[\w-]{1,32}(?:=[^\s|;&]{0,255})?)(?:[ \t]+[^\s|;&-][^\s|;&]{0,255})?){0,8}`;
-/** Samba's `smbclient`, `smbcacls` and `net ads|rpc|rap|sam …` (also after net's own options) and their arguments, up to the end of their step of a pipeline or list. */
-const SMB_COMMAND = new RegExp(String.raw`\b(?:smbc(?:lient|acls)|net${NET_OPTIONS}[ \t]+(?:ads|rpc|rap|sam))[ \t][^|;&\r\n]*`, 'g');
+/** Samba's `smbclient`, `smbcacls` and `net ads|rpc|rap …` (also after net's own options) and their arguments, up to the end of their step of a pipeline or list. */
+const SMB_COMMAND = new RegExp(String.raw`\b(?:smbc(?:lient|acls)|net${NET_OPTIONS}[ \t]+(?:ads|rpc|rap))[ \t][^|;&\r\n]*`, 'g');
 /** `net ads|rpc|rap password USER VALUE` and `net rpc user add|password USER VALUE` (also after net's own options): a user's new password as an argument, a word or quoted (the user and the quotes stay). */
 const NET_NEW_PASSWORD = new RegExp(
   String.raw`^(net${NET_OPTIONS}[ \t]+(?:ads|rpc|rap)[ \t]+(?:password|user[ \t]+(?:add|password))[ \t]+[^\s-]\S{0,255}[ \t]+)(?!-)(?:(["'])([^"'\r\n]{1,256})\2|([^\s"'\\]{1,256}))`,
@@ -428,144 +428,28 @@ const ORACLE_LOGIN = /(\b(?:sqlplus(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+|thin:)(["']?)
  * The same as Data Pump's and the old export's and import's tools take it (`expdp system/VALUE@orcl …`, `impdp`, `exp`, `imp`, also
  * `userid=user/VALUE`): the command a word of its own or after a path (`/u01/app/oracle/bin/exp`, not `tmp/imp`), the user an
  * Oracle name starting with a letter, the password before an `@`, the end of the step (also a numbered redirection `2>&1` or a comment
- * ` # …` after a space, a quote closing `sh -c '…'`) or the next `NAME=` parameter, all these tools take (so `exp 3/10 done`, `exp max/min ratios` are none); a `)` ending
+ * ` # …` after a space) or the next `NAME=` parameter, all these tools take (so `exp 3/10 done`, `exp max/min ratios` are none); a `)` ending
  * it closes a subshell (`(exp scott/VALUE)`) and stays.
  */
 const ORACLE_TOOL_LOGIN =
-  /((?:(?<![^\s|;&"'(`])(?:[.~]{1,2}|\$\{?\w{1,64}\}?)?(?:\/[\w.+-]{1,64}){0,16}\/|(?<![^\s|;&"'(`]))(?:expdp|impdp|exp|imp)(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+(?:(?:\w{1,32}=[^\s=]{0,256}[ \t]+){0,16}userid=)?(\\?["']|)[A-Za-z][\w$#.-]{0,63}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{0,255}[^\s@/"')`])(?=@|[ \t]+as[ \t]+sys(?:dba|oper|asm|backup|dg|km)\b|\2(?:[ \t]+(?:\w{1,32}=|\d{1,2}>|#)|[ \t]*(?:$|[\r\n|;&<>)`"']|,(?![^ \t\r\n]))))/gi;
+  /((?:(?<![^\s|;&"'(])(?:[.~]{1,2}|\$\{?\w{1,64}\}?)?(?:\/[\w.+-]{1,64}){0,16}\/|(?<![^\s|;&"'(]))(?:expdp|impdp|exp|imp)(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+(?:(?:\w{1,32}=[^\s=]{0,256}[ \t]+){0,16}userid=)?(["']?)[A-Za-z][\w$#.-]{0,63}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{0,255}[^\s@/"')])(?=@|\2(?:[ \t]+(?:\w{1,32}=|\d{1,2}>|#)|[ \t]*(?:$|[\r\n|;&<>)]|,(?![^ \t\r\n]))))/gi;
 /** Where ORACLE_TOOL_LOGIN's command says it is a login by more than its shape: Data Pump's tool or `userid=`. */
 const ORACLE_TOOL_SURE = /pdp|userid=/i;
-/** A privilege the login connects with after the password (`exp sys/VALUE as sysdba`): a login whatever stands before the command. */
-const ORACLE_PRIVILEGE_AFTER = /[ \t]+as[ \t]/iy;
 /** A `NAME=` parameter after the password (`exp scott/VALUE file=x.dmp`). */
 const ORACLE_TOOL_PARAMETER_AFTER = /[ \t]+\w{1,32}=/y;
 
-/**
- * A word that runs the command after it (its options, their values, `NAME=value` settings and a count between): `nohup`, `sudo -iu oracle`,
- * `nice -n 10`, `env ORACLE_SID=x`, `xargs`, `timeout 600`, `sh -c '`, set -x's `+`, also by its path (`/usr/bin/env`).
- */
-const COMMAND_WRAPPER = /^(?:\S*\/)?(?:nohup|sudo|doas|setsid|time|exec|nice|ionice|env|xargs|timeout|stdbuf|command|sh|bash|ksh|zsh|\+{1,4}|\{|!)$/;
-/** A wrapper taking one word of its own before the command, after its options (`ssh db1`, `ssh oracle@dbhost`, `chroot /srv/ora`, `flock -n /tmp/x`, `su - oracle -c`). */
-const OPERAND_WRAPPER = /^(?:\S*\/)?(?:ssh|chroot|flock|su|runuser)$/;
-/** A shell's keyword before a command of a list (`; then `, `; do `, `; else `): only after a `;`, `&` or `|`, not a line's first word (`then exp runs/a`). */
-const SHELL_KEYWORD = /^(?:then|do|else)$/;
-/** What a wrapper takes: an option, a `NAME=value` setting, a count (`timeout 600`, `nice -n 10`). */
-const WRAPPER_ARGUMENT = /^(?:-|\w{1,64}=|\d)/;
-/** A shell's `NAME=value` setting before a command (`ORACLE_SID=orcl exp …`), also with no wrapper. */
-const COMMAND_SETTING = /^[A-Za-z_]\w{0,63}=/;
-/**
- * What the step's own words start after: a label saying a command or a message follows (`running:`, `Running command:`, cron's `CMD`,
- * a log level `INFO:`, a program's syslog tag `backup[123]:`, `backup.sh:`, `oracle-backup:`, a JSON key `{"msg":"`). A plain word
- * before a colon (`word: `, `env: `, `Step 2: `) is prose.
- */
-const COMMAND_LABEL =
-  /^(?:(?:run|running|cmd|command|exec|executing|info|notice|warn|warning|err|error|crit|critical|fatal|alert|emerg|debug|trace):|CMD|[A-Za-z][\w.-]{0,63}(?:\[\d{1,10}\]|(?<=[.\-_\d][\w.-]{0,63})):|\{?"[\w.-]{1,64}":)$/i;
-/** A line's time (`2026-12-01T02:00:01Z`, `2026-12-01`, `[01:00:00]`, `02:00:01,123`), not a bare number (`3 exp runs/exp3`). */
-const LINE_TIME = /^\[?\d{1,4}(?:[:-]\d{1,2}){2}(?:[T ]?[\d:.,]{0,20})?(?:Z|[+-]\d{2}:?\d{2})?\]?$/;
-/** A run's name after a line's time alone (`12:00:00 exp runs/exp1`, `… exp outputs/exp_002`): lower-case letters, then digits, not a password. */
-const RUN_NAME = /^[a-z]{1,32}[_.-]?\d{1,8}$/;
-/** Whether a character code ends a list's step: `|`, `;`, `&`. */
-function endsListStep(code: number): boolean {
-  return code === 0x7c || code === 0x3b || code === 0x26;
-}
-/** Whether a character code ends a step (`|`, `;`, `&`, a line's end: stepBefore's bounds). */
-function endsStep(code: number): boolean {
-  return endsListStep(code) || code === 0x0d || code === 0x0a;
-}
-
-/** How a command's step begins, read back from it: at the command, or after a label (`start`), after a line's time alone (`time`), in prose (`none`). */
-type StepStart = 'start' | 'time' | 'none';
-
-/** The end of the word before `offset` (past spaces and tabs), not before `limit`. */
-function wordEndBefore(text: string, offset: number, limit: number): number {
-  let end = offset;
-  for (let code = text.charCodeAt(end - 1); end > limit && (code === 0x20 || code === 0x09); code = text.charCodeAt(end - 1)) end--;
-  return end;
-}
-/** The start of the word ending at `end`, not before `limit` (`end` itself when none). */
-function wordStartBefore(text: string, end: number, limit: number): number {
-  let from = end;
-  for (let code = text.charCodeAt(from - 1); from > limit && code !== 0x20 && code !== 0x09 && !endsStep(code); code = text.charCodeAt(from - 1)) from--;
-  return from;
-}
+/** What may stand before a command starting its step: nothing, a wrapper (`nohup`, `sudo`, `time`, `exec`, `nice`, set -x's `+`), an opening `(`, quote or backquote, or a label's colon (`running: `). */
+const STEP_LEAD = /(?:^|[ \t])(?:nohup|sudo|time|exec|nice|\+)$|(?:^|[("'`:])$/;
 
 /**
- * How the words before a command in its step (from `offset` back to a `|`, `;`, `&`, a line's end, at most 512 characters) start it, read
- * back word by word and stopping at the first that fails: wrappers with their arguments, `NAME=value` settings and openers (`sudo -iu oracle `,
- * `nohup `, `CMD (nohup `, `sh -c '`, `ssh db1 '`, `x=$(sudo `), then nothing, a label (COMMAND_LABEL), a command substitution's `$(` or
- * backquote start it; a line's time does only with nothing but times before it (`time`); anything else is prose (`Loaded `, `word: `,
- * `results saved (`, `nice work `).
+ * Whether ORACLE_TOOL_LOGIN's match is a login: Data Pump's, one with `userid=`, quoted, before `@` or a `NAME=` parameter; the old tools'
+ * bare `exp user/VALUE` ending its step (or before a comma) when the command starts its step (STEP_LEAD: after a path, `nohup`, `&&`, `;`,
+ * `|`, a label's `running: `), whatever the password's shape (`exp scott/tiger`), not in prose: an experiment's `Loaded exp runs/exp1`, `saving exp outputs/exp_001`.
  */
-function stepStartBefore(text: string, offset: number): StepStart {
-  const limit = Math.max(0, offset - 512);
-  let argumentsOwed = false; // options or values read that a wrapper to their left must take
-  let operandOwed = false; // a bare word read that an OPERAND_WRAPPER to its left must take
-  for (let end = wordEndBefore(text, offset, limit); ; end = wordEndBefore(text, end, limit)) {
-    const from = wordStartBefore(text, end, limit);
-    if (from === end) return argumentsOwed || operandOwed || (from === limit && limit > 0) ? 'none' : 'start';
-    let core = end;
-    while (core > from && !COMMAND_OPENER_CHAR.test(text[core - 1])) core--;
-    const command = text.slice(core, end);
-    if (command !== '') {
-      const previousEnd = wordEndBefore(text, from, limit);
-      const afterOption = text[wordStartBefore(text, previousEnd, limit)] === '-' && core === from;
-      if (COMMAND_WRAPPER.test(command) || OPERAND_WRAPPER.test(command)) {
-        if (operandOwed && !OPERAND_WRAPPER.test(command)) return 'none';
-        argumentsOwed = operandOwed = false;
-      } else if (SHELL_KEYWORD.test(command) && core === from && endsListStep(text.charCodeAt(previousEnd - 1))) {
-        if (argumentsOwed || operandOwed) return 'none';
-      } else if (COMMAND_SETTING.test(command) && !argumentsOwed && !operandOwed) {
-        // a setting before the command (`ORACLE_SID=orcl exp …`)
-      } else if (!argumentsOwed && !operandOwed && core === from && LINE_TIME.test(command)) {
-        return onlyTimesBefore(text, from, limit) ? 'time' : 'none';
-      } else if (core === from && (WRAPPER_ARGUMENT.test(command) || afterOption)) {
-        argumentsOwed = true;
-      } else if (argumentsOwed || operandOwed || core !== from) {
-        return 'none';
-      } else if (COMMAND_LABEL.test(command)) {
-        return 'start';
-      } else if (previousEnd > limit && !endsStep(text.charCodeAt(previousEnd - 1))) {
-        operandOwed = true; // a word with another before it: an operand if an OPERAND_WRAPPER takes it
-      } else return 'none';
-    }
-    if (core > from) {
-      if (argumentsOwed || operandOwed) return 'none';
-      if (text[core - 1] === '`' || (text[core - 1] === '(' && text[core - 2] === '$')) return 'start';
-      let label = core;
-      while (label > from && COMMAND_OPENER_CHAR.test(text[label - 1])) label--;
-      if (label > from) return COMMAND_LABEL.test(text.slice(from, label)) ? 'start' : 'none';
-    }
-    end = from;
-  }
-}
-/** An opening `(`, quote, brace or backquote a word may end with (`CMD (nohup`, `x=$(sudo`, `sh -c '`): the command starts after it. */
-const COMMAND_OPENER_CHAR = /[("'{`]/;
-
-/** Whether only a line's times stand before `offset` in its step (`2026-12-07 12:00:00 `): at most 3. */
-function onlyTimesBefore(text: string, offset: number, limit: number): boolean {
-  for (let end = wordEndBefore(text, offset, limit), times = 0; times <= 3; end = wordEndBefore(text, end, limit), times++) {
-    const from = wordStartBefore(text, end, limit);
-    if (from === end) return true;
-    if (!LINE_TIME.test(text.slice(from, end))) return false;
-    end = from;
-  }
-  return false;
-}
-
-/**
- * Whether ORACLE_TOOL_LOGIN's match is a login: Data Pump's, one with `userid=`, quoted, before `@`, a `NAME=` parameter or `as sysdba`;
- * the old tools' bare `exp user/VALUE` ending its step (or before a comma, a closing quote) when the command starts its step
- * (stepStartBefore: after a path, `nohup`, `sudo -iu oracle`, `env X=y`, `&&`, `;`, `|`, `; then`, a backquote, `$(`, `sh -c '`,
- * `ssh db1 `, a label `running: `, `INFO: `, `backup[123]: `, `{"msg":"`), whatever the password's shape (`exp scott/tiger`); after a line's
- * time alone, not a run's name (`12:00:00 exp runs/exp1`); not in prose: an experiment's `Loaded exp runs/exp1`, `saving exp outputs/exp_001`.
- */
-function isOracleToolLogin(head: string, quote: string, value: string, whole: string, start: number, end: number): boolean {
-  if (quote || whole[end] === '@' || ORACLE_TOOL_SURE.test(head)) return true;
-  const stepStart = stepStartBefore(whole, start);
-  if (stepStart === 'start' || (stepStart === 'time' && !RUN_NAME.test(value))) return true;
+function isOracleToolLogin(head: string, quote: string, whole: string, start: number, end: number): boolean {
+  if (quote || whole[end] === '@' || ORACLE_TOOL_SURE.test(head) || STEP_LEAD.test(stepBefore(whole, start).trim())) return true;
   ORACLE_TOOL_PARAMETER_AFTER.lastIndex = end;
-  ORACLE_PRIVILEGE_AFTER.lastIndex = end;
-  return ORACLE_TOOL_PARAMETER_AFTER.test(whole) || ORACLE_PRIVILEGE_AFTER.test(whole);
+  return ORACLE_TOOL_PARAMETER_AFTER.test(whole);
 }
 /** Whether a text names one of those tools (in any case, before a space or a tab): one look before ORACLE_TOOL_LOGIN. */
 const ORACLE_TOOL_WORD = /pdp|[xm]p[ \t]/i;
@@ -577,8 +461,6 @@ const ORACLE_TOOL_WORD = /pdp|[xm]p[ \t]/i;
  */
 const SUDO_STDIN_ECHO =
   /(\b(?:echo(?:[ \t]{1,8}-[neE]{1,3})*|printf(?:[ \t]+(?:'[^'\r\n]{0,64}'|"[^"\r\n]{0,64}"))?)[ \t]+(["']?))([^\s"'|]{1,256}?)(?=(?:\\n)?\2[ \t]*\|[ \t]*sudo(?:[ \t]+(?:-[A-Za-z]{0,7}[ughpCDRTUrt][ \t]+[^\s|-][^\s|]{0,64}|-[A-Za-z]{1,8}|--(?:user|group|host|prompt|close-from|chdir|chroot|command-timeout|other-user|role|type)[ \t]+[^\s|-][^\s|]{0,64}|--[a-z-]{1,32}(?:=[^\s|]{0,64})?)){0,8}?[ \t]+(?:-[A-Za-z]{0,7}S|--stdin(?![\w-])))/g;
-/** 7-Zip (`7z`, `7za`, `7zr`, `7zz`) and its arguments, up to the end of its step of a pipeline or list: its `-pVALUE` is MYSQL_PASSWORD's shape (`-p` alone asks). */
-const SEVEN_ZIP_COMMAND = /(?<![^\s|;&(`/])7z[a-z]?[ \t][^|;&\r\n]*/gi;
 /** zip's and unzip's arguments, up to the end of their step of a pipeline or list. */
 const ZIP_COMMAND = /\b(?:un)?zip[ \t][^|;&\r\n]*/g;
 /** Their `-P VALUE`, also glued (`-PVALUE`, `-P"VALUE"`) and last in a group of short options (`-qPVALUE`, `-rP VALUE`) (`--password VALUE` is PASSWORD_OPTION's). */
@@ -627,7 +509,7 @@ function redactClientPasswords(
   }
   if (ORACLE_TOOL_WORD.test(out)) {
     out = out.replace(ORACLE_TOOL_LOGIN, (match: string, head: string, quote: string, value: string, offset: number, whole: string) =>
-      isOracleToolLogin(head, quote, value, whole, offset, offset + match.length) ? replacePassword(match, head, quote, value) : match,
+      isOracleToolLogin(head, quote, whole, offset, offset + match.length) ? replacePassword(match, head, quote, value) : match,
     );
   }
   if (out.includes('mongo')) {
@@ -654,7 +536,6 @@ function redactClientPasswords(
   }
   if (out.includes('sudo')) out = out.replace(SUDO_STDIN_ECHO, replacePassword);
   if (out.includes('zip')) out = out.replace(ZIP_COMMAND, (command) => command.replace(ZIP_PASSWORD, replaceValue));
-  if (out.includes('7z')) out = out.replace(SEVEN_ZIP_COMMAND, (command) => command.replace(MYSQL_PASSWORD, replaceValue));
   if (out.includes('htpasswd')) {
     const batch = (stdout: boolean) => (match: string, head: string, options: string, quote: string | undefined, value: string) =>
       options.includes('b') && options.includes('n') === stdout ? replaceValue(match, head, quote, value) : match;
@@ -672,7 +553,7 @@ function redactClientPasswords(
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap|sam … -U user%VALUE` (also after net\'s own options: `net -S dc1 rpc …`), `net rpc password USER VALUE`, `net rpc user add USER VALUE` (also quoted; not a plain lower-case word: `… bob changed`), `ldappasswd -s VALUE` and `-a VALUE` (also glued: `-sVALUE`), `expdp`/`impdp`/`exp`/`imp user/VALUE` (in any case; also `userid=user/VALUE`, after other parameters too; an Oracle user, the password before `@`, the end (also `2>&1`, ` # …`), a comma or a `NAME=` parameter, also quoted; before `as sysdba`; ending its step, `exp`\'s and `imp`\'s whatever its shape when the command starts its step, also after a wrapper (glued to `(`, `$(`, a backquote too), `sh -c \'`, ssh\'s host, `; then`, a log level\'s or syslog tag\'s colon, a JSON key, or a line\'s time (not before a run\'s name: `12:00:00 exp runs/exp1`): `exp scott/tiger`, `nohup exp scott/tiger &`, `sudo -iu oracle exp scott/tiger`, `env X=y exp scott/tiger`, `INFO: exp scott/tiger`; not `exp 3/10 done`, `Loaded exp runs/exp1`, `word: exp a/b`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE` (also glued: `-PVALUE`, and last in a group of short options: `-qPVALUE`), 7-Zip\'s `7z a -pVALUE`, `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
+    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap … -U user%VALUE` (also after net\'s own options: `net -S dc1 rpc …`), `net rpc password USER VALUE`, `net rpc user add USER VALUE` (also quoted; not a plain lower-case word: `… bob changed`), `ldappasswd -s VALUE` and `-a VALUE` (also glued: `-sVALUE`), `expdp`/`impdp`/`exp`/`imp user/VALUE` (in any case; also `userid=user/VALUE`, after other parameters too; an Oracle user, the password before `@`, the end (also `2>&1`, ` # …`), a comma or a `NAME=` parameter, also quoted; ending its step, `exp`\'s and `imp`\'s whatever its shape when the command starts its step: `exp scott/tiger`, `nohup exp scott/tiger &`; not `exp 3/10 done`, `Loaded exp runs/exp1`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE` (also glued: `-PVALUE`, and last in a group of short options: `-qPVALUE`), `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);
@@ -1606,9 +1487,9 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * `nerdctl login`, `buildah login`, `skopeo login` and `helm registry login`, `as login` for `oras login`:
  * a word starting with `m`, `n`, `o` or `r`, a new first letter, would slow the scan of every text.
  * `auth login` (`crane auth login`) comes before `auth`, which would take its place, and triggers what `auth` does;
- * `ault login` (`vault login s.…`, a legacy Vault token) joins the `a` group. `et ads`, `et rpc`, `et rap`, `et sam` (Samba's `net ads …`,
+ * `ault login` (`vault login s.…`, a legacy Vault token) joins the `a` group. `et ads`, `et rpc`, `et rap` (Samba's `net ads …`,
  * also after a tab, and after net's own options: `et -S dc1 rpc `, one pattern: the scan's words hold no `|`) join the `e` group, `pdp` (`expdp`, `impdp`) and `p -p` (zip's and unzip's `-P` after their name and options:
- * `zip -r -P`; `gzip -9` is none) and 7-Zip's glued `-p` (a `p` after ` -`, looked behind, only there, to `7z` as a command at most 8 words before: `mkdir -pv`, `find -name *.7z -print` are none) the `p` group, and the old export's and import's login (`exp user/`, `imp userid=user/`) the `x`
+ * `zip -r -P`; `gzip -9` is none) the `p` group, and the old export's and import's login (`exp user/`, `imp userid=user/`) the `x`
  * and `m` groups: no new first letter (`i` and `z` cost 20–60% of the scan of text without a trigger), and none of `timestamp `,
  * `temp `, `dump `, `exp 3 of 10`, `gzip -9` runs cli-password, about 50 µs on 2 KiB, on text naming no password (triggerOf
  * names each family's one trigger).
@@ -1620,7 +1501,7 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * and `ebhook` for Discord's and Teams' webhook URLs, `entified` for SQL's `IDENTIFIED BY '…'` (both in the `e` group, adding no letter); GitLab's prefixes join the `g` group; `hf_` and `hv[sbr].`
  * (Hugging Face, Vault) add the letter `h`, which measured within noise on text without a trigger.)
  */
-const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|entified|mongo|ldap|smbc|et[ \t]ads|et[ \t]rpc|et[ \t]rap|et[ \t]sam|et(?:[ \t]+-{1,2}[\w-]{1,32}(?:=\S{0,255})?(?:[ \t]+[^\s-]\S{0,255})?){1,8}[ \t]+[ars][adp][cmps][ \t]|pdp|xp[ \t]+(?:userid=)?\\?["']?[a-z][\w$#.-]{0,63}\/|mp[ \t]+(?:userid=)?\\?["']?[a-z][\w$#.-]{0,63}\/|p[ \t]+(?:-\w{1,16}[ \t]+){0,8}-[a-z]{0,7}p|p(?<=[ \t]-p)(?<=(?<![^\s\x7c;&(`/])7z[a-z]?(?:[ \t]+[^\s\x7c;&]{1,256}){0,8}[ \t]+-p)|sudo -|thin:|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
+const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|entified|mongo|ldap|smbc|et[ \t]ads|et[ \t]rpc|et[ \t]rap|et(?:[ \t]+-{1,2}[\w-]{1,32}(?:=\S{0,255})?(?:[ \t]+[^\s-]\S{0,255})?){1,8}[ \t]+[ar][adp][csp][ \t]|pdp|xp[ \t]+(?:userid=)?["']?[a-z][\w$#.-]{0,63}\/|mp[ \t]+(?:userid=)?["']?[a-z][\w$#.-]{0,63}\/|p[ \t]+(?:-\w{1,16}[ \t]+){0,8}-[a-z]{0,7}p|sudo -|thin:|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
 /** Samba's `net ads|rpc|rap` (`et ads`, `et\trpc`, …), the old export's and import's login (`xp scott/`, `mp userid=scott/`) and zip's `-P` (`p -r -p`, also in a group: `p -qp`): one trigger each. */
 const NET_TRIGGER = 'et ads';
 const ORACLE_TOOL_TRIGGER = 'xp user/';
@@ -1687,7 +1568,7 @@ function triggerOf(word: string): string {
   if (word.startsWith('hv')) return 'hv.';
   if (word.startsWith('et')) return NET_TRIGGER;
   if (word.startsWith('xp') || word.startsWith('mp')) return ORACLE_TOOL_TRIGGER;
-  return word[0] === 'p' && (word.length === 1 || word[1] === ' ' || word[1] === '\t') ? ZIP_PASSWORD_TRIGGER : word;
+  return word[0] === 'p' && (word[1] === ' ' || word[1] === '\t') ? ZIP_PASSWORD_TRIGGER : word;
 }
 
 /** Whether any of a rule's triggers is among those a text holds (a loop, not `some`: no closure per rule and text). */
