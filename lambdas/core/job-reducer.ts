@@ -132,10 +132,12 @@ export interface JobState {
    */
   readonly endsHosts?: string[];
   /**
-   * For each host of `endsHosts`, at the same index: the time of its latest cron end read, or of the
-   * first end of the job read since this was kept when none of the host's was (`withHostEndRead`).
-   * Its runs that started since and are open past their max runtime show it logs no end again
-   * (`withoutHostsEndsLost`). Left out of a state stored before it was kept until an end is read.
+   * For each host of `endsHosts`, at the same index: the start of its latest cron run whose end was
+   * read (the end's time when its start was not), or that of the job when none of the host's was
+   * (`withHostEndRead`). Its runs that started after it and are open past their max runtime show it
+   * logs no end again (`withoutHostsEndsLost`); a run still going when cronie was restarted without
+   * `-s` logs its CMDEND after the new cronie's first CMD, and starts before it. Left out of a state
+   * stored before it was kept (`lastEnd` stands for it) until an end is read.
    */
   readonly endsHostsEndAt?: number[];
   readonly runs: number;
@@ -1429,9 +1431,11 @@ const ENDS_LOST_AFTER_RUNS = 2;
  * awaited (`countedByStart`); its next CMDEND read takes it back. The same state when none is (most sweeps).
  */
 function withoutHostsEndsLost(state: JobState, ctx: ReduceContext): JobState {
-  const { endsHosts, endsHostsEndAt } = state;
-  // A state stored before endsHostsEndAt was kept: when its hosts last logged an end is unknown until an end is read.
-  if (!endsHosts?.length || !endsHostsEndAt) return state;
+  const { endsHosts } = state;
+  if (!endsHosts?.length) return state;
+  // A state stored before endsHostsEndAt was kept: the job's latest end read stands for each host's.
+  const endsHostsEndAt = state.endsHostsEndAt ?? (state.lastEnd !== undefined ? endsHosts.map(() => state.lastEnd!.at) : undefined);
+  if (!endsHostsEndAt) return state;
   const overdueBefore = ctx.clock.now() - maxRuntimeOf(state, ctx.config).ms;
   const overdue = new Map<string, number>();
   for (const r of state.open) {
@@ -2155,7 +2159,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       }
       // Its host's latest end read (`withoutHostsEndsLost`).
       const endsHostIndex = !endsFailuresOnly(body) && event.format === CRON_FORMAT && run.host !== undefined && d.endsHosts ? d.endsHosts.indexOf(run.host) : -1;
-      if (endsHostIndex >= 0) d.endsHostsEndAt = withHostEndRead(ownEndsAt(), d.endsHosts!.length, endsHostIndex, event.at);
+      if (endsHostIndex >= 0) d.endsHostsEndAt = withHostEndRead(ownEndsAt(), d.endsHosts!.length, endsHostIndex, started?.at ?? event.at);
       // Its run is counted by its record: its start no longer.
       if (countedByStart && d.endsLogged) {
         d.runsByStarts = (d.runsByStarts ?? 0) - 1;

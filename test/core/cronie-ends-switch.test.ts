@@ -285,18 +285,35 @@ describe('a cronie host that stops logging CMDEND after it did (cron restarted w
     expect((await jobState(store)).endsHosts).toEqual(['rhel1']);
   });
 
-  it('keeps awaiting the runs of a host whose latest end is unknown (a state stored before it was kept) until an end is read', async () => {
-    // Prepare: 09:00 and 11:00 logged CMDEND, 10:00 crashed; the state stored without endsHostsEndAt; then 12:00 and 13:00 hang.
+  it("takes the job's latest end for its hosts' in a state stored before they were kept: a crashed run before it is not counted, the host restarted without -s after it is", async () => {
+    // Prepare: 08:00 and 09:00 logged CMDEND, the state stored without endsHostsEndAt; then 10:00 crashed and 11:00 logged CMDEND (a crash before the end read)
     const store = new MemoryAuditStore();
     const unfinished: string[] = [];
-    for (let h = 9; h <= 11; h++) await hourAndSweep(store, h, h !== 10, unfinished);
+    for (let h = 8; h <= 9; h++) await hourAndSweep(store, h, true, unfinished);
     const { state, version } = (await store.load([`job#${JOB}`])).get(`job#${JOB}`)!;
     const { endsHostsEndAt: _, ...stored } = state as JobState;
     await store.commit({ key: `job#${JOB}`, expectedVersion: version, state: stored, findings: [], records: [] });
+    // Act: cronie restarted without -s at 09:30: its runs from 10:00 on log CMD only
+    for (let h = 10; h <= 20; h++) await hourAndSweep(store, h, false, unfinished);
+    // Assess: the 10:00 run alone, as for a state with the field (b08cce8); the host no longer awaited
+    expect(unfinished).toEqual(['rhel1:2010:2026-11-20T10:00:01.000Z']);
+    expect((await jobState(store)).endsHosts).toEqual([]);
+  });
+
+  it("reports one run when the run going at the restart without -s logs its CMDEND after the new cronie's first CMD (KillMode=process)", async () => {
+    // Prepare: 08:00 logged CMDEND; the 09:00 run is still going at the restart (09:30) and logs its CMDEND at 10:10, after 10:00's CMD
+    const store = new MemoryAuditStore();
+    const unfinished: string[] = [];
+    await hourAndSweep(store, 8, true, unfinished);
+    await hourAndSweep(store, 9, false, unfinished);
+    const lateEnd = `Nov 20 10:10:00 rhel1 CROND[2009]: (root) CMDEND (${JOB})`;
     // Act
-    for (let h = 12; h <= 14; h++) await hourAndSweep(store, h, false, unfinished);
-    // Assess: no end read since, so none of its overdue runs shows the host stopped logging ends: each is reported.
-    expect(unfinished).toEqual(['rhel1:2010:2026-11-20T10:00:01.000Z', 'rhel1:2012:2026-11-20T12:00:01.000Z', 'rhel1:2013:2026-11-20T13:00:01.000Z']);
-    expect((await jobState(store)).endsHosts).toEqual(['rhel1']);
+    const at1030 = NOV_20 + 10.5 * HOUR;
+    await processBatch(parsed([...hourly(10, false), lateEnd]), REDUCERS, store, { config, clock: { now: () => at1030 } });
+    const sweep = await runSweep({ store, sink: noSink, config, clock: { now: () => at1030 } });
+    unfinished.push(...sweep.findings.filter((f) => f.detector === 'run-unfinished').map((f) => f.run_id!));
+    for (let h = 11; h <= 16; h++) await hourAndSweep(store, h, false, unfinished);
+    // Assess: the 10:00 run alone: the latest end read is of a run started at 09:00, so 10:00 and 11:00 both show the host logs no end
+    expect(unfinished).toEqual(['rhel1:2010:2026-11-20T10:00:01.000Z']);
   });
 });
