@@ -3,6 +3,7 @@ import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, YEAR_HELP, yearOption } f
 import { dirname, extname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { DynamoSnoozeStore } from '../adapters/dynamodb-snooze-store.ts';
 import { FileReportPublisher } from '../adapters/file-report-publisher.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { isoTime } from '../core/findings.ts';
@@ -141,6 +142,8 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
       runs: opened.store,
       catalog: opened.store,
       exceptions: opened.exceptions,
+      // Snoozes live in the same table (`snooze add`); a store scanned from log files holds none, and the config's are read all the same.
+      snoozes: opened.dynamo && new DynamoSnoozeStore(opened.dynamo.client, opened.dynamo.table),
       config: opts.config,
       clock,
       // Last month's report beside this one carries open-since and due dates forward.

@@ -74,7 +74,7 @@ export function snoozeStanding(s: Snooze, now: number): SnoozeStanding {
   return Date.parse(s.until) > now ? 'active' : 'expired';
 }
 
-type MaintenanceWindow = Config['maintenance_windows'][number];
+export type MaintenanceWindow = Config['maintenance_windows'][number];
 
 /** Whether a moment lies inside a maintenance window (once, or one of its recurring occurrences). */
 export function inMaintenanceWindow(w: MaintenanceWindow, at: number): boolean {
@@ -86,7 +86,8 @@ export function inMaintenanceWindow(w: MaintenanceWindow, at: number): boolean {
   return start !== null && start.getTime() <= at;
 }
 
-function windowId(w: MaintenanceWindow, index: number): string {
+/** A maintenance window's name, or `maintenance-<n>` when it has none. */
+export function windowId(w: MaintenanceWindow, index: number): string {
   return w.name ?? `maintenance-${index + 1}`;
 }
 

@@ -4,6 +4,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoExceptionStore } from '../adapters/dynamodb-exception-store.ts';
+import { DynamoSnoozeStore } from '../adapters/dynamodb-snooze-store.ts';
 import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
 import { S3ReportPublisher } from '../adapters/s3-report-publisher.ts';
 import { SnsReportNotifier } from '../adapters/sns-report-notifier.ts';
@@ -23,6 +24,7 @@ export function buildReportDeps(env = readLambdaEnv()): ReportDeps {
     runs: store,
     catalog: store,
     exceptions: new DynamoExceptionStore(dynamo, env.tableName, { states: store, redact: env.config.redact }),
+    snoozes: new DynamoSnoozeStore(dynamo, env.tableName),
     config: env.config,
     clock: systemClock,
     publisher: new S3ReportPublisher(new S3Client({}), env.reportBucket),

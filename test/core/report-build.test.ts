@@ -132,6 +132,7 @@ describe('buildReport for a known month (October 2026 against September)', () =>
       'Summary',
       'Coverage',
       'Exception registry review',
+      'Silenced alerts',
       'Retries per route',
       'Agent budgets and costs',
       'Findings (5 Cs)',

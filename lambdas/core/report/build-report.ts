@@ -1,7 +1,7 @@
 import type { Config } from '../../config.ts';
 import { DETECTOR_META } from '../../detectors/index.ts';
 import type { DetectorMeta } from '../../detectors/types.ts';
-import type { Clock, GuardException, RunRecord } from '../../ports.ts';
+import type { Clock, GuardException, RunRecord, Snooze } from '../../ports.ts';
 import type { Finding, Severity } from '../findings.ts';
 import { buildCoverage, runsKeptFrom } from './coverage.ts';
 import { plural, trend, trendArrow } from './format.ts';
@@ -12,6 +12,8 @@ import { isoSecond, type MonthSpan, monthSpan, previousMonthSpan } from './month
 import { utcDay } from '../parse-time.ts';
 import { type AuditReport, type DayCount, type FindingGroup, REPORT_SCHEMA, type ReportCharts, type RetractedFinding, type ReportSummary, SEVERITIES } from './model.ts';
 import { agentsSection, EXPIRING_SOON_DAYS, type HeldBypasses, retriesSection, reviewExceptions, UNUSED_AFTER_DAYS, withoutValidException } from './sections.ts';
+import { silencedSection } from './silenced.ts';
+import { configSnoozes } from '../snooze.ts';
 import { stateFacts, type SubjectSnapshot } from './subjects.ts';
 import { ruleWithThresholds, thresholdAppendix } from './thresholds.ts';
 import { subjectKey } from '../pipeline.ts';
@@ -37,6 +39,8 @@ export interface ReportInput {
   readonly exceptionsNotStored?: readonly string[];
   /** Guard bypasses the alert cooldown held back behind this month's findings that none of them counts (`heldBackAtMonthEnd`). */
   readonly heldBack?: readonly HeldBypasses[];
+  /** Every snooze, stored and from the config (`allSnoozes`); the config's alone when not given. */
+  readonly snoozes?: readonly Snooze[];
   readonly config: Config;
   /** The report date: due dates count from it. */
   readonly clock: Clock;
@@ -253,6 +257,7 @@ export function buildReport(input: ReportInput): AuditReport {
     summary,
     coverage,
     exceptions,
+    silenced: silencedSection({ span, snoozes: input.snoozes ?? configSnoozes(input.config), windows: input.config.maintenance_windows, findings, generatedAtMs }),
     retries: retriesSection(findings, coverage, input.config),
     agents: agentsSection(findings, coverage, input.config),
     findings: groups,

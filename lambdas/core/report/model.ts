@@ -13,6 +13,7 @@ export const REPORT_SECTIONS = [
   { id: 'summary', title: 'Summary' },
   { id: 'coverage', title: 'Coverage' },
   { id: 'exceptions', title: 'Exception registry review' },
+  { id: 'silenced', title: 'Silenced alerts' },
   { id: 'retries', title: 'Retries per route' },
   { id: 'agents', title: 'Agent budgets and costs' },
   { id: 'findings', title: 'Findings (5 Cs)' },
@@ -331,6 +332,8 @@ export interface AuditReport {
   readonly summary: ReportSummary;
   readonly coverage: CoverageSection;
   readonly exceptions: ExceptionReview;
+  /** What held alerts back in the month: snoozes, maintenance windows, and the findings they held. */
+  readonly silenced: SilencedSection;
   readonly retries: MonitoredSection;
   readonly agents: MonitoredSection;
   /** Open groups first (new and recurring, by severity), then resolved and unverified ones. */
@@ -339,4 +342,61 @@ export interface AuditReport {
   readonly retracted: readonly RetractedFinding[];
   readonly charts: ReportCharts;
   readonly thresholds: ThresholdAppendix;
+}
+
+/** A snooze that held a subject's alerts back at some time in the month. */
+export interface SilencedSnooze {
+  readonly id: string;
+  readonly subject: string;
+  readonly detector?: string;
+  /** `config` (the config file's: its start is not recorded) or `cli` (`snooze add`). */
+  readonly origin: 'config' | 'cli';
+  readonly owner: string;
+  readonly reason: string;
+  /** ISO-8601, when it was added (absent for the config file's). */
+  readonly from?: string;
+  readonly until: string;
+  readonly createdBy?: string;
+  readonly endedAt?: string;
+  readonly endedBy?: string;
+  readonly endReason?: string;
+  /** Still holding alerts back at the month's end (or the report's time, in a month not over). */
+  readonly activeAtEnd: boolean;
+  /** The month's findings whose alert it held back. */
+  readonly heldFindings: number;
+  /** Why it is an exception to review (longer than 7 days), when it is. */
+  readonly exception?: string;
+}
+
+/** A configured maintenance window with an occurrence in the month. */
+export interface SilencedWindow {
+  readonly name: string;
+  readonly subjects: readonly string[];
+  readonly detectors?: readonly string[];
+  readonly owner: string;
+  readonly reason: string;
+  readonly start?: string;
+  readonly end?: string;
+  readonly cron?: string;
+  readonly timezone?: string;
+  readonly durationMinutes?: number;
+  readonly until?: string;
+  readonly activeAtEnd: boolean;
+  readonly heldFindings: number;
+  readonly exception?: string;
+}
+
+export interface SilencedSection {
+  /** One line: what silences an alert and when that is an exception. */
+  readonly criteria: string;
+  /** One line: how many of the month's findings paged nobody. */
+  readonly consequence: string;
+  readonly snoozes: readonly SilencedSnooze[];
+  readonly windows: readonly SilencedWindow[];
+  /** The month's findings whose alert a snooze or window held back. */
+  readonly heldFindings: number;
+  /** Per group (detector × subject) with a finding held back: how many of its findings, and by which snoozes or windows. */
+  readonly held: readonly { readonly detector: string; readonly subject: string; readonly held: number; readonly of: number; readonly by: readonly string[] }[];
+  /** Long-running or back-to-back snoozes and long windows: silent failures of their own. */
+  readonly exceptions: readonly string[];
 }

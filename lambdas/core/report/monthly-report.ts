@@ -12,10 +12,12 @@ import type {
   ReportPublisher,
   RunRecord,
   RunRecordStore,
+  SnoozeRegistry,
   SubjectCatalog,
 } from '../../ports.ts';
 import type { Finding, Severity } from '../findings.ts';
 import { seedPlan } from '../exception-registry.ts';
+import { allSnoozes } from '../snooze.ts';
 import { GUARD_STATE_KIND, type GuardState } from '../guard-reducer.ts';
 import { buildReport, type ReportInput } from './build-report.ts';
 import { type CarriedGroup, groupKey } from './groups.ts';
@@ -41,6 +43,8 @@ export interface ReportSources {
   readonly catalog: SubjectCatalog;
   /** The exception registry; without one, the config's seed entries are reviewed with unknown counts. */
   readonly exceptions?: ExceptionRegistry;
+  /** The stored snoozes (`snooze add`); the config's are read beside them, and alone without it. */
+  readonly snoozes?: SnoozeRegistry;
   readonly config: Config;
   readonly clock: Clock;
   /** Where last month's report may be read back from, to carry statuses and due dates. */
@@ -287,7 +291,8 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
   const guards = (await sources.catalog.subjects(GUARD_STATE_KIND)).map((s) => s.state as GuardState);
   const heldBack = heldBackAtMonthEnd(span, later, guards);
   subjects.push(...guardsActiveIn(span, cutMs, guards));
-  return { month, findings, previousFindings, subjects, runs, exceptions, exceptionsNotStored: exceptionsNotStored?.map((e) => e.id), heldBack, config: sources.config, clock: sources.clock, carried, notes, runRetentionDays: sources.runs.runRetentionDays, inputEndsAt: sources.inputEndsAt };
+  const snoozes = await allSnoozes(sources.config, sources.snoozes);
+  return { month, findings, previousFindings, subjects, runs, exceptions, exceptionsNotStored: exceptionsNotStored?.map((e) => e.id), heldBack, snoozes, config: sources.config, clock: sources.clock, carried, notes, runRetentionDays: sources.runs.runRetentionDays, inputEndsAt: sources.inputEndsAt };
 }
 
 /** The three documents of a report. */

@@ -346,6 +346,50 @@ function exceptions(r: AuditReport): string {
   return parts.join('');
 }
 
+function silenced(r: AuditReport): string {
+  const s = r.silenced;
+  const time = (iso: string) => esc(iso.slice(0, 16).replace('T', ' '));
+  const parts = [`<p><strong>Criteria:</strong> ${esc(s.criteria)}</p>`, `<p><strong>Consequence:</strong> ${esc(s.consequence)}</p>`];
+  if (s.exceptions.length) parts.push(`<p><strong>Exceptions to review:</strong></p><ul>${s.exceptions.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>`);
+  parts.push(
+    s.snoozes.length
+      ? tableHtml(
+          `Snoozes that held alerts back in ${r.label}`,
+          [{ label: 'Snooze', nowrap: true }, { label: 'Subject' }, { label: 'From', nowrap: true }, { label: 'Until', nowrap: true }, { label: 'Owner', email: true }, { label: 'Reason' }, { label: 'Active at end' }, { label: 'Findings held', num: true }],
+          s.snoozes.map((x) => [
+            `<strong>${esc(x.id)}</strong>`,
+            `${esc(x.subject)}${x.detector ? ` <span class="note">(${esc(x.detector)})</span>` : ''}`,
+            x.from ? `${time(x.from)}${x.createdBy ? `<br><span class="note">by ${esc(x.createdBy)}</span>` : ''}` : '<span class="note">config file</span>',
+            x.endedAt ? `${time(x.endedAt)}<br><span class="note">ended by ${esc(x.endedBy ?? '?')}: ${esc(x.endReason ?? '')}</span>` : time(x.until),
+            esc(x.owner),
+            esc(x.reason),
+            x.activeAtEnd ? 'yes' : 'no',
+            String(x.heldFindings),
+          ]),
+        )
+      : `<p class="caption-note">No snooze held alerts back this month.</p>`,
+  );
+  parts.push(
+    s.windows.length
+      ? tableHtml(
+          `Maintenance windows in ${r.label}`,
+          [{ label: 'Window', nowrap: true }, { label: 'Subjects' }, { label: 'When' }, { label: 'Owner', email: true }, { label: 'Reason' }, { label: 'Active at end' }, { label: 'Findings held', num: true }],
+          s.windows.map((w) => [
+            `<strong>${esc(w.name)}</strong>`,
+            `${esc(w.subjects.join(', '))}${w.detectors ? ` <span class="note">(${esc(w.detectors.join(', '))})</span>` : ''}`,
+            w.cron ? `<code>${esc(w.cron)}</code> for ${w.durationMinutes} min${w.timezone ? ` (${esc(w.timezone)})` : ''}, until ${esc(w.until?.slice(0, 10) ?? '')}` : `${time(w.start ?? '')} to ${time(w.end ?? '')}`,
+            esc(w.owner),
+            esc(w.reason),
+            w.activeAtEnd ? 'yes' : 'no',
+            String(w.heldFindings),
+          ]),
+        )
+      : `<p class="caption-note">No maintenance window this month.</p>`,
+  );
+  if (s.held.length) parts.push(`<p>Findings whose alert was held back: ${s.held.map((g) => `${esc(g.detector)} on <strong>${esc(g.subject)}</strong> ${g.held} of ${g.of} (${esc(g.by.join(', '))})`).join('; ')}.</p>`);
+  return parts.join('');
+}
+
 function monitored(section: MonitoredSection, noun: string, caption: string, volume: 'runs' | 'requests'): string {
   if (section.empty) return `<p class="empty">${esc(section.empty)}</p>`;
   return tableHtml(
@@ -440,6 +484,7 @@ export function renderHtml(r: AuditReport): string {
     summary: summary(r),
     coverage: coverage(r),
     exceptions: exceptions(r),
+    silenced: silenced(r),
     retries: monitored(r.retries, 'Route', `Retries per route in ${r.label}`, 'requests'),
     agents: monitored(r.agents, 'Agent', `Agent budgets and costs in ${r.label}`, 'runs'),
     findings: findings(r),

@@ -138,6 +138,51 @@ function exceptions(r: AuditReport): string[] {
   return out;
 }
 
+function silenced(r: AuditReport): string[] {
+  const s = r.silenced;
+  const out = [`**Criteria:** ${md(s.criteria)}`, '', `**Consequence:** ${md(s.consequence)}`, ''];
+  if (s.exceptions.length) out.push('**Exceptions to review:**', '', ...s.exceptions.map((e) => `- ${md(e)}`), '');
+  if (s.snoozes.length) {
+    out.push(
+      ...table(
+        ['Snooze', 'Subject', 'From', 'Until', 'Owner', 'Reason', 'Active at end', 'Findings held'],
+        s.snoozes.map((x) => [
+          md(x.id),
+          `${md(x.subject)}${x.detector ? ` (${md(x.detector)})` : ''}`,
+          x.from ? `${x.from.slice(0, 16).replace('T', ' ')}${x.createdBy ? ` by ${md(x.createdBy)}` : ''}` : 'config file',
+          x.endedAt ? `${x.endedAt.slice(0, 16).replace('T', ' ')} (ended by ${md(x.endedBy ?? '?')}: ${md(x.endReason ?? '')})` : x.until.slice(0, 16).replace('T', ' '),
+          md(x.owner),
+          md(x.reason),
+          x.activeAtEnd ? 'yes' : 'no',
+          String(x.heldFindings),
+        ]),
+        ['l', 'l', 'l', 'l', 'l', 'l', 'l', 'r'],
+      ),
+      '',
+    );
+  } else out.push('No snooze held alerts back this month.', '');
+  if (s.windows.length) {
+    out.push(
+      ...table(
+        ['Maintenance window', 'Subjects', 'When', 'Owner', 'Reason', 'Active at end', 'Findings held'],
+        s.windows.map((w) => [
+          md(w.name),
+          `${w.subjects.map(md).join(', ')}${w.detectors ? ` (${w.detectors.map(md).join(', ')})` : ''}`,
+          w.cron ? `${mdCode(w.cron)} for ${w.durationMinutes} min${w.timezone ? ` (${md(w.timezone)})` : ''}, until ${w.until?.slice(0, 10)}` : `${w.start} to ${w.end}`,
+          md(w.owner),
+          md(w.reason),
+          w.activeAtEnd ? 'yes' : 'no',
+          String(w.heldFindings),
+        ]),
+        ['l', 'l', 'l', 'l', 'l', 'l', 'r'],
+      ),
+      '',
+    );
+  } else out.push('No maintenance window this month.', '');
+  if (s.held.length) out.push(`Findings whose alert was held back: ${s.held.map((g) => `${md(g.detector)} on ${md(g.subject)} ${g.held} of ${g.of} (${g.by.map(md).join(', ')})`).join('; ')}.`);
+  return out;
+}
+
 function monitoredTable(section: MonitoredSection, noun: string, volume: 'runs' | 'requests'): string[] {
   if (section.empty) return [`_${md(section.empty)}_`];
   return table(
@@ -225,6 +270,7 @@ export function renderMarkdown(r: AuditReport): string {
     summary: summary(r),
     coverage: coverage(r),
     exceptions: exceptions(r),
+    silenced: silenced(r),
     retries: monitoredTable(r.retries, 'Route', 'requests'),
     agents: monitoredTable(r.agents, 'Agent', 'runs'),
     findings: findings(r),

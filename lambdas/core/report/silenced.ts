@@ -1,0 +1,167 @@
+import type { Snooze } from '../../ports.ts';
+import type { Finding } from '../findings.ts';
+import { groupKey } from './groups.ts';
+import { plural } from './format.ts';
+import { isoSecond, type MonthSpan } from './month.ts';
+import type { SilencedSection } from './model.ts';
+import { inMaintenanceWindow, type MaintenanceWindow, suppressionFor, windowId } from '../snooze.ts';
+import { cronOf } from '../schedule.ts';
+
+/** A snooze or window that holds a subject's alerts back longer than this is itself a silent failure to review. */
+export const LONG_SILENCE_DAYS = 7;
+const DAY_MS = 86_400_000;
+/** Snoozes of one subject (and detector) closer than this follow one another: renewed back to back. */
+const BACK_TO_BACK_MS = 3_600_000;
+
+/** When a snooze began holding alerts back (undefined: a config file's, whose start is not recorded) and when it stopped. */
+function heldSpan(s: Snooze): { fromMs?: number; toMs: number } {
+  const until = Date.parse(s.until);
+  const ended = s.status === 'ended' && s.ended_at !== undefined ? Date.parse(s.ended_at) : Number.POSITIVE_INFINITY;
+  return { ...(s.created_at !== undefined ? { fromMs: Date.parse(s.created_at) } : {}), toMs: Math.min(until, ended) };
+}
+
+const days = (ms: number) => Math.round((ms / DAY_MS) * 10) / 10;
+
+/** Whether a window holds alerts back at some time in [fromMs, toMs): a one-off one overlapping it, a recurring one with an occurrence in it. */
+function windowOverlaps(w: MaintenanceWindow, fromMs: number, toMs: number): boolean {
+  if (w.cron === undefined) return w.start !== undefined && w.end !== undefined && Date.parse(w.start) < toMs && Date.parse(w.end) > fromMs;
+  if (w.until === undefined || w.duration_minutes === undefined || Date.parse(w.until) <= fromMs) return false;
+  if (inMaintenanceWindow(w, fromMs)) return true;
+  const next = cronOf(w.cron, { paused: true, timezone: w.timezone }).nextRun(new Date(fromMs));
+  return next !== null && next.getTime() < Math.min(toMs, Date.parse(w.until));
+}
+
+/**
+ * What silenced alerts in the month: each snooze that held alerts back in it (stored and from the
+ * config), each configured maintenance window with an occurrence in it, and the month's findings
+ * they held back, judged as the alert policy judges (`suppressionFor`: a snooze first, then a
+ * window), with the snoozes as they stood at each finding's time. A snooze or one-off window longer
+ * than LONG_SILENCE_DAYS, or snoozes of a subject renewed back to back past it, is an exception.
+ */
+export function silencedSection(input: {
+  readonly span: MonthSpan;
+  readonly snoozes: readonly Snooze[];
+  readonly windows: readonly MaintenanceWindow[];
+  readonly findings: readonly Finding[];
+  readonly generatedAtMs: number;
+}): SilencedSection {
+  const { span, windows, findings } = input;
+  const endMs = Math.min(span.toMs, input.generatedAtMs);
+  const inMonth = input.snoozes
+    .map((s) => ({ s, ...heldSpan(s) }))
+    .filter((x) => (x.fromMs === undefined || x.fromMs < endMs) && x.toMs > span.fromMs)
+    .sort((a, b) => (a.fromMs ?? Number.NEGATIVE_INFINITY) - (b.fromMs ?? Number.NEGATIVE_INFINITY) || a.s.id.localeCompare(b.s.id));
+  // Each snooze as it stood while it held alerts back: active to its end (its `until`, or when it was ended).
+  const asActive = inMonth.map((x) => ({ fromMs: x.fromMs ?? Number.NEGATIVE_INFINITY, snooze: { ...x.s, status: 'active' as const, until: isoSecond(x.toMs) } }));
+  const monthWindows = windows.map((w, i) => ({ w, id: windowId(w, i) })).filter(({ w }) => windowOverlaps(w, span.fromMs, endMs));
+
+  const heldBy = new Map<string, number>();
+  const groups = new Map<string, { detector: string; subject: string; held: number; of: number; by: Set<string> }>();
+  for (const f of findings) {
+    const key = groupKey(f.detector, f.subject);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { detector: f.detector, subject: f.subject, held: 0, of: 0, by: new Set() }));
+    g.of += 1;
+    const at = Date.parse(f.ts);
+    const held = suppressionFor(f, at, asActive.filter((x) => x.fromMs <= at).map((x) => x.snooze), windows);
+    if (!held) continue;
+    const by = `${held.kind}\u0000${held.id}`;
+    heldBy.set(by, (heldBy.get(by) ?? 0) + 1);
+    g.held += 1;
+    g.by.add(held.id);
+  }
+
+  const exceptions: string[] = [];
+  const snoozes = inMonth.map(({ s, fromMs, toMs }) => {
+    const length = toMs - (fromMs ?? span.fromMs);
+    const exception =
+      length > LONG_SILENCE_DAYS * DAY_MS
+        ? `${s.id} (snooze on ${s.subject}${s.detector ? `, ${s.detector}` : ''}): ${fromMs === undefined ? 'at least ' : ''}${days(length)} days, longer than ${LONG_SILENCE_DAYS} days: a long silence is a silent failure of its own; fix the cause or end it.`
+        : undefined;
+    if (exception) exceptions.push(exception);
+    return {
+      id: s.id,
+      subject: s.subject,
+      ...(s.detector ? { detector: s.detector } : {}),
+      origin: s.origin,
+      owner: s.owner,
+      reason: s.reason,
+      ...(s.created_at ? { from: s.created_at } : {}),
+      until: s.until,
+      ...(s.created_by ? { createdBy: s.created_by } : {}),
+      ...(s.status === 'ended' ? { endedAt: s.ended_at, endedBy: s.ended_by, endReason: s.end_reason } : {}),
+      activeAtEnd: (fromMs === undefined || fromMs < endMs) && toMs > endMs,
+      heldFindings: heldBy.get(`snoozed\u0000${s.id}`) ?? 0,
+      ...(exception ? { exception } : {}),
+    };
+  });
+  exceptions.push(...backToBack(inMonth, snoozes));
+
+  const windowRows = monthWindows.map(({ w, id }) => {
+    const length = w.cron === undefined ? Date.parse(w.end!) - Date.parse(w.start!) : w.duration_minutes! * 60_000;
+    const exception = length > LONG_SILENCE_DAYS * DAY_MS ? `${id} (maintenance window on ${w.subjects.join(', ')}): ${days(length)} days at a time, longer than ${LONG_SILENCE_DAYS} days: shorten it, or fix the cause.` : undefined;
+    if (exception) exceptions.push(exception);
+    return {
+      name: id,
+      subjects: w.subjects,
+      ...(w.detectors ? { detectors: w.detectors } : {}),
+      owner: w.owner,
+      reason: w.reason,
+      ...(w.cron === undefined ? { start: w.start, end: w.end } : { cron: w.cron, ...(w.timezone ? { timezone: w.timezone } : {}), durationMinutes: w.duration_minutes, until: w.until }),
+      activeAtEnd: inMaintenanceWindow(w, endMs),
+      heldFindings: heldBy.get(`maintenance\u0000${id}`) ?? 0,
+      ...(exception ? { exception } : {}),
+    };
+  });
+
+  const held = [...groups.values()]
+    .filter((g) => g.held > 0)
+    .map((g) => ({ detector: g.detector, subject: g.subject, held: g.held, of: g.of, by: [...g.by] }))
+    .sort((a, b) => b.held - a.held || a.detector.localeCompare(b.detector) || a.subject.localeCompare(b.subject));
+  const heldFindings = held.reduce((n, g) => n + g.held, 0);
+  return {
+    criteria:
+      `A snooze or maintenance window holds back the alerts of the findings it covers: they are stored and counted in this report, but nobody was paged. ` +
+      `Each names an owner, a reason and an end; one longer than ${LONG_SILENCE_DAYS} days, or snoozes renewed back to back past that, is an exception to review.`,
+    consequence:
+      heldFindings === 0
+        ? `No finding of ${span.label} had its alert held back by a snooze or maintenance window.`
+        : `${plural(heldFindings, 'finding')} of ${span.label} (of ${findings.length}) had ${heldFindings === 1 ? 'its alert' : 'their alerts'} held back: nobody was paged for ${heldFindings === 1 ? 'it' : 'them'}.`,
+    snoozes,
+    windows: windowRows,
+    heldFindings,
+    held,
+    exceptions,
+  };
+}
+
+/** Snoozes of one subject (and detector) that follow one another within an hour, together longer than the limit, none of them alone over it. */
+function backToBack(inMonth: readonly { s: Snooze; fromMs?: number; toMs: number }[], rows: readonly { id: string; exception?: string }[]): string[] {
+  const flagged = new Set(rows.filter((r) => r.exception).map((r) => r.id));
+  const byTarget = new Map<string, { s: Snooze; fromMs: number; toMs: number }[]>();
+  for (const x of inMonth) {
+    if (x.fromMs === undefined) continue;
+    const key = `${x.s.subject}\u0000${x.s.detector ?? ''}`;
+    byTarget.set(key, [...(byTarget.get(key) ?? []), { s: x.s, fromMs: x.fromMs, toMs: x.toMs }]);
+  }
+  const out: string[] = [];
+  for (const list of byTarget.values()) {
+    let chain: typeof list = [];
+    const close = () => {
+      const length = chain.length > 1 ? Math.max(...chain.map((c) => c.toMs)) - chain[0].fromMs : 0;
+      if (length > LONG_SILENCE_DAYS * DAY_MS && !chain.some((x) => flagged.has(x.s.id))) {
+        const s = chain[0].s;
+        out.push(
+          `${s.subject}${s.detector ? ` (${s.detector})` : ''} snoozed back to back by ${chain.map((x) => x.s.id).join(', ')}: ${days(length)} days from ${isoSecond(chain[0].fromMs).slice(0, 10)}, longer than ${LONG_SILENCE_DAYS} days: renewing a snooze again and again is a bypass; fix the cause.`,
+        );
+      }
+      chain = [];
+    };
+    for (const x of list) {
+      if (chain.length > 0 && x.fromMs > Math.max(...chain.map((c) => c.toMs)) + BACK_TO_BACK_MS) close();
+      chain.push(x);
+    }
+    close();
+  }
+  return out;
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../lambdas/config.ts';
+import { buildReport } from '../../lambdas/core/report/build-report.ts';
+import { createMonthlyReport } from '../../lambdas/core/report/monthly-report.ts';
+import { renderHtml } from '../../lambdas/core/report/render-html.ts';
+import { renderMarkdown } from '../../lambdas/core/report/render-markdown.ts';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { MemorySnoozeStore } from '../../lambdas/adapters/memory-snooze-store.ts';
+import type { FindingStore, Snooze } from '../../lambdas/ports.ts';
+import { CONFIG, clock, finding, octoberInput, RAW_CONFIG } from './report-fixtures.ts';
+
+const snooze = (overrides: Partial<Snooze> & Pick<Snooze, 'id' | 'subject' | 'until'>): Snooze => ({
+  owner: 'ops@example.com',
+  reason: 'storage migration',
+  status: 'active',
+  origin: 'cli',
+  created_by: 'alice',
+  ...overrides,
+});
+
+describe('the report says what silenced alerts in the month', () => {
+  it('lists each snooze that overlapped the month with who, why, from/until and the findings it held back, and flags a long one as an exception', () => {
+    // Prepare: a 3-day snooze on etl-loader around its run-failed of 3 October; a 20-day snooze on nightly-backup still active at the month's end; one of September only.
+    const snoozes = [
+      snooze({ id: 'SZ-short', subject: 'etl-loader', detector: 'run-failed', created_at: '2026-10-02T00:00:00Z', until: '2026-10-05T00:00:00Z' }),
+      snooze({ id: 'SZ-long', subject: 'nightly-backup', created_at: '2026-10-20T00:00:00Z', until: '2026-11-09T00:00:00Z', reason: 'backup rework' }),
+      snooze({ id: 'SZ-old', subject: 'etl-loader', created_at: '2026-09-01T00:00:00Z', until: '2026-09-03T00:00:00Z' }),
+    ];
+    const findings = [finding('run-failed', 'etl-loader', '2026-10-03T04:00:00Z'), ...['2026-10-21', '2026-10-22'].map((d) => finding('output-shrink', 'nightly-backup', `${d}T02:31:00Z`)), finding('run-failed', 'etl-loader', '2026-10-17T04:00:00Z')];
+
+    // Act
+    const report = buildReport(octoberInput({ findings, snoozes }));
+
+    // Assess
+    const s = report.silenced;
+    expect(s.snoozes.map((x) => x.id)).toEqual(['SZ-short', 'SZ-long']);
+    expect(s.snoozes[0]).toMatchObject({ subject: 'etl-loader', detector: 'run-failed', owner: 'ops@example.com', reason: 'storage migration', from: '2026-10-02T00:00:00Z', until: '2026-10-05T00:00:00Z', activeAtEnd: false, heldFindings: 1 });
+    expect(s.snoozes[1]).toMatchObject({ activeAtEnd: true, heldFindings: 2, createdBy: 'alice' });
+    expect(s.heldFindings).toBe(3);
+    expect(s.held).toEqual([
+      { detector: 'output-shrink', subject: 'nightly-backup', held: 2, of: 2, by: ['SZ-long'] },
+      { detector: 'run-failed', subject: 'etl-loader', held: 1, of: 2, by: ['SZ-short'] },
+    ]);
+    expect(s.exceptions).toEqual([expect.stringMatching(/^SZ-long \(snooze on nightly-backup\): 20 days, longer than 7 days/)]);
+    expect(s.snoozes[1].exception).toBe(s.exceptions[0]);
+    const md = renderMarkdown(report);
+    expect(md).toContain('## Silenced alerts');
+    expect(md).toMatch(/SZ-long.*backup rework/);
+    expect(md).toContain(s.exceptions[0].replace(/[\\`*_[\]<>|#~!]/g, (c) => `\\${c}`));
+    expect(renderHtml(report)).toContain('<h2 id="silenced-h">Silenced alerts</h2>');
+  });
+
+  it('counts a snooze ended early only to its end, and snoozes renewed back to back past 7 days as one exception', () => {
+    // Prepare: one ended by hand after a day; three 3-day snoozes on cache-warmer one after another (9 days).
+    const snoozes = [
+      snooze({ id: 'SZ-ended', subject: 'etl-loader', created_at: '2026-10-16T00:00:00Z', until: '2026-10-25T00:00:00Z', status: 'ended', ended_at: '2026-10-17T00:00:00Z', ended_by: 'bob', end_reason: 'fixed' }),
+      ...[1, 4, 7].map((d, i) => snooze({ id: `SZ-c${i}`, subject: 'cache-warmer', created_at: `2026-10-0${d}T00:00:00Z`, until: `2026-10-${String(d + 3).padStart(2, '0')}T00:00:00Z` })),
+    ];
+    const findings = [finding('run-failed', 'etl-loader', '2026-10-17T04:00:00Z')];
+
+    // Act
+    const s = buildReport(octoberInput({ findings, snoozes })).silenced;
+
+    // Assess
+    expect(s.snoozes.find((x) => x.id === 'SZ-ended')).toMatchObject({ endedAt: '2026-10-17T00:00:00Z', endedBy: 'bob', heldFindings: 0, activeAtEnd: false });
+    expect(s.snoozes.filter((x) => x.exception !== undefined)).toEqual([]);
+    expect(s.exceptions).toEqual([expect.stringMatching(/cache-warmer.*snoozed back to back.*SZ-c0, SZ-c1, SZ-c2.*9 days/)]);
+  });
+
+  it('lists the configured maintenance windows with the findings they held back, a snooze first as the alert policy does', () => {
+    // Prepare
+    const config = validateConfig(
+      { ...RAW_CONFIG, maintenance_windows: [{ name: 'patch-night', subjects: ['etl-loader'], cron: '0 4 * * 6', duration_minutes: 120, until: '2027-06-01T00:00:00Z', owner: 'ops@example.com', reason: 'OS patching' }] },
+      'test',
+    );
+    const findings = [finding('run-failed', 'etl-loader', '2026-10-03T04:00:00Z'), finding('run-failed', 'etl-loader', '2026-10-06T04:00:00Z')];
+
+    // Act
+    const s = buildReport(octoberInput({ findings, config, snoozes: [] })).silenced;
+
+    // Assess: 3 October is a Saturday, 6 October a Tuesday.
+    expect(s.windows).toEqual([expect.objectContaining({ name: 'patch-night', subjects: ['etl-loader'], cron: '0 4 * * 6', durationMinutes: 120, heldFindings: 1, owner: 'ops@example.com', reason: 'OS patching' })]);
+    expect(s.held).toEqual([{ detector: 'run-failed', subject: 'etl-loader', held: 1, of: 2, by: ['patch-night'] }]);
+    expect(s.exceptions).toEqual([]);
+  });
+
+  it('reads the stored snoozes and the config\'s, as the deployed report and the CLI do', async () => {
+    // Prepare
+    const store = new MemoryAuditStore();
+    const stored = [finding('run-failed', 'etl-loader', '2026-10-03T04:00:00Z')];
+    const findings = { query: async () => stored } as unknown as FindingStore;
+    const snoozes = new MemorySnoozeStore();
+    await snoozes.add(snooze({ id: 'SZ-stored', subject: 'etl-loader', created_at: '2026-10-02T00:00:00Z', until: '2026-10-05T00:00:00Z' }));
+
+    // Act
+    const { report } = await createMonthlyReport('2026-10', { findings, runs: store, catalog: store, snoozes, config: CONFIG, clock });
+
+    // Assess
+    expect(report.silenced.snoozes).toEqual([expect.objectContaining({ id: 'SZ-stored', heldFindings: 1 })]);
+  });
+});
