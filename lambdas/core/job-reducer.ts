@@ -930,9 +930,14 @@ function latestOpenAt(open: readonly OpenRun[], at: number, host: string | undef
  */
 function openRunOfRequest(open: readonly OpenRun[], requestId: string | undefined, at: number, host: string | undefined, config: Config): OpenRun | undefined {
   if (requestId === undefined) return undefined;
-  const run = openRunWithId(open, requestId, at, host, (r) => r.request_id);
+  const run = startedBy(openRunWithId(open, requestId, at, host, (r) => r.request_id), at);
   if (run || !holdsRedaction(requestId)) return run;
-  return openRunWithId(open, requestId, at, host, (r) => (r.request_id === undefined ? undefined : runIdAsLogged(r.request_id, config)));
+  return startedBy(openRunWithId(open, requestId, at, host, (r) => (r.request_id === undefined ? undefined : runIdAsLogged(r.request_id, config))), at);
+}
+
+/** The run, if it started at or before `at`: a platform line of an invocation dated before a run's start is not of that run. */
+function startedBy(run: OpenRun | undefined, at: number): OpenRun | undefined {
+  return run !== undefined && run.at <= at ? run : undefined;
 }
 
 /**

@@ -657,6 +657,16 @@ describe("a Lambda function that prints, unprefixed, the errorMessage Lambda Inv
       expect(failed(ingest)).toEqual(failed(scan));
     });
 
+    // A healthy invocation an hour before: the function has printed a run.start unprefixed, so its STARTs are kept from then on
+    const P = '7d1c2b3a-4e5f-4a6b-8c7d-000000000000';
+    const earlierRun: LogLine[] = [
+      { at: t('2026-10-07T02:00:00.000Z'), stream, message: `START RequestId: ${P} Version: $LATEST` },
+      { at: t('2026-10-07T02:00:00.010Z'), stream, message: JSON.stringify({ type: 'run.start', job: FUNCTION, run_id: 'orch-0' }) },
+      { at: t('2026-10-07T02:00:05.010Z'), stream, message: JSON.stringify({ type: 'run.end', job: FUNCTION, run_id: 'orch-0', exit_code: 0 }) },
+      { at: t('2026-10-07T02:00:05.020Z'), stream, message: `END RequestId: ${P}` },
+      { at: t('2026-10-07T02:00:05.021Z'), stream, message: `REPORT RequestId: ${P}\tDuration: 5020.00 ms\tBilled Duration: 5021 ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB\t` },
+    ];
+
     it('fails its run by its own exit line alone when its START came in an earlier delivery than its run.start', async () => {
       // Prepare: START at 03:00:59.995 (the 03:00 delivery), run.start 10 ms later (the 03:01 delivery), the exit line alone
       // in the 03:02 delivery, END and REPORT (no Status) in the 03:03 one
@@ -671,6 +681,33 @@ describe("a Lambda function that prints, unprefixed, the errorMessage Lambda Inv
       const ingest = await ingested(lines);
       // Assess
       expect(failed(ingest)).toEqual([['run-failed', 'orch-1', 'run failed after 1.5 min: runtime exited with error: signal: killed (Runtime.ExitError)']]);
+    });
+
+    it('fails no later run by the exit line of an earlier invocation whose START its run.start took, deliveries processed out of order', async () => {
+      // Prepare: R1 starts (delivery A), crashes before its run.start and R2 starts (B); R2's run.start orch-2 (C) is
+      // processed before B (B retried late), so the stream's latest START read is R1's; orch-2 ends well (D)
+      const R1 = '7d1c2b3a-4e5f-4a6b-8c7d-000000000001';
+      const R2 = '7d1c2b3a-4e5f-4a6b-8c7d-000000000002';
+      const report = (id: string, at: string, status = '') => ({ at: t(at), stream, message: `REPORT RequestId: ${id}\tDuration: 100.00 ms\tBilled Duration: 100 ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB\t${status}` });
+      const A = [{ at: t('2026-10-07T03:00:59.990Z'), stream, message: `START RequestId: ${R1} Version: $LATEST` }];
+      const B = [
+        { at: t('2026-10-07T03:01:00.100Z'), stream, message: `RequestId: ${R1} Error: Runtime exited with error: exit status 1` },
+        { at: t('2026-10-07T03:01:00.110Z'), stream, message: `END RequestId: ${R1}` },
+        report(R1, '2026-10-07T03:01:00.111Z', 'Status: error\tError Type: Runtime.ExitError'),
+        { at: t('2026-10-07T03:01:59.995Z'), stream, message: `START RequestId: ${R2} Version: $LATEST` },
+      ];
+      const C = [{ at: t('2026-10-07T03:02:00.005Z'), stream, message: JSON.stringify({ type: 'run.start', job: FUNCTION, run_id: 'orch-2' }) }];
+      const D = [
+        { at: t('2026-10-07T03:03:00.005Z'), stream, message: JSON.stringify({ type: 'run.end', job: FUNCTION, run_id: 'orch-2', exit_code: 0 }) },
+        { at: t('2026-10-07T03:03:00.010Z'), stream, message: `END RequestId: ${R2}` },
+        report(R2, '2026-10-07T03:03:00.011Z'),
+      ];
+      const store = new MemoryAuditStore();
+      // Act
+      const findings: Finding[] = [];
+      for (const delivery of [earlierRun, A, C, B, D]) findings.push(...(await ingested(delivery, DEFAULT_CONFIG, store)));
+      // Assess: orch-2 succeeded
+      expect(failed(findings).filter(([, runId]) => runId === 'orch-2')).toEqual([]);
     });
 
     it("fails nothing for another function's exit line it prints while its run is open", async () => {
