@@ -47,6 +47,9 @@ export const SUBSCRIPTION_FILTER_TERMS: readonly string[] = [
   'Succeeded',
   'Dependency failed',
   'Consumed',
+  // systemd 219's (CentOS 7, RHEL 7) result lines: `U start operation timed out. Terminating.`, `Unit U entered failed state.`
+  'operation timed out',
+  'entered failed state',
   // §1b `journalctl -o json` records whose MESSAGE journalctl wrote as an array of byte values
   // (not printable UTF-8: an ANSI colour escape, Latin-1 text). The parser decodes it, but in the
   // raw line the message is numbers, so no term above can match a systemd run line or a §1a event

@@ -30,6 +30,8 @@ const LINES_THAT_MATTER: ReadonlyArray<[string, string]> = [
   ['systemd Started', 'Oct  3 02:30:00 backup-host systemd[1]: Started backup.service - Nightly backup.'],
   ['systemd Main process exited', 'Oct  3 02:41:13 backup-host systemd[1]: backup.service: Main process exited, code=exited, status=1/FAILURE'],
   ['systemd Failed', "Oct  3 02:41:13 backup-host systemd[1]: backup.service: Failed with result 'exit-code'."],
+  ['systemd 219 timeout', 'Oct  8 04:00:00 db01 systemd[1]: backup.service start operation timed out. Terminating.'],
+  ['systemd 219 failed state', 'Oct  8 04:00:00 db01 systemd[1]: Unit backup.service entered failed state.'],
   ['systemd Deactivated', 'Oct  3 02:41:13 backup-host systemd[1]: backup.service: Deactivated successfully.'],
   [
     'journalctl -o json record',

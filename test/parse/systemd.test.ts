@@ -61,7 +61,30 @@ describe('systemd as text (contract §1b)', () => {
     [
       'systemd 219 (CentOS 7): lower-case "main process exited"',
       'syslog/systemd-centos7.log',
-      ['unit.starting Nightly backup @2026-07-10T03:00:01.000Z', 'run.end backup.service *open exit=1 @2026-07-10T03:00:04.000Z', 'nothing', 'nothing', 'nothing'],
+      [
+        'unit.starting Nightly backup @2026-07-10T03:00:01.000Z',
+        'run.end backup.service *open exit=1 @2026-07-10T03:00:04.000Z',
+        'nothing',
+        `run.failed backup.service *open "systemd result 'failed'" @2026-07-10T03:00:04.000Z`,
+        'nothing',
+      ],
+    ],
+    [
+      'systemd 219 (CentOS 7): a start that timed out and one that failed to exec, each result read as newer systemd\'s "Failed with result" line',
+      'syslog/systemd-centos7-failures.log',
+      [
+        'unit.starting Nightly backup @2026-10-08T02:30:00.000Z',
+        `run.failed backup.service *open "systemd result 'timeout'" @2026-10-08T04:00:00.000Z`,
+        'nothing',
+        `run.failed backup.service *open "systemd result 'failed'" @2026-10-08T04:00:00.000Z`,
+        'nothing',
+        'unit.starting Nightly backup @2026-10-23T02:30:00.000Z',
+        'unrecognised',
+        'run.end backup.service *open exit=203 @2026-10-23T02:30:01.000Z',
+        'nothing',
+        `run.failed backup.service *open "systemd result 'failed'" @2026-10-23T02:30:01.000Z`,
+        'nothing',
+      ],
     ],
     [
       'signals, timeouts, a failed dependency and a failed control process',

@@ -18,7 +18,9 @@ import { isUnitName, unitOfSubject } from './unit-subject.ts';
  *   `backup.service: Deactivated successfully.` (`Succeeded.` before v248)          → run.end, exit 0
  *   `Finished backup.service - Nightly backup.` / `Finished Nightly backup.`        → run.end, exit 0
  *   `Dependency failed for backup.service - Nightly backup.`                        → run.failed
- *   `backup.service: Consumed 1.234s CPU time.`, `Failed to start …`, `Stopping …`, … → nothing
+ *   `backup.service start operation timed out. Terminating.` (systemd 219)           → run.failed, 'timeout'
+ *   `Unit backup.service entered failed state.` (systemd 219)                        → run.failed
+ *   `backup.service: Consumed 1.234s CPU time.`, `Failed to start …`, `U failed.`, `Stopping …`, … → nothing
  *
  * The job is the unit name; a line of the older wording that names no unit has only the unit's
  * description, which is then the job. End lines cannot name their run: they carry OPEN_RUN.
@@ -44,7 +46,15 @@ const STARTING = /^Starting (.+?)(?:\.\.\.|…)?\s*$/s;
 const FINISHED = /^Finished (.+?)\.?\s*$/s;
 const DEPENDENCY_FAILED = /^Dependency failed for (.+?)\.?\s*$/s;
 /** Job and unit lines of the service manager that say nothing §1b needs (the result line follows). */
-const OTHER_LIFECYCLE = /^(?:Stopping .+|Stopped .+|Failed to start .+|Timed out starting .+|Reloading .+|Reloaded .+|Unit \S+ entered failed state\.?|\S+\.(?:service|socket|timer|mount|path|target|scope|slice|swap|automount|device) failed\.)\s*$/s;
+const OTHER_LIFECYCLE = /^(?:Stopping .+|Stopped .+|Failed to start .+|Timed out starting .+|Reloading .+|Reloaded .+|\S+\.(?:service|socket|timer|mount|path|target|scope|slice|swap|automount|device) failed\.)\s*$/s;
+/**
+ * systemd before 236 (CentOS 7 and RHEL 7's 219) names a unit's result in lines of its own, not
+ * `U: Failed with result '…'`: `U start operation timed out. Terminating.` (the run's timeout), then
+ * `Unit U entered failed state.` (its failure, whatever the cause: read as the result line, which
+ * ends the run unless a `main process exited` line ended it first). `U failed.` repeats it: nothing.
+ */
+const TIMED_OUT_219 = /^(\S+) start operation timed out\. Terminating\.?\s*$/;
+const ENTERED_FAILED_219 = /^Unit (\S+) entered failed state\.?\s*$/;
 
 /**
  * The manager's own units and logins, whose lines say nothing of a job: every unit that is not a
@@ -176,6 +186,10 @@ function managerBodies(message: string, at: number, host: string | undefined, fi
   }
   const dependency = DEPENDENCY_FAILED.exec(message);
   if (dependency) return [failed(fields.unit ?? unitOfSubject(dependency[1]), 'dependency failed', host)];
+  const timedOut = TIMED_OUT_219.exec(message);
+  if (timedOut && isUnitName(timedOut[1])) return [failed(fields.unit ?? timedOut[1], "systemd result 'timeout'", host)];
+  const enteredFailed = ENTERED_FAILED_219.exec(message);
+  if (enteredFailed && isUnitName(enteredFailed[1])) return [failed(fields.unit ?? enteredFailed[1], "systemd result 'failed'", host)];
   if (OTHER_LIFECYCLE.test(message)) return [];
   return undefined;
 }
