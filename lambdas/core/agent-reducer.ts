@@ -398,14 +398,16 @@ function reportedBefore(already: ReadonlySet<string>, f: { detector: DetectorId;
 
 /**
  * Whether a tree's finding was reported already (`reportedBefore`); a run-unfinished one also when
- * a run under its root was reported run-unfinished as the root of its own tree, before its parent
- * started (its `judged_alone` mark, in `fired_before`): one hang, reported once.
+ * the run under its root it names (`unended_run_id`: the sub-agent that has not ended, or ended
+ * last) was reported run-unfinished as the root of its own tree, before its parent started (its
+ * `judged_alone` mark, in `fired_before`): one hang, reported once. A finding of the root's own
+ * hang names no such run, and a sub-agent's mark does not hold it back.
  */
 function reportedOfTree(already: ReadonlySet<string>, f: Finding, tree: TreeSnapshot): boolean {
   if (reportedBefore(already, f)) return true;
   if (f.detector !== 'run-unfinished' || already.size === 0) return false;
-  for (let i = 1; i < tree.runs.length; i++) if (already.has(firedId({ detector: 'run-unfinished', run_id: tree.runs[i].run_id }))) return true;
-  return false;
+  const unended = f.evidence?.unended_run_id;
+  return typeof unended === 'string' && unended !== tree.root_run_id && already.has(firedId({ detector: 'run-unfinished', run_id: unended }));
 }
 
 /** Whether any tree judge reported a finding about `runId` (its mark is among `marks`). */

@@ -88,6 +88,22 @@ describe('run-unfinished reports one hang once, wherever it is seen from', () =>
     expect(brief([...ended.findings, ...after.findings]).filter((b) => b.startsWith('run-unfinished'))).toEqual([]);
   });
 
+  it('reports a parent that hangs after a sub-agent under it was reported alone and then ended: two hangs, each once', async () => {
+    // Prepare: coder c-1 names parent p-1, not seen yet, hangs (reported alone) and ends at 90 min; p-1 started before it and never ends.
+    const config = validateConfig({});
+    const store = new MemoryAuditStore();
+    await processBatch([start(60, 'coder', 'c-1', { parent_run_id: 'p-1' }), act(65, 'coder', 'c-1')], REDUCERS, store, at(config, 0));
+    const alone = await sweepAgentRoots(store, at(config, 65 / 60));
+    await processBatch([end(90 * 60, 'coder', 'c-1')], REDUCERS, store, at(config, 1.5));
+    // Act
+    await processBatch([start(0, 'planner', 'p-1'), act(30, 'planner', 'p-1'), act(100 * 60, 'planner', 'p-1')], REDUCERS, store, at(config, 1.7));
+    const later: Finding[] = [];
+    for (let h = 2; h <= 6; h++) later.push(...(await sweepAgentRoots(store, at(config, h))).findings);
+    // Assess: c-1's hang once, alone; p-1's own hang once, under its own name
+    expect(brief(alone.findings)).toEqual(['run-unfinished coder c-1']);
+    expect(brief(later).filter((b) => b.startsWith('run-unfinished'))).toEqual(['run-unfinished planner p-1']);
+  });
+
   it('reports at its end a root that ended past its max runtime when no sweep saw it open past it, as the sweep would (same ts), once', async () => {
     // Prepare: digest d-1 acts every 5 minutes and ends ok after 1 h 45 min; d-2 the same, swept every 5 minutes.
     const config = validateConfig({});
