@@ -98,4 +98,26 @@ describe('the report says what silenced alerts in the month', () => {
     // Assess
     expect(report.silenced.snoozes).toEqual([expect.objectContaining({ id: 'SZ-stored', heldFindings: 1 })]);
   });
+
+  it('redacts a maintenance window\'s owner and reason as a snooze\'s are, in the md, html and json', () => {
+    // Prepare: a window and a config snooze whose reasons hold a secret the config's redact patterns match.
+    const reason = 'rotating password=hunter2secret';
+    const config = validateConfig(
+      {
+        ...RAW_CONFIG,
+        snoozes: [{ subject: 'etl-loader', owner: 'o@example.com', reason, until: '2026-10-05T00:00:00Z' }],
+        maintenance_windows: [{ name: 'w1', subjects: ['etl-loader'], start: '2026-10-03T00:00:00Z', end: '2026-10-04T00:00:00Z', owner: 'o@example.com', reason }],
+      },
+      'test',
+    );
+
+    // Act
+    const report = buildReport(octoberInput({ config, snoozes: undefined }));
+
+    // Assess
+    expect(report.silenced.windows).toHaveLength(1);
+    expect(report.silenced.windows[0].reason).toBe(report.silenced.snoozes[0].reason);
+    expect(report.silenced.windows[0].reason).not.toContain('hunter2secret');
+    for (const text of [renderMarkdown(report), renderHtml(report), JSON.stringify(report)]) expect(text).not.toContain('hunter2secret');
+  });
 });

@@ -257,7 +257,7 @@ export function buildReport(input: ReportInput): AuditReport {
     summary,
     coverage,
     exceptions,
-    silenced: silencedSection({ span, snoozes: input.snoozes ?? configSnoozes(input.config), windows: input.config.maintenance_windows, findings, generatedAtMs }),
+    silenced: silencedSection({ span, snoozes: input.snoozes ?? configSnoozes(input.config), windows: input.config.maintenance_windows, findings, generatedAtMs, redact: input.config.redact }),
     retries: retriesSection(findings, coverage, input.config),
     agents: agentsSection(findings, coverage, input.config),
     findings: groups,

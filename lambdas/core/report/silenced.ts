@@ -1,4 +1,6 @@
+import type { Config } from '../../config.ts';
 import type { Snooze } from '../../ports.ts';
+import { textAsLogged } from '../exception-registry.ts';
 import type { Finding } from '../findings.ts';
 import { groupKey } from './groups.ts';
 import { plural } from './format.ts';
@@ -44,6 +46,8 @@ export function silencedSection(input: {
   readonly windows: readonly MaintenanceWindow[];
   readonly findings: readonly Finding[];
   readonly generatedAtMs: number;
+  /** The config's redact patterns: a window's owner and reason are shown as a snooze's are (`textAsLogged`). */
+  readonly redact?: Config['redact'];
 }): SilencedSection {
   const { span, windows, findings } = input;
   const endMs = Math.min(span.toMs, input.generatedAtMs);
@@ -105,8 +109,8 @@ export function silencedSection(input: {
       name: id,
       subjects: w.subjects,
       ...(w.detectors ? { detectors: w.detectors } : {}),
-      owner: w.owner,
-      reason: w.reason,
+      owner: textAsLogged(w.owner, input.redact),
+      reason: textAsLogged(w.reason, input.redact),
       ...(w.cron === undefined ? { start: w.start, end: w.end } : { cron: w.cron, ...(w.timezone ? { timezone: w.timezone } : {}), durationMinutes: w.duration_minutes, until: w.until }),
       activeAtEnd: inMaintenanceWindow(w, endMs),
       heldFindings: heldBy.get(`maintenance\u0000${id}`) ?? 0,
