@@ -98,9 +98,12 @@ export interface JobState {
   /**
    * The latest Lambda START read of each log stream, within MAX_INVOCATION_MS of the latest of them, at most MAX_OPEN
    * (`streamStartsAfter`): a `run.start` printed unprefixed in a later delivery than its START takes its request id, unless
-   * its invocation ended (`invocationStartedBefore`). Left out while there are none.
+   * its invocation ended (`invocationStartedBefore`). Kept only once the function printed such a run.start
+   * (`unprefixedRunStarts`): no write for the STARTs of one that prints none. Left out while there are none.
    */
   readonly streamStarts?: StreamStart[];
+  /** The Lambda function printed a `run.start` without a request id (no console prefix): its streams' STARTs are kept from then on. */
+  readonly unprefixedRunStarts?: true;
   readonly open: OpenRun[];
   readonly lastEnd?: { readonly run_id: string; readonly at: number; readonly exit_code: number; readonly host?: string };
   readonly lastStartAt?: number;
@@ -237,8 +240,6 @@ export interface StreamStart {
   readonly stream: string;
   readonly request_id: string;
   readonly at: number;
-  /** A later platform line of its request id was read (its REPORT, its exit line): no later `run.start` is its. */
-  readonly ended?: true;
 }
 
 /** The longest a Lambda invocation runs (its greatest timeout, 15 min): a START older than the latest by more has ended. */
@@ -246,19 +247,22 @@ const MAX_INVOCATION_MS = 15 * 60_000;
 
 /**
  * The streams' latest STARTs a state keeps (`JobState.streamStarts`) after a batch: `kept`, with the batch's latest START of
- * each stream (`starts`) in place of an older one (a START read again changes nothing), marked ended when a later platform
- * line of their request id was read (`ended`: its time), less those older than the latest by MAX_INVOCATION_MS and the
- * oldest past MAX_OPEN. `kept` itself when unchanged.
+ * each stream (`starts`) in place of an older one (a START read again changes nothing), less those older than the latest by
+ * MAX_INVOCATION_MS and the oldest past MAX_OPEN. Those a later platform line of their request id ended (`ended`: its time)
+ * are dropped lazily, only when the state is `written` anyway or a START changed: never a write of their own (a START that
+ * ended and stays kept is taken only by a run.start after it, whose exit line dated before it fails nothing,
+ * `openRunOfRequest`). `kept` itself when unchanged.
  */
-function streamStartsAfter(kept: readonly StreamStart[] | undefined, starts: ReadonlyMap<string | undefined, AuditEvent> | undefined, ended: ReadonlyMap<string, number> | undefined): readonly StreamStart[] | undefined {
-  if (starts === undefined && (ended === undefined || kept === undefined)) return kept;
+function streamStartsAfter(kept: readonly StreamStart[] | undefined, starts: ReadonlyMap<string | undefined, AuditEvent> | undefined, ended: ReadonlyMap<string, number> | undefined, written: boolean): readonly StreamStart[] | undefined {
   const byStream = new Map((kept ?? []).map((s) => [s.stream, s]));
+  let changed = false;
   for (const [stream, start] of starts ?? []) {
     if (stream === undefined || start.body.type !== 'run.start' || (byStream.get(stream)?.at ?? Number.NEGATIVE_INFINITY) >= start.at) continue;
     byStream.set(stream, { stream, request_id: start.body.run_id, at: start.at });
+    changed = true;
   }
-  const list: StreamStart[] = [];
-  for (const s of byStream.values()) list.push(!s.ended && (ended?.get(s.request_id) ?? Number.NEGATIVE_INFINITY) >= s.at ? { ...s, ended: true } : s);
+  if (!changed && !(written && ended !== undefined)) return kept;
+  const list = [...byStream.values()].filter((s) => (ended?.get(s.request_id) ?? Number.NEGATIVE_INFINITY) < s.at);
   list.sort((a, b) => a.at - b.at);
   const latest = list.at(-1)?.at ?? 0;
   removeWhere(list, (s) => s.at < latest - MAX_INVOCATION_MS);
@@ -517,6 +521,17 @@ function unnamedEndToken(at: number, host: string | undefined, group: string | u
 function logGroupOf(source: LineSource): string | undefined {
   return source.eventId === undefined ? undefined : source.origin;
 }
+/**
+ * Whether a line is a Lambda function's: its log stream's START read in the batch (`starts`), its stream named as Lambda
+ * names them, or its log group `/aws/lambda/<name>`.
+ */
+function printedByLambda(event: AuditEvent, starts: ReadonlyMap<string | undefined, AuditEvent> | undefined): boolean {
+  const stream = event.source.logStream;
+  if (stream === undefined) return false;
+  return starts?.has(stream) === true || LAMBDA_STREAM.test(stream) || logGroupOf(event.source)?.startsWith('/aws/lambda/') === true;
+}
+/** A Lambda log stream's name: `YYYY/MM/DD/[<version>]<id>`, or `YYYY/MM/DD/<function>[<version>]<id>` in a custom log group. */
+const LAMBDA_STREAM = /^\d{4}\/\d{2}\/\d{2}\/[\w-]*\[/;
 /** systemd writes two end lines for one run ("Main process exited" then "Failed with result"). */
 const SAME_END_WINDOW_MS = 10_000;
 /**
@@ -933,6 +948,21 @@ function openRunOfRequest(open: readonly OpenRun[], requestId: string | undefine
   const run = startedBy(openRunWithId(open, requestId, at, host, (r) => r.request_id), at);
   if (run || !holdsRedaction(requestId)) return run;
   return startedBy(openRunWithId(open, requestId, at, host, (r) => (r.request_id === undefined ? undefined : runIdAsLogged(r.request_id, config))), at);
+}
+
+/**
+ * The one run a platform START opened before `at`, within MAX_INVOCATION_MS, of a function whose first unprefixed run.start
+ * names no invocation (its STARTs were not kept yet, `JobState.unprefixedRunStarts`): the run.start's invocation when no
+ * other is open; none when several are (concurrent invocations: which is its is not known).
+ */
+function soleInvocationBefore(open: readonly OpenRun[], at: number): OpenRun | undefined {
+  let sole: OpenRun | undefined;
+  for (const r of open) {
+    if (r.format !== PLATFORM_FORMAT || r.at > at || at - r.at > MAX_INVOCATION_MS) continue;
+    if (sole !== undefined) return undefined;
+    sole = r;
+  }
+  return sole;
 }
 
 /** The run, if it started at or before `at`: a platform line of an invocation dated before a run's start is not of that run. */
@@ -1775,7 +1805,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       const start = invocationStarts?.get(stream);
       if (start !== undefined && start.at <= event.at && start.body.type === 'run.start') return start.body.run_id;
       const kept = initial.streamStarts?.find((s) => s.stream === stream);
-      if (kept === undefined || kept.ended || kept.at > event.at || event.at - kept.at > MAX_INVOCATION_MS) return undefined;
+      if (kept === undefined || kept.at > event.at || event.at - kept.at > MAX_INVOCATION_MS) return undefined;
       return (invocationsEnded?.get(kept.request_id) ?? Number.NEGATIVE_INFINITY) >= kept.at ? undefined : kept.request_id;
     };
     // The Lambda invocations closed as a success whose values entered the windows: this batch's copy once changed.
@@ -1923,19 +1953,23 @@ export const jobReducer: SubjectReducer<JobState> = {
       const platform = event.format === PLATFORM_FORMAT;
       // The run a platform START opened, counted, of the invocation whose first run.start this line is: the line takes it over.
       let invocationRun: OpenRun | undefined;
+      // Its request id, when known (a console prefix, a JSON record, its stream's START): else the run is taken over by count only.
+      let invocationId: string | undefined;
       if (!platform && !state.instrumented) {
         // From now on the function's own run lines speak for its runs: forget runs opened by platform lines, but the one of
         // this line's invocation (its first run.start, read after its START): that run.start takes it over.
         edit().instrumented = true;
         if (state.open.some((r) => r.format === PLATFORM_FORMAT)) {
-          const invocationId = body.type === 'run.start' ? (event.requestId ?? invocationStartedBefore(event)) : undefined;
-          invocationRun = invocationId === undefined ? undefined : state.open.find((r) => r.format === PLATFORM_FORMAT && r.run_id === invocationId);
+          invocationId = body.type === 'run.start' ? (event.requestId ?? invocationStartedBefore(event)) : undefined;
+          invocationRun = invocationId === undefined ? (body.type === 'run.start' ? soleInvocationBefore(state.open, event.at) : undefined) : state.open.find((r) => r.format === PLATFORM_FORMAT && r.run_id === invocationId);
           removeWhere(ownOpen(), (r) => r.format === PLATFORM_FORMAT && r !== invocationRun);
         }
       }
       if (platform && body.type === 'run.start') (invocationStarts ??= new Map()).set(event.source.logStream, event);
       else if (platform && body.run_id !== undefined) (invocationsEnded ??= new Map()).set(body.run_id, event.at);
       if (platform && state.instrumented && body.type !== 'run.failed') continue;
+      // A Lambda function's run.start without a request id (no console prefix): its streams' STARTs are kept from now on.
+      if (!platform && body.type === 'run.start' && event.requestId === undefined && !state.unprefixedRunStarts && printedByLambda(event, invocationStarts)) edit().unprefixedRunStarts = true;
       if (body.type === 'run.start') {
         // A start is delivered again when a run with its id ended at or after it, or one with its id
         // is open since that time; a start after (an id used again: a PID, a counter that restarted)
@@ -2010,7 +2044,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         const open = ownOpen();
         // Its invocation's START opened a run, counted when read (its start, month, host): the run is this run.start's now, counted once.
         if (invocationRun !== undefined) {
-          open[open.indexOf(invocationRun)] = { run_id: body.run_id, at: event.at, host: body.host, format: event.format, request_id: invocationRun.run_id, ...(invocationRun.countedByStart ? { countedByStart: true } : {}) };
+          open[open.indexOf(invocationRun)] = { run_id: body.run_id, at: event.at, host: body.host, format: event.format, ...(invocationId !== undefined ? { request_id: invocationRun.run_id } : {}), ...(invocationRun.countedByStart ? { countedByStart: true } : {}) };
           d.hosts = hosts.count(body.host);
           touch(event.at);
           continue;
@@ -2252,7 +2286,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         if (!sameSource(source, initial.lastSource)) d.lastSource = source;
       }
     }
-    const streamStarts = streamStartsAfter(initial.streamStarts, invocationStarts, invocationsEnded);
+    const streamStarts = state.unprefixedRunStarts ? streamStartsAfter(initial.streamStarts, invocationStarts, invocationsEnded, copied) : initial.streamStarts;
     if (streamStarts !== initial.streamStarts) {
       const d = edit();
       if (streamStarts?.length) d.streamStarts = streamStarts as StreamStart[];

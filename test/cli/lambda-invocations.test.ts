@@ -668,9 +668,10 @@ describe("a Lambda function that prints, unprefixed, the errorMessage Lambda Inv
     ];
 
     it('fails its run by its own exit line alone when its START came in an earlier delivery than its run.start', async () => {
-      // Prepare: START at 03:00:59.995 (the 03:00 delivery), run.start 10 ms later (the 03:01 delivery), the exit line alone
-      // in the 03:02 delivery, END and REPORT (no Status) in the 03:03 one
+      // Prepare: after an earlier run, START at 03:00:59.995 (the 03:00 delivery), run.start 10 ms later (the 03:01 delivery),
+      // the exit line alone in the 03:02 delivery, END and REPORT (no Status) in the 03:03 one
       const lines = [
+        ...earlierRun,
         { at: t('2026-10-07T03:00:59.995Z'), stream, message: `START RequestId: ${R} Version: $LATEST` },
         { at: t('2026-10-07T03:01:00.005Z'), stream, message: JSON.stringify({ type: 'run.start', job: FUNCTION, run_id: 'orch-1' }) },
         { at: t('2026-10-07T03:02:30.005Z'), stream, message: `RequestId: ${R} Error: Runtime exited with error: signal: killed` },
@@ -834,5 +835,74 @@ describe("a Python Lambda function in Lambda's JSON log format: the runtime's re
     // Assess
     expect(failed(scan)).toEqual([]);
     expect(failed(ingest)).toEqual([]);
+  });
+});
+
+describe('a Lambda function that prints its run lines after the console prefix, or none: its STARTs cost no job state write', () => {
+  // Prepare: 30 minutes of invocations (START, END, REPORT) on 1 or 60 log streams, an invocation per stream every 20 s,
+  // after one that logs run.start and run.end after Node's console prefix (or, platform-only, without it)
+  const base = t('2026-10-07T03:00:00.000Z');
+  const traffic = (streams: number): LogLine[] => {
+    const lines: LogLine[] = [];
+    let n = 0;
+    for (let m = 1; m <= 30; m++) for (let s = 0; s < streams; s++) for (let k = 0; k < 3; k++) {
+      const at = base + m * 60_000 + k * 20_000 + s * 7;
+      const id = `0e4b5a4c-0000-4000-8000-${String(++n).padStart(12, '0')}`;
+      const stream = `2026/10/07/[$LATEST]${String(s).padStart(32, 'a')}`;
+      lines.push({ at, stream, message: `START RequestId: ${id} Version: $LATEST` });
+      lines.push({ at: at + 150, stream, message: `END RequestId: ${id}` });
+      lines.push({ at: at + 151, stream, message: `REPORT RequestId: ${id}\tDuration: 150.00 ms\tBilled Duration: 150 ms\tMemory Size: 256 MB\tMax Memory Used: 100 MB` });
+    }
+    return lines;
+  };
+  /** The size of each job state the deliveries commit. */
+  const jobCommits = async (lines: readonly LogLine[]) => {
+    const store = new MemoryAuditStore();
+    const commits: number[] = [];
+    const commit = store.commit.bind(store);
+    store.commit = async (change) => {
+      if (change.key.startsWith('job')) commits.push(JSON.stringify(change.state).length);
+      return commit(change);
+    };
+    await ingested(lines, DEFAULT_CONFIG, store);
+    return commits;
+  };
+
+  it.each([1, 60])('writes its job state once for its first run and never for the STARTs of %i streams after it', async (streams) => {
+    // Prepare
+    const lines = [...textInvocation('2026/10/07/[$LATEST]first', '0e4b5a4c-0000-4000-8000-ffffffffffff', 'r1', base, { at: base + 500 }), ...traffic(streams)];
+    // Act
+    const commits = await jobCommits(lines);
+    // Assess
+    expect(commits).toHaveLength(1);
+  });
+
+  it('writes no job state for a delivery of only the END and REPORT of an invocation whose run lines it printed unprefixed', async () => {
+    // Prepare: START, run.start and run.end (Python print) in the 03:00 delivery, END and REPORT alone in the 03:01 one
+    const stream = '2026/10/07/[$LATEST]0123456789abcdef';
+    const id = '0e4b5a4c-0000-4000-8000-000000000001';
+    const lines = [
+      { at: t('2026-10-07T03:00:59.000Z'), stream, message: `START RequestId: ${id} Version: $LATEST` },
+      { at: t('2026-10-07T03:00:59.010Z'), stream, message: JSON.stringify({ type: 'run.start', job: FUNCTION, run_id: 'orch-1' }) },
+      { at: t('2026-10-07T03:00:59.900Z'), stream, message: JSON.stringify({ type: 'run.end', job: FUNCTION, run_id: 'orch-1', exit_code: 0 }) },
+      { at: t('2026-10-07T03:01:00.010Z'), stream, message: `END RequestId: ${id}` },
+      { at: t('2026-10-07T03:01:00.011Z'), stream, message: `REPORT RequestId: ${id}\tDuration: 1011.00 ms\tBilled Duration: 1011 ms\tMemory Size: 256 MB\tMax Memory Used: 100 MB` },
+    ];
+    // Act
+    const commits = await jobCommits(lines);
+    // Assess: the first delivery only
+    expect(commits).toHaveLength(1);
+  });
+
+  it('keeps no START of its streams in the job state when it prints no run lines', async () => {
+    // Prepare
+    const lines = traffic(60);
+    // Act
+    const store = new MemoryAuditStore();
+    await ingested(lines, DEFAULT_CONFIG, store);
+    // Assess
+    const states = (await store.subjects('job')).map((s) => s.state as { streamStarts?: unknown });
+    expect(states).toHaveLength(1);
+    expect(states[0].streamStarts).toBeUndefined();
   });
 });
