@@ -120,4 +120,21 @@ describe('the report says what silenced alerts in the month', () => {
     expect(report.silenced.windows[0].reason).not.toContain('hunter2secret');
     for (const text of [renderMarkdown(report), renderHtml(report), JSON.stringify(report)]) expect(text).not.toContain('hunter2secret');
   });
+
+  it('reports renewals that follow a snooze already flagged as long when the chain is longer than that snooze', () => {
+    // Prepare: an 8-day snooze on cache-warmer (an exception of its own), then seven 3-day renewals back to back: 29 days in all.
+    const snoozes = [
+      snooze({ id: 'SZ-long', subject: 'cache-warmer', created_at: '2026-10-01T00:00:00Z', until: '2026-10-09T00:00:00Z' }),
+      ...[9, 12, 15, 18, 21, 24, 27].map((d, i) => snooze({ id: `SZ-r${i}`, subject: 'cache-warmer', created_at: `2026-10-${String(d).padStart(2, '0')}T00:00:00Z`, until: `2026-10-${String(d + 3).padStart(2, '0')}T00:00:00Z` })),
+    ];
+
+    // Act
+    const s = buildReport(octoberInput({ findings: [], snoozes })).silenced;
+
+    // Assess
+    expect(s.exceptions).toEqual([
+      expect.stringMatching(/^SZ-long \(snooze on cache-warmer\): 8 days/),
+      expect.stringMatching(/cache-warmer snoozed back to back by SZ-long, SZ-r0, .*SZ-r6: 29 days from 2026-10-01/),
+    ]);
+  });
 });

@@ -139,7 +139,11 @@ export function silencedSection(input: {
   };
 }
 
-/** Snoozes of one subject (and detector) that follow one another within an hour, together longer than the limit, none of them alone over it. */
+/**
+ * Snoozes of one subject (and detector) that follow one another within an hour, together longer than
+ * the limit and than the longest of them already flagged alone (an 8-day snooze renewed for 21 more
+ * days is reported as the 29 days it is).
+ */
 function backToBack(inMonth: readonly { s: Snooze; fromMs?: number; toMs: number }[], rows: readonly { id: string; exception?: string }[]): string[] {
   const flagged = new Set(rows.filter((r) => r.exception).map((r) => r.id));
   const byTarget = new Map<string, { s: Snooze; fromMs: number; toMs: number }[]>();
@@ -153,7 +157,8 @@ function backToBack(inMonth: readonly { s: Snooze; fromMs?: number; toMs: number
     let chain: typeof list = [];
     const close = () => {
       const length = chain.length > 1 ? Math.max(...chain.map((c) => c.toMs)) - chain[0].fromMs : 0;
-      if (length > LONG_SILENCE_DAYS * DAY_MS && !chain.some((x) => flagged.has(x.s.id))) {
+      const longestFlagged = Math.max(0, ...chain.filter((x) => flagged.has(x.s.id)).map((x) => x.toMs - x.fromMs));
+      if (length > LONG_SILENCE_DAYS * DAY_MS && length > longestFlagged) {
         const s = chain[0].s;
         out.push(
           `${s.subject}${s.detector ? ` (${s.detector})` : ''} snoozed back to back by ${chain.map((x) => x.s.id).join(', ')}: ${days(length)} days from ${isoSecond(chain[0].fromMs).slice(0, 10)}, longer than ${LONG_SILENCE_DAYS} days: renewing a snooze again and again is a bypass; fix the cause.`,
