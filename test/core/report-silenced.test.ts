@@ -7,6 +7,7 @@ import { renderMarkdown } from '../../lambdas/core/report/render-markdown.ts';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { MemorySnoozeStore } from '../../lambdas/adapters/memory-snooze-store.ts';
 import type { FindingStore, Snooze } from '../../lambdas/ports.ts';
+import { configSnoozes } from '../../lambdas/core/snooze.ts';
 import { CONFIG, clock, finding, octoberInput, RAW_CONFIG } from './report-fixtures.ts';
 
 const snooze = (overrides: Partial<Snooze> & Pick<Snooze, 'id' | 'subject' | 'until'>): Snooze => ({
@@ -136,5 +137,29 @@ describe('the report says what silenced alerts in the month', () => {
       expect.stringMatching(/^SZ-long \(snooze on cache-warmer\): 8 days/),
       expect.stringMatching(/cache-warmer snoozed back to back by SZ-long, SZ-r0, .*SZ-r6: 29 days from 2026-10-01/),
     ]);
+  });
+
+  it('counts the findings a config file\'s snooze covers as ones it may have held, apart from those held for certain', () => {
+    // Prepare: a config snooze (its start not recorded) on etl-loader, a stored one on nightly-backup; a finding of each.
+    const config = validateConfig({ ...RAW_CONFIG, snoozes: [{ id: 'cfg-1', subject: 'etl-loader', owner: 'o@example.com', reason: 'x', until: '2026-10-20T00:00:00Z' }] }, 'test');
+    const stored = snooze({ id: 'SZ-1', subject: 'nightly-backup', created_at: '2026-10-02T00:00:00Z', until: '2026-10-05T00:00:00Z' });
+    const findings = [finding('run-failed', 'etl-loader', '2026-10-01T00:30:00Z'), finding('output-shrink', 'nightly-backup', '2026-10-03T02:31:00Z')];
+    const withConfig = [...configSnoozes(config), stored];
+
+    // Act
+    const report = buildReport(octoberInput({ config, snoozes: withConfig, findings }));
+
+    // Assess
+    const s = report.silenced;
+    expect(s.heldFindings).toBe(1);
+    expect(s.mayHaveHeldFindings).toBe(1);
+    expect(s.snoozes.find((x) => x.id === 'cfg-1')).toMatchObject({ heldFindings: 0, mayHaveHeldFindings: 1 });
+    expect(s.snoozes.find((x) => x.id === 'SZ-1')).toMatchObject({ heldFindings: 1 });
+    expect(s.held).toEqual([
+      { detector: 'output-shrink', subject: 'nightly-backup', held: 1, of: 1, by: ['SZ-1'] },
+      { detector: 'run-failed', subject: 'etl-loader', held: 0, mayHaveHeld: 1, of: 1, by: ['cfg-1'] },
+    ]);
+    expect(s.consequence).toMatch(/1 more may have been held back by a snooze of the config file/);
+    expect(renderMarkdown(report)).toMatch(/\| cfg-1 \|.*\| may have held 1 \|/);
   });
 });

@@ -362,8 +362,13 @@ export interface SilencedSnooze {
   readonly endReason?: string;
   /** Still holding alerts back at the month's end (or the report's time, in a month not over). */
   readonly activeAtEnd: boolean;
-  /** The month's findings whose alert it held back. */
+  /** The month's findings whose alert it held back (a config file's: none for certain, see `mayHaveHeldFindings`). */
   readonly heldFindings: number;
+  /**
+   * A config file's snooze only (its start is not recorded): the month's findings it covers that
+   * nothing else held back. It may have been added after them, so they may have paged someone.
+   */
+  readonly mayHaveHeldFindings?: number;
   /** Why it is an exception to review (longer than 7 days), when it is. */
   readonly exception?: string;
 }
@@ -393,10 +398,12 @@ export interface SilencedSection {
   readonly consequence: string;
   readonly snoozes: readonly SilencedSnooze[];
   readonly windows: readonly SilencedWindow[];
-  /** The month's findings whose alert a snooze or window held back. */
+  /** The month's findings whose alert a snooze or window held back (a config file's snooze's are apart: `mayHaveHeldFindings`). */
   readonly heldFindings: number;
-  /** Per group (detector × subject) with a finding held back: how many of its findings, and by which snoozes or windows. */
-  readonly held: readonly { readonly detector: string; readonly subject: string; readonly held: number; readonly of: number; readonly by: readonly string[] }[];
+  /** The month's findings only a config file's snooze covers: it may have been added after them (its start is not recorded). */
+  readonly mayHaveHeldFindings: number;
+  /** Per group (detector × subject) with a finding held back (or that may have been): how many of its findings, and by which snoozes or windows. */
+  readonly held: readonly { readonly detector: string; readonly subject: string; readonly held: number; readonly mayHaveHeld?: number; readonly of: number; readonly by: readonly string[] }[];
   /** Long-running or back-to-back snoozes and long windows: silent failures of their own. */
   readonly exceptions: readonly string[];
 }

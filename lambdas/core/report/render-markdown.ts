@@ -154,7 +154,7 @@ function silenced(r: AuditReport): string[] {
           md(x.owner),
           md(x.reason),
           x.activeAtEnd ? 'yes' : 'no',
-          String(x.heldFindings),
+          x.mayHaveHeldFindings !== undefined ? `may have held ${x.mayHaveHeldFindings}` : String(x.heldFindings),
         ]),
         ['l', 'l', 'l', 'l', 'l', 'l', 'l', 'r'],
       ),
@@ -179,7 +179,7 @@ function silenced(r: AuditReport): string[] {
       '',
     );
   } else out.push('No maintenance window this month.', '');
-  if (s.held.length) out.push(`Findings whose alert was held back: ${s.held.map((g) => `${md(g.detector)} on ${md(g.subject)} ${g.held} of ${g.of} (${g.by.map(md).join(', ')})`).join('; ')}.`);
+  if (s.held.length) out.push(`Findings whose alert was held back: ${s.held.map((g) => `${md(g.detector)} on ${md(g.subject)} ${g.held} of ${g.of}${g.mayHaveHeld ? `, ${g.mayHaveHeld} more may have been` : ''} (${g.by.map(md).join(', ')})`).join('; ')}.`);
   return out;
 }
 

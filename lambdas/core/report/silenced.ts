@@ -56,18 +56,29 @@ export function silencedSection(input: {
     .filter((x) => (x.fromMs === undefined || x.fromMs < endMs) && x.toMs > span.fromMs)
     .sort((a, b) => (a.fromMs ?? Number.NEGATIVE_INFINITY) - (b.fromMs ?? Number.NEGATIVE_INFINITY) || a.s.id.localeCompare(b.s.id));
   // Each snooze as it stood while it held alerts back: active to its end (its `until`, or when it was ended).
-  const asActive = inMonth.map((x) => ({ fromMs: x.fromMs ?? Number.NEGATIVE_INFINITY, snooze: { ...x.s, status: 'active' as const, until: isoSecond(x.toMs) } }));
+  const asActive = inMonth.map((x) => ({ fromMs: x.fromMs ?? Number.NEGATIVE_INFINITY, recorded: x.fromMs !== undefined, snooze: { ...x.s, status: 'active' as const, until: isoSecond(x.toMs) } }));
+  const unrecorded = new Set(asActive.filter((x) => !x.recorded).map((x) => x.snooze.id));
   const monthWindows = windows.map((w, i) => ({ w, id: windowId(w, i) })).filter(({ w }) => windowOverlaps(w, span.fromMs, endMs));
 
   const heldBy = new Map<string, number>();
-  const groups = new Map<string, { detector: string; subject: string; held: number; of: number; by: Set<string> }>();
+  const mayHaveHeldBy = new Map<string, number>();
+  const groups = new Map<string, { detector: string; subject: string; held: number; mayHaveHeld: number; of: number; by: Set<string> }>();
   for (const f of findings) {
     const key = groupKey(f.detector, f.subject);
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { detector: f.detector, subject: f.subject, held: 0, of: 0, by: new Set() }));
+    if (!g) groups.set(key, (g = { detector: f.detector, subject: f.subject, held: 0, mayHaveHeld: 0, of: 0, by: new Set() }));
     g.of += 1;
     const at = Date.parse(f.ts);
-    const held = suppressionFor(f, at, asActive.filter((x) => x.fromMs <= at).map((x) => x.snooze), windows);
+    const standing = asActive.filter((x) => x.fromMs <= at);
+    const first = suppressionFor(f, at, standing.map((x) => x.snooze), windows);
+    // A config file's snooze may have been added after the finding (its start is not recorded): held for certain only by the others.
+    const maybe = first?.kind === 'snoozed' && unrecorded.has(first.id);
+    const held = maybe ? suppressionFor(f, at, standing.filter((x) => x.recorded).map((x) => x.snooze), windows) : first;
+    if (!held && maybe) {
+      mayHaveHeldBy.set(first.id, (mayHaveHeldBy.get(first.id) ?? 0) + 1);
+      g.mayHaveHeld += 1;
+      g.by.add(first.id);
+    }
     if (!held) continue;
     const by = `${held.kind}\u0000${held.id}`;
     heldBy.set(by, (heldBy.get(by) ?? 0) + 1);
@@ -96,6 +107,7 @@ export function silencedSection(input: {
       ...(s.status === 'ended' ? { endedAt: s.ended_at, endedBy: s.ended_by, endReason: s.end_reason } : {}),
       activeAtEnd: (fromMs === undefined || fromMs < endMs) && toMs > endMs,
       heldFindings: heldBy.get(`snoozed\u0000${s.id}`) ?? 0,
+      ...(fromMs === undefined ? { mayHaveHeldFindings: mayHaveHeldBy.get(s.id) ?? 0 } : {}),
       ...(exception ? { exception } : {}),
     };
   });
@@ -119,21 +131,25 @@ export function silencedSection(input: {
   });
 
   const held = [...groups.values()]
-    .filter((g) => g.held > 0)
-    .map((g) => ({ detector: g.detector, subject: g.subject, held: g.held, of: g.of, by: [...g.by] }))
-    .sort((a, b) => b.held - a.held || a.detector.localeCompare(b.detector) || a.subject.localeCompare(b.subject));
+    .filter((g) => g.held > 0 || g.mayHaveHeld > 0)
+    .map((g) => ({ detector: g.detector, subject: g.subject, held: g.held, ...(g.mayHaveHeld > 0 ? { mayHaveHeld: g.mayHaveHeld } : {}), of: g.of, by: [...g.by] }))
+    .sort((a, b) => b.held - a.held || (b.mayHaveHeld ?? 0) - (a.mayHaveHeld ?? 0) || a.detector.localeCompare(b.detector) || a.subject.localeCompare(b.subject));
   const heldFindings = held.reduce((n, g) => n + g.held, 0);
+  const mayHaveHeldFindings = held.reduce((n, g) => n + (g.mayHaveHeld ?? 0), 0);
+  const mayHaveHeld =
+    mayHaveHeldFindings === 0 ? '' : ` ${heldFindings === 0 ? plural(mayHaveHeldFindings, 'finding') : `${mayHaveHeldFindings} more`} may have been held back by a snooze of the config file (its start is not recorded: it may have been added after ${mayHaveHeldFindings === 1 ? 'it' : 'them'}).`;
   return {
     criteria:
       `A snooze or maintenance window holds back the alerts of the findings it covers: they are stored and counted in this report, but nobody was paged. ` +
       `Each names an owner, a reason and an end; one longer than ${LONG_SILENCE_DAYS} days, or snoozes renewed back to back past that, is an exception to review.`,
     consequence:
-      heldFindings === 0
-        ? `No finding of ${span.label} had its alert held back by a snooze or maintenance window.`
-        : `${plural(heldFindings, 'finding')} of ${span.label} (of ${findings.length}) had ${heldFindings === 1 ? 'its alert' : 'their alerts'} held back: nobody was paged for ${heldFindings === 1 ? 'it' : 'them'}.`,
+      (heldFindings === 0
+        ? `No finding of ${span.label} had its alert held back by a snooze or maintenance window${mayHaveHeldFindings > 0 ? ' for certain' : ''}.`
+        : `${plural(heldFindings, 'finding')} of ${span.label} (of ${findings.length}) had ${heldFindings === 1 ? 'its alert' : 'their alerts'} held back: nobody was paged for ${heldFindings === 1 ? 'it' : 'them'}.`) + mayHaveHeld,
     snoozes,
     windows: windowRows,
     heldFindings,
+    mayHaveHeldFindings,
     held,
     exceptions,
   };
