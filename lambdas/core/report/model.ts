@@ -398,7 +398,12 @@ export interface SilencedSection {
   readonly consequence: string;
   readonly snoozes: readonly SilencedSnooze[];
   readonly windows: readonly SilencedWindow[];
-  /** The month's findings whose alert a snooze or window held back (a config file's snooze's are apart: `mayHaveHeldFindings`). */
+  /**
+   * The month's findings whose alert a snooze or window held back (a config file's snooze's are apart:
+   * `mayHaveHeldFindings`). An estimate: judged at each finding's own time (a missed run's: when it
+   * was expected), while the alert policy judged when it decided (a missed run after its grace); what
+   * it decided is not kept with the finding.
+   */
   readonly heldFindings: number;
   /** The month's findings only a config file's snooze covers: it may have been added after them (its start is not recorded). */
   readonly mayHaveHeldFindings: number;

@@ -36,8 +36,10 @@ function windowOverlaps(w: MaintenanceWindow, fromMs: number, toMs: number): boo
 /**
  * What silenced alerts in the month: each snooze that held alerts back in it (stored and from the
  * config), each configured maintenance window with an occurrence in it, and the month's findings
- * they held back, judged as the alert policy judges (`suppressionFor`: a snooze first, then a
- * window), with the snoozes as they stood at each finding's time. A snooze or one-off window longer
+ * they held back, judged by the alert policy's rule (`suppressionFor`: a snooze first, then a
+ * window) but at each finding's own time, with the snoozes as they stood then: an estimate, as the
+ * policy judges when it decides (a missed run after its grace) and the finding item keeps only that
+ * it was decided (`alerted_at`), not what held it. A snooze or one-off window longer
  * than LONG_SILENCE_DAYS, or snoozes of a subject renewed back to back past it, is an exception.
  */
 export function silencedSection(input: {
@@ -141,7 +143,8 @@ export function silencedSection(input: {
   return {
     criteria:
       `A snooze or maintenance window holds back the alerts of the findings it covers: they are stored and counted in this report, but nobody was paged. ` +
-      `Each names an owner, a reason and an end; one longer than ${LONG_SILENCE_DAYS} days, or snoozes renewed back to back past that, is an exception to review.`,
+      `Each names an owner, a reason and an end; one longer than ${LONG_SILENCE_DAYS} days, or snoozes renewed back to back past that, is an exception to review. ` +
+      `The counts are an estimate from each finding's own time (a missed run's: when it was expected); the alert policy judged it when it decided (a missed run after its grace), so a snooze added or ended in between may have counted otherwise.`,
     consequence:
       (heldFindings === 0
         ? `No finding of ${span.label} had its alert held back by a snooze or maintenance window${mayHaveHeldFindings > 0 ? ' for certain' : ''}.`
