@@ -336,14 +336,23 @@ describe('silent-audit backfill (DynamoDB Local)', () => {
     await processBatch(liveRun, REDUCERS, deployed, { config: DEFAULT_CONFIG, clock: { now: () => liveRun[liveRun.length - 1].at } });
     // Act
     const { result, stdout } = await backfill(table, { logGroups: [SUPPORT] });
-    // Assess: the history's budget finding is backfill's, printed and stored alerted; the deployed sweep sends only the live agent's
-    expect(result.findings.map((f) => [f.detector, f.subject, f.run_id])).toEqual([['budget-exceeded', 'support-bot', 'sb-900']]);
+    // Assess: the history's budget finding and its root that never ended (run-unfinished, f4d4455) are backfill's, printed and stored alerted; the deployed sweep sends only the live agent's
+    expect(result.findings.map((f) => [f.detector, f.subject, f.run_id])).toEqual([
+      ['budget-exceeded', 'support-bot', 'sb-900'],
+      ['run-unfinished', 'support-bot', 'sb-900'],
+    ]);
     expect(stdout).toMatch(/budget-exceeded\s+support-bot\s+sb-900/);
     expect((await deployed.pendingAlerts(100)).map((f) => f.subject)).toEqual([]);
     const sent: Finding[] = [];
     const swept = await runSweep({ store: deployed, sink: { publish: async (f: Finding) => void sent.push(f) }, config: DEFAULT_CONFIG, clock: { now: () => NOW + 5 * 60_000 } });
-    expect(swept.findings.map((f) => [f.detector, f.subject, f.run_id])).toEqual([['budget-exceeded', 'live-bot', 'lb-1']]);
-    expect(sent.map((f) => [f.detector, f.subject])).toEqual([['budget-exceeded', 'live-bot']]);
+    expect(swept.findings.map((f) => [f.detector, f.subject, f.run_id])).toEqual([
+      ['budget-exceeded', 'live-bot', 'lb-1'],
+      ['run-unfinished', 'live-bot', 'lb-1'],
+    ]);
+    expect(sent.map((f) => [f.detector, f.subject])).toEqual([
+      ['budget-exceeded', 'live-bot'],
+      ['run-unfinished', 'live-bot'],
+    ]);
   });
 
   it("counts unrecognised, not as a line with events, an exit line a function printed unprefixed for another function's invocation", async () => {
