@@ -2042,9 +2042,10 @@ export const jobReducer: SubjectReducer<JobState> = {
           d.unfinishedReported = d.unfinishedReported.filter((key) => stillOpen.some((r) => keyNamesRun(key, r)));
         }
         const open = ownOpen();
-        // Its invocation's START opened a run, counted when read (its start, month, host): the run is this run.start's now, counted once.
+        // Its invocation's START opened a run, counted when read (its start, month, host): the run is this run.start's now, counted once,
+        // and keeps the START's time, at which its start was counted (a START at a month's last moment and its run.start in the next: one month's).
         if (invocationRun !== undefined) {
-          open[open.indexOf(invocationRun)] = { run_id: body.run_id, at: event.at, host: body.host, format: event.format, ...(invocationId !== undefined ? { request_id: invocationRun.run_id } : {}), ...(invocationRun.countedByStart ? { countedByStart: true } : {}) };
+          open[open.indexOf(invocationRun)] = { run_id: body.run_id, at: invocationRun.at, host: body.host, format: event.format, ...(invocationId !== undefined ? { request_id: invocationRun.run_id } : {}), ...(invocationRun.countedByStart ? { countedByStart: true } : {}) };
           d.hosts = hosts.count(body.host);
           touch(event.at);
           continue;

@@ -8,6 +8,7 @@ import { runScan } from '../../lambdas/cli/scan-command.ts';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import { ingestPayloads } from '../../lambdas/core/ingest.ts';
 import { summarizeJobs } from '../../lambdas/core/job-reducer.ts';
+import { startsBeforeEndsIn } from '../../lambdas/core/report/subjects.ts';
 
 /** One line of a Lambda log group: its time, its log stream and its message. */
 interface LogLine {
@@ -106,5 +107,21 @@ describe('a Lambda function named like its job that logs its own run.start and r
     const runs = await ingestedRuns([bare.slice(0, 1), bare.slice(1)]);
     // Assess
     expect(runs).toBe(1);
+  });
+
+  it("counts its first invocation in no month by its start when its START is read at a month's last moment and its run.start in the next: its record alone", async () => {
+    // Prepare: the START at 2026-09-30 23:59:59.900, its run.start 0.3 s later, on 2026-10-01 (ed40859 dated the run at the run.start: September kept a run by its start, October the record)
+    const startAt = Date.parse('2026-09-30T23:59:59.900Z');
+    const lines = invocation('24ea2647-0789-49b1-b1e5-26f7384a3e1b', 'run-m', startAt, 25_600);
+    const runStartAt = startAt + 300;
+    const moved = lines.map((l, i) => (i === 1 ? { ...l, at: runStartAt, message: l.message.replaceAll(new Date(startAt).toISOString(), new Date(runStartAt).toISOString()) } : l));
+    const store = new MemoryAuditStore();
+    const payload = { messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: `/aws/lambda/${JOB}`, logStream: STREAM, subscriptionFilters: ['silent-audit'], logEvents: moved.map((l) => ({ id: String(++eventId), timestamp: l.at, message: l.message })) };
+    // Act
+    await ingestPayloads([payload as never], { store, sink: { publish: async () => undefined }, config: DEFAULT_CONFIG, clock: { now: () => runStartAt + 60_000 } });
+    const state = (await store.subjects('job'))[0].state;
+    // Assess: one run, its record's; no month counts another by its start
+    expect((await summarizeJobs(store, DEFAULT_CONFIG)).find((j) => j.job === JOB)?.runs).toBe(1);
+    expect([startsBeforeEndsIn(state, Date.parse('2026-09-01T00:00:00Z'), Date.parse('2026-10-01T00:00:00Z')), startsBeforeEndsIn(state, Date.parse('2026-10-01T00:00:00Z'), Date.parse('2026-11-01T00:00:00Z'))]).toEqual([0, 0]);
   });
 });
