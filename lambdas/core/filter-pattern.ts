@@ -47,8 +47,10 @@ export const SUBSCRIPTION_FILTER_TERMS: readonly string[] = [
   'Succeeded',
   'Dependency failed',
   'Consumed',
-  // systemd 219's (CentOS 7, RHEL 7) result lines: `U start operation timed out. Terminating.`, `Unit U entered failed state.`
-  'operation timed out',
+  // systemd 219's (CentOS 7, RHEL 7) result lines: `U start operation timed out. Terminating.` (`start-pre` for its
+  // ExecStartPre), `Unit U entered failed state.` (not the bare 'operation timed out' that apps' errors end with).
+  'start operation timed out',
+  'start-pre operation timed out',
   'entered failed state',
   // §1b `journalctl -o json` records whose MESSAGE journalctl wrote as an array of byte values
   // (not printable UTF-8: an ANSI colour escape, Latin-1 text). The parser decodes it, but in the

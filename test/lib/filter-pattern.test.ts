@@ -31,6 +31,7 @@ const LINES_THAT_MATTER: ReadonlyArray<[string, string]> = [
   ['systemd Main process exited', 'Oct  3 02:41:13 backup-host systemd[1]: backup.service: Main process exited, code=exited, status=1/FAILURE'],
   ['systemd Failed', "Oct  3 02:41:13 backup-host systemd[1]: backup.service: Failed with result 'exit-code'."],
   ['systemd 219 timeout', 'Oct  8 04:00:00 db01 systemd[1]: backup.service start operation timed out. Terminating.'],
+  ['systemd 219 start-pre timeout', 'Oct  8 04:00:00 db01 systemd[1]: backup.service start-pre operation timed out. Terminating.'],
   ['systemd 219 failed state', 'Oct  8 04:00:00 db01 systemd[1]: Unit backup.service entered failed state.'],
   ['systemd Deactivated', 'Oct  3 02:41:13 backup-host systemd[1]: backup.service: Deactivated successfully.'],
   [
@@ -63,6 +64,8 @@ const LINES_THAT_DO_NOT: ReadonlyArray<[string, string]> = [
   ['ftpd connection', 'Jun 17 07:07:00 combo ftpd[29504]: connection from 24.54.76.216 () at Fri Jun 17 07:07:00 2005'],
   ['application log', '2026-10-03T06:00:01.123Z\t0f1e2d3c\tINFO\tfetched 120 rows from orders'],
   ['lower-case cron word in prose', 'the cron job was moved to the new host'],
+  ["an app's timeout no parser reads", 'Oct  8 04:00:00 app01 uploader[812]: s3 put failed: operation timed out'],
+  ["dockerd's timeout", 'Oct  8 04:00:00 app01 dockerd[700]: level=error msg="pull failed: read tcp 10.0.0.5:443: operation timed out"'],
 ];
 
 describe('subscriptionFilterPattern', () => {
