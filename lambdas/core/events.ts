@@ -418,14 +418,18 @@ export interface RunFailedMarker {
  * error), or the Python runtime's of an uncaught exception (`{"level":"ERROR","errorType":…,
  * "errorMessage":…,"requestId":…}`, `log_level` before awslambdaric 4.0.4). It fails no run: the failure line of its invocation that follows it (a `platform.runtimeDone`
  * or `platform.report` with status `error`) takes its `reason` (`<errorType>: <errorMessage>`), and
- * it is then dropped (the job reducer's `enrich`).
+ * it is then dropped (the job reducer's `enrich`). systemd 219's (CentOS 7) `U start operation timed
+ * out. Terminating.` is one too: the run fails when its process dies (seconds or TimeoutStopSec
+ * later), and that failure line takes its reason, `systemd result 'timeout'`.
  */
 export interface ErrorLogged {
   readonly type: 'run.error';
   readonly job: string;
-  /** The request id of the invocation that logged it. */
+  /** The request id of the invocation that logged it; OPEN_RUN for systemd 219's timeout (below). */
   readonly run_id: string;
   readonly reason: string;
+  /** The host of a systemd line. */
+  readonly host?: string;
 }
 
 export interface OutputDiscarded {

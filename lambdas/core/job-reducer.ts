@@ -1195,13 +1195,52 @@ function withLoggedErrorReasons(events: readonly AuditEvent[]): readonly AuditEv
   const keyOf = (body: { readonly job?: string; readonly run_id?: string }) => `${body.job}\u0000${body.run_id}`;
   return events.map((event) => {
     const body = event.body;
-    if (body.type === 'run.error') logged.set(keyOf(body), event as AuditEvent<ErrorLogged>);
+    if (body.type === 'run.error' && event.format === PLATFORM_FORMAT) logged.set(keyOf(body), event as AuditEvent<ErrorLogged>);
     if (event.format !== PLATFORM_FORMAT || logged.size === 0 || (body.type !== 'run.start' && body.type !== 'run.end' && body.type !== 'run.failed')) return event;
     const error = logged.get(keyOf(body));
     if (error === undefined) return event;
     if (body.type !== 'run.failed') logged.delete(keyOf(body));
     else if (ERROR_STATUSES.has(body.reason) && event.at - error.at <= SAME_INVOCATION_MS) return { ...event, body: { ...body, reason: error.body.reason } };
     return event;
+  });
+}
+
+/**
+ * How long after systemd 219's start timeout its unit's process may die: systemd sends SIGTERM, then
+ * SIGKILL TimeoutStopSec (90 s by default) later, and waits as long again for it to die.
+ */
+const SYSTEMD_STOP_WINDOW_MS = 5 * 60_000;
+
+/** Whether an event is systemd 219's `U start operation timed out. Terminating.` (a run.error of the service manager's). */
+function isSystemdTimeout(event: AuditEvent): event is AuditEvent<ErrorLogged> {
+  return event.body.type === 'run.error' && event.format !== undefined && SYSTEMD_FORMATS.has(event.format);
+}
+
+/**
+ * systemd 219's start timeout (run.error) fails no run: systemd then stops the unit's process, which
+ * dies seconds later (it traps SIGTERM: `status=143`) or killed TimeoutStopSec later, and that end
+ * fails the run. The first end of the service manager's (`isSystemdManagerEnd`: `main process
+ * exited …`, `Unit U entered failed state.`) of the unit on its host after the timeout in the batch,
+ * within SYSTEMD_STOP_WINDOW_MS, becomes a failure with the timeout's reason (its exit code kept), so
+ * the run is one failure, a timeout, whenever its process died. A start of the unit between them
+ * ends the wait. A timeout whose end comes in a later delivery leaves that end its own reason.
+ */
+function withSystemdTimeoutReasons(events: readonly AuditEvent[]): readonly AuditEvent[] {
+  if (!events.some(isSystemdTimeout)) return events;
+  const timedOut = new Map<string, AuditEvent<ErrorLogged>>();
+  const keyOf = (body: { readonly job?: string; readonly host?: string }) => `${body.job}\u0000${body.host ?? ''}`;
+  return events.map((event) => {
+    if (isSystemdTimeout(event)) timedOut.set(keyOf(event.body), event);
+    if (timedOut.size === 0) return event;
+    if (event.body.type === 'run.start') timedOut.delete(keyOf(event.body));
+    if (!isSystemdManagerEnd(event)) return event;
+    const body = event.body;
+    const timeout = timedOut.get(keyOf(body));
+    if (timeout === undefined) return event;
+    timedOut.delete(keyOf(body));
+    if (event.at - timeout.at > SYSTEMD_STOP_WINDOW_MS) return event;
+    const failure: RunFailedMarker = { type: 'run.failed', job: body.job, run_id: body.run_id, reason: timeout.body.reason };
+    return { ...event, body: { ...failure, ...(body.exit_code ? { exit_code: body.exit_code } : {}), ...(body.host === undefined ? {} : { host: body.host }) } };
   });
 }
 
@@ -1677,7 +1716,7 @@ export const jobReducer: SubjectReducer<JobState> = {
     return isJobEvent(event) ? event.body.job : undefined;
   },
   initial: initialJobState,
-  enrich: (events, config) => withLoggedErrorReasons(attributeDiscardedOutput(events, config)),
+  enrich: (events, config) => withSystemdTimeoutReasons(withLoggedErrorReasons(attributeDiscardedOutput(events, config))),
   tick: judgeAtNow,
   sourceOf: (state) => state.lastSource,
   configured(config) {

@@ -70,11 +70,11 @@ describe('systemd as text (contract §1b)', () => {
       ],
     ],
     [
-      'systemd 219 (CentOS 7): a start that timed out and one that failed to exec, each result read as newer systemd\'s "Failed with result" line',
+      'systemd 219 (CentOS 7): a start that timed out (failing nothing itself: its reason for the failure after it) and one that failed to exec, each failure read as newer systemd\'s "Failed with result" line',
       'syslog/systemd-centos7-failures.log',
       [
         'unit.starting Nightly backup @2026-10-08T02:30:00.000Z',
-        `run.failed backup.service *open "systemd result 'timeout'" @2026-10-08T04:00:00.000Z`,
+        `run.error backup.service *open "systemd result 'timeout'" @2026-10-08T04:00:00.000Z`,
         'nothing',
         `run.failed backup.service *open "systemd result 'failed'" @2026-10-08T04:00:00.000Z`,
         'nothing',
@@ -108,6 +108,11 @@ describe('systemd as text (contract §1b)', () => {
         'run.start backup.service backup.service@db01@2026-10-06T07:10:12.000Z @2026-10-06T07:10:12.000Z',
         'nothing',
       ],
+    ],
+    [
+      'systemd 219 (CentOS 7): the failed state and timeouts of units that run no job, a bus name\'s too',
+      'syslog/systemd-centos7-non-job-units.log',
+      ['nothing', 'nothing', 'nothing', 'nothing', 'nothing', 'nothing', 'nothing', 'nothing'],
     ],
   ])('reads %s', (_, file, expected) => {
     // Prepare
@@ -160,6 +165,13 @@ describe('systemd as text (contract §1b)', () => {
     const outcome = parseLine(`Oct  5 06:00:01 web1 systemd[1]: ${message}`, contextFor('syslog', 1, { now: NOW }));
     // Assess
     expect(outcome).toEqual({ kind: 'events', events: [] });
+  });
+
+  it("reads systemd 219's start-pre timeout as its start's: the reason of the failure after it, no failure itself", () => {
+    // Act
+    const outcome = parseLine('Oct  8 04:00:00 db01 systemd[1]: backup.service start-pre operation timed out. Terminating.', contextFor('syslog', 1, { now: NOW }));
+    // Assess
+    expect(outcome.kind === 'events' && outcome.events.map((e) => e.body)).toEqual([{ type: 'run.error', job: 'backup.service', run_id: OPEN_RUN, reason: "systemd result 'timeout'", host: 'db01' }]);
   });
 
   it('still reads a service whose name or description is near those of logins as a job', () => {

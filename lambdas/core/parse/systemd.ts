@@ -1,4 +1,4 @@
-import type { RunEnd, RunFailedMarker, RunStart, UnitStarting } from '../events.ts';
+import type { ErrorLogged, RunEnd, RunFailedMarker, RunStart, UnitStarting } from '../events.ts';
 import { defined, quoted } from './bodies.ts';
 import { OPEN_RUN, systemdRunId } from './run-ids.ts';
 import { badDateReason, parseSyslog, type SyslogParse } from './syslog.ts';
@@ -18,7 +18,7 @@ import { isUnitName, unitOfSubject } from './unit-subject.ts';
  *   `backup.service: Deactivated successfully.` (`Succeeded.` before v248)          → run.end, exit 0
  *   `Finished backup.service - Nightly backup.` / `Finished Nightly backup.`        → run.end, exit 0
  *   `Dependency failed for backup.service - Nightly backup.`                        → run.failed
- *   `backup.service start operation timed out. Terminating.` (systemd 219)           → run.failed, 'timeout'
+ *   `backup.service start operation timed out. Terminating.` (systemd 219)           → run.error, 'timeout'
  *   `Unit backup.service entered failed state.` (systemd 219)                        → run.failed
  *   `backup.service: Consumed 1.234s CPU time.`, `Failed to start …`, `U failed.`, `Stopping …`, … → nothing
  *
@@ -49,11 +49,17 @@ const DEPENDENCY_FAILED = /^Dependency failed for (.+?)\.?\s*$/s;
 const OTHER_LIFECYCLE = /^(?:Stopping .+|Stopped .+|Failed to start .+|Timed out starting .+|Reloading .+|Reloaded .+|\S+\.(?:service|socket|timer|mount|path|target|scope|slice|swap|automount|device) failed\.)\s*$/s;
 /**
  * systemd before 236 (CentOS 7 and RHEL 7's 219) names a unit's result in lines of its own, not
- * `U: Failed with result '…'`: `U start operation timed out. Terminating.` (the run's timeout), then
- * `Unit U entered failed state.` (its failure, whatever the cause: read as the result line, which
- * ends the run unless a `main process exited` line ended it first). `U failed.` repeats it: nothing.
+ * `U: Failed with result '…'`: `U start operation timed out. Terminating.` (`start-pre` for its
+ * ExecStartPre), the run's timeout, which fails nothing itself: systemd then stops the process,
+ * which may die seconds later (it traps SIGTERM) or TimeoutStopSec later (killed), and the failure
+ * line of that end takes the reason (run.error, the job reducer's `withSystemdTimeoutReasons`);
+ * then `Unit U entered failed state.` (its failure, whatever the cause: read as the result line,
+ * which ends the run unless a `main process exited` line ended it first). `U failed.` repeats it:
+ * nothing. Units of a type UNIT_NAME does not know (`X.busname`): nothing.
  */
-const TIMED_OUT_219 = /^(\S+) start operation timed out\. Terminating\.?\s*$/;
+const TIMED_OUT_219 = /^(\S+) start(?:-pre)? operation timed out\. Terminating\.?\s*$/;
+/** The reason of a run that timed out, as newer systemd's `U: Failed with result 'timeout'.` reads. */
+export const SYSTEMD_TIMEOUT = "systemd result 'timeout'";
 const ENTERED_FAILED_219 = /^Unit (\S+) entered failed state\.?\s*$/;
 
 /**
@@ -102,6 +108,11 @@ function failed(job: string, reason: string, host: string | undefined, exitCode?
   return defined<RunFailedMarker>({ type: 'run.failed', job, run_id: OPEN_RUN, reason, exit_code: exitCode, host });
 }
 
+/** systemd 219's start timeout: the reason of the failure its unit's end says, no failure itself. */
+function timedOut219(unit: string, host: string | undefined): ErrorLogged {
+  return defined<ErrorLogged>({ type: 'run.error', job: unit, run_id: OPEN_RUN, reason: SYSTEMD_TIMEOUT, host });
+}
+
 function processExit(unit: string, m: RegExpExecArray, host: string | undefined, fields: SystemdJournalFields): RunEnd | RunFailedMarker | undefined {
   const [, kind, codeText, statusText, statusName, success] = m;
   const isMain = kind.toLowerCase() === 'main';
@@ -129,7 +140,7 @@ export function systemdOutcome(rec: SyslogParse, ctx: LineContext, fields: Syste
   return eventsOf(format, ctx, rec.at, ...bodies);
 }
 
-type Bodies = Array<RunStart | RunEnd | RunFailedMarker | UnitStarting>;
+type Bodies = Array<RunStart | RunEnd | RunFailedMarker | UnitStarting | ErrorLogged>;
 
 /**
  * The bodies a manager message yields, a rejection reason, or undefined when it is not ours. A
@@ -187,9 +198,9 @@ function managerBodies(message: string, at: number, host: string | undefined, fi
   const dependency = DEPENDENCY_FAILED.exec(message);
   if (dependency) return [failed(fields.unit ?? unitOfSubject(dependency[1]), 'dependency failed', host)];
   const timedOut = TIMED_OUT_219.exec(message);
-  if (timedOut && isUnitName(timedOut[1])) return [failed(fields.unit ?? timedOut[1], "systemd result 'timeout'", host)];
+  if (timedOut) return isUnitName(timedOut[1]) ? [timedOut219(fields.unit ?? timedOut[1], host)] : [];
   const enteredFailed = ENTERED_FAILED_219.exec(message);
-  if (enteredFailed && isUnitName(enteredFailed[1])) return [failed(fields.unit ?? enteredFailed[1], "systemd result 'failed'", host)];
+  if (enteredFailed) return isUnitName(enteredFailed[1]) ? [failed(fields.unit ?? enteredFailed[1], "systemd result 'failed'", host)] : [];
   if (OTHER_LIFECYCLE.test(message)) return [];
   return undefined;
 }
