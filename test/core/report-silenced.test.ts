@@ -162,4 +162,23 @@ describe('the report says what silenced alerts in the month', () => {
     expect(s.consequence).toMatch(/1 more may have been held back by a snooze of the config file/);
     expect(renderMarkdown(report)).toMatch(/\| cfg-1 \|.*\| may have held 1 \|/);
   });
+
+  it('redacts a maintenance window\'s name in its row, its exception and the held line, in the md, html and json', () => {
+    // Prepare: a 9-day window whose name holds a secret the config's redact patterns match, over a finding of etl-loader.
+    const config = validateConfig(
+      { ...RAW_CONFIG, maintenance_windows: [{ name: 'db rotate password=hunter2secret', subjects: ['etl-loader'], start: '2026-10-03T00:00:00Z', end: '2026-10-12T00:00:00Z', owner: 'o@example.com', reason: 'r' }] },
+      'test',
+    );
+
+    // Act
+    const report = buildReport(octoberInput({ config, snoozes: [], findings: [finding('run-failed', 'etl-loader', '2026-10-03T05:00:00Z')] }));
+
+    // Assess
+    const s = report.silenced;
+    expect(s.windows).toEqual([expect.objectContaining({ heldFindings: 1 })]);
+    expect(s.windows[0].name).toMatch(/^db rotate /);
+    expect(s.held).toEqual([expect.objectContaining({ held: 1, by: [s.windows[0].name] })]);
+    expect(s.exceptions).toEqual([expect.stringMatching(/maintenance window on etl-loader/)]);
+    for (const text of [renderMarkdown(report), renderHtml(report), JSON.stringify(report)]) expect(text).not.toContain('hunter2secret');
+  });
 });

@@ -48,7 +48,7 @@ export function silencedSection(input: {
   readonly windows: readonly MaintenanceWindow[];
   readonly findings: readonly Finding[];
   readonly generatedAtMs: number;
-  /** The config's redact patterns: a window's owner and reason are shown as a snooze's are (`textAsLogged`). */
+  /** The config's redact patterns: a window's name, owner and reason are shown as a snooze's are (`textAsLogged`). */
   readonly redact?: Config['redact'];
 }): SilencedSection {
   const { span, windows, findings } = input;
@@ -60,7 +60,12 @@ export function silencedSection(input: {
   // Each snooze as it stood while it held alerts back: active to its end (its `until`, or when it was ended).
   const asActive = inMonth.map((x) => ({ fromMs: x.fromMs ?? Number.NEGATIVE_INFINITY, recorded: x.fromMs !== undefined, snooze: { ...x.s, status: 'active' as const, until: isoSecond(x.toMs) } }));
   const unrecorded = new Set(asActive.filter((x) => !x.recorded).map((x) => x.snooze.id));
-  const monthWindows = windows.map((w, i) => ({ w, id: windowId(w, i) })).filter(({ w }) => windowOverlaps(w, span.fromMs, endMs));
+  // A window's name is the config's own text: shown as logged (its raw id still keys what it held).
+  const monthWindows = windows
+    .map((w, i) => ({ w, id: windowId(w, i) }))
+    .filter(({ w }) => windowOverlaps(w, span.fromMs, endMs))
+    .map((x) => ({ ...x, name: textAsLogged(x.id, input.redact) }));
+  const windowName = new Map(monthWindows.map((x) => [x.id, x.name]));
 
   const heldBy = new Map<string, number>();
   const mayHaveHeldBy = new Map<string, number>();
@@ -85,7 +90,7 @@ export function silencedSection(input: {
     const by = `${held.kind}\u0000${held.id}`;
     heldBy.set(by, (heldBy.get(by) ?? 0) + 1);
     g.held += 1;
-    g.by.add(held.id);
+    g.by.add(held.kind === 'maintenance' ? (windowName.get(held.id) ?? textAsLogged(held.id, input.redact)) : held.id);
   }
 
   const exceptions: string[] = [];
@@ -115,12 +120,12 @@ export function silencedSection(input: {
   });
   exceptions.push(...backToBack(inMonth, snoozes));
 
-  const windowRows = monthWindows.map(({ w, id }) => {
+  const windowRows = monthWindows.map(({ w, id, name }) => {
     const length = w.cron === undefined ? Date.parse(w.end!) - Date.parse(w.start!) : w.duration_minutes! * 60_000;
-    const exception = length > LONG_SILENCE_DAYS * DAY_MS ? `${id} (maintenance window on ${w.subjects.join(', ')}): ${days(length)} days at a time, longer than ${LONG_SILENCE_DAYS} days: shorten it, or fix the cause.` : undefined;
+    const exception = length > LONG_SILENCE_DAYS * DAY_MS ? `${name} (maintenance window on ${w.subjects.join(', ')}): ${days(length)} days at a time, longer than ${LONG_SILENCE_DAYS} days: shorten it, or fix the cause.` : undefined;
     if (exception) exceptions.push(exception);
     return {
-      name: id,
+      name,
       subjects: w.subjects,
       ...(w.detectors ? { detectors: w.detectors } : {}),
       owner: textAsLogged(w.owner, input.redact),
