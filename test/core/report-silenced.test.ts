@@ -181,4 +181,23 @@ describe('the report says what silenced alerts in the month', () => {
     expect(s.exceptions).toEqual([expect.stringMatching(/maintenance window on etl-loader/)]);
     for (const text of [renderMarkdown(report), renderHtml(report), JSON.stringify(report)]) expect(text).not.toContain('hunter2secret');
   });
+
+  it('reports a chain of back-to-back snoozes crossing the month\'s boundary in each month it overlaps', () => {
+    // Prepare: cache-warmer snoozed 24 to 30 September 23:30, renewed 1 October 00:10 to 7 October: 13 days in a row, each link under 7 days.
+    const snoozes = [
+      snooze({ id: 'SZ-sep', subject: 'cache-warmer', created_at: '2026-09-24T00:00:00Z', until: '2026-09-30T23:30:00Z' }),
+      snooze({ id: 'SZ-oct', subject: 'cache-warmer', created_at: '2026-10-01T00:10:00Z', until: '2026-10-07T00:00:00Z' }),
+    ];
+
+    // Act
+    const october = buildReport(octoberInput({ findings: [], snoozes })).silenced;
+    const september = buildReport(octoberInput({ month: '2026-09', findings: [], snoozes })).silenced;
+
+    // Assess
+    const chain = /^cache-warmer snoozed back to back by SZ-sep, SZ-oct: 13 days from 2026-09-24/;
+    expect(october.snoozes.map((x) => x.id)).toEqual(['SZ-oct']);
+    expect(october.exceptions).toEqual([expect.stringMatching(chain)]);
+    expect(september.snoozes.map((x) => x.id)).toEqual(['SZ-sep']);
+    expect(september.exceptions).toEqual([expect.stringMatching(chain)]);
+  });
 });

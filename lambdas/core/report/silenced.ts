@@ -53,10 +53,10 @@ export function silencedSection(input: {
 }): SilencedSection {
   const { span, windows, findings } = input;
   const endMs = Math.min(span.toMs, input.generatedAtMs);
-  const inMonth = input.snoozes
+  const all = input.snoozes
     .map((s) => ({ s, ...heldSpan(s) }))
-    .filter((x) => (x.fromMs === undefined || x.fromMs < endMs) && x.toMs > span.fromMs)
     .sort((a, b) => (a.fromMs ?? Number.NEGATIVE_INFINITY) - (b.fromMs ?? Number.NEGATIVE_INFINITY) || a.s.id.localeCompare(b.s.id));
+  const inMonth = all.filter((x) => (x.fromMs === undefined || x.fromMs < endMs) && x.toMs > span.fromMs);
   // Each snooze as it stood while it held alerts back: active to its end (its `until`, or when it was ended).
   const asActive = inMonth.map((x) => ({ fromMs: x.fromMs ?? Number.NEGATIVE_INFINITY, recorded: x.fromMs !== undefined, snooze: { ...x.s, status: 'active' as const, until: isoSecond(x.toMs) } }));
   const unrecorded = new Set(asActive.filter((x) => !x.recorded).map((x) => x.snooze.id));
@@ -118,7 +118,7 @@ export function silencedSection(input: {
       ...(exception ? { exception } : {}),
     };
   });
-  exceptions.push(...backToBack(inMonth, snoozes));
+  exceptions.push(...backToBack(all, snoozes, span.fromMs, endMs));
 
   const windowRows = monthWindows.map(({ w, id, name }) => {
     const length = w.cron === undefined ? Date.parse(w.end!) - Date.parse(w.start!) : w.duration_minutes! * 60_000;
@@ -166,12 +166,13 @@ export function silencedSection(input: {
 /**
  * Snoozes of one subject (and detector) that follow one another within an hour, together longer than
  * the limit and than the longest of them already flagged alone (an 8-day snooze renewed for 21 more
- * days is reported as the 29 days it is).
+ * days is reported as the 29 days it is). Chains are built from all the snoozes, so one crossing the
+ * month's boundary is whole; each chain that held alerts back in the month is reported.
  */
-function backToBack(inMonth: readonly { s: Snooze; fromMs?: number; toMs: number }[], rows: readonly { id: string; exception?: string }[]): string[] {
+function backToBack(all: readonly { s: Snooze; fromMs?: number; toMs: number }[], rows: readonly { id: string; exception?: string }[], monthFromMs: number, monthEndMs: number): string[] {
   const flagged = new Set(rows.filter((r) => r.exception).map((r) => r.id));
   const byTarget = new Map<string, { s: Snooze; fromMs: number; toMs: number }[]>();
-  for (const x of inMonth) {
+  for (const x of all) {
     if (x.fromMs === undefined) continue;
     const key = `${x.s.subject}\u0000${x.s.detector ?? ''}`;
     byTarget.set(key, [...(byTarget.get(key) ?? []), { s: x.s, fromMs: x.fromMs, toMs: x.toMs }]);
@@ -180,9 +181,10 @@ function backToBack(inMonth: readonly { s: Snooze; fromMs?: number; toMs: number
   for (const list of byTarget.values()) {
     let chain: typeof list = [];
     const close = () => {
-      const length = chain.length > 1 ? Math.max(...chain.map((c) => c.toMs)) - chain[0].fromMs : 0;
+      const end = Math.max(...chain.map((c) => c.toMs));
+      const length = chain.length > 1 ? end - chain[0].fromMs : 0;
       const longestFlagged = Math.max(0, ...chain.filter((x) => flagged.has(x.s.id)).map((x) => x.toMs - x.fromMs));
-      if (length > LONG_SILENCE_DAYS * DAY_MS && length > longestFlagged) {
+      if (length > LONG_SILENCE_DAYS * DAY_MS && length > longestFlagged && chain[0].fromMs < monthEndMs && end > monthFromMs) {
         const s = chain[0].s;
         out.push(
           `${s.subject}${s.detector ? ` (${s.detector})` : ''} snoozed back to back by ${chain.map((x) => x.s.id).join(', ')}: ${days(length)} days from ${isoSecond(chain[0].fromMs).slice(0, 10)}, longer than ${LONG_SILENCE_DAYS} days: renewing a snooze again and again is a bypass; fix the cause.`,
