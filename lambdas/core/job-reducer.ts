@@ -95,15 +95,6 @@ export interface JobState {
    * back out (the run failed). Left out while there are none.
    */
   readonly platformOkEntered?: PlatformOkEntry[];
-  /**
-   * The latest Lambda START read of each log stream, within MAX_INVOCATION_MS of the latest of them, at most MAX_OPEN
-   * (`streamStartsAfter`): a `run.start` printed unprefixed in a later delivery than its START takes its request id, unless
-   * its invocation ended (`invocationStartedBefore`). Kept only once the function printed such a run.start
-   * (`unprefixedRunStarts`): no write for the STARTs of one that prints none. Left out while there are none.
-   */
-  readonly streamStarts?: StreamStart[];
-  /** The Lambda function printed a `run.start` without a request id (no console prefix): its streams' STARTs are kept from then on. */
-  readonly unprefixedRunStarts?: true;
   readonly open: OpenRun[];
   readonly lastEnd?: { readonly run_id: string; readonly at: number; readonly exit_code: number; readonly host?: string };
   readonly lastStartAt?: number;
@@ -233,42 +224,6 @@ export interface JobState {
 export interface StartMonth {
   readonly start: number;
   readonly starts: number;
-}
-
-/** The latest Lambda START read of a log stream (`JobState.streamStarts`). */
-export interface StreamStart {
-  readonly stream: string;
-  readonly request_id: string;
-  readonly at: number;
-}
-
-/** The longest a Lambda invocation runs (its greatest timeout, 15 min): a START older than the latest by more has ended. */
-const MAX_INVOCATION_MS = 15 * 60_000;
-
-/**
- * The streams' latest STARTs a state keeps (`JobState.streamStarts`) after a batch: `kept`, with the batch's latest START of
- * each stream (`starts`) in place of an older one (a START read again changes nothing), less those older than the latest by
- * MAX_INVOCATION_MS and the oldest past MAX_OPEN. Those a later platform line of their request id ended (`ended`: its time)
- * are dropped lazily, only when the state is `written` anyway or a START changed: never a write of their own (a START that
- * ended and stays kept is taken only by a run.start after it, whose exit line dated before it fails nothing,
- * `openRunOfRequest`). `kept` itself when unchanged.
- */
-function streamStartsAfter(kept: readonly StreamStart[] | undefined, starts: ReadonlyMap<string | undefined, AuditEvent> | undefined, ended: ReadonlyMap<string, number> | undefined, written: boolean): readonly StreamStart[] | undefined {
-  const byStream = new Map((kept ?? []).map((s) => [s.stream, s]));
-  let changed = false;
-  for (const [stream, start] of starts ?? []) {
-    if (stream === undefined || start.body.type !== 'run.start' || (byStream.get(stream)?.at ?? Number.NEGATIVE_INFINITY) >= start.at) continue;
-    byStream.set(stream, { stream, request_id: start.body.run_id, at: start.at });
-    changed = true;
-  }
-  if (!changed && !(written && ended !== undefined)) return kept;
-  const list = [...byStream.values()].filter((s) => (ended?.get(s.request_id) ?? Number.NEGATIVE_INFINITY) < s.at);
-  list.sort((a, b) => a.at - b.at);
-  const latest = list.at(-1)?.at ?? 0;
-  removeWhere(list, (s) => s.at < latest - MAX_INVOCATION_MS);
-  keepNewest(list, MAX_OPEN);
-  const same = list.length === (kept?.length ?? 0) && list.every((s, i) => s === kept?.[i]);
-  return same ? kept : list;
 }
 
 /** A Lambda invocation closed as a success whose values entered the baseline windows (`JobState.platformOkEntered`). */
@@ -521,17 +476,6 @@ function unnamedEndToken(at: number, host: string | undefined, group: string | u
 function logGroupOf(source: LineSource): string | undefined {
   return source.eventId === undefined ? undefined : source.origin;
 }
-/**
- * Whether a line is a Lambda function's: its log stream's START read in the batch (`starts`), its stream named as Lambda
- * names them, or its log group `/aws/lambda/<name>`.
- */
-function printedByLambda(event: AuditEvent, starts: ReadonlyMap<string | undefined, AuditEvent> | undefined): boolean {
-  const stream = event.source.logStream;
-  if (stream === undefined) return false;
-  return starts?.has(stream) === true || LAMBDA_STREAM.test(stream) || logGroupOf(event.source)?.startsWith('/aws/lambda/') === true;
-}
-/** A Lambda log stream's name: `YYYY/MM/DD/[<version>]<id>`, or `YYYY/MM/DD/<function>[<version>]<id>` in a custom log group. */
-const LAMBDA_STREAM = /^\d{4}\/\d{2}\/\d{2}\/[\w-]*\[/;
 /** systemd writes two end lines for one run ("Main process exited" then "Failed with result"). */
 const SAME_END_WINDOW_MS = 10_000;
 /**
@@ -948,21 +892,6 @@ function openRunOfRequest(open: readonly OpenRun[], requestId: string | undefine
   const run = startedBy(openRunWithId(open, requestId, at, host, (r) => r.request_id), at);
   if (run || !holdsRedaction(requestId)) return run;
   return startedBy(openRunWithId(open, requestId, at, host, (r) => (r.request_id === undefined ? undefined : runIdAsLogged(r.request_id, config))), at);
-}
-
-/**
- * The one run a platform START opened before `at`, within MAX_INVOCATION_MS, of a function whose first unprefixed run.start
- * names no invocation (its STARTs were not kept yet, `JobState.unprefixedRunStarts`): the run.start's invocation when no
- * other is open; none when several are (concurrent invocations: which is its is not known).
- */
-function soleInvocationBefore(open: readonly OpenRun[], at: number): OpenRun | undefined {
-  let sole: OpenRun | undefined;
-  for (const r of open) {
-    if (r.format !== PLATFORM_FORMAT || r.at > at || at - r.at > MAX_INVOCATION_MS) continue;
-    if (sole !== undefined) return undefined;
-    sole = r;
-  }
-  return sole;
 }
 
 /** The run, if it started at or before `at`: a platform line of an invocation dated before a run's start is not of that run. */
@@ -1835,17 +1764,11 @@ export const jobReducer: SubjectReducer<JobState> = {
     // .NET, Rust), which names no request id, is of the invocation that START began, and its run is then that request id's
     // (`openRunOfRequest`): its exit line alone in a later delivery finds it.
     let invocationStarts: Map<string | undefined, AuditEvent> | undefined;
-    // The batch's invocations a platform line after their START ended (its time, by request id): no later run.start is theirs.
-    let invocationsEnded: Map<string, number> | undefined;
-    // A START in an earlier delivery (CloudWatch cut it from the run.start, even 10 ms apart): the stream's latest the state keeps, if not ended.
+    // A START in an earlier delivery (CloudWatch cut it from the run.start, even 10 ms apart) is not known: such a run.start names no request id.
     const invocationStartedBefore = (event: AuditEvent): string | undefined => {
       const stream = event.source.logStream;
-      if (stream === undefined) return undefined;
-      const start = invocationStarts?.get(stream);
-      if (start !== undefined && start.at <= event.at && start.body.type === 'run.start') return start.body.run_id;
-      const kept = initial.streamStarts?.find((s) => s.stream === stream);
-      if (kept === undefined || kept.at > event.at || event.at - kept.at > MAX_INVOCATION_MS) return undefined;
-      return (invocationsEnded?.get(kept.request_id) ?? Number.NEGATIVE_INFINITY) >= kept.at ? undefined : kept.request_id;
+      const start = stream === undefined ? undefined : invocationStarts?.get(stream);
+      return start !== undefined && start.at <= event.at && start.body.type === 'run.start' ? start.body.run_id : undefined;
     };
     // The Lambda invocations closed as a success whose values entered the windows: this batch's copy once changed.
     let okEntered: PlatformOkEntry[] | undefined;
@@ -1992,23 +1915,19 @@ export const jobReducer: SubjectReducer<JobState> = {
       const platform = event.format === PLATFORM_FORMAT;
       // The run a platform START opened, counted, of the invocation whose first run.start this line is: the line takes it over.
       let invocationRun: OpenRun | undefined;
-      // Its request id, when known (a console prefix, a JSON record, its stream's START): else the run is taken over by count only.
-      let invocationId: string | undefined;
       if (!platform && !state.instrumented) {
         // From now on the function's own run lines speak for its runs: forget runs opened by platform lines, but the one of
         // this line's invocation (its first run.start, read after its START): that run.start takes it over.
         edit().instrumented = true;
         if (state.open.some((r) => r.format === PLATFORM_FORMAT)) {
-          invocationId = body.type === 'run.start' ? (event.requestId ?? invocationStartedBefore(event)) : undefined;
-          invocationRun = invocationId === undefined ? (body.type === 'run.start' ? soleInvocationBefore(state.open, event.at) : undefined) : state.open.find((r) => r.format === PLATFORM_FORMAT && r.run_id === invocationId);
+          // Its request id: a console prefix, a JSON record, its stream's START in the batch before it (one in an earlier delivery is not known).
+          const invocationId = body.type === 'run.start' ? (event.requestId ?? invocationStartedBefore(event)) : undefined;
+          invocationRun = invocationId === undefined ? undefined : state.open.find((r) => r.format === PLATFORM_FORMAT && r.run_id === invocationId);
           removeWhere(ownOpen(), (r) => r.format === PLATFORM_FORMAT && r !== invocationRun);
         }
       }
       if (platform && body.type === 'run.start') (invocationStarts ??= new Map()).set(event.source.logStream, event);
-      else if (platform && body.run_id !== undefined) (invocationsEnded ??= new Map()).set(body.run_id, event.at);
       if (platform && state.instrumented && body.type !== 'run.failed') continue;
-      // A Lambda function's run.start without a request id (no console prefix): its streams' STARTs are kept from now on.
-      if (!platform && body.type === 'run.start' && event.requestId === undefined && !state.unprefixedRunStarts && printedByLambda(event, invocationStarts)) edit().unprefixedRunStarts = true;
       if (body.type === 'run.start') {
         // A start is delivered again when a run with its id ended at or after it, or one with its id
         // is open since that time; a start after (an id used again: a PID, a counter that restarted)
@@ -2084,7 +2003,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         // Its invocation's START opened a run, counted when read (its start, month, host): the run is this run.start's now, counted once,
         // and keeps the START's time, at which its start was counted (a START at a month's last moment and its run.start in the next: one month's).
         if (invocationRun !== undefined) {
-          open[open.indexOf(invocationRun)] = { run_id: body.run_id, at: invocationRun.at, host: body.host, format: event.format, ...(invocationId !== undefined ? { request_id: invocationRun.run_id } : {}), ...(invocationRun.countedByStart ? { countedByStart: true } : {}) };
+          open[open.indexOf(invocationRun)] = { run_id: body.run_id, at: invocationRun.at, host: body.host, format: event.format, request_id: invocationRun.run_id, ...(invocationRun.countedByStart ? { countedByStart: true } : {}) };
           d.hosts = hosts.count(body.host);
           touch(event.at);
           continue;
@@ -2319,18 +2238,14 @@ export const jobReducer: SubjectReducer<JobState> = {
       const d = edit();
       delete d.outputEnds;
       delete d.durationEnds;
+      // A state stored by a build that kept its log streams' STARTs (streamStarts, unprefixedRunStarts): no longer read, dropped at a write.
+      if ('streamStarts' in d || 'unprefixedRunStarts' in d) for (const key of ['streamStarts', 'unprefixedRunStarts']) delete (d as Record<string, unknown>)[key];
       // Where the job's lines were last seen: the batch's latest line, unless it is older history read late.
       const latest = events.at(-1);
       if (latest !== undefined && latest.at >= (initial.lastSeenAt ?? Number.NEGATIVE_INFINITY)) {
         const source = findingSourceOf(latest.source, redactorFor(ctx.config));
         if (!sameSource(source, initial.lastSource)) d.lastSource = source;
       }
-    }
-    const streamStarts = state.unprefixedRunStarts ? streamStartsAfter(initial.streamStarts, invocationStarts, invocationsEnded, copied) : initial.streamStarts;
-    if (streamStarts !== initial.streamStarts) {
-      const d = edit();
-      if (streamStarts?.length) d.streamStarts = streamStarts as StreamStart[];
-      else delete d.streamStarts;
     }
     if (okEntered) {
       const d = edit();

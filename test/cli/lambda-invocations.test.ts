@@ -657,7 +657,7 @@ describe("a Lambda function that prints, unprefixed, the errorMessage Lambda Inv
       expect(failed(ingest)).toEqual(failed(scan));
     });
 
-    // A healthy invocation an hour before: the function has printed a run.start unprefixed, so its STARTs are kept from then on
+    // A healthy invocation an hour before: the function has printed a run.start unprefixed before
     const P = '7d1c2b3a-4e5f-4a6b-8c7d-000000000000';
     const earlierRun: LogLine[] = [
       { at: t('2026-10-07T02:00:00.000Z'), stream, message: `START RequestId: ${P} Version: $LATEST` },
@@ -666,23 +666,6 @@ describe("a Lambda function that prints, unprefixed, the errorMessage Lambda Inv
       { at: t('2026-10-07T02:00:05.020Z'), stream, message: `END RequestId: ${P}` },
       { at: t('2026-10-07T02:00:05.021Z'), stream, message: `REPORT RequestId: ${P}\tDuration: 5020.00 ms\tBilled Duration: 5021 ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB\t` },
     ];
-
-    it('fails its run by its own exit line alone when its START came in an earlier delivery than its run.start', async () => {
-      // Prepare: after an earlier run, START at 03:00:59.995 (the 03:00 delivery), run.start 10 ms later (the 03:01 delivery),
-      // the exit line alone in the 03:02 delivery, END and REPORT (no Status) in the 03:03 one
-      const lines = [
-        ...earlierRun,
-        { at: t('2026-10-07T03:00:59.995Z'), stream, message: `START RequestId: ${R} Version: $LATEST` },
-        { at: t('2026-10-07T03:01:00.005Z'), stream, message: JSON.stringify({ type: 'run.start', job: FUNCTION, run_id: 'orch-1' }) },
-        { at: t('2026-10-07T03:02:30.005Z'), stream, message: `RequestId: ${R} Error: Runtime exited with error: signal: killed` },
-        { at: t('2026-10-07T03:03:00.100Z'), stream, message: `END RequestId: ${R}` },
-        { at: t('2026-10-07T03:03:00.101Z'), stream, message: `REPORT RequestId: ${R}\tDuration: 120105.00 ms\tBilled Duration: 120106 ms\tMemory Size: 128 MB\tMax Memory Used: 100 MB\t` },
-      ];
-      // Act
-      const ingest = await ingested(lines);
-      // Assess
-      expect(failed(ingest)).toEqual([['run-failed', 'orch-1', 'run failed after 1.5 min: runtime exited with error: signal: killed (Runtime.ExitError)']]);
-    });
 
     it('fails no later run by the exit line of an earlier invocation whose START its run.start took, deliveries processed out of order', async () => {
       // Prepare: R1 starts (delivery A), crashes before its run.start and R2 starts (B); R2's run.start orch-2 (C) is
@@ -709,6 +692,32 @@ describe("a Lambda function that prints, unprefixed, the errorMessage Lambda Inv
       for (const delivery of [earlierRun, A, C, B, D]) findings.push(...(await ingested(delivery, DEFAULT_CONFIG, store)));
       // Assess: orch-2 succeeded
       expect(failed(findings).filter(([, runId]) => runId === 'orch-2')).toEqual([]);
+    });
+
+    it("fails the run of a later invocation once, by its own failure, when an earlier invocation's ended START was read and the later one's START comes after its run.start", async () => {
+      // Prepare: R1 (START, run.start, run.end) then its END and REPORT alone; orch-2's run.start alone, R2's exit line
+      // alone, then R2's START (retried late), END and REPORT error (306e7a6 to dbc3c01 gave orch-2 R1's request id: R2's
+      // crash a run of its own and orch-2 left open, run-unfinished an hour later)
+      const R1 = '7d1c2b3a-4e5f-4a6b-8c7d-000000000001';
+      const R2 = '7d1c2b3a-4e5f-4a6b-8c7d-000000000002';
+      const at = (iso: string, message: string | object) => ({ at: t(iso), stream, message: typeof message === 'string' ? message : JSON.stringify({ job: FUNCTION, ...message }) });
+      const report = (id: string, iso: string, status = '') => at(iso, `REPORT RequestId: ${id}\tDuration: 100.00 ms\tBilled Duration: 100 ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB\t${status}`);
+      const deliveries = [
+        earlierRun,
+        [at('2026-10-07T03:00:00.000Z', `START RequestId: ${R1} Version: $LATEST`), at('2026-10-07T03:00:00.005Z', { type: 'run.start', run_id: 'orch-1' }), at('2026-10-07T03:00:00.900Z', { type: 'run.end', run_id: 'orch-1', exit_code: 0 })],
+        [at('2026-10-07T03:00:00.901Z', `END RequestId: ${R1}`), report(R1, '2026-10-07T03:00:00.902Z')],
+        [at('2026-10-07T03:01:00.010Z', { type: 'run.start', run_id: 'orch-2' })],
+        [at('2026-10-07T03:02:00.000Z', `RequestId: ${R2} Error: Runtime exited with error: exit status 1`)],
+        [at('2026-10-07T03:01:00.000Z', `START RequestId: ${R2} Version: $LATEST`), at('2026-10-07T03:02:00.001Z', `END RequestId: ${R2}`), report(R2, '2026-10-07T03:02:00.002Z', 'Status: error\tError Type: Runtime.ExitError')],
+      ];
+      const store = new MemoryAuditStore();
+      // Act
+      const findings: Finding[] = [];
+      for (const delivery of deliveries) findings.push(...(await ingested(delivery, DEFAULT_CONFIG, store)));
+      const open = (await store.subjects('job')).flatMap((s) => (s.state as { open: { run_id: string }[] }).open.map((r) => r.run_id));
+      // Assess: orch-2 failed once, no run of its own for R2's crash, nothing left open
+      expect(failed(findings).map(([detector, runId]) => [detector, runId])).toEqual([['run-failed', 'orch-2']]);
+      expect(open).toEqual([]);
     });
 
     it("fails nothing for another function's exit line it prints while its run is open", async () => {
