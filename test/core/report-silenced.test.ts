@@ -200,4 +200,21 @@ describe('the report says what silenced alerts in the month', () => {
     expect(september.snoozes.map((x) => x.id)).toEqual(['SZ-sep']);
     expect(september.exceptions).toEqual([expect.stringMatching(chain)]);
   });
+
+  it('says how many findings were held back for certain and how many a config file\'s snooze may have held', () => {
+    // Prepare: a config snooze on etl-loader (its start not recorded) over one finding, then two.
+    const config = validateConfig({ ...RAW_CONFIG, snoozes: [{ id: 'cfg-1', subject: 'etl-loader', owner: 'o@example.com', reason: 'x', until: '2026-10-20T00:00:00Z' }] }, 'test');
+    const findings = (n: number) => Array.from({ length: n }, (_, i) => finding('run-failed', 'etl-loader', `2026-10-0${i + 2}T00:30:00Z`, { run_id: `r${i}` }));
+
+    // Act
+    const one = buildReport(octoberInput({ config, snoozes: undefined, findings: findings(1) }));
+    const two = buildReport(octoberInput({ config, snoozes: undefined, findings: findings(2) }));
+
+    // Assess
+    const line = 'Findings whose alert was held back: run-failed on etl-loader 0 of 1 for certain, 1 may have been (cfg-1).';
+    expect(renderMarkdown(one)).toContain(line);
+    expect(renderHtml(one)).toContain('run-failed on <strong>etl-loader</strong> 0 of 1 for certain, 1 may have been (cfg-1).');
+    expect(one.silenced.consequence).toMatch(/its start is not recorded: it may have been added after the finding\)\.$/);
+    expect(two.silenced.consequence).toMatch(/its start is not recorded: it may have been added after the findings\)\.$/);
+  });
 });

@@ -386,7 +386,7 @@ function silenced(r: AuditReport): string {
         )
       : `<p class="caption-note">No maintenance window this month.</p>`,
   );
-  if (s.held.length) parts.push(`<p>Findings whose alert was held back: ${s.held.map((g) => `${esc(g.detector)} on <strong>${esc(g.subject)}</strong> ${g.held} of ${g.of}${g.mayHaveHeld ? `, ${g.mayHaveHeld} more may have been` : ''} (${esc(g.by.join(', '))})`).join('; ')}.</p>`);
+  if (s.held.length) parts.push(`<p>Findings whose alert was held back: ${s.held.map((g) => `${esc(g.detector)} on <strong>${esc(g.subject)}</strong> ${g.held} of ${g.of}${g.mayHaveHeld ? ` for certain, ${g.mayHaveHeld} may have been` : ''} (${esc(g.by.join(', '))})`).join('; ')}.</p>`);
   return parts.join('');
 }
 

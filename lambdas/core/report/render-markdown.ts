@@ -179,7 +179,7 @@ function silenced(r: AuditReport): string[] {
       '',
     );
   } else out.push('No maintenance window this month.', '');
-  if (s.held.length) out.push(`Findings whose alert was held back: ${s.held.map((g) => `${md(g.detector)} on ${md(g.subject)} ${g.held} of ${g.of}${g.mayHaveHeld ? `, ${g.mayHaveHeld} more may have been` : ''} (${g.by.map(md).join(', ')})`).join('; ')}.`);
+  if (s.held.length) out.push(`Findings whose alert was held back: ${s.held.map((g) => `${md(g.detector)} on ${md(g.subject)} ${g.held} of ${g.of}${g.mayHaveHeld ? ` for certain, ${g.mayHaveHeld} may have been` : ''} (${g.by.map(md).join(', ')})`).join('; ')}.`);
   return out;
 }
 

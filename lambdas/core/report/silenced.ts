@@ -144,7 +144,7 @@ export function silencedSection(input: {
   const heldFindings = held.reduce((n, g) => n + g.held, 0);
   const mayHaveHeldFindings = held.reduce((n, g) => n + (g.mayHaveHeld ?? 0), 0);
   const mayHaveHeld =
-    mayHaveHeldFindings === 0 ? '' : ` ${heldFindings === 0 ? plural(mayHaveHeldFindings, 'finding') : `${mayHaveHeldFindings} more`} may have been held back by a snooze of the config file (its start is not recorded: it may have been added after ${mayHaveHeldFindings === 1 ? 'it' : 'them'}).`;
+    mayHaveHeldFindings === 0 ? '' : ` ${heldFindings === 0 ? plural(mayHaveHeldFindings, 'finding') : `${mayHaveHeldFindings} more`} may have been held back by a snooze of the config file (its start is not recorded: it may have been added after the ${mayHaveHeldFindings === 1 ? 'finding' : 'findings'}).`;
   return {
     criteria:
       `A snooze or maintenance window holds back the alerts of the findings it covers: they are stored and counted in this report, but nobody was paged. ` +
