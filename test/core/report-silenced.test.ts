@@ -217,4 +217,20 @@ describe('the report says what silenced alerts in the month', () => {
     expect(one.silenced.consequence).toMatch(/its start is not recorded: it may have been added after the finding\)\.$/);
     expect(two.silenced.consequence).toMatch(/its start is not recorded: it may have been added after the findings\)\.$/);
   });
+
+  it('reads a snooze just over 7 days as longer than 7, and a one-off window\'s time as the other columns do', () => {
+    // Prepare: a snooze of 7 days and 1 hour; a one-off window of a day.
+    const config = validateConfig(
+      { ...RAW_CONFIG, maintenance_windows: [{ name: 'w1', subjects: ['etl-loader'], start: '2026-10-03T00:00:00Z', end: '2026-10-04T00:00:00Z', owner: 'o@example.com', reason: 'r' }] },
+      'test',
+    );
+    const snoozes = [snooze({ id: 'SZ-7', subject: 'cache-warmer', created_at: '2026-10-02T00:00:00Z', until: '2026-10-09T01:00:00Z' })];
+
+    // Act
+    const report = buildReport(octoberInput({ config, findings: [], snoozes }));
+
+    // Assess
+    expect(report.silenced.exceptions).toEqual([expect.stringMatching(/^SZ-7 \(snooze on cache-warmer\): 7\.1 days, longer than 7 days/)]);
+    expect(renderMarkdown(report)).toMatch(/\| w1 \| etl-loader \| 2026-10-03 00:00 to 2026-10-04 00:00 \|/);
+  });
 });

@@ -140,6 +140,7 @@ function exceptions(r: AuditReport): string[] {
 
 function silenced(r: AuditReport): string[] {
   const s = r.silenced;
+  const time = (iso: string) => iso.slice(0, 16).replace('T', ' ');
   const out = [`**Criteria:** ${md(s.criteria)}`, '', `**Consequence:** ${md(s.consequence)}`, ''];
   if (s.exceptions.length) out.push('**Exceptions to review:**', '', ...s.exceptions.map((e) => `- ${md(e)}`), '');
   if (s.snoozes.length) {
@@ -149,8 +150,8 @@ function silenced(r: AuditReport): string[] {
         s.snoozes.map((x) => [
           md(x.id),
           `${md(x.subject)}${x.detector ? ` (${md(x.detector)})` : ''}`,
-          x.from ? `${x.from.slice(0, 16).replace('T', ' ')}${x.createdBy ? ` by ${md(x.createdBy)}` : ''}` : 'config file',
-          x.endedAt ? `${x.endedAt.slice(0, 16).replace('T', ' ')} (ended by ${md(x.endedBy ?? '?')}: ${md(x.endReason ?? '')})` : x.until.slice(0, 16).replace('T', ' '),
+          x.from ? `${time(x.from)}${x.createdBy ? ` by ${md(x.createdBy)}` : ''}` : 'config file',
+          x.endedAt ? `${time(x.endedAt)} (ended by ${md(x.endedBy ?? '?')}: ${md(x.endReason ?? '')})` : time(x.until),
           md(x.owner),
           md(x.reason),
           x.activeAtEnd ? 'yes' : 'no',
@@ -168,7 +169,7 @@ function silenced(r: AuditReport): string[] {
         s.windows.map((w) => [
           md(w.name),
           `${w.subjects.map(md).join(', ')}${w.detectors ? ` (${w.detectors.map(md).join(', ')})` : ''}`,
-          w.cron ? `${mdCode(w.cron)} for ${w.durationMinutes} min${w.timezone ? ` (${md(w.timezone)})` : ''}, until ${w.until?.slice(0, 10)}` : `${w.start} to ${w.end}`,
+          w.cron ? `${mdCode(w.cron)} for ${w.durationMinutes} min${w.timezone ? ` (${md(w.timezone)})` : ''}, until ${w.until?.slice(0, 10)}` : `${time(w.start ?? '')} to ${time(w.end ?? '')}`,
           md(w.owner),
           md(w.reason),
           w.activeAtEnd ? 'yes' : 'no',

@@ -22,7 +22,8 @@ function heldSpan(s: Snooze): { fromMs?: number; toMs: number } {
   return { ...(s.created_at !== undefined ? { fromMs: Date.parse(s.created_at) } : {}), toMs: Math.min(until, ended) };
 }
 
-const days = (ms: number) => Math.round((ms / DAY_MS) * 10) / 10;
+/** Days to a tenth, rounded up: a silence just over the limit never reads as the limit itself. */
+const days = (ms: number) => Math.ceil((ms / DAY_MS) * 10) / 10;
 
 /** Whether a window holds alerts back at some time in [fromMs, toMs): a one-off one overlapping it, a recurring one with an occurrence in it. */
 function windowOverlaps(w: MaintenanceWindow, fromMs: number, toMs: number): boolean {
