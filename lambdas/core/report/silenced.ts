@@ -113,7 +113,8 @@ export function silencedSection(input: {
       until: s.until,
       ...(s.created_by ? { createdBy: s.created_by } : {}),
       ...(s.status === 'ended' ? { endedAt: s.ended_at, endedBy: s.ended_by, endReason: s.end_reason } : {}),
-      activeAtEnd: (fromMs === undefined || fromMs < endMs) && toMs > endMs,
+      // `inMonth` kept only snoozes begun before the end: active at it when they stop after it.
+      activeAtEnd: toMs > endMs,
       heldFindings: heldBy.get(`snoozed\u0000${s.id}`) ?? 0,
       ...(fromMs === undefined ? { mayHaveHeldFindings: mayHaveHeldBy.get(s.id) ?? 0 } : {}),
       ...(exception ? { exception } : {}),
