@@ -324,10 +324,11 @@ export function firedUnendedNotes(trees: readonly TreeSnapshot[], judgedOf: Judg
 
 /**
  * The running trees (`TreePhase`) worth handing to the agent reducer: those whose judgement (by
- * budget-exceeded only) finds something not reported yet, by the agent's state (`judged`, read by
+ * budget-exceeded, and run-unfinished once past the root's max runtime: the only judges that fire
+ * on a tree not ended) finds something not reported yet, by the agent's state (`judged`, read by
  * the sweep anyway) or by the aggregates of its runs (`TreeSnapshot.fired_before`). The sweep
- * looks at every open root every few minutes; a tree within its budget, or a looping one that
- * already fired, is left out here, so that those sweeps stay reads only: no write of the agent
+ * looks at every open root every few minutes; a tree within its budget and max runtime, or a
+ * looping one that already fired, is left out here, so that those sweeps stay reads only: no write of the agent
  * state per sweep while a root loops for hours. Other snapshots pass as they are.
  */
 export function runningTreesToJudge(trees: readonly TreeSnapshot[], judgedOf: JudgedRootsOf, config: Config, historyOf: HistoryOf): TreeSnapshot[] {
