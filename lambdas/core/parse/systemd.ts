@@ -59,7 +59,7 @@ const OTHER_LIFECYCLE = /^(?:Stopping .+|Stopped .+|Failed to start .+|Timed out
  */
 const TIMED_OUT_219 = /^(\S+) start(?:-pre)? operation timed out\. Terminating\.?\s*$/;
 /** The reason of a run that timed out, as newer systemd's `U: Failed with result 'timeout'.` reads. */
-export const SYSTEMD_TIMEOUT = "systemd result 'timeout'";
+const SYSTEMD_TIMEOUT = "systemd result 'timeout'";
 const ENTERED_FAILED_219 = /^Unit (\S+) entered failed state\.?\s*$/;
 
 /**
