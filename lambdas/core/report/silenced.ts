@@ -40,8 +40,9 @@ function windowOverlaps(w: MaintenanceWindow, fromMs: number, toMs: number): boo
  * they held back, judged by the alert policy's rule (`suppressionFor`: a snooze first, then a
  * window) but at each finding's own time, with the snoozes as they stood then: an estimate, as the
  * policy judges when it decides (a missed run after its grace) and the finding item keeps only that
- * it was decided (`alerted_at`), not what held it. A snooze or one-off window longer
- * than LONG_SILENCE_DAYS, or snoozes of a subject renewed back to back past it, is an exception.
+ * it was decided (`alerted_at`), not what held it. A snooze longer than LONG_SILENCE_DAYS, a
+ * window longer at a time (one-off or one recurring occurrence), or snoozes of a subject renewed
+ * back to back past it, is an exception.
  */
 export function silencedSection(input: {
   readonly span: MonthSpan;
