@@ -1,6 +1,6 @@
 import type { StateStore, Versioned } from '../ports.ts';
 import { agentRunKey, type AgentRunState, earlierRun, runIdOfInstance } from './agent-run.ts';
-import { buildTreeSnapshot, concurrentView, cycleRootOf, isPassThrough, MAX_TREE_DEPTH, standsAlone, type TreePhase, type TreeSnapshot } from './agent-tree.ts';
+import { buildTreeSnapshot, concurrentView, cycleRootOf, isPassThrough, MAX_TREE_DEPTH, standsAlone, standsAsRoot, type TreePhase, type TreeSnapshot } from './agent-tree.ts';
 import type { AuditEvent, EventBody } from './events.ts';
 
 /**
@@ -181,7 +181,7 @@ export async function deriveAgentTrees(runIds: readonly string[], store: StateSt
   await cache.loadParents(earlierParents);
   for (const earlier of earlierRuns) {
     const view = concurrentView(earlier, cache.runs);
-    if (!standsAlone(earlier, view) && cycleRootOf(earlier, view) !== earlier) continue;
+    if (!standsAsRoot(earlier, view)) continue;
     const tree = buildTreeSnapshot(earlier.run_id, view);
     if (tree && tree.phase === 'ended' && !tree.tentative) events.push(treeEvent(tree));
     // One whose parent may yet turn up (named and not started, guessed): for the sweep, under its key (`runOfKey`).

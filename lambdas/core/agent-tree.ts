@@ -152,7 +152,7 @@ export function isOrphanRun(run: AgentRunState, runs: ReadonlyMap<string, AgentR
   return runs.get(run.parent_run_id)?.started_at === undefined;
 }
 
-/** Whether the sweep judges an aggregate as the root of a tree: a root, or a run whose named parent has not started. */
+/** Whether an aggregate stands as the root of a tree by its parent: a root, or a run whose named parent has not started (a parent cycle's root stands too: `standsAsRoot`). */
 export function standsAlone(run: AgentRunState, runs: ReadonlyMap<string, AgentRunState | undefined>): boolean {
   return isRootRun(run, runs) || isOrphanRun(run, runs);
 }
@@ -326,6 +326,11 @@ export function cycleRootOf(run: AgentRunState, runs: ReadonlyMap<string, AgentR
   const members = parentCycle(current, runs)?.map((id) => runs.get(id) as AgentRunState);
   if (members === undefined) return undefined;
   return members.reduce((a, b) => ((b.started_at ?? 0) < (a.started_at ?? 0) || ((b.started_at ?? 0) === (a.started_at ?? 0) && b.run_id < a.run_id) ? b : a));
+}
+
+/** Whether the sweep and the tree loader judge an aggregate as the root of a tree: it stands alone (`standsAlone`), or is the root of its parent cycle (`cycleRootOf`). */
+export function standsAsRoot(run: AgentRunState, runs: ReadonlyMap<string, AgentRunState | undefined>): boolean {
+  return standsAlone(run, runs) || cycleRootOf(run, runs) === run;
 }
 
 /** A pass-through span's aggregate (see `AgentRunState.pass_through`): it never started, and holds actions of the run above it. */
@@ -547,8 +552,8 @@ export function judgeStaleAgentRoots(
       out.push(...judgeStaleAgentRoots([{ ...candidate, run_id: root.run_id }], concurrentView(root, runs), now, options));
       continue;
     }
-    // A parent_run_id cycle's earliest run stands as a root, as the tree loader takes it (`cycleRootOf`).
-    if (!standsAlone(root, runs) && cycleRootOf(root, runs) !== root) {
+    // A parent_run_id cycle's earliest run stands as a root, as the tree loader takes it.
+    if (!standsAsRoot(root, runs)) {
       // The root alone (and its parent, which started): the reducer only lets it go.
       const alone = new Map([[root.run_id, { ...root, children: [] }]]);
       if (root.parent_run_id !== undefined) alone.set(root.parent_run_id, { ...(runs.get(root.parent_run_id) as AgentRunState), children: [] });
