@@ -236,7 +236,7 @@ const UNFINISHED_JUDGES = [runUnfinishedRootRunDetector];
  * else 3× the median duration of the root runs its state's history keeps, at least 1 h. For a tree
  * that ended, or one the sweep judges before it did (`judged_at`); `undefined` for any other view.
  */
-export function agentMaxRuntime(tree: TreeSnapshot, config: Config, history: readonly AgentHistoryEntry[]): MaxRuntime | undefined {
+function agentMaxRuntime(tree: TreeSnapshot, config: Config, history: readonly AgentHistoryEntry[]): MaxRuntime | undefined {
   if (tree.phase !== 'ended' && tree.judged_at === undefined) return undefined;
   return maxRuntimeBound(ownValue(config.agents, tree.agent)?.max_runtime_minutes, () =>
     median(history.flatMap((h) => (h.started_at !== undefined && h.run_id !== tree.root_run_id ? [h.ended_at - h.started_at] : []))),
