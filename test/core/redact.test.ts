@@ -1545,6 +1545,19 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("redacts net sam's -U user%password, also after net's own options, and keeps net sam's listing and prose", () => {
+    // Prepare: Samba's net sam with a user and password, before and after net's options; a listing and prose naming the tool
+    const commands = ['net sam addmem "Domain Admins" bob -U admin%Hunter2024', 'net -S dc1 sam list users -U admin%Hunter2024', 'net\tsam createlocaluser bob -Uadmin%Hunter2024'];
+    const quiet = ['net sam list users', 'the net sam tool', 'net sam list users -U admin'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the user and the command stay; a listing and prose stay
+    const C = M('cli-password');
+    expect(redacted).toEqual([`net sam addmem "Domain Admins" bob -U admin%${C}`, `net -S dc1 sam list users -U admin%${C}`, `net\tsam createlocaluser bob -Uadmin%${C}`]);
+    expect(kept).toEqual(quiet);
+  });
+
   it("redacts exp's and imp's quoted login and one before a comma, and keeps an ML run's paths in prose", () => {
     // Prepare: the old export's and import's login in quotes (with or without @) and before a comma; experiments' words and paths
     const commands = ["exp 'scott/tiger1'", 'exp "scott/tiger1@orcl"', 'imp "scott/tiger1"', 'exp scott/tiger1, exp done'];
