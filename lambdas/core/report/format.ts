@@ -102,6 +102,11 @@ export function shortTime(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
+/** `2026-10-14 06:00` from an ISO time: `shortTime` without the zone, for a table whose times are all UTC. */
+export function minuteTime(iso: string): string {
+  return iso.slice(0, 16).replace('T', ' ');
+}
+
 /** A span in days when it is long, else in hours or minutes: `17.3 days`, `5.0 h`. */
 export function formatSpan(ms: number): string {
   const days = ms / 86_400_000;

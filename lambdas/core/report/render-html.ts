@@ -1,5 +1,5 @@
 import type { Severity } from '../findings.ts';
-import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, noCoverageText, plural, previousCountText, retiredLine, shortTime, trendArrow } from './format.ts';
+import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, minuteTime, noCoverageText, plural, previousCountText, retiredLine, shortTime, trendArrow } from './format.ts';
 import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS, SEVERITIES } from './model.ts';
@@ -348,7 +348,7 @@ function exceptions(r: AuditReport): string {
 
 function silenced(r: AuditReport): string {
   const s = r.silenced;
-  const time = (iso: string) => esc(iso.slice(0, 16).replace('T', ' '));
+  const time = (iso: string) => esc(minuteTime(iso));
   const parts = [`<p><strong>Criteria:</strong> ${esc(s.criteria)}</p>`, `<p><strong>Consequence:</strong> ${esc(s.consequence)}</p>`];
   if (s.exceptions.length) parts.push(`<p><strong>Exceptions to review:</strong></p><ul>${s.exceptions.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>`);
   parts.push(

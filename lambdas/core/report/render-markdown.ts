@@ -1,6 +1,6 @@
 import type { Severity } from '../findings.ts';
 import { escapeControls } from '../terminal-text.ts';
-import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, noCoverageText, plural, previousCountText, retiredLine, shortTime, trendArrow } from './format.ts';
+import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, minuteTime, noCoverageText, plural, previousCountText, retiredLine, shortTime, trendArrow } from './format.ts';
 import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, sparkline, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, ReportSummary, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS } from './model.ts';
@@ -140,7 +140,6 @@ function exceptions(r: AuditReport): string[] {
 
 function silenced(r: AuditReport): string[] {
   const s = r.silenced;
-  const time = (iso: string) => iso.slice(0, 16).replace('T', ' ');
   const out = [`**Criteria:** ${md(s.criteria)}`, '', `**Consequence:** ${md(s.consequence)}`, ''];
   if (s.exceptions.length) out.push('**Exceptions to review:**', '', ...s.exceptions.map((e) => `- ${md(e)}`), '');
   if (s.snoozes.length) {
@@ -150,8 +149,8 @@ function silenced(r: AuditReport): string[] {
         s.snoozes.map((x) => [
           md(x.id),
           `${md(x.subject)}${x.detector ? ` (${md(x.detector)})` : ''}`,
-          x.from ? `${time(x.from)}${x.createdBy ? ` by ${md(x.createdBy)}` : ''}` : 'config file',
-          x.endedAt ? `${time(x.endedAt)} (ended by ${md(x.endedBy ?? '?')}: ${md(x.endReason ?? '')})` : time(x.until),
+          x.from ? `${minuteTime(x.from)}${x.createdBy ? ` by ${md(x.createdBy)}` : ''}` : 'config file',
+          x.endedAt ? `${minuteTime(x.endedAt)} (ended by ${md(x.endedBy ?? '?')}: ${md(x.endReason ?? '')})` : minuteTime(x.until),
           md(x.owner),
           md(x.reason),
           x.activeAtEnd ? 'yes' : 'no',
@@ -169,7 +168,7 @@ function silenced(r: AuditReport): string[] {
         s.windows.map((w) => [
           md(w.name),
           `${w.subjects.map(md).join(', ')}${w.detectors ? ` (${w.detectors.map(md).join(', ')})` : ''}`,
-          w.cron ? `${mdCode(w.cron)} for ${w.durationMinutes} min${w.timezone ? ` (${md(w.timezone)})` : ''}, until ${w.until?.slice(0, 10)}` : `${time(w.start ?? '')} to ${time(w.end ?? '')}`,
+          w.cron ? `${mdCode(w.cron)} for ${w.durationMinutes} min${w.timezone ? ` (${md(w.timezone)})` : ''}, until ${w.until?.slice(0, 10)}` : `${minuteTime(w.start ?? '')} to ${minuteTime(w.end ?? '')}`,
           md(w.owner),
           md(w.reason),
           w.activeAtEnd ? 'yes' : 'no',
