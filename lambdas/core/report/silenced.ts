@@ -10,7 +10,7 @@ import { inMaintenanceWindow, type MaintenanceWindow, suppressionFor, windowId }
 import { cronOf } from '../schedule.ts';
 
 /** A snooze or window that holds a subject's alerts back longer than this is itself a silent failure to review. */
-export const LONG_SILENCE_DAYS = 7;
+const LONG_SILENCE_DAYS = 7;
 const DAY_MS = 86_400_000;
 /** Snoozes of one subject (and detector) closer than this follow one another: renewed back to back. */
 const BACK_TO_BACK_MS = 3_600_000;
