@@ -3,16 +3,18 @@ import { type AgentState, MAX_OPEN as MAX_OPEN_ROOTS } from '../core/agent-reduc
 import { AUDIT_STATE_KIND, type AuditTrailState } from '../core/audit-trail-reducer.ts';
 import { mapLimited } from '../core/map-limited.ts';
 import { subjectKey } from '../core/pipeline.ts';
-import { isoTime } from '../core/findings.ts';
+import { type Finding, isoTime } from '../core/findings.ts';
 import type { GuardState } from '../core/guard-reducer.ts';
 import { EARLY_MS, type JobState, type JobSummary, maxRuntimeOf, runsGoingOn, runsLogEnds, summarizeJobs } from '../core/job-reducer.ts';
 import { graceMinutesOf } from '../core/job-options.ts';
 import { onTimeWithinMs } from '../detectors/missed-run.ts';
 import { ownValue } from '../core/own-property.ts';
-import { buildCoverage, minHistoryOf, SILENCE_RHYTHM_FACTOR, unnamedIn } from '../core/report/coverage.ts';
+import { buildCoverage, minHistoryOf, SILENCE_RHYTHM_FACTOR, unnamedIn, unrecordedUnfinished } from '../core/report/coverage.ts';
 import { findingsQueryEnd, happenedIn } from '../core/report/evidence.ts';
 import { LATE_RUN_DETECTORS, lateRunJudge, lateRunReadsFrom, RUNS_READ_TO, retractLateRuns } from '../core/report/late-runs.ts';
 import { listsBy } from '../core/report/lookup.ts';
+import { maxOf } from '../core/stats.ts';
+import { startedAtOf } from '../core/report/run-keys.ts';
 import type { CoverageRow, RetiredSubject } from '../core/report/model.ts';
 import { type MonthSpan, monthOf, previousMonthSpan } from '../core/report/month.ts';
 import { compareSubjects, configuredSubjects, isUnseenJobLeftConfig, ownerOf, type SubjectSnapshot, stateFacts } from '../core/report/subjects.ts';
@@ -191,15 +193,17 @@ async function ongoingDrifts(view: AuditReadView, subjects: readonly KnownSubjec
   return byJob;
 }
 
-export type LastStatus = 'ok' | 'failed' | 'running' | 'started';
+export type LastStatus = 'ok' | 'failed' | 'running' | 'started' | 'unfinished';
 
 /**
  * The last run's outcome at `now`: a job's last end (or an open run after it), an agent's last root
  * run; what came after `now` (a `--now` earlier than the store's data) has not happened yet: a job
  * whose last end is later is judged by its last run record by then (`runs`, in its window), or is
  * running when it started a run after that record, by then (`lastStartOf`), that had not ended.
+ * An agent's root run reported `run-unfinished` (`findings`, by now) that wrote no record is
+ * `unfinished`, as the report counts it a run that never ended, not `running`.
  */
-export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[], now = Number.POSITIVE_INFINITY): LastStatus | undefined {
+export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[], now = Number.POSITIVE_INFINITY, findings: readonly Finding[] = []): LastStatus | undefined {
   if (subject.kind === 'job' && subject.state) {
     const s = subject.state as JobState;
     const lastEnd = s.lastEnd !== undefined && s.lastEnd.at <= now ? s.lastEnd : undefined;
@@ -218,7 +222,12 @@ export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[], 
   if (subject.kind === 'agent' && subject.state) {
     const s = subject.state as AgentState;
     const last = runs[runs.length - 1];
-    if (agentRootsGoingOn(s, now).some((at) => last === undefined || at > Date.parse(last.ts))) return 'running';
+    const after = (at: number) => last === undefined || at > Date.parse(last.ts);
+    // A root run reported run-unfinished by now never ended: the report counts it a run, unfinished, not one going on.
+    const unfinished = unrecordedUnfinished(findings, runs).flatMap((f) => startedAtOf(f) ?? []).filter((at) => at <= now && after(at));
+    const going = agentRootsGoingOn(s, now).filter(after);
+    if (unfinished.length > 0 && maxOf(unfinished) >= maxOf(going)) return 'unfinished';
+    if (going.length > 0) return 'running';
     return last?.status === 'started' ? 'started' : last?.status;
   }
   return undefined;

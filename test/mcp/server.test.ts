@@ -1577,12 +1577,13 @@ describe('agents, guards and jobs at a --now earlier than the lines scanned', ()
     // Assess
     const rows = structured<{ subjects: SubjectRow[] }>(listed).subjects;
     expect(rows.map((r) => [r.name, r.last_run_at, r.last_status])).toEqual([
-      ['first-bot', '2026-11-29T09:00:00Z', 'running'],
+      // fb-1 ran past its max runtime (1 h): reported run-unfinished at 10:00, now, as the report counts it.
+      ['first-bot', '2026-11-29T09:00:00Z', 'unfinished'],
       ['open-bot', '2026-11-29T09:30:00Z', 'running'],
     ]);
     // UNKNOWN for too little history, not for nothing seen: its run going on was seen.
     for (const r of rows) expect(r.reason).toMatch(/^too little history: \d of 5 runs/);
-    expect(structured<{ subject: SubjectRow }>(status).subject).toEqual(expect.objectContaining({ last_run_at: '2026-11-29T09:00:00Z', last_status: 'running' }));
+    expect(structured<{ subject: SubjectRow }>(status).subject).toEqual(expect.objectContaining({ last_run_at: '2026-11-29T09:00:00Z', last_status: 'unfinished' }));
   });
 
   it('an agent\'s or job\'s history counts only the runs that had ended by now, none of those that came later', async () => {

@@ -411,7 +411,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const findings = findingsBySubject.get(subjectKey(subject.kind, subject.name)) ?? [];
     const records = runsBySubject.get(subjectKey(subject.kind, subject.name)) ?? [];
     // An agent's root run records itself when it ends: one that never did (run-unfinished) is one of its runs too.
-    const unfinished = subject.kind === 'agent' ? unrecordedUnfinished(findings, records) : 0;
+    const unfinished = subject.kind === 'agent' ? unrecordedUnfinished(findings, records).length : 0;
     const recordsRuns = subject.kind === 'job' || kindsWithRuns.has(subject.kind) || unfinished > 0;
     // A run records itself when it ends; the runs of a job whose runs log no end are its starts, its
     // records only the failures a failure line ended (Debian cron's grandchild line), among its starts.
@@ -540,10 +540,14 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
   };
 }
 
-/** The runs of `run-unfinished` findings that wrote no run record (an agent root run that never ended), each once. */
-function unrecordedUnfinished(findings: readonly Finding[], records: readonly RunRecord[]): number {
+/**
+ * The runs of `run-unfinished` findings that wrote no run record (an agent root run that never
+ * ended), each once: its first such finding. The report counts each as one of the agent's runs, and
+ * MCP's list_subjects and subject_status do.
+ */
+export function unrecordedUnfinished<F extends Finding>(findings: readonly F[], records: readonly RunRecord[]): F[] {
   const recorded = new Set(records.map((r) => r.run_id));
-  const runs = new Set<string>();
-  for (const f of findings) if (f.detector === 'run-unfinished' && f.run_id !== undefined && !recorded.has(f.run_id)) runs.add(f.run_id);
-  return runs.size;
+  const runs = new Map<string, F>();
+  for (const f of findings) if (f.detector === 'run-unfinished' && f.run_id !== undefined && !recorded.has(f.run_id) && !runs.has(f.run_id)) runs.set(f.run_id, f);
+  return [...runs.values()];
 }

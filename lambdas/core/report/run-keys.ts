@@ -18,7 +18,7 @@ function rootRunIdOf(finding: Finding): string | undefined {
 }
 
 /** Where a finding's run starts, when its evidence says (run-unfinished). */
-function startedAtOf(finding: Finding): number | undefined {
+export function startedAtOf(finding: Finding): number | undefined {
   const at = finding.evidence?.started_at;
   return typeof at === 'string' ? Date.parse(at) : undefined;
 }

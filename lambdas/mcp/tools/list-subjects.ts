@@ -4,7 +4,7 @@ import { hasEnoughHistory, type JudgedSubject, judgeSubjects, knownSubjects, las
 import type { AuditReadView } from '../audit-view.ts';
 import { defineTool, isoOrNull, KindSchema, limitSchema, ScheduleSchema, StatusSchema } from '../tool.ts';
 
-export const LastStatusSchema = z.enum(['ok', 'failed', 'running', 'started']);
+export const LastStatusSchema = z.enum(['ok', 'failed', 'running', 'started', 'unfinished']);
 
 export const SubjectRowSchema = z.object({
   kind: KindSchema,
@@ -21,7 +21,7 @@ export const SubjectRowSchema = z.object({
     .string()
     .nullable()
     .describe("when the last run at or before now started, as find_overdue's last_run_at (a guard's last bypass); null when not seen by then, and for routes, whose state keeps no time of the last request"),
-  last_status: LastStatusSchema.nullable(),
+  last_status: LastStatusSchema.nullable().describe("the last run's outcome at now; an agent's root run reported run-unfinished (it never logged its end) is unfinished, as the report counts it"),
   schedule: ScheduleSchema.nullable(),
   findings_in_window: z.number(),
   open_findings: z.number().describe('findings not followed by a clean run, and an audit-trail drift while it goes on'),
@@ -44,7 +44,7 @@ export function subjectRow(judged: JudgedSubject, now: number): SubjectRow {
     history: row.history,
     min_history: row.minHistory,
     last_run_at: isoOrNull(lastRunStartOf(judged, now)),
-    last_status: judged.firstSeenLater === undefined ? (lastStatusOf(subject, judged.runs, now) ?? null) : null,
+    last_status: judged.firstSeenLater === undefined ? (lastStatusOf(subject, judged.runs, now, judged.findings) ?? null) : null,
     schedule: judged.schedule ?? null,
     findings_in_window: judged.findings.length,
     open_findings: judged.open.length,

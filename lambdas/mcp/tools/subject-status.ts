@@ -4,6 +4,7 @@ import type { GuardState } from '../../core/guard-reducer.ts';
 import { cronHealthyAfter, type JobState } from '../../core/job-reducer.ts';
 import type { RouteState } from '../../core/route-reducer.ts';
 import { plural } from '../../core/report/format.ts';
+import { unrecordedUnfinished } from '../../core/report/coverage.ts';
 import { spanStarts, startsOnlyFailuresLogged } from '../../core/report/subjects.ts';
 import { formatDuration, median } from '../../core/stats.ts';
 import type { Config } from '../../config.ts';
@@ -17,7 +18,11 @@ import { SubjectRowSchema, subjectRow } from './list-subjects.ts';
 const HOUR_MS = 3_600_000;
 
 const SuccessWindowSchema = z.object({
-  runs: z.number().describe('runs recorded in the window (by their end); of a job whose runs log only their start (and failures: Debian cron), its starts in it'),
+  runs: z
+    .number()
+    .describe(
+      'runs recorded in the window (by their end), and of an agent its root runs reported run-unfinished in it (unfinished); of a job whose runs log only their start (and failures: Debian cron), its starts in it',
+    ),
   ok: z
     .number()
     .nullable()
@@ -25,6 +30,7 @@ const SuccessWindowSchema = z.object({
       'runs ended with exit 0, or with no exit status logged (cronie’s CMDEND without one: no exit_code in recent_runs); of a job whose runs log only their start, its starts whose healthy window passed with no failure; null when no failure of it was ever logged (cronie without -s): a start with no failure is then no sign of success',
     ),
   failed: z.number().describe('runs ended failed (a non-zero exit, a failure line)'),
+  unfinished: z.number().optional().describe('only of an agent with such runs: its root runs reported run-unfinished in the window (by the finding), which never logged their end: in runs, neither ok nor failed, as the report counts them'),
   in_flight: z.number().optional().describe('only of a job whose runs log only their start: its starts neither failed nor past their healthy window yet (their outcome not known)'),
   success_rate: z
     .number()
@@ -37,7 +43,7 @@ const SuccessWindowSchema = z.object({
 const RecentRunSchema = z.object({
   run_id: z.string(),
   ts: z.string(),
-  status: z.enum(['ok', 'failed', 'started']),
+  status: z.enum(['ok', 'failed', 'started', 'unfinished']).describe('unfinished: an agent root run reported run-unfinished that never logged its end (ts: when it was reported)'),
   exit_code: z.number().optional(),
   duration_ms: z.number().optional(),
   output_bytes: z.number().optional(),
@@ -94,16 +100,19 @@ export function baselineOf(subject: KnownSubject, now: number): Baseline {
   }
 }
 
-function successOver(runs: readonly RunRecord[], flagged: ReadonlySet<string>, fromMs: number): z.infer<typeof SuccessWindowSchema> {
+/** The success of the runs recorded after `fromMs`, and of an agent's root runs reported unfinished after it (`unfinished`, flagged, neither ok nor failed). */
+function successOver(runs: readonly RunRecord[], flagged: ReadonlySet<string>, fromMs: number, unfinished: readonly StoredFinding[] = []): z.infer<typeof SuccessWindowSchema> {
   const inWindow = runs.filter((r) => Date.parse(r.ts) > fromMs);
   const ok = inWindow.filter((r) => r.status === 'ok').length;
   const failed = inWindow.filter((r) => r.status === 'failed').length;
+  const neverEnded = unfinished.filter((f) => Date.parse(f.ts) > fromMs).length;
   return {
-    runs: inWindow.length,
+    runs: inWindow.length + neverEnded,
     ok,
     failed,
     success_rate: ok + failed > 0 ? Number((ok / (ok + failed)).toFixed(4)) : null,
-    with_findings: inWindow.filter((r) => flagged.has(r.run_id)).length,
+    with_findings: inWindow.filter((r) => flagged.has(r.run_id)).length + neverEnded,
+    ...(neverEnded > 0 ? { unfinished: neverEnded } : {}),
   };
 }
 
@@ -230,23 +239,29 @@ export function statusOf(judged: JudgedSubject, now: number, recent: number, ope
   const flagged = new Set(byRun.keys());
   const records = RECORDS_RUNS.has(judged.subject.kind);
   const startsOnly = startsOnlyJob(judged.subject);
+  // As the report: an agent's root run reported run-unfinished that wrote no record is one of its runs.
+  const unfinished = judged.subject.kind === 'agent' ? unrecordedUnfinished(judged.findings, judged.runs) : [];
   const successOf = (fromMs: number) =>
     !records ? null : startsOnly
         ? startsSuccessOver(startsOnly, judged.runs, flagged, fromMs, now, config)
         : judged.subject.kind === 'job' && judged.subject.state
           ? switchedSuccessOver(judged.subject.state as JobState, judged.runs, flagged, fromMs, now, config)
-          : successOver(judged.runs, flagged, fromMs);
+          : successOver(judged.runs, flagged, fromMs, unfinished);
   return {
-    recent_runs: [...judged.runs]
-      .reverse()
-      .slice(0, recent)
-      .map((r) => ({
+    recent_runs: [
+      ...judged.runs.map((r) => ({
         run_id: r.run_id,
         ts: r.ts,
         status: r.status,
         ...defined({ exit_code: r.exit_code, duration_ms: r.duration_ms, output_bytes: r.output_bytes }),
         findings: byRun.get(r.run_id) ?? [],
       })),
+      ...unfinished.map((f) => ({ run_id: f.run_id!, ts: f.ts, status: 'unfinished' as const, findings: byRun.get(f.run_id!) ?? [] })),
+    ]
+      // Newest first: judged.runs are in time order, a stable sort keeps it among runs of one time.
+      .sort((a, b) => a.ts.localeCompare(b.ts))
+      .reverse()
+      .slice(0, recent),
     success: {
       last_24h: successOf(now - 24 * HOUR_MS),
       last_7d: successOf(now - 7 * 24 * HOUR_MS),
