@@ -14,7 +14,7 @@ import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { earlyAllowance, onTimeWithinMs } from '../detectors/missed-run.ts';
 import { monthStart, SWEEP_MARGIN_MS } from './route-reducer.ts';
-import { endedUnfinished, keyNamesRun, maxRuntimeBound, runUnfinishedDetector, unfinishedRunKey } from '../detectors/run-unfinished.ts';
+import { endedUnfinished, keyNamesRun, type MaxRuntime, maxRuntimeBound, runUnfinishedDetector, unfinishedRunKey } from '../detectors/run-unfinished.ts';
 import { distinctStartMinutes, expectedStarts, type InferredSchedule, inferSchedule, learnsSchedule, type StartsSeen } from './schedule.ts';
 import { median, medianOfSorted, partitionPoint, removeWhere, sortedCopy, sortsBefore } from './stats.ts';
 import { DELIVERY_LAG_MS, fingerprint, secondsOf, TimedTokenRing } from './token-ring.ts';
@@ -1282,7 +1282,7 @@ export function maxRuntimeOf(
   state: { readonly job: string; readonly durations?: readonly number[] },
   config: Config,
   window: number = config.defaults.baseline_window,
-): { ms: number; source: string } {
+): MaxRuntime {
   const durations = state.durations ?? [];
   return maxRuntimeWith(state.job, config, () => median(durations.length > window ? durations.slice(-window) : durations));
 }
@@ -1385,7 +1385,7 @@ function logsNoEnd(state: Pick<JobState, 'endsLoggedFrom' | 'endsHosts'>, run: O
 }
 
 /** `maxRuntimeOf` with the median duration given (asked only when no max runtime is configured): a window's kept median. */
-function maxRuntimeWith(job: string, config: Config, medianDuration: () => number | undefined): { ms: number; source: string } {
+function maxRuntimeWith(job: string, config: Config, medianDuration: () => number | undefined): MaxRuntime {
   return maxRuntimeBound(ownValue(config.jobs, job)?.max_runtime_minutes, medianDuration);
 }
 
