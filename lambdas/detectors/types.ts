@@ -144,7 +144,7 @@ export interface AbsenceCheckInput {
   /** Whether this job's runs log an end at all (cron `CMD` lines never do). */
   readonly endsLogged: boolean;
   readonly maxRuntimeMs: number;
-  /** How max runtime was set, for messages: `configured` or `3× the median duration`. */
+  /** How max runtime was set, for messages: `configured`, `3× the median duration` or `default 1 h` (`maxRuntimeBound`). */
   readonly maxRuntimeSource: string;
   /** Open runs already reported as unfinished, by `unfinishedRunKey` (id@start), or by id alone in older states. */
   readonly reportedUnfinished: ReadonlySet<string>;
