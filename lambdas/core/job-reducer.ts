@@ -512,8 +512,10 @@ function awaitsErrorType(event: AuditEvent): boolean {
 
 /**
  * Whether a line is judged by what a line up to ERROR_TYPE_LOOKAHEAD_MS after it in its batch says:
- * a Lambda invocation's failure that names no error type (`awaitsErrorType`), or an error a function
- * logged (run.error), whose reason the failure line after it takes (`withLoggedErrorReasons`). A
+ * a Lambda invocation's failure that names no error type (`awaitsErrorType`), or any run.error: an
+ * error a function logged, whose reason the failure line after it takes (`withLoggedErrorReasons`),
+ * or systemd 219's start timeout, whose reason the unit's end after it takes (`withSystemdTimeoutReasons`,
+ * up to SYSTEMD_STOP_WINDOW_MS later: the hold-back covers its first ERROR_TYPE_LOOKAHEAD_MS). A
  * batch is not cut right after one (a scan's chunks).
  */
 export function awaitsLaterLine(event: AuditEvent): boolean {
