@@ -1558,6 +1558,19 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("redacts Data Pump's login before as sysdba (impdp system/pw as sysdba, quoted, also in escaped quotes), and finds none in / as sysdba", () => {
+    // Prepare: a login before `as sysdba`, bare, in quotes with a connect string, in escaped quotes (a shell's nested command); OS authentication
+    const commands = ['impdp system/Hunter2024 as sysdba', "expdp 'sys/Hunter2024@orcl as sysdba' directory=d", 'impdp \\"sys/Hunter2024 as sysdba\\" directory=d', 'expdp "sys/Hunter2024 AS SYSDBA"'];
+    const quiet = ['impdp \\"/ as sysdba\\"', 'impdp "/ as sysdba" directory=d', 'Loaded exp runs/a as sysdba'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the user, the quotes and `as sysdba` stay; OS authentication and prose stay
+    const C = M('cli-password');
+    expect(redacted).toEqual([`impdp system/${C} as sysdba`, `expdp 'sys/${C}@orcl as sysdba' directory=d`, `impdp \\"sys/${C} as sysdba\\" directory=d`, `expdp "sys/${C} AS SYSDBA"`]);
+    expect(kept).toEqual(quiet);
+  });
+
   it("redacts exp's and imp's quoted login and one before a comma, and keeps an ML run's paths in prose", () => {
     // Prepare: the old export's and import's login in quotes (with or without @) and before a comma; experiments' words and paths
     const commands = ["exp 'scott/tiger1'", 'exp "scott/tiger1@orcl"', 'imp "scott/tiger1"', 'exp scott/tiger1, exp done'];
