@@ -91,6 +91,8 @@ export const explainFindingTool = defineTool({
     }
     const finding = (await view.findings({ from: m[1], to: isoTime(at + 1000) })).find((f) => f.key === id);
     if (!finding) throw new ToolArgumentError(`no finding with id "${id}" is stored; find_findings lists the findings of a time window with their ids`);
+    // As find_findings and list_subjects: the audit is read as of now, and a finding after it (a --now earlier than the store's data) has not happened yet.
+    if (at > view.now()) throw new ToolArgumentError(`finding "${id}" is dated ${m[1]}, after now (${isoTime(view.now())}): it has not happened yet as the audit is read; find_findings lists the findings up to now`);
 
     // The month the report lists it in (happenedAt): a window's finding, stamped with its end, is the month it judged.
     const span = monthSpan(monthOf(happenedAt(finding)));

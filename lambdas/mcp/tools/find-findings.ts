@@ -50,7 +50,7 @@ export const findFindingsTool = defineTool({
     kind: FindingKindSchema.optional(),
     min_severity: SeveritySchema.optional().describe('this severity or worse: low < medium < high < critical'),
     since: z.string().default('7d').describe('start of the window: a duration back from now (7d, 24h, 30m) or an ISO-8601 time'),
-    until: z.string().optional().describe('end of the window (exclusive): an ISO-8601 date or time written as since takes one (2026-10-09, 2026-10-09T12:00:00Z, 2026-10-09T12:00:00+02:00); default now'),
+    until: z.string().optional().describe('end of the window (exclusive): an ISO-8601 date or time written as since takes one (2026-10-09, 2026-10-09T12:00:00Z, 2026-10-09T12:00:00+02:00); default now, and never later than now'),
     limit: limitSchema(50, 'findings, newest first'),
     include_retracted: z.boolean().default(false).describe('list the findings the report retracts too, each with `retracted` saying why'),
   },
@@ -77,7 +77,9 @@ export const findFindingsTool = defineTool({
       if (error instanceof SinceError) throw new ToolArgumentError(`since "${args.since}": ${error.reason}`);
       throw error;
     }
-    const toMs = args.until !== undefined ? parseUntil(args.until) : Math.floor(now / 1000) * 1000 + 1000;
+    // The audit as of now: nothing after it has happened yet, whatever `until` asks (a --now earlier than the store's data).
+    const nowEnd = Math.floor(now / 1000) * 1000 + 1000;
+    const toMs = args.until !== undefined ? Math.min(parseUntil(args.until), nowEnd) : nowEnd;
     if (toMs <= fromMs) throw new ToolArgumentError(`the window is empty: until (${isoTime(toMs)}) must come after since (${isoTime(fromMs)})`);
     // Findings are timed to the second: the window's bounds are the first whole seconds at or after
     // since and until (since …00.500Z leaves out a finding at …00Z; until …00.500Z keeps it).

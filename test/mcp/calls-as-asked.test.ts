@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scanToStore } from '../../lambdas/cli/scan-command.ts';
+import type { OpenedStore } from '../../lambdas/cli/stores.ts';
+import { readOnlyView } from '../../lambdas/mcp/audit-view.ts';
+import { CONFIG, connectClient, errorText, fixtureMonthFiles, NOW, quietStream, structured } from './fixture-month.ts';
+
+/** A moment in the fixture month before most of its findings: the store holds findings after it. */
+const EARLY = '2026-10-10T00:00:00Z';
+
+interface Found {
+  from: string;
+  to: string;
+  total: number;
+  findings: { id: string; ts: string }[];
+}
+
+let opened: OpenedStore;
+let now: Awaited<ReturnType<typeof connectClient>>;
+let early: Awaited<ReturnType<typeof connectClient>>;
+
+beforeAll(async () => {
+  const scanned = await scanToStore({ paths: fixtureMonthFiles(), config: CONFIG, now: NOW, stderr: quietStream() });
+  if (!scanned.ok) throw new Error(scanned.error);
+  opened = scanned.opened;
+  const viewAt = (at: number) => readOnlyView({ store: opened.store, config: CONFIG, clock: { now: () => at }, source: 'the fixture month' });
+  now = await connectClient(viewAt(NOW));
+  early = await connectClient(viewAt(Date.parse(EARLY)));
+});
+
+afterAll(async () => {
+  await now?.close();
+  await early?.close();
+  await opened?.close();
+});
+
+describe('the audit as of the server\'s now (a --now earlier than the store\'s data)', () => {
+  it('find_findings with an until after now lists no finding after now, its window ending at now', async () => {
+    // Act
+    const found = structured<Found>(await early.call('find_findings', { since: '2026-10-01', until: '2026-10-31' }));
+    const all = structured<Found>(await now.call('find_findings', { since: '2026-10-01', until: '2026-10-31', limit: 500 }));
+
+    // Assess
+    expect(found.to).toBe('2026-10-10T00:00:01Z');
+    expect(found.findings.every((f) => f.ts <= EARLY)).toBe(true);
+    expect(found.total).toBeGreaterThan(0);
+    expect(all.findings.filter((f) => f.ts > EARLY).length).toBeGreaterThan(0);
+  });
+
+  it('explain_finding of a finding after now is refused, saying it is after now', async () => {
+    // Prepare: a finding the store holds from after EARLY
+    const later = structured<Found>(await now.call('find_findings', { since: '2026-10-12', until: '2026-10-15' })).findings[0];
+
+    // Act
+    const result = await early.call('explain_finding', { id: later.id });
+
+    // Assess
+    expect(result.isError).toBe(true);
+    expect(errorText(result)).toBe(
+      `explain_finding: finding "${later.id}" is dated ${later.ts}, after now (2026-10-10T00:00:00Z): it has not happened yet as the audit is read; find_findings lists the findings up to now`,
+    );
+  });
+});
