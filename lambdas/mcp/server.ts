@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { storeProblem } from '../cli/stores.ts';
 import { type AuditReadView, ToolArgumentError } from './audit-view.ts';
 import type { AuditTool } from './tool.ts';
@@ -30,6 +30,21 @@ async function answer<I extends z.ZodRawShape, O extends z.ZodRawShape>(tool: Au
 }
 
 /**
+ * A tool's input schema, strict: an argument it does not take (a misspelt `severity` for
+ * `min_severity`) is a tool error naming the arguments it takes, never silently dropped, which
+ * would answer as if no filter had been asked.
+ */
+function strictInput<I extends z.ZodRawShape>(tool: AuditTool<I, z.ZodRawShape>): z.ZodObject<I> {
+  const takes = Object.keys(tool.inputSchema);
+  return z.strictObject(tool.inputSchema, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `${tool.name} takes no argument ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; it takes ${takes.length > 0 ? takes.join(', ') : 'none'}`
+        : undefined,
+  });
+}
+
+/**
  * The MCP server of the audit: every tool of `AUDIT_TOOLS`, each given only the read-only view.
  * Bad arguments come back as tool errors (`isError`), from the SDK's schema check or the tool's own.
  */
@@ -41,7 +56,7 @@ export function createAuditMcpServer(view: AuditReadView): McpServer {
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: tool.inputSchema,
+        inputSchema: strictInput(tool),
         outputSchema: tool.outputSchema,
         annotations: { title: tool.title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
       },
@@ -50,3 +65,4 @@ export function createAuditMcpServer(view: AuditReadView): McpServer {
   }
   return server;
 }
+

@@ -60,3 +60,25 @@ describe('the audit as of the server\'s now (a --now earlier than the store\'s d
     );
   });
 });
+
+describe('tool arguments: strict', () => {
+  it('an argument a tool does not take is a tool error naming the arguments it takes, not a filter silently dropped', async () => {
+    // Act
+    const misspelt = await now.call('find_findings', { severity: 'critical', since: '30d' });
+    const extra = await now.call('explain_finding', { id: 'x', verbose: true });
+
+    // Assess
+    expect(misspelt.isError).toBe(true);
+    expect(errorText(misspelt)).toContain('find_findings takes no argument "severity"; it takes detector, subject, kind, min_severity, since, until, limit, include_retracted');
+    expect(errorText(extra)).toContain('explain_finding takes no argument "verbose"; it takes id');
+  });
+
+  it('tools/list publishes every input schema as an object that allows no other property', async () => {
+    // Act
+    const { tools } = await now.client.listTools();
+
+    // Assess
+    for (const tool of tools) expect(tool.inputSchema).toMatchObject({ type: 'object', additionalProperties: false });
+    expect(Object.keys(tools.find((t) => t.name === 'find_findings')!.inputSchema.properties ?? {})).toContain('min_severity');
+  });
+});
