@@ -222,7 +222,8 @@ export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[], 
   if (subject.kind === 'agent' && subject.state) {
     const s = subject.state as AgentState;
     const last = runs[runs.length - 1];
-    const after = (at: number) => last === undefined || at > Date.parse(last.ts);
+    // Later than the last recorded run's start, not its end: a run that started while it went on is the latest root.
+    const after = (at: number) => last === undefined || at > runStartOf(last);
     // A root run reported run-unfinished by now never ended: the report counts it a run, unfinished, not one going on.
     const unfinished = unrecordedUnfinished(findings, runs).flatMap((f) => startedAtOf(f) ?? []).filter((at) => at <= now && after(at));
     const going = agentRootsGoingOn(s, now).filter(after);
@@ -231,6 +232,11 @@ export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[], 
     return last?.status === 'started' ? 'started' : last?.status;
   }
   return undefined;
+}
+
+/** When a run record's run started: its end less its duration (its end when it gives none). */
+export function runStartOf(run: RunRecord): number {
+  return Date.parse(run.ts) - (run.duration_ms ?? 0);
 }
 
 /**

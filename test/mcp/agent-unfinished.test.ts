@@ -4,6 +4,7 @@ import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import { connectClient, quietStream, structured } from './fixture-month.ts';
 
 const NEVER_ENDS = new URL('../fixtures/agents/support-bot-never-ends.jsonl', import.meta.url).pathname;
+const OVERLAPPING = new URL('../fixtures/agents/bot-overlapping-never-ends.jsonl', import.meta.url).pathname;
 
 interface Row {
   last_status: string | null;
@@ -43,5 +44,21 @@ describe('an agent root run that never logged its end, as list_subjects and subj
     // Assess
     expect(status.subject.last_status).toBe('running');
     expect(status.success.last_7d).toEqual({ runs: 0, ok: 0, failed: 0, success_rate: null, with_findings: 0 });
+  });
+
+  it('calls the agent unfinished when its latest root never ended though an earlier root, going on beside it, ended after it started', async () => {
+    // Prepare: bot's run B 08:30-09:20 ends ok; run A starts at 09:00, beside it, and never ends (run-unfinished at 10:00); asked at 12:00
+    const source = await openAuditSource({ paths: [OVERLAPPING], config: DEFAULT_CONFIG, now: Date.parse('2026-10-09T12:00:00Z'), stderr: quietStream() });
+    const mcp = await connectClient(source.view);
+
+    // Act
+    const status = structured<{ subject: Row }>(await mcp.call('subject_status', { kind: 'agent', subject: 'bot' }));
+    const list = structured<{ subjects: Row[] }>(await mcp.call('list_subjects', { kind: 'agent' }));
+    await mcp.close();
+    await source.close();
+
+    // Assess: A started after B (B's record is stamped with its end, 09:20, after A's start)
+    expect(status.subject.last_status).toBe('unfinished');
+    expect(list.subjects.map((s) => s.last_status)).toEqual(['unfinished']);
   });
 });

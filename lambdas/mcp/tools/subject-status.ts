@@ -10,7 +10,7 @@ import { formatDuration, median } from '../../core/stats.ts';
 import type { Config } from '../../config.ts';
 import { defined } from '../../core/parse/bodies.ts';
 import type { RunRecord, StoredFinding } from '../../ports.ts';
-import { type JudgedSubject, judgeSubjects, type KnownSubject, knownSubjects, pickSubject, STATUS_WINDOW_DAYS } from '../subjects.ts';
+import { type JudgedSubject, judgeSubjects, type KnownSubject, knownSubjects, pickSubject, runStartOf, STATUS_WINDOW_DAYS } from '../subjects.ts';
 import { ToolArgumentError } from '../audit-view.ts';
 import { defineTool, FindingSummarySchema, findingSummary, isoOrNull, KindSchema, limitSchema } from '../tool.ts';
 import { SubjectRowSchema, subjectRow } from './list-subjects.ts';
@@ -114,11 +114,6 @@ function successOver(runs: readonly RunRecord[], flagged: ReadonlySet<string>, f
     with_findings: inWindow.filter((r) => flagged.has(r.run_id)).length + neverEnded,
     ...(neverEnded > 0 ? { unfinished: neverEnded } : {}),
   };
-}
-
-/** When a run record's run started: its end less its duration (its end when it gives none). */
-function runStartOf(run: RunRecord): number {
-  return Date.parse(run.ts) - (run.duration_ms ?? 0);
 }
 
 /**
