@@ -321,3 +321,63 @@ describe('systemd host reducer: a batch whose host state another invocation chan
     expect(await verdict(raced)).toEqual(expected);
   });
 });
+
+describe("systemd host reducer: systemd 219's (CentOS 7) description tied to its unit by a failed start", () => {
+  /** Day 1 ends before anything ties D to U; day 2's start times out (`Failed to start D.` beside `Unit U entered failed state.`); days 3 and 4 end well. */
+  const lines = syslogLines(
+    'Oct  1 02:30:00 db01 systemd[1]: Starting Nightly backup...',
+    'Oct  1 03:10:00 db01 systemd[1]: Started Nightly backup.',
+    'Oct  2 02:30:00 db01 systemd[1]: Starting Nightly backup...',
+    'Oct  2 04:00:00 db01 systemd[1]: backup.service start operation timed out. Terminating.',
+    'Oct  2 04:00:00 db01 systemd[1]: Failed to start Nightly backup.',
+    'Oct  2 04:00:00 db01 systemd[1]: Unit backup.service entered failed state.',
+    'Oct  2 04:00:00 db01 systemd[1]: backup.service failed.',
+    'Oct  3 02:30:00 db01 systemd[1]: Starting Nightly backup...',
+    'Oct  3 03:10:00 db01 systemd[1]: Started Nightly backup.',
+    'Oct  4 02:30:00 db01 systemd[1]: Starting Nightly backup...',
+    'Oct  4 03:10:00 db01 systemd[1]: Started Nightly backup.',
+  );
+  const byLine = (indexes: number[]) => indexes.flatMap((i) => lines.filter((e) => e.source.line === i));
+
+  it.each([
+    ['one delivery a day', [[0, 1], [2, 3, 4, 5, 6], [7, 8], [9, 10]], 'backup.service@db01@2026-10-02T02:30:00.000Z'],
+    ['all four days in one delivery', [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]], 'backup.service@db01@2026-10-02T02:30:00.000Z'],
+    ['each line in its own delivery but the failure\'s, of one second (the failed start is known from its end)', [[0], [1], [2], [3, 4, 5, 6], [7], [8], [9], [10]], 'backup.service@db01@2026-10-02T04:00:00Z'],
+  ])('reports the failure once under the unit, and times the runs after it from `Starting D` to `Started D.` under the unit too: %s', async (_name, deliveries, failedRun) => {
+    // Prepare
+    const store = new MemoryAuditStore();
+    const findings = [];
+    const records = [];
+    // Act
+    for (const picked of deliveries) {
+      const result = await processBatch(byLine(picked), REDUCERS, store, ctx);
+      findings.push(...result.findings);
+      records.push(...(result.records ?? []));
+    }
+    findings.push(...(await sweepSubjects(REDUCERS, store, ctx)).findings);
+    // Assess
+    expect(findings.map((f) => [f.detector, f.subject, f.run_id])).toEqual([['run-failed', 'backup.service', failedRun]]);
+    expect(records.filter((r) => r.ts >= '2026-10-03').map((r) => [r.subject, r.run_id, r.duration_ms])).toEqual([
+      ['backup.service', 'backup.service@db01@2026-10-03T02:30:00.000Z', 40 * MINUTE],
+      ['backup.service', 'backup.service@db01@2026-10-04T02:30:00.000Z', 40 * MINUTE],
+    ]);
+    const unit = await jobState(store, 'backup.service');
+    expect(unit.open).toEqual([]);
+    expect(unit.runs).toBe(3);
+    expect((await jobState(store, 'Nightly backup')).starts).toEqual([Date.parse('2026-10-01T03:10:00Z')]);
+  });
+
+  it('leaves a newer systemd\'s failed start alone: `Failed to start D.` after its unit\'s failure ties nothing', () => {
+    // Prepare: systemd 245 writes the unit's result first
+    const events = syslogLines(
+      'Oct  5 02:30:00 web1 systemd[1]: Starting Nightly backup...',
+      "Oct  5 02:30:07 web1 systemd[1]: backup.service: Failed with result 'exit-code'.",
+      'Oct  5 02:30:07 web1 systemd[1]: Failed to start Nightly backup.',
+      "Oct  5 02:30:07 web1 systemd[1]: other.service: Failed with result 'exit-code'.",
+    );
+    // Act
+    const enriched = resolveStartsInBatch(events);
+    // Assess
+    expect(enriched).toBe(events);
+  });
+});
