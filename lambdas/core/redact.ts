@@ -448,7 +448,8 @@ const STEP_LEAD = /(?:^|[ \t])(?:nohup|sudo|time|exec|nice|\+)$|(?:^|[("'`:])$/;
  * `|`, a label's `running: `), whatever the password's shape (`exp scott/tiger`), not in prose: an experiment's `Loaded exp runs/exp1`, `saving exp outputs/exp_001`.
  */
 function isOracleToolLogin(head: string, quote: string, whole: string, start: number, end: number): boolean {
-  if (quote || whole[end] === '@' || ORACLE_TOOL_SURE.test(head) || STEP_LEAD.test(stepBefore(whole, start).trim())) return true;
+  // A plain quote around the login is sure; an escaped one (\") is a JSON or logfmt string's, around any quoted path: judged as a bare login.
+  if (quote.length === 1 || whole[end] === '@' || ORACLE_TOOL_SURE.test(head) || STEP_LEAD.test(stepBefore(whole, start).trim())) return true;
   ORACLE_TOOL_PARAMETER_AFTER.lastIndex = end;
   return ORACLE_TOOL_PARAMETER_AFTER.test(whole);
 }

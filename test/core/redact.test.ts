@@ -1558,6 +1558,15 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it('keeps paths an experiment quotes inside a JSON or logfmt string after exp or imp (exp \\"base/ft\\"): an escaped quote is no sure login', () => {
+    // Prepare: quoted paths in JSON and logfmt messages, whose quotes are escaped (33e00e5 took them for logins)
+    const quiet = ['{"msg":"compared exp \\"base/ft\\", exp \\"ft/lora\\", done"}', '{"msg":"compared exp \\"base/ft\\" run=3"}', 'msg="saved exp \\"runs/exp1\\", loss=0.3"', 'Loaded exp \\"runs/exp1\\"'];
+    // Act
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess
+    expect(kept).toEqual(quiet);
+  });
+
   it("redacts Data Pump's login before as sysdba (impdp system/pw as sysdba, quoted, also in escaped quotes), and finds none in / as sysdba", () => {
     // Prepare: a login before `as sysdba`, bare, in quotes with a connect string, in escaped quotes (a shell's nested command); OS authentication
     const commands = ['impdp system/Hunter2024 as sysdba', "expdp 'sys/Hunter2024@orcl as sysdba' directory=d", 'impdp \\"sys/Hunter2024 as sysdba\\" directory=d', 'expdp "sys/Hunter2024 AS SYSDBA"'];
