@@ -4,7 +4,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { type Command, Option } from 'commander';
 import { type Config, loadConfig } from '../config.ts';
 import { type AuditReadView, readOnlyView } from '../mcp/audit-view.ts';
-import { createAuditMcpServer } from '../mcp/server.ts';
+import { connectAuditServer, createAuditMcpServer } from '../mcp/server.ts';
 import { RUNS_READ_TO } from '../core/report/late-runs.ts';
 import { plural } from '../core/report/format.ts';
 import { type Clock, systemClock } from '../ports.ts';
@@ -103,7 +103,7 @@ export async function runMcp(opts: McpOptions): Promise<0 | 2> {
   });
   const stop = () => void server.close();
   try {
-    await server.connect(new StdioServerTransport(opts.stdin, opts.stdout));
+    await connectAuditServer(server, new StdioServerTransport(opts.stdin, opts.stdout));
     opts.stderr.write(`silent-audit mcp: serving ${source.view.source}, read-only, on stdio\n`);
     opts.stdin.once('end', stop);
     process.once('SIGINT', stop).once('SIGTERM', stop);

@@ -1,5 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { type CallToolResult, ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { storeProblem } from '../cli/stores.ts';
 import { type AuditReadView, ToolArgumentError } from './audit-view.ts';
@@ -66,3 +67,21 @@ export function createAuditMcpServer(view: AuditReadView): McpServer {
   return server;
 }
 
+/** A JSON-RPC error answering a message that has no id to answer (JSON-RPC 2.0 answers those with id null). */
+function errorWithoutId(code: number, message: string): JSONRPCMessage {
+  return { jsonrpc: '2.0', id: null, error: { code, message } } as unknown as JSONRPCMessage;
+}
+
+/**
+ * Connects the server to a transport, answering what the SDK leaves unanswered: a line that is
+ * not JSON gets -32700 Parse error and one that is JSON but no JSON-RPC message -32600 Invalid
+ * Request (both with id null, so a client waiting is not left hanging).
+ */
+export async function connectAuditServer(server: McpServer, transport: Transport): Promise<void> {
+  // The SDK's stdio transport reports a line it cannot read here, and reads on.
+  transport.onerror = (error) => {
+    if (error instanceof SyntaxError) void transport.send(errorWithoutId(ErrorCode.ParseError, `Parse error: ${error.message}`));
+    else if (error.name === 'ZodError') void transport.send(errorWithoutId(ErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 message'));
+  };
+  await server.connect(transport);
+}

@@ -1,4 +1,7 @@
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMcp } from '../../lambdas/cli/mcp-command.ts';
 import { scanToStore } from '../../lambdas/cli/scan-command.ts';
 import type { OpenedStore } from '../../lambdas/cli/stores.ts';
 import { readOnlyView } from '../../lambdas/mcp/audit-view.ts';
@@ -80,5 +83,39 @@ describe('tool arguments: strict', () => {
     // Assess
     for (const tool of tools) expect(tool.inputSchema).toMatchObject({ type: 'object', additionalProperties: false });
     expect(Object.keys(tools.find((t) => t.name === 'find_findings')!.inputSchema.properties ?? {})).toContain('min_severity');
+  });
+});
+
+describe('silent-audit mcp over stdio: JSON-RPC mistakes answered, not left hanging', () => {
+  const backupLog = fileURLToPath(new URL('../fixtures/instrumented/nightly-backup.jsonl', import.meta.url));
+
+  /** The server on `lines` (one JSON-RPC message, or not, a line), its answers once stdin ends. */
+  async function serve(lines: readonly string[]): Promise<Record<string, unknown>[]> {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    let text = '';
+    stdout.on('data', (d) => (text += d.toString()));
+    const served = runMcp({ paths: [backupLog], now: Date.parse('2026-10-10T12:00:00Z'), config: CONFIG, stdin, stdout, stderr: quietStream() });
+    for (const line of lines) stdin.write(`${line}\n`);
+    // Answers come asynchronously: wait until each request line has one, then end stdin.
+    for (let i = 0; i < 100 && text.split('\n').filter(Boolean).length < lines.length - 1; i++) await new Promise((r) => setTimeout(r, 50));
+    stdin.end();
+    await served;
+    return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
+  const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+  const initialized = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
+
+  it('a line that is not JSON gets -32700 Parse error with id null, one that is no JSON-RPC message -32600, and the server reads on', async () => {
+    // Act
+    const answers = await serve([initialize, initialized, '{not json', '{"hello": 1}', JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' })]);
+
+    // Assess
+    const answered = (id: unknown) => answers.find((a) => a.id === id)!;
+    expect(answers).toHaveLength(4);
+    expect([answered(1).result, answered(2).result]).not.toContain(undefined);
+    expect(answers.filter((a) => a.id === null).map((a) => (a.error as { code: number }).code)).toEqual([-32700, -32600]);
+    expect((answers.find((a) => a.id === null)!.error as { message: string }).message).toMatch(/^Parse error: /);
   });
 });

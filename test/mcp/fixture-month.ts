@@ -8,7 +8,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { validateConfig } from '../../lambdas/config.ts';
 import type { AuditReadView } from '../../lambdas/mcp/audit-view.ts';
-import { createAuditMcpServer } from '../../lambdas/mcp/server.ts';
+import { connectAuditServer, createAuditMcpServer } from '../../lambdas/mcp/server.ts';
 
 /**
  * The fixture month the MCP tests ask about: October 2026 up to 15 October, 12:00 UTC, from the
@@ -87,7 +87,7 @@ export function quietStream(): PassThrough {
 export async function connectClient(view: AuditReadView): Promise<{ client: Client; call: (name: string, args?: Record<string, unknown>) => Promise<CallToolResult>; close: () => Promise<void> }> {
   const server = createAuditMcpServer(view);
   const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
+  await connectAuditServer(server, serverSide);
   const client = new Client({ name: 'silent-audit-test', version: '1.0.0' });
   await client.connect(clientSide);
   // Listing the tools first makes the client check every structured result against its tool's output schema.
