@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { type CallToolResult, ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, ErrorCode, isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { storeProblem } from '../cli/stores.ts';
 import { type AuditReadView, ToolArgumentError } from './audit-view.ts';
@@ -73,9 +73,27 @@ function errorWithoutId(code: number, message: string): JSONRPCMessage {
 }
 
 /**
- * Connects the server to a transport, answering what the SDK leaves unanswered: a line that is
- * not JSON gets -32700 Parse error and one that is JSON but no JSON-RPC message -32600 Invalid
- * Request (both with id null, so a client waiting is not left hanging).
+ * A `tools/call` whose `arguments` is not an object (a string, a list, null): the SDK would answer
+ * -32603 Internal error with its schema check's dump; this is the client's mistake, -32602.
+ */
+function argumentsNotAnObject(message: JSONRPCMessage): JSONRPCMessage | undefined {
+  if (!isJSONRPCRequest(message) || message.method !== 'tools/call') return undefined;
+  const params = message.params as { name?: unknown; arguments?: unknown } | undefined;
+  const args = params?.arguments;
+  if (args === undefined || (typeof args === 'object' && args !== null && !Array.isArray(args))) return undefined;
+  const given = args === null ? 'null' : Array.isArray(args) ? 'a list' : `a ${typeof args}`;
+  return {
+    jsonrpc: '2.0',
+    id: message.id,
+    error: { code: ErrorCode.InvalidParams, message: `Invalid params: the arguments of ${String(params?.name)} must be an object naming each argument (e.g. {"since": "7d"}), not ${given}` },
+  };
+}
+
+/**
+ * Connects the server to a transport, answering what the SDK leaves unanswered or calls an
+ * internal error: a line that is not JSON gets -32700 Parse error and one that is JSON but no
+ * JSON-RPC message -32600 Invalid Request (both with id null, so a client waiting is not left
+ * hanging), and a `tools/call` whose arguments are not an object -32602 Invalid params.
  */
 export async function connectAuditServer(server: McpServer, transport: Transport): Promise<void> {
   // The SDK's stdio transport reports a line it cannot read here, and reads on.
@@ -84,4 +102,10 @@ export async function connectAuditServer(server: McpServer, transport: Transport
     else if (error.name === 'ZodError') void transport.send(errorWithoutId(ErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 message'));
   };
   await server.connect(transport);
+  const handle = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    const refused = argumentsNotAnObject(message);
+    if (refused !== undefined) void transport.send(refused);
+    else handle?.(message, extra);
+  };
 }

@@ -118,4 +118,16 @@ describe('silent-audit mcp over stdio: JSON-RPC mistakes answered, not left hang
     expect(answers.filter((a) => a.id === null).map((a) => (a.error as { code: number }).code)).toEqual([-32700, -32600]);
     expect((answers.find((a) => a.id === null)!.error as { message: string }).message).toMatch(/^Parse error: /);
   });
+
+  it('tools/call whose arguments are not an object gets -32602 Invalid params with a readable message', async () => {
+    // Act
+    const answers = await serve([initialize, initialized, JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'find_findings', arguments: 'x' } })]);
+
+    // Assess
+    expect(answers.find((a) => a.id === 5)).toEqual({
+      jsonrpc: '2.0',
+      id: 5,
+      error: { code: -32602, message: 'Invalid params: the arguments of find_findings must be an object naming each argument (e.g. {"since": "7d"}), not a string' },
+    });
+  });
 });
