@@ -503,19 +503,6 @@ export interface UnitStarting {
   readonly host?: string;
 }
 
-/**
- * systemd 219's (CentOS 7) `Failed to start D.`, which names only the unit's description D: right
- * before `Unit U entered failed state.` on its host it ties D to U (systemd-host-reducer.ts); it
- * fails nothing itself (the unit's own lines do).
- */
-export interface UnitStartFailed {
-  readonly type: 'unit.start-failed';
-  /** None: which unit (job) it is about is what the line does not say. */
-  readonly job?: undefined;
-  readonly description: string;
-  readonly host?: string;
-}
-
 export type EventBody =
   | RunStart
   | RunEnd
@@ -532,8 +519,7 @@ export type EventBody =
   | CronRunFailed
   | CronOutputLine
   | CronRunEnded
-  | UnitStarting
-  | UnitStartFailed;
+  | UnitStarting;
 
 /** A parsed event with its resolved time (epoch ms) and where it came from. */
 export interface AuditEvent<B extends EventBody = EventBody> {

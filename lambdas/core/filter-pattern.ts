@@ -52,9 +52,6 @@ export const SUBSCRIPTION_FILTER_TERMS: readonly string[] = [
   'start operation timed out',
   'start-pre operation timed out',
   'entered failed state',
-  // Older systemd's failed start job naming only the description: `Failed to start Nightly backup.`, which beside 219's
-  // `Unit U entered failed state.` ties the description to its unit.
-  'Failed to start',
   // §1b `journalctl -o json` records whose MESSAGE journalctl wrote as an array of byte values
   // (not printable UTF-8: an ANSI colour escape, Latin-1 text). The parser decodes it, but in the
   // raw line the message is numbers, so no term above can match a systemd run line or a §1a event

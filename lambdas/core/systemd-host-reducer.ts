@@ -1,8 +1,7 @@
 import { hostStateExpiry } from './cron-host-reducer.ts';
-import type { AuditEvent, RunEnd, RunStart, UnitStartFailed, UnitStarting } from './events.ts';
+import type { AuditEvent, RunStart, UnitStarting } from './events.ts';
 import { shortenName } from './parse/derived-name.ts';
-import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
-import { ENTERED_FAILED_REASON, SYSTEMD_TIMEOUT } from './parse/systemd.ts';
+import { systemdRunId } from './parse/run-ids.ts';
 import { isUnitName } from './parse/unit-subject.ts';
 import type { Reduction, SubjectReducer } from './pipeline.ts';
 import { BUILTIN_REDACTOR, type Redactor, redactorFor } from './redact.ts';
@@ -35,13 +34,6 @@ import { removeWhere } from './stats.ts';
  * - `apply`, across batches: a `Starting D` whose end is not in its batch is handed to the job
  *   reducer as U's start when an earlier run taught that D is U.
  *
- * CentOS 7's systemd 219 logs no `U: Succeeded.`: a oneshot's run is `Starting D...`, then `Started
- * D.` when it ends well; when it fails, `Failed to start D.` then at once `Unit U entered failed
- * state.` (one step again). That failure pair ties D to U as the success pair does (its `Starting D`
- * becomes U's start), and the tie is marked `endsAtStarted`: from then on the host's `Started D.`
- * (not right after an end of U, as newer systemd's pair is) is read as U's successful end
- * (`resolve`), so U's runs, failed or not, are one job timed from `Starting D`, as on newer systemd.
- *
  * Nothing is guessed. A description seen with two units on a host, or a unit with two
  * descriptions, is never resolved. A `Starting D` is never resolved nor handed off when an end of
  * U at or after it was known before its batch (remembered), nor handed off when one is in its
@@ -64,8 +56,6 @@ export interface UnitDescription {
   readonly at: number;
   /** The latest end of the unit known on this host: a `Starting` before it is of a run already ended. */
   readonly lastEndAt?: number;
-  /** Tied by systemd 219's failed start: the unit logs no `U: Succeeded.`, its `Started D.` is its successful end. */
-  readonly endsAtStarted?: true;
 }
 
 /** A `Starting D` not yet followed by the pair that ties D to its unit. */
@@ -91,7 +81,7 @@ export interface SystemdHostState {
 const MAX_UNITS = 200;
 /** A boot starts a hundred units; a day's timer jobs are a few dozen. */
 const MAX_PENDING = 100;
-/** `U: Succeeded.` and `Finished D.` (219: `Failed to start D.` and `Unit U entered failed state.`) are written in one step: the same second of a syslog time. */
+/** `U: Succeeded.` and `Finished D.` are written in one step: the same second of a syslog time. */
 const PAIR_WINDOW_MS = 1_000;
 /**
  * The service manager's lines as text (syslog, `journalctl -o short`): a `journalctl -o json`
@@ -117,7 +107,7 @@ function bodyOf(event: AuditEvent): Body {
 function hostOf(event: AuditEvent): string | undefined {
   if (event.format !== SYSTEMD_TEXT_FORMAT) return undefined;
   const body = bodyOf(event);
-  if (body.type !== 'run.start' && body.type !== 'run.end' && body.type !== 'run.failed' && body.type !== 'unit.starting' && body.type !== 'unit.start-failed') return undefined;
+  if (body.type !== 'run.start' && body.type !== 'run.end' && body.type !== 'run.failed' && body.type !== 'unit.starting') return undefined;
   return typeof body.host === 'string' ? body.host : undefined;
 }
 
@@ -137,10 +127,10 @@ function startingDescription(event: AuditEvent, redactor: Redactor): string | un
   return undefined;
 }
 
-/** `U: Succeeded.` / `U: Deactivated successfully.` (or any success end that names its unit, not a `Started D.` read as one). */
+/** `U: Succeeded.` / `U: Deactivated successfully.` (or any success end that names its unit). */
 function unitSucceeded(event: AuditEvent): string | undefined {
   const body = bodyOf(event);
-  return body.type === 'run.end' && body.exit_code === 0 && typeof body.job === 'string' && isUnitName(body.job) && body.description === undefined ? body.job : undefined;
+  return body.type === 'run.end' && body.exit_code === 0 && typeof body.job === 'string' && isUnitName(body.job) ? body.job : undefined;
 }
 
 /** The description a `Finished D.` or `Started D.` completes (a start job's end that names no unit). */
@@ -148,25 +138,6 @@ function completedDescription(event: AuditEvent): string | undefined {
   const body = bodyOf(event);
   if (typeof body.job !== 'string' || isUnitName(body.job) || body.description !== undefined) return undefined;
   return (body.type === 'run.end' && body.exit_code === 0) || body.type === 'run.start' ? body.job : undefined;
-}
-
-/**
- * systemd 219's `Unit U entered failed state.` (read as newer systemd's `U: Failed with result
- * 'failed'`, or 'timeout' once the job reducer's enrich gave it the reason of the start's timeout).
- */
-function unitEnteredFailed(event: AuditEvent): string | undefined {
-  const body = event.body;
-  return body.type === 'run.failed' && (body.reason === ENTERED_FAILED_REASON || body.reason === SYSTEMD_TIMEOUT) && isUnitName(body.job) ? body.job : undefined;
-}
-
-/** The description an older systemd's `Failed to start D.` names, shortened as `startingDescription`. */
-function failedStartDescription(event: AuditEvent, redactor: Redactor): string | undefined {
-  return event.body.type === 'unit.start-failed' ? shortenName(event.body.description, 0, redactor) : undefined;
-}
-
-/** A `Started D.` that names no unit: the successful end of a unit tied by systemd 219's failed start (`endsAtStarted`). */
-function startedDescription(event: AuditEvent): string | undefined {
-  return event.body.type === 'run.start' ? completedDescription(event) : undefined;
 }
 
 /** An end of a unit's run (any result). */
@@ -180,35 +151,24 @@ interface Pair {
   readonly host: string;
   readonly description: string;
   readonly unit: string;
-  /** systemd 219's failure pair: the unit's successful end is its `Started D.` */
-  readonly endsAtStarted?: true;
 }
 
 /**
  * The events (by index) that complete a description right after a unit succeeded on the same host
- * (`U: Succeeded.` then `Finished D.`), and systemd 219's `Failed to start D.` right before `Unit U
- * entered failed state.`, with nothing of the service manager's on that host between.
+ * (`U: Succeeded.` then `Finished D.`), with nothing of the service manager's on that host between.
  */
-function pairsOf(events: readonly AuditEvent[], redactor: Redactor): Map<number, Pair> {
+function pairsOf(events: readonly AuditEvent[]): Map<number, Pair> {
   const pairs = new Map<number, Pair>();
-  const previous = new Map<string, number>();
+  const previous = new Map<string, AuditEvent>();
   for (let i = 0; i < events.length; i++) {
     const event = events[i];
     const host = hostOf(event);
     if (host === undefined) continue;
-    const before = previous.get(host);
-    previous.set(host, i);
-    if (before === undefined || event.at < events[before].at || event.at - events[before].at > PAIR_WINDOW_MS) continue;
     const description = completedDescription(event);
-    const unit = description !== undefined ? unitSucceeded(events[before]) : undefined;
-    if (unit !== undefined) {
-      pairs.set(i, { at: event.at, host, description: description!, unit });
-      continue;
-    }
-    // 219's failure pair, kept at its `Failed to start D.`: the completion of D a `Starting D` before it awaits.
-    const failedUnit = unitEnteredFailed(event);
-    const failedDescription = failedUnit !== undefined ? failedStartDescription(events[before], redactor) : undefined;
-    if (failedDescription !== undefined) pairs.set(before, { at: event.at, host, description: failedDescription, unit: failedUnit!, endsAtStarted: true });
+    const before = previous.get(host);
+    const unit = before && unitSucceeded(before);
+    if (description !== undefined && unit !== undefined && event.at >= before!.at && event.at - before!.at <= PAIR_WINDOW_MS) pairs.set(i, { at: event.at, host, description, unit });
+    previous.set(host, event);
   }
   return pairs;
 }
@@ -243,20 +203,14 @@ function startOf(event: AuditEvent<UnitStarting>, unit: string): AuditEvent<RunS
   return { ...event, body: { type: 'run.start', job: unit, run_id: systemdRunId(unit, event.at, host), host, description: event.body.description } };
 }
 
-/** A 219 `Started D.` as the successful end of unit U; it keeps D (`description`), so it is never taken for a `U: Succeeded.`. */
-function endOf(event: AuditEvent, unit: string, host: string, description: string): AuditEvent<RunEnd> {
-  return { ...event, body: { type: 'run.end', job: unit, run_id: OPEN_RUN, exit_code: 0, host, description } };
-}
-
 /**
  * Within a batch (in time order): each `Starting D` whose next completion of D on its host is the
- * `Finished D.` right after `U: Succeeded.` (219: the `Failed to start D.` right before `Unit U
- * entered failed state.`) becomes U's run start. Run again on its own output it
+ * `Finished D.` right after `U: Succeeded.` becomes U's run start. Run again on its own output it
  * changes nothing (scan runs it over a chunk with context, the pipeline once more per batch).
  */
 export function resolveStartsInBatch(events: readonly AuditEvent[], redactor: Redactor = BUILTIN_REDACTOR): readonly AuditEvent[] {
   if (!events.some(isStarting)) return events;
-  const pairs = pairsOf(events, redactor);
+  const pairs = pairsOf(events);
   if (pairs.size === 0) return events;
   const ambiguous = ambiguousIn([...pairs.values()]);
   let out: AuditEvent[] | undefined;
@@ -266,7 +220,7 @@ export function resolveStartsInBatch(events: readonly AuditEvent[], redactor: Re
     const event = events[i];
     const host = hostOf(event);
     if (host === undefined) continue;
-    const completed = completedDescription(event) ?? failedStartDescription(event, redactor);
+    const completed = completedDescription(event);
     if (completed !== undefined) {
       next.set(keyOf(host, completed), pairs.get(i) ?? null);
       continue;
@@ -292,7 +246,7 @@ type MutableUnit = { -readonly [K in keyof UnitDescription]: UnitDescription[K] 
 function readBatch(initial: SystemdHostState, events: readonly AuditEvent[], redactor: Redactor, visit?: (event: AuditEvent, index: number, find: (description: string) => UnitDescription | undefined) => void) {
   const units = initial.units.map((u) => ({ ...u }) as MutableUnit);
   const pending = initial.pending.slice();
-  const pairs = pairsOf(events, redactor);
+  const pairs = pairsOf(events);
   const find = (description: string): MutableUnit | undefined => units.find((u) => u.description === description);
 
   const learn = (pair: Pair) => {
@@ -304,9 +258,6 @@ function readBatch(initial: SystemdHostState, events: readonly AuditEvent[], red
     else units.push({ description: pair.description, unit: pair.unit, at: pair.at, lastEndAt: pair.at });
     const entry = find(pair.description)!;
     entry.at = Math.max(entry.at, pair.at);
-    // The latest pair says how the unit's runs end: 219's by `Started D.`, a newer systemd's by `U: Succeeded.`.
-    if (pair.endsAtStarted && entry.unit !== undefined) entry.endsAtStarted = true;
-    else delete entry.endsAtStarted;
     // A unit with another description: which of them it is cannot be told.
     for (const other of units) {
       if (other !== entry && other.unit === pair.unit) {
@@ -333,7 +284,7 @@ function readBatch(initial: SystemdHostState, events: readonly AuditEvent[], red
       removeWhere(pending, (p) => p.description === pair.description && p.at <= pair.at);
     }
   }
-  return { units, pending, find, pairs };
+  return { units, pending, find };
 }
 
 /**
@@ -343,50 +294,30 @@ function readBatch(initial: SystemdHostState, events: readonly AuditEvent[], red
  * off after the batch, it would come after the end, which would have closed an older run of U
  * left open (one a reboot cut) or none. Left as it is when an end of U at or after it was known
  * before the batch (a redelivery: its run is closed), or when the batch leaves D without one unit.
- * A `Started D.` of a unit tied by systemd 219's failed start (`endsAtStarted`), not right after an
- * end of U, becomes U's successful end (and counts as the end that follows a `Starting D`).
  */
 export function resolveStartsFromState(initial: SystemdHostState, events: readonly AuditEvent[], redactor: Redactor = BUILTIN_REDACTOR): readonly AuditEvent[] {
-  // The index of each unit's last end in the batch, and of each description's last `Started D.` (219's end of U).
+  if (!events.some(isStarting)) return events;
   const lastEnd = new Map<string, number>();
-  const lastStarted = new Map<string, number>();
-  let starting = false;
   events.forEach((event, i) => {
-    starting ||= isStarting(event);
     const ended = unitEnded(event);
     if (ended !== undefined) lastEnd.set(ended, i);
-    const started = startedDescription(event);
-    if (started !== undefined) lastStarted.set(started, i);
   });
-  if (lastStarted.size === 0 && (!starting || lastEnd.size === 0)) return events;
-  const candidates: { index: number; description: string; unit: string; host?: string }[] = [];
-  const { find, pairs } = readBatch(initial, events, redactor, (event, index, findNow) => {
-    const started = startedDescription(event);
-    if (started !== undefined) {
-      // 219's `Started D.` of a unit whose runs end so: its successful end.
-      const entry = findNow(started);
-      const host = hostOf(event);
-      if (entry?.unit !== undefined && entry.endsAtStarted && host !== undefined) candidates.push({ index, description: started, unit: entry.unit, host });
-      return;
-    }
+  if (lastEnd.size === 0) return events;
+  const candidates: { index: number; description: string; unit: string }[] = [];
+  const { find } = readBatch(initial, events, redactor, (event, index, findNow) => {
     if (!isStarting(event)) return;
     const description = shortenName(event.body.description, 0, redactor);
-    const entry = findNow(description);
-    const unit = entry?.unit;
-    if (unit === undefined) return;
-    const endFollows = (lastEnd.get(unit) ?? -1) >= index || (entry!.endsAtStarted === true && (lastStarted.get(description) ?? -1) >= index);
-    if (!endFollows) return;
+    const unit = findNow(description)?.unit;
+    if (unit === undefined || (lastEnd.get(unit) ?? -1) < index) return;
     const endedBefore = initial.units.find((u) => u.description === description)?.lastEndAt;
     if (endedBefore !== undefined && event.at <= endedBefore) return;
     candidates.push({ index, description, unit });
   });
   let out: AuditEvent[] | undefined;
-  for (const { index, description, unit, host } of candidates) {
+  for (const { index, description, unit } of candidates) {
     // A pair later in the batch that ties D to another unit, or U to another description: nothing is guessed.
     if (find(description)?.unit !== unit) continue;
-    // A newer systemd's `Started D.` right after `U: Succeeded.`: that end is U's already.
-    if (host !== undefined && pairs.has(index)) continue;
-    (out ??= events.slice())[index] = host !== undefined ? endOf(events[index], unit, host, description) : startOf(events[index] as AuditEvent<UnitStarting>, unit);
+    (out ??= events.slice())[index] = startOf(events[index] as AuditEvent<UnitStarting>, unit);
   }
   return out ?? events;
 }
@@ -395,7 +326,7 @@ export const systemdHostReducer: SubjectReducer<SystemdHostState> = {
   // Its events are jobs' (it reports nothing itself); its state is the host's.
   kind: 'job',
   stateKind: SYSTEMD_HOST_STATE_KIND,
-  bodyTypes: ['run.start', 'run.end', 'run.failed', 'unit.starting', 'unit.start-failed'],
+  bodyTypes: ['run.start', 'run.end', 'run.failed', 'unit.starting'],
   subjectOf: hostOf,
   initial: initialSystemdHostState,
   enrich: (events, config) => resolveStartsInBatch(events, redactorFor(config)),

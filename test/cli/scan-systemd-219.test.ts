@@ -37,24 +37,3 @@ describe("scanning systemd 219's (CentOS 7) failed runs: one finding each", () =
     expect(described(result.findings.filter((f) => f.detector === 'run-failed'))).toEqual([['run-failed', 'backup.service', ts, "systemd result 'timeout'", exitCode]]);
   });
 });
-
-describe("scanning systemd 219's (CentOS 7) runs once its log ties a description to its unit", () => {
-  it('counts the runs after a failed start under the unit, timed from `Starting D...` to `Started D.`, and its failures once each', async () => {
-    // Prepare: day 1 ends before anything ties D to U; day 2 times out, day 4 fails to exec, days 3 and 5 end well
-    const stdout = new PassThrough();
-    let text = '';
-    stdout.on('data', (chunk) => (text += String(chunk)));
-    // Act
-    const result = await runScan({ paths: [fixture('syslog/systemd-centos7-mixed.log')], config: DEFAULT_CONFIG, json: false, year: 2026, stdout, stderr: new PassThrough() });
-    // Assess
-    expect(described(result.findings)).toEqual([
-      ['run-failed', 'backup.service', '2026-10-02T04:00:00Z', "systemd result 'timeout'", 1],
-      ['run-failed', 'backup.service', '2026-10-04T02:30:01Z', undefined, 203],
-    ]);
-    const jobRows = text.split('\n').filter((l) => /^(backup\.service|Nightly backup) /.test(l)).map((l) => l.split(/\s{2,}/).slice(0, 3));
-    expect(jobRows).toEqual([
-      ['backup.service', '4', '2'],
-      ['Nightly backup', '1', '0'],
-    ]);
-  });
-});

@@ -33,7 +33,6 @@ const LINES_THAT_MATTER: ReadonlyArray<[string, string]> = [
   ['systemd 219 timeout', 'Oct  8 04:00:00 db01 systemd[1]: backup.service start operation timed out. Terminating.'],
   ['systemd 219 start-pre timeout', 'Oct  8 04:00:00 db01 systemd[1]: backup.service start-pre operation timed out. Terminating.'],
   ['systemd 219 failed state', 'Oct  8 04:00:00 db01 systemd[1]: Unit backup.service entered failed state.'],
-  ['systemd 219 failed start of a description', 'Oct  8 04:00:00 db01 systemd[1]: Failed to start Nightly backup.'],
   ['systemd Deactivated', 'Oct  3 02:41:13 backup-host systemd[1]: backup.service: Deactivated successfully.'],
   [
     'journalctl -o json record',

@@ -41,7 +41,7 @@ export function eventsOf(outcomes: readonly ParseOutcome[]): AuditEvent[] {
 /**
  * One outcome as a short text for table-driven expectations:
  * `run.start <job> <run_id> @<iso>`, `run.end <job> <run_id> exit=<n>`, `run.failed <job> <run_id> "<reason>"`,
- * `output.discarded <host>`, `unit.starting <description>`, `unit.start-failed <description>`; `nothing` for a recognised line without events; `unrecognised`; `rejected: <reason>`.
+ * `output.discarded <host>`, `unit.starting <description>`; `nothing` for a recognised line without events; `unrecognised`; `rejected: <reason>`.
  */
 export function summary(outcome: ParseOutcome): string {
   if (outcome.kind === 'unrecognised') return 'unrecognised';
@@ -64,8 +64,6 @@ export function summary(outcome: ParseOutcome): string {
           return `output.discarded ${b.host ?? '-'} ${at}`;
         case 'unit.starting':
           return `unit.starting ${b.description} ${at}`;
-        case 'unit.start-failed':
-          return `unit.start-failed ${b.description} ${at}`;
         default:
           return `${String(b.type)} ${at}`;
       }

@@ -44,7 +44,7 @@ describe('systemd as text (contract §1b)', () => {
         'unit.starting Nightly backup @2026-04-29T02:30:00.000Z',
         'run.end backup.service *open exit=2 @2026-04-29T02:30:07.000Z',
         `run.failed backup.service *open "systemd result 'exit-code'" @2026-04-29T02:30:07.000Z`,
-        'unit.start-failed Nightly backup @2026-04-29T02:30:07.000Z',
+        'nothing',
       ],
     ],
     [
@@ -64,7 +64,7 @@ describe('systemd as text (contract §1b)', () => {
       [
         'unit.starting Nightly backup @2026-07-10T03:00:01.000Z',
         'run.end backup.service *open exit=1 @2026-07-10T03:00:04.000Z',
-        'unit.start-failed Nightly backup @2026-07-10T03:00:04.000Z',
+        'nothing',
         `run.failed backup.service *open "systemd result 'failed'" @2026-07-10T03:00:04.000Z`,
         'nothing',
       ],
@@ -75,13 +75,13 @@ describe('systemd as text (contract §1b)', () => {
       [
         'unit.starting Nightly backup @2026-10-08T02:30:00.000Z',
         `run.error backup.service *open "systemd result 'timeout'" @2026-10-08T04:00:00.000Z`,
-        'unit.start-failed Nightly backup @2026-10-08T04:00:00.000Z',
+        'nothing',
         `run.failed backup.service *open "systemd result 'failed'" @2026-10-08T04:00:00.000Z`,
         'nothing',
         'unit.starting Nightly backup @2026-10-23T02:30:00.000Z',
         'unrecognised',
         'run.end backup.service *open exit=203 @2026-10-23T02:30:01.000Z',
-        'unit.start-failed Nightly backup @2026-10-23T02:30:01.000Z',
+        'nothing',
         `run.failed backup.service *open "systemd result 'failed'" @2026-10-23T02:30:01.000Z`,
         'nothing',
       ],

@@ -1,4 +1,4 @@
-import type { ErrorLogged, RunEnd, RunFailedMarker, RunStart, UnitStartFailed, UnitStarting } from '../events.ts';
+import type { ErrorLogged, RunEnd, RunFailedMarker, RunStart, UnitStarting } from '../events.ts';
 import { defined, quoted } from './bodies.ts';
 import { OPEN_RUN, systemdRunId } from './run-ids.ts';
 import { badDateReason, parseSyslog, type SyslogParse } from './syslog.ts';
@@ -20,8 +20,7 @@ import { isUnitName, unitOfSubject } from './unit-subject.ts';
  *   `Dependency failed for backup.service - Nightly backup.`                        → run.failed
  *   `backup.service start operation timed out. Terminating.` (systemd 219)           → run.error, 'timeout'
  *   `Unit backup.service entered failed state.` (systemd 219)                        → run.failed
- *   `Failed to start Nightly backup.` (older, the description only)                  → unit.start-failed
- *   `backup.service: Consumed 1.234s CPU time.`, `Failed to start U…`, `U failed.`, `Stopping …`, … → nothing
+ *   `backup.service: Consumed 1.234s CPU time.`, `Failed to start …`, `U failed.`, `Stopping …`, … → nothing
  *
  * The job is the unit name; a line of the older wording that names no unit has only the unit's
  * description, which is then the job. End lines cannot name their run: they carry OPEN_RUN.
@@ -46,14 +45,8 @@ const STARTED = /^Started (.+?)\.?\s*$/s;
 const STARTING = /^Starting (.+?)(?:\.\.\.|…)?\s*$/s;
 const FINISHED = /^Finished (.+?)\.?\s*$/s;
 const DEPENDENCY_FAILED = /^Dependency failed for (.+?)\.?\s*$/s;
-/**
- * A start job that failed. Naming only the description D (older systemd), it fails nothing (the
- * unit's own lines do) but, right before systemd 219's `Unit U entered failed state.`, ties D to U
- * (the systemd host reducer); naming its unit (systemd ≥ 249), or in a journal record (`UNIT`), nothing.
- */
-const FAILED_TO_START = /^Failed to start (.+?)\.?\s*$/s;
 /** Job and unit lines of the service manager that say nothing §1b needs (the result line follows). */
-const OTHER_LIFECYCLE = /^(?:Stopping .+|Stopped .+|Timed out starting .+|Reloading .+|Reloaded .+|\S+\.(?:service|socket|timer|mount|path|target|scope|slice|swap|automount|device) failed\.)\s*$/s;
+const OTHER_LIFECYCLE = /^(?:Stopping .+|Stopped .+|Failed to start .+|Timed out starting .+|Reloading .+|Reloaded .+|\S+\.(?:service|socket|timer|mount|path|target|scope|slice|swap|automount|device) failed\.)\s*$/s;
 /**
  * systemd before 236 (CentOS 7 and RHEL 7's 219) names a unit's result in lines of its own, not
  * `U: Failed with result '…'`: `U start operation timed out. Terminating.` (`start-pre` for its
@@ -66,10 +59,8 @@ const OTHER_LIFECYCLE = /^(?:Stopping .+|Stopped .+|Timed out starting .+|Reload
  */
 const TIMED_OUT_219 = /^(\S+) start(?:-pre)? operation timed out\. Terminating\.?\s*$/;
 /** The reason of a run that timed out, as newer systemd's `U: Failed with result 'timeout'.` reads. */
-export const SYSTEMD_TIMEOUT = "systemd result 'timeout'";
+const SYSTEMD_TIMEOUT = "systemd result 'timeout'";
 const ENTERED_FAILED_219 = /^Unit (\S+) entered failed state\.?\s*$/;
-/** The reason of `Unit U entered failed state.` (as newer systemd's `U: Failed with result 'failed'.`). */
-export const ENTERED_FAILED_REASON = "systemd result 'failed'";
 
 /**
  * The manager's own units and logins, whose lines say nothing of a job: every unit that is not a
@@ -149,7 +140,7 @@ export function systemdOutcome(rec: SyslogParse, ctx: LineContext, fields: Syste
   return eventsOf(format, ctx, rec.at, ...bodies);
 }
 
-type Bodies = Array<RunStart | RunEnd | RunFailedMarker | UnitStarting | UnitStartFailed | ErrorLogged>;
+type Bodies = Array<RunStart | RunEnd | RunFailedMarker | UnitStarting | ErrorLogged>;
 
 /**
  * The bodies a manager message yields, a rejection reason, or undefined when it is not ours. A
@@ -164,7 +155,7 @@ function systemdBodies(message: string, at: number, host: string | undefined, fi
 
 /** Whether a body speaks of a unit (or description) that may run a job. */
 function isJobBody(body: Bodies[number]): boolean {
-  return isJobUnit(body.type === 'unit.starting' || body.type === 'unit.start-failed' ? body.description : body.job);
+  return isJobUnit(body.type === 'unit.starting' ? body.description : body.job);
 }
 
 function managerBodies(message: string, at: number, host: string | undefined, fields: SystemdJournalFields): Bodies | string | undefined {
@@ -206,12 +197,10 @@ function managerBodies(message: string, at: number, host: string | undefined, fi
   }
   const dependency = DEPENDENCY_FAILED.exec(message);
   if (dependency) return [failed(fields.unit ?? unitOfSubject(dependency[1]), 'dependency failed', host)];
-  const failedToStart = FAILED_TO_START.exec(message);
-  if (failedToStart) return fields.unit === undefined && !isUnitName(unitOfSubject(failedToStart[1])) ? [defined<UnitStartFailed>({ type: 'unit.start-failed', description: failedToStart[1], host })] : [];
   const timedOut = TIMED_OUT_219.exec(message);
   if (timedOut) return isUnitName(timedOut[1]) ? [timedOut219(fields.unit ?? timedOut[1], host)] : [];
   const enteredFailed = ENTERED_FAILED_219.exec(message);
-  if (enteredFailed) return isUnitName(enteredFailed[1]) ? [failed(fields.unit ?? enteredFailed[1], ENTERED_FAILED_REASON, host)] : [];
+  if (enteredFailed) return isUnitName(enteredFailed[1]) ? [failed(fields.unit ?? enteredFailed[1], "systemd result 'failed'", host)] : [];
   if (OTHER_LIFECYCLE.test(message)) return [];
   return undefined;
 }
