@@ -108,9 +108,14 @@ export function unknownSubjectError(subjects: readonly { readonly kind: string; 
   return new ToolArgumentError(`no ${what} named "${name}" is known to the audit (${known})${hint}`);
 }
 
+/** The end (exclusive) of a window through `now`, to the second: the first whole second after it, so a finding stamped at now's second is in. */
+export function windowEndAt(now: number): number {
+  return Math.floor(now / 1000) * 1000 + 1000;
+}
+
 /** A window of `days` ending at `now` (to the second, inclusive), shaped as the report's month span. */
 export function rollingSpan(now: number, days: number): MonthSpan {
-  const toMs = Math.floor(now / 1000) * 1000 + 1000;
+  const toMs = windowEndAt(now);
   const fromMs = toMs - days * DAY_MS;
   return { month: isoTime(now).slice(0, 7), label: `the last ${days} days`, from: isoTime(fromMs), to: isoTime(toMs), fromMs, toMs, days: [] };
 }

@@ -4,7 +4,7 @@ import { noSuchDay, parseTime } from '../../core/parse-time.ts';
 import { isIsoTimeForm, parseSince, SinceError } from '../../core/since.ts';
 import { DETECTOR_IDS } from '../../detectors/ids.ts';
 import { type AuditReadView, ToolArgumentError } from '../audit-view.ts';
-import { knownSubjects, lateRunRetractions, rollingSpan, STATUS_WINDOW_DAYS, unknownSubjectError } from '../subjects.ts';
+import { knownSubjects, lateRunRetractions, rollingSpan, STATUS_WINDOW_DAYS, unknownSubjectError, windowEndAt } from '../subjects.ts';
 import { atLeast, compactEvidence, defineTool, FindingKindSchema, FindingSummarySchema, findingSummary, limitSchema, SeveritySchema } from '../tool.ts';
 
 /**
@@ -78,7 +78,7 @@ export const findFindingsTool = defineTool({
       throw error;
     }
     // The audit as of now: nothing after it has happened yet, whatever `until` asks (a --now earlier than the store's data).
-    const nowEnd = Math.floor(now / 1000) * 1000 + 1000;
+    const nowEnd = windowEndAt(now);
     const toMs = args.until !== undefined ? Math.min(parseUntil(args.until), nowEnd) : nowEnd;
     if (toMs <= fromMs) throw new ToolArgumentError(`the window is empty: until (${isoTime(toMs)}) must come after since (${isoTime(fromMs)})`);
     // Findings are timed to the second: the window's bounds are the first whole seconds at or after
