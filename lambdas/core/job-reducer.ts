@@ -1339,6 +1339,14 @@ function startedBeforeEnds(state: Pick<JobState, 'endsLoggedFrom'>, run: OpenRun
 }
 
 /**
+ * Before when a job's open runs log no end, healthy once their window is over (`healthyRunsBefore`): any time while its runs
+ * log none, before `endsLoggedFrom` once they do (`startedBeforeEnds`), never (undefined) when none was open then.
+ */
+function startsOnlyUntil(state: Pick<JobState, 'endsLogged' | 'endsLoggedFrom'>): number | undefined {
+  return state.endsLogged ? state.endsLoggedFrom : Infinity;
+}
+
+/**
  * Whether a job runs on a schedule: one configured (`jobs.<job>.schedule`), or one its kept starts
  * are regular enough to learn (`learnsSchedule`, as `summarizeJobs` learns one).
  */
@@ -1567,9 +1575,9 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
 function judgeAtNow(state: JobState, subject: string, ctx: ReduceContext): Reduction<JobState> {
   const judged = judgeAbsence(withoutHostsEndsLost(state, ctx), subject, ctx);
   const from = judged.state.healthyBefore;
-  const startsOnlyUntil = judged.state.endsLogged ? judged.state.endsLoggedFrom : Infinity;
-  if (startsOnlyUntil === undefined || from === undefined) return judged;
-  const healthy = healthyRunsBefore(judged.state.open, from, Math.min(startsOnlyUntil, ctx.clock.now() - SWEEP_MARGIN_MS - cronHealthyAfter(subject, ctx.config)));
+  const until = startsOnlyUntil(judged.state);
+  if (until === undefined || from === undefined) return judged;
+  const healthy = healthyRunsBefore(judged.state.open, from, Math.min(until, ctx.clock.now() - SWEEP_MARGIN_MS - cronHealthyAfter(subject, ctx.config)));
   if (healthy.length === 0) return judged;
   const outcomes = healthy.map((r) => healthyOutcome(subject, r));
   const judgedBefore = healthy.reduce((latest, r) => Math.max(latest, r.at + 1), from);
@@ -2022,8 +2030,8 @@ export const jobReducer: SubjectReducer<JobState> = {
           const invocationId = open[i].format === PLATFORM_FORMAT ? open[i].run_id : open[i].request_id;
           if (invocationId !== undefined) remember(`${START_TOKEN}${invocationId}`, open[i].at);
         }
-        const startsOnlyUntil = d.endsLogged ? d.endsLoggedFrom : Infinity;
-        if (dropped > 0 && startsOnlyUntil !== undefined && d.healthyBefore !== undefined) for (const r of healthyRunsBefore(open.slice(0, dropped), d.healthyBefore, startsOnlyUntil)) outcomes.push(healthyOutcome(subject, r));
+        const until = startsOnlyUntil(d);
+        if (dropped > 0 && until !== undefined && d.healthyBefore !== undefined) for (const r of healthyRunsBefore(open.slice(0, dropped), d.healthyBefore, until)) outcomes.push(healthyOutcome(subject, r));
         keepNewest(open, MAX_OPEN);
         if (!d.endsLogged) {
           // A state that saw starts before it counted them: the months up to its latest start may hold uncounted ones.
