@@ -287,7 +287,7 @@ export async function scanToStore(
   }
   // Syslog dates carry no year: a date in the future steps back one (contract §1b). The future
   // is the clock's, or a later --now's; an earlier --now does not date the log lines after it a year
-  // older (into the scan): they are this year's, left out by scan and report (`upTo`), read by init and mcp.
+  // older (into the scan): they are this year's, left out by scan, report and init (`upTo`), read by mcp.
   const yearNow = Math.max(opts.now ?? Number.NEGATIVE_INFINITY, Date.now());
 
   // One scan at a time on a `local` store: two saving the same subjects at once would refuse each other's save.
