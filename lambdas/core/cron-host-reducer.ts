@@ -1,5 +1,5 @@
 import type { AuditEvent, CronOutputLine, CronRunEnded, CronRunFailed, OutputDiscarded, RunEnd, RunStart } from './events.ts';
-import { expectPatternOf } from './job-options.ts';
+import { expectPatternsOf } from './job-options.ts';
 import { CRON_LINE_FORMATS, cronFailureCanEnd, cronFailureEnd, type CronieOutput, cronieRunEnd, type CronieRunOutput, DISCARD_WINDOW_MS, exitUnknown, withCronieLine } from './job-reducer.ts';
 import { cronRunId, UNKNOWN_HOST } from './parse/run-ids.ts';
 import type { Reduction, SubjectReducer } from './pipeline.ts';
@@ -230,12 +230,7 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
       starts[index] = { ...list[index], outputLost: true };
     };
     // Each job's `expect_pattern`, compiled once a batch for its runs' CMDOUT lines (`withCronieLine`).
-    let patterns: Map<string, RegExp | undefined> | undefined;
-    const patternOf = (job: string) => {
-      patterns ??= new Map();
-      if (!patterns.has(job)) patterns.set(job, expectPatternOf(ctx.config, job));
-      return patterns.get(job);
-    };
+    const patternOf = expectPatternsOf(ctx.config);
     const handOff: AuditEvent[] = [];
     for (const event of events) {
       if (isCronStart(event)) {

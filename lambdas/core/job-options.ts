@@ -28,3 +28,16 @@ export function expectPatternOf(config: Config, job: string): RegExp | undefined
   // Multi-line: `^` and `$` match at each line of the output, as a pattern for log output means them.
   return pattern ? new RegExp(pattern, 'm') : undefined;
 }
+
+/**
+ * Each job's `expect_pattern` as `expectPatternOf` gives it, compiled once for all the lines it tests
+ * (a batch's CMDOUT lines): the pattern has no `g` flag, so one RegExp serves every test.
+ */
+export function expectPatternsOf(config: Config): (job: string) => RegExp | undefined {
+  let patterns: Map<string, RegExp | undefined> | undefined;
+  return (job) => {
+    patterns ??= new Map();
+    if (!patterns.has(job)) patterns.set(job, expectPatternOf(config, job));
+    return patterns.get(job);
+  };
+}

@@ -5,7 +5,7 @@ import type { Baseline, CompletedRun, DetectorMeta, FindingDraft, JobOptions, Op
 import type { RunRecord, SubjectCatalog } from '../ports.ts';
 import type { AuditEvent, CronOutputLine, CronRunEnded, CronRunFailed, ErrorLogged, LineSource, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import { type Finding, type FindingSource, findingSourceOf, isoTime, sameSource } from './findings.ts';
-import { expectPatternOf, graceMinutesOf, resolveJobOptions } from './job-options.ts';
+import { expectPatternsOf, graceMinutesOf, resolveJobOptions } from './job-options.ts';
 import { type OutputSummary, summaryOfLines, withOutputLine } from './output-capture.ts';
 import { exitedLine, RUNTIME_EXIT_ERROR, runtimeExited, runtimeFailed, timedOut } from './parse/lambda-platform.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
@@ -1058,9 +1058,11 @@ class ProcessedTokens {
  */
 function attributeDiscardedOutput(events: readonly AuditEvent[], config: Config): readonly AuditEvent[] {
   if (!events.some((e) => (e.body.type === 'output.discarded' && e.body.job === undefined) || e.body.type === 'cron.failed' || e.body.type === 'cron.end')) return events;
+  // Each job's `expect_pattern`, compiled once a batch for its runs' CMDOUT lines (`cronieEndInBatch`).
+  const patternOf = expectPatternsOf(config);
   return events.map((event, index) => {
     const body = event.body;
-    if (body.type === 'cron.end') return cronieEndInBatch(events, index, config) ?? event;
+    if (body.type === 'cron.end') return cronieEndInBatch(events, index, config, patternOf) ?? event;
     if (body.type === 'cron.failed') {
       for (let i = index - 1; i >= 0; i--) {
         const candidate = events[i].body;
@@ -1085,9 +1087,10 @@ function attributeDiscardedOutput(events: readonly AuditEvent[], config: Config)
 /**
  * The run end that cronie's `CMDEND` line at `index` gives, when the latest CMD line of its host
  * and pid is in the batch before it, within its failure window (`cronFailureCanEnd`: an older one's
- * pid was reused): with the `CMDOUT` lines of that pid between them as its output (`cronieRunEnd`).
+ * pid was reused): with the `CMDOUT` lines of that pid between them as its output (`cronieRunEnd`),
+ * tested against its job's `expect_pattern` (`patternOf`, from `expectPatternsOf`).
  */
-function cronieEndInBatch(events: readonly AuditEvent[], index: number, config: Config): AuditEvent<RunEnd> | undefined {
+function cronieEndInBatch(events: readonly AuditEvent[], index: number, config: Config, patternOf: (job: string) => RegExp | undefined): AuditEvent<RunEnd> | undefined {
   const end = events[index] as AuditEvent<CronRunEnded>;
   const { host, pid } = end.body;
   if (pid === undefined) return undefined;
@@ -1098,7 +1101,7 @@ function cronieEndInBatch(events: readonly AuditEvent[], index: number, config: 
     if (body.type === 'cron.output' && body.host === host && body.pid === pid) output.push(body as CronOutputLine);
     if (body.type !== 'run.start' || !CRON_LINE_FORMATS.has(candidate.format) || body.host !== host || (body as { pid?: number }).pid !== pid) continue;
     if (!cronFailureCanEnd(body.job, candidate.at, end.at, config)) return undefined;
-    return cronieRunEnd(end, body.job, body.run_id, candidate.at, cronieOutputOf(output.reverse(), expectPatternOf(config, body.job)));
+    return cronieRunEnd(end, body.job, body.run_id, candidate.at, cronieOutputOf(output.reverse(), patternOf(body.job)));
   }
   return undefined;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../lambdas/config.ts';
+import { expectPatternsOf } from '../../lambdas/core/job-options.ts';
 import { initialJobState, jobReducer } from '../../lambdas/core/job-reducer.ts';
 import { run } from '../helpers/events.ts';
 
@@ -17,5 +18,20 @@ describe("a job's expect_pattern", () => {
     const { findings } = jobReducer.apply(initialJobState('backup'), 'backup', events, ctx);
     // Assess
     expect(findings.map((f) => f.detector)).toEqual(detectors);
+  });
+});
+
+describe('expectPatternsOf', () => {
+  it("gives each job's expect_pattern compiled once, multi-line, and none for a job without one", () => {
+    // Prepare
+    const config = validateConfig({ jobs: { backup: { expect_pattern: '^done$' } } });
+    const patternOf = expectPatternsOf(config);
+    // Act
+    const first = patternOf('backup');
+    const again = patternOf('backup');
+    // Assess
+    expect(first).toBe(again);
+    expect(first?.test('copying\ndone\n')).toBe(true);
+    expect(patternOf('cleanup')).toBeUndefined();
   });
 });
