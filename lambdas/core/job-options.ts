@@ -18,13 +18,17 @@ export function resolveJobOptions(config: Config, job: string): JobOptions {
     durationSlowFactor: d.duration_slow_factor,
     durationFastFactor: d.duration_fast_factor,
     errorKeywords: own.error_keywords ?? d.error_keywords,
-    expectPattern: expectPatternOf(config, job),
+    expectPattern: compiledPattern(own.expect_pattern),
   };
 }
 
 /** A job's `expect_pattern` as its runs' output is judged by it, none when it has none. */
 export function expectPatternOf(config: Config, job: string): RegExp | undefined {
-  const pattern = ownValue(config.jobs, job)?.expect_pattern;
+  return compiledPattern(ownValue(config.jobs, job)?.expect_pattern);
+}
+
+/** An `expect_pattern` (`expectPatternOf`) compiled, none when it is unset or empty. */
+function compiledPattern(pattern: string | undefined): RegExp | undefined {
   // Multi-line: `^` and `$` match at each line of the output, as a pattern for log output means them.
   return pattern ? new RegExp(pattern, 'm') : undefined;
 }
