@@ -418,7 +418,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const startsOnly = facts.endsLogged === false;
     // A span whose runs all started before its runs were known to log an end (none recorded): counted by its starts, as such a job's.
     const startsOnlySpan = startsOnly || (startsBeforeEnds > 0 && records.length === 0);
-    const failuresLogged = startsOnly && startsOnlyFailuresLogged(snapshot?.state, records.length);
+    const failuresLogged = startsOnly && startsOnlyFailuresLogged(facts, records.length);
     const starts = startsOnly ? spanStarts(snapshot?.state, span.fromMs, span.toMs) : undefined;
     // Its state kept none of the span's starts (only its latest ones, all after it) and did not count them: not 0, unknown.
     const startsNotKept = starts !== undefined && !starts.complete && starts.inSpan === 0;

@@ -82,11 +82,12 @@ export function stateFacts(state: unknown): StateFacts {
 
 /**
  * Whether a job whose runs log only their start logs its failures (Debian cron's `(CRON) error (grandchild …)`
- * lines, `run.failed`): a run of it was recorded, in `records` (the span's) or its state's count. Else a failure of
- * it cannot be seen (cronie's CMD lines without `-s`, runs that never log an end): a start with no failure is no sign of success.
+ * lines, `run.failed`): a run of it was recorded, in `records` (the span's) or its state's count (`facts`, its
+ * `stateFacts`). Else a failure of it cannot be seen (cronie's CMD lines without `-s`, runs that never log an end):
+ * a start with no failure is no sign of success.
  */
-export function startsOnlyFailuresLogged(state: unknown, records: number): boolean {
-  return records > 0 || (stateFacts(state).runs ?? 0) > 0;
+export function startsOnlyFailuresLogged(facts: StateFacts, records: number): boolean {
+  return records > 0 || (facts.runs ?? 0) > 0;
 }
 
 /** A job's run starts in a span and after it, and whether that count is all of them or a lower bound (`complete`). */

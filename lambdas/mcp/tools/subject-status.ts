@@ -5,7 +5,7 @@ import { cronHealthyAfter, type JobState } from '../../core/job-reducer.ts';
 import type { RouteState } from '../../core/route-reducer.ts';
 import { plural } from '../../core/report/format.ts';
 import { unrecordedUnfinished } from '../../core/report/coverage.ts';
-import { spanStarts, startsOnlyFailuresLogged } from '../../core/report/subjects.ts';
+import { spanStarts, startsOnlyFailuresLogged, stateFacts } from '../../core/report/subjects.ts';
 import { formatDuration, median } from '../../core/stats.ts';
 import type { Config } from '../../config.ts';
 import { defined } from '../../core/parse/bodies.ts';
@@ -166,7 +166,7 @@ function startsSuccessOver(job: JobState, runs: readonly RunRecord[], flagged: R
   // Its runs in the window are its starts in it: a failure counts by its run's start, not by its line.
   const inWindow = runs.filter((r) => runStartOf(r) > fromMs);
   const failures = inWindow.filter((r) => r.status === 'failed');
-  if (!startsOnlyFailuresLogged(job, runs.length)) return outcomeUnknown(job, inWindow, failures.length, flagged, fromMs, now);
+  if (!startsOnlyFailuresLogged(stateFacts(job), runs.length)) return outcomeUnknown(job, inWindow, failures.length, flagged, fromMs, now);
   const healthyAfter = cronHealthyAfter(job.job, config);
   const settledBefore = Math.max(fromMs, now - healthyAfter);
   // Starts in (fromMs, now], and those in it whose healthy window has passed.
