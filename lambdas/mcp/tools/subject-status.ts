@@ -181,7 +181,7 @@ function startsSuccessOver(job: JobState, runs: readonly RunRecord[], flagged: R
   const ok = Math.max(0, settled - failedSettled);
   const rule = `its runs log only their start and failures: a run with no failure is ok ${formatDuration(healthyAfter)} after its start; `;
   const note = !known
-    ? `its state keeps only its latest starts (from ${isoOrNull(job.starts?.[0])}), not all of the window’s: runs and ok are at least these, success_rate is not known`
+    ? `${latestStartsOnly(job)}: runs and ok are at least these, success_rate is not known`
     : settled > 0
       ? `success_rate is over the ${plural(settled, 'start')} that old (${failedSettled} failed)`
       : 'none of the window’s starts is that old yet, so success_rate is not known';
@@ -196,6 +196,11 @@ function startsSuccessOver(job: JobState, runs: readonly RunRecord[], flagged: R
   };
 }
 
+/** What the success of a job whose state no longer keeps all a window's starts (`SpanStarts.complete` false) is counted from: the starts it keeps. */
+function latestStartsOnly(job: JobState): string {
+  return `its state keeps only its latest starts (from ${isoOrNull(job.starts?.[0])}), not all of the window’s`;
+}
+
 /**
  * The success of a job whose runs log only their start and no failure of which was ever logged (cronie's CMD lines
  * without `-s`, an instrumented job whose runs never log an end; as the report's `failuresLogged`): its starts are its
@@ -204,7 +209,7 @@ function startsSuccessOver(job: JobState, runs: readonly RunRecord[], flagged: R
 function outcomeUnknown(job: JobState, inWindow: readonly RunRecord[], failed: number, flagged: ReadonlySet<string>, fromMs: number, now: number): z.infer<typeof SuccessWindowSchema> {
   const starts = spanStarts(job, fromMs + 1, now + 1);
   // A state that no longer keeps all the window's starts gives a lower bound, said as the other rule says it.
-  const partial = starts?.complete === false ? `; its state keeps only its latest starts (from ${isoOrNull(job.starts?.[0])}), not all of the window’s: runs is at least this` : '';
+  const partial = starts?.complete === false ? `; ${latestStartsOnly(job)}: runs is at least this` : '';
   return {
     runs: Math.max(inWindow.length, starts?.inSpan ?? 0),
     ok: null,
