@@ -205,10 +205,10 @@ export type LastStatus = 'ok' | 'failed' | 'running' | 'started' | 'unfinished';
  * run; what came after `now` (a `--now` earlier than the store's data) has not happened yet: a job
  * whose last end is later is judged by its last run record by then (`runs`, in its window), or is
  * running when it started a run after that record, by then (`lastStartOf`), that had not ended.
- * An agent's root run reported `run-unfinished` (`findings`, by now) that wrote no record is
- * `unfinished`, as the report counts it a run that never ended, not `running`.
+ * An agent's root run reported `run-unfinished` that wrote no record (`unrecorded`, its
+ * `JudgedSubject.unfinished`; by now) is `unfinished`, as the report counts it a run that never ended, not `running`.
  */
-export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[], now = Number.POSITIVE_INFINITY, findings: readonly Finding[] = []): LastStatus | undefined {
+export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[], now = Number.POSITIVE_INFINITY, unrecorded: readonly Finding[] = []): LastStatus | undefined {
   if (subject.kind === 'job' && subject.state) {
     const s = subject.state as JobState;
     const lastEnd = s.lastEnd !== undefined && s.lastEnd.at <= now ? s.lastEnd : undefined;
@@ -230,7 +230,7 @@ export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[], 
     // Later than the last recorded run's start, not its end: a run that started while it went on is the latest root.
     const after = (at: number) => last === undefined || at > runStartOf(last);
     // A root run reported run-unfinished by now never ended: the report counts it a run, unfinished, not one going on.
-    const unfinished = unrecordedUnfinished(findings, runs).flatMap((f) => startedAtOf(f) ?? []).filter((at) => at <= now && after(at));
+    const unfinished = unrecorded.flatMap((f) => startedAtOf(f) ?? []).filter((at) => at <= now && after(at));
     const going = agentRootsGoingOn(s, now).filter(after);
     if (unfinished.length > 0 && maxOf(unfinished) >= maxOf(going)) return 'unfinished';
     if (going.length > 0) return 'running';
@@ -386,6 +386,11 @@ export interface JudgedSubject {
   /** The subject's run records in the window, oldest first. */
   readonly runs: readonly RunRecord[];
   readonly open: readonly StoredFinding[];
+  /**
+   * Of an agent, its root runs reported run-unfinished in the window that wrote no run record
+   * (`unrecordedUnfinished`): runs of it that never ended, as the report counts them. None of other kinds.
+   */
+  readonly unfinished: readonly StoredFinding[];
   /**
    * When it was first seen, for a subject first seen after now (a `--now` earlier than the store's
    * data): not seen yet then, as find_overdue counts it never seen. Its row is UNKNOWN, nothing of it
@@ -583,17 +588,18 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
     const firstSeenLater = firstSeenAfter(subject, found, now);
     if (firstSeenLater !== undefined) {
       const row = unjudgedRow(subject, `not seen yet: first seen on ${isoTime(firstSeenLater)}, after now`, view, exceptions ?? undefined);
-      return { subject, ...(schedule ? { schedule } : {}), windowDays: windowDays[i], row, findings: [], runs: [], open: [], firstSeenLater };
+      return { subject, ...(schedule ? { schedule } : {}), windowDays: windowDays[i], row, findings: [], runs: [], open: [], unfinished: [], firstSeenLater };
     }
     // The report lists a retired subject apart, in no row: nothing of it in its window.
     const retired = found === undefined ? retiredOf.get(subjectKeyOf(subject)) : undefined;
     if (retired !== undefined) {
       const reason = `retired (not in the config, last seen ${retired.lastSeen.slice(0, 10)}): nothing of it since, silent for more than ${SILENCE_RHYTHM_FACTOR} × its usual gap between runs: renamed or no longer used`;
-      return { subject, ...(schedule ? { schedule } : {}), windowDays: windowDays[i], row: unjudgedRow(subject, reason, view, exceptions ?? undefined), findings: [], runs: [], open: [], retired };
+      return { subject, ...(schedule ? { schedule } : {}), windowDays: windowDays[i], row: unjudgedRow(subject, reason, view, exceptions ?? undefined), findings: [], runs: [], open: [], unfinished: [], retired };
     }
     if (found === undefined) throw new Error(`no coverage row for ${subject.kind} ${subject.name}`);
     const ongoing = subject.kind === 'job' ? (drifts.get(subject.name) ?? []) : [];
-    return { subject, ...(schedule ? { schedule } : {}), windowDays: windowDays[i], row: found, findings: own, runs, open: openFindings(own, runs, ongoing) };
+    const unfinished = subject.kind === 'agent' ? unrecordedUnfinished(own, runs) : [];
+    return { subject, ...(schedule ? { schedule } : {}), windowDays: windowDays[i], row: found, findings: own, runs, open: openFindings(own, runs, ongoing), unfinished };
   });
 }
 

@@ -44,7 +44,7 @@ export function subjectRow(judged: JudgedSubject, now: number): SubjectRow {
     history: row.history,
     min_history: row.minHistory,
     last_run_at: isoOrNull(lastRunStartOf(judged, now)),
-    last_status: judged.firstSeenLater === undefined ? (lastStatusOf(subject, judged.runs, now, judged.findings) ?? null) : null,
+    last_status: judged.firstSeenLater === undefined ? (lastStatusOf(subject, judged.runs, now, judged.unfinished) ?? null) : null,
     schedule: judged.schedule ?? null,
     findings_in_window: judged.findings.length,
     open_findings: judged.open.length,

@@ -4,7 +4,6 @@ import type { GuardState } from '../../core/guard-reducer.ts';
 import { cronHealthyAfter, type JobState } from '../../core/job-reducer.ts';
 import type { RouteState } from '../../core/route-reducer.ts';
 import { plural } from '../../core/report/format.ts';
-import { unrecordedUnfinished } from '../../core/report/coverage.ts';
 import { spanStarts, startsOnlyFailuresLogged, stateFacts } from '../../core/report/subjects.ts';
 import { formatDuration, median } from '../../core/stats.ts';
 import type { Config } from '../../config.ts';
@@ -240,7 +239,7 @@ export function statusOf(judged: JudgedSubject, now: number, recent: number, ope
   const records = RECORDS_RUNS.has(judged.subject.kind);
   const startsOnly = startsOnlyJob(judged.subject);
   // As the report: an agent's root run reported run-unfinished that wrote no record is one of its runs.
-  const unfinished = judged.subject.kind === 'agent' ? unrecordedUnfinished(judged.findings, judged.runs) : [];
+  const unfinished = judged.unfinished;
   const successOf = (fromMs: number) =>
     !records ? null : startsOnly
         ? startsSuccessOver(startsOnly, judged.runs, flagged, fromMs, now, config)
