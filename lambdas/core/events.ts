@@ -420,12 +420,14 @@ export interface RunFailedMarker {
  * or `platform.report` with status `error`) takes its `reason` (`<errorType>: <errorMessage>`), and
  * it is then dropped (the job reducer's `enrich`). systemd 219's (CentOS 7) `U start operation timed
  * out. Terminating.` is one too: the run fails when its process dies (seconds or TimeoutStopSec
- * later), and that failure line takes its reason, `systemd result 'timeout'`.
+ * later), and that failure line takes its reason, `systemd result 'timeout'`; so is a unit's `Failed at
+ * step EXEC spawning …` (`exec failed: …`), whose job is '' when the line names no unit (systemd 219's
+ * text: the job reducer ties it to its unit when that is unambiguous).
  */
 export interface ErrorLogged {
   readonly type: 'run.error';
   readonly job: string;
-  /** The request id of the invocation that logged it; OPEN_RUN for systemd 219's timeout (below). */
+  /** The request id of the invocation that logged it; OPEN_RUN for systemd's lines (above). */
   readonly run_id: string;
   readonly reason: string;
   /** The host of a systemd line. */

@@ -9,6 +9,7 @@ import { expectPatternsOf, graceMinutesOf, resolveJobOptions } from './job-optio
 import { type OutputSummary, summaryOfLines, withOutputLine } from './output-capture.ts';
 import { exitedLine, RUNTIME_EXIT_ERROR, runtimeExited, runtimeFailed, timedOut } from './parse/lambda-platform.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
+import { UNNAMED_UNIT } from './parse/systemd.ts';
 import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
@@ -514,8 +515,9 @@ function awaitsErrorType(event: AuditEvent): boolean {
  * Whether a line is judged by what a line up to ERROR_TYPE_LOOKAHEAD_MS after it in its batch says:
  * a Lambda invocation's failure that names no error type (`awaitsErrorType`), or any run.error: an
  * error a function logged, whose reason the failure line after it takes (`withLoggedErrorReasons`),
- * or systemd 219's start timeout, whose reason the unit's end after it takes (`withSystemdTimeoutReasons`,
- * up to SYSTEMD_STOP_WINDOW_MS later: the hold-back covers its first ERROR_TYPE_LOOKAHEAD_MS). A
+ * or systemd 219's start timeout or a unit's `Failed at step EXEC spawning …`, whose reason the unit's
+ * end after it takes (`withSystemdReasons`, up to SYSTEMD_STOP_WINDOW_MS later: the hold-back covers
+ * its first ERROR_TYPE_LOOKAHEAD_MS). A
  * batch is not cut right after one (a scan's chunks).
  */
 export function awaitsLaterLine(event: AuditEvent): boolean {
@@ -1145,8 +1147,8 @@ function withLoggedErrorReasons(events: readonly AuditEvent[]): readonly AuditEv
  */
 const SYSTEMD_STOP_WINDOW_MS = 5 * 60_000;
 
-/** Whether an event is systemd 219's `U start operation timed out. Terminating.` (a run.error of the service manager's). */
-function isSystemdTimeout(event: AuditEvent): event is AuditEvent<ErrorLogged> {
+/** Whether an event is a reason of the service manager's (run.error): systemd 219's `U start operation timed out. Terminating.`, a `Failed at step EXEC spawning …`. */
+function isSystemdReason(event: AuditEvent): event is AuditEvent<ErrorLogged> {
   return event.body.type === 'run.error' && event.format !== undefined && SYSTEMD_FORMATS.has(event.format);
 }
 
@@ -1157,25 +1159,75 @@ function isSystemdTimeout(event: AuditEvent): event is AuditEvent<ErrorLogged> {
  * exited …`, `Unit U entered failed state.`) of the unit on its host after the timeout in the batch,
  * within SYSTEMD_STOP_WINDOW_MS, becomes a failure with the timeout's reason (its exit code kept), so
  * the run is one failure, a timeout, whenever its process died. A start of the unit between them
- * ends the wait. A timeout whose end comes in a later delivery leaves that end its own reason.
+ * ends the wait. A timeout whose end comes in a later delivery leaves that end its own reason. A
+ * `Failed at step EXEC spawning …` of the unit (tied to it by `withExecUnitsTied` when it names none)
+ * is read alike: its end (`status=203/EXEC`, or its result when no exit line comes) fails with
+ * `exec failed: …`.
  */
-function withSystemdTimeoutReasons(events: readonly AuditEvent[]): readonly AuditEvent[] {
-  if (!events.some(isSystemdTimeout)) return events;
-  const timedOut = new Map<string, AuditEvent<ErrorLogged>>();
+function withSystemdReasons(events: readonly AuditEvent[]): readonly AuditEvent[] {
+  if (!events.some(isSystemdReason)) return events;
+  const logged = new Map<string, AuditEvent<ErrorLogged>>();
   const keyOf = (body: { readonly job?: string; readonly host?: string }) => `${body.job}\u0000${body.host ?? ''}`;
-  return events.map((event) => {
-    if (isSystemdTimeout(event)) timedOut.set(keyOf(event.body), event);
-    if (timedOut.size === 0) return event;
-    if (event.body.type === 'run.start') timedOut.delete(keyOf(event.body));
+  return withExecUnitsTied(events).map((event) => {
+    if (isSystemdReason(event)) logged.set(keyOf(event.body), event);
+    if (logged.size === 0) return event;
+    if (event.body.type === 'run.start') logged.delete(keyOf(event.body));
     if (!isSystemdManagerEnd(event)) return event;
     const body = event.body;
-    const timeout = timedOut.get(keyOf(body));
-    if (timeout === undefined) return event;
-    timedOut.delete(keyOf(body));
-    if (event.at - timeout.at > SYSTEMD_STOP_WINDOW_MS) return event;
-    const failure: RunFailedMarker = { type: 'run.failed', job: body.job, run_id: body.run_id, reason: timeout.body.reason };
+    const reason = logged.get(keyOf(body));
+    if (reason === undefined) return event;
+    logged.delete(keyOf(body));
+    if (event.at - reason.at > SYSTEMD_STOP_WINDOW_MS) return event;
+    const failure: RunFailedMarker = { type: 'run.failed', job: body.job, run_id: body.run_id, reason: reason.body.reason };
     return { ...event, body: { ...failure, ...(body.exit_code ? { exit_code: body.exit_code } : {}), ...(body.host === undefined ? {} : { host: body.host }) } };
   });
+}
+
+/** How long after systemd 219's `Failed at step EXEC spawning …` its unit's end comes: at once (systemd reaps the forked process), within a second of a syslog time. */
+const EXEC_END_WINDOW_MS = 1_000;
+/** The exit status of a unit's process that failed at step EXEC (`status=203/EXEC`). */
+const EXEC_EXIT_STATUS = 203;
+
+/** Whether an event is a `Failed at step EXEC spawning …` that names no unit (systemd 219's as text). */
+function isUnnamedExecFailure(event: AuditEvent): event is AuditEvent<ErrorLogged> {
+  return isSystemdReason(event) && event.body.job === UNNAMED_UNIT;
+}
+
+/**
+ * systemd 219 writes `Failed at step EXEC spawning …` from the unit's forked process, naming no
+ * unit in its text. It is the unit's whose failure (an end of the service manager's that is not a
+ * success) follows it on its host within EXEC_END_WINDOW_MS, when those failures are of one unit
+ * (of the units that exited `status=203/EXEC`, when any did) and no other such line of the host is
+ * that close: nothing is guessed, so two units that fail to exec in one second keep their own
+ * reasons. A line not tied stays what it was: it fails nothing.
+ */
+function withExecUnitsTied(events: readonly AuditEvent[]): readonly AuditEvent[] {
+  if (!events.some(isUnnamedExecFailure)) return events;
+  return events.map((event, index) => {
+    if (!isUnnamedExecFailure(event)) return event;
+    const unit = execFailureUnit(events, index);
+    return unit === undefined ? event : { ...event, body: { ...event.body, job: unit } };
+  });
+}
+
+/** The unit the unnamed `Failed at step EXEC spawning …` at `index` is of (`withExecUnitsTied`), undefined when it cannot be told. */
+function execFailureUnit(events: readonly AuditEvent[], index: number): string | undefined {
+  const exec = events[index];
+  const host = exec.body.host;
+  const near = (other: AuditEvent) => Math.abs(other.at - exec.at) <= EXEC_END_WINDOW_MS && other.body.host === host;
+  for (let i = index - 1; i >= 0 && exec.at - events[i].at <= EXEC_END_WINDOW_MS; i--) if (isUnnamedExecFailure(events[i]) && near(events[i])) return undefined;
+  const failed = new Set<string>();
+  const execFailed = new Set<string>();
+  for (let i = index + 1; i < events.length && events[i].at - exec.at <= EXEC_END_WINDOW_MS; i++) {
+    const event = events[i];
+    if (!near(event)) continue;
+    if (isUnnamedExecFailure(event)) return undefined;
+    if (!isSystemdManagerEnd(event) || (event.body.type === 'run.end' && event.body.exit_code === 0)) continue;
+    failed.add(event.body.job);
+    if (event.body.exit_code === EXEC_EXIT_STATUS) execFailed.add(event.body.job);
+  }
+  const units = execFailed.size > 0 ? execFailed : failed;
+  return units.size === 1 ? [...units][0] : undefined;
 }
 
 /** The failure markers of a batch by the run id they name, or undefined when none names one (most batches). */
@@ -1658,7 +1710,7 @@ export const jobReducer: SubjectReducer<JobState> = {
     return isJobEvent(event) ? event.body.job : undefined;
   },
   initial: initialJobState,
-  enrich: (events, config) => withSystemdTimeoutReasons(withLoggedErrorReasons(attributeDiscardedOutput(events, config))),
+  enrich: (events, config) => withSystemdReasons(withLoggedErrorReasons(attributeDiscardedOutput(events, config))),
   tick: judgeAtNow,
   sourceOf: (state) => state.lastSource,
   configured(config) {

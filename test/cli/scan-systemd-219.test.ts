@@ -22,7 +22,34 @@ describe("scanning systemd 219's (CentOS 7) failed runs: one finding each", () =
     // Assess
     expect(described(result.findings)).toEqual([
       ['run-failed', 'backup.service', '2026-10-08T04:00:00Z', "systemd result 'timeout'", 1],
-      ['run-failed', 'backup.service', '2026-10-23T02:30:01Z', undefined, 203],
+      ['run-failed', 'backup.service', '2026-10-23T02:30:01Z', 'exec failed: /usr/local/bin/backup.sh: No such file or directory', 203],
+    ]);
+  });
+
+  it.each([
+    ['without its exit line (syslog text: the EXEC line names no unit)', 'syslog/systemd-centos7-exec-failed.log', '2026-10-23T02:30:01Z', 1],
+    ['with its exit line (journalctl -o json: the record names its UNIT)', 'journal/centos7-exec-failed.jsonl', '2026-10-23T02:30:00Z', 203],
+  ])('reports a unit whose command could not be run, %s, failed for that reason', async (_, name, ts, exitCode) => {
+    // Act
+    const result = await scan(fixture(name));
+    // Assess
+    expect(described(result.findings)).toEqual([['run-failed', 'backup.service', ts, 'exec failed: /usr/local/bin/backup.sh: No such file or directory', exitCode]]);
+  });
+
+  it("gives two units failing in one second an EXEC line's reason only when its unit can be told, never the other unit's", async () => {
+    // Act
+    const result = await scan(fixture('syslog/systemd-centos7-exec-two-units.log'));
+    // Assess
+    expect(described(result.findings)).toEqual([
+      // Two EXEC lines, two units that exited 203: which is whose cannot be told.
+      ['run-failed', 'backup.service', '2026-10-24T02:30:01Z', undefined, 203],
+      ['run-failed', 'export.service', '2026-10-24T02:30:01Z', undefined, 203],
+      // One EXEC line, two units failing, neither with status=203/EXEC: neither takes it.
+      ['run-failed', 'export.service', '2026-10-25T02:30:01Z', undefined, 1],
+      ['run-failed', 'backup.service', '2026-10-25T02:30:01Z', "systemd result 'failed'", 1],
+      // One EXEC line, one of the two units exited 203/EXEC: it is that unit's.
+      ['run-failed', 'export.service', '2026-10-26T02:30:01Z', undefined, 1],
+      ['run-failed', 'backup.service', '2026-10-26T02:30:01Z', 'exec failed: /usr/local/bin/backup.sh: No such file or directory', 203],
     ]);
   });
 
@@ -35,5 +62,17 @@ describe("scanning systemd 219's (CentOS 7) failed runs: one finding each", () =
     const result = await scan(fixture(name));
     // Assess
     expect(described(result.findings.filter((f) => f.detector === 'run-failed'))).toEqual([['run-failed', 'backup.service', ts, "systemd result 'timeout'", exitCode]]);
+  });
+});
+
+describe('scanning newer systemd\'s failed exec: the reason of its own unit', () => {
+  it('reports two units that failed to exec in one second, each with its own reason', async () => {
+    // Act
+    const result = await scan(fixture('syslog/systemd-exec-failed.log'));
+    // Assess
+    expect(described(result.findings)).toEqual([
+      ['run-failed', 'export.service', '2026-10-23T02:30:00Z', 'exec failed: /opt/bin/export.sh: No such file or directory', 203],
+      ['run-failed', 'sync.service', '2026-10-23T02:30:00Z', 'exec failed: /opt/bin/sync.sh: Permission denied', 203],
+    ]);
   });
 });

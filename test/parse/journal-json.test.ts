@@ -41,6 +41,11 @@ describe('journalctl -o json (contract §1b)', () => {
     ['UNIT over the unit named in MESSAGE', record('backup.service: Failed with result', { UNIT: 'backup@home.service' }), { type: 'run.failed', job: 'backup@home.service' }],
     ['UNIT for a start whose MESSAGE names only the description', record('Started report-mailer', { MESSAGE: 'Started Weekly report mailer.' }), { type: 'run.start', job: 'report-mailer.service' }],
     ['UNIT for a Starting whose MESSAGE names only the description', record('Starting backup', { MESSAGE: 'Starting Nightly backup...' }), { type: 'run.start', job: 'backup.service' }],
+    [
+      "UNIT for systemd 219's EXEC failure, whose MESSAGE names no unit",
+      record('backup.service: Main process exited', { MESSAGE: 'Failed at step EXEC spawning /opt/bin/export.sh: No such file or directory', _COMM: '(export.sh)' }),
+      { type: 'run.error', job: 'backup.service', reason: 'exec failed: /opt/bin/export.sh: No such file or directory' },
+    ],
     ['UNIT_RESULT for the reason', record('backup.service: Failed with result', { UNIT_RESULT: 'oom-kill', MESSAGE: "backup.service: Failed with result 'oom-kill'." }), { reason: "systemd result 'oom-kill'" }],
   ])('takes %s', (_, line, body) => {
     const outcome = parseLine(line, contextFor('journal.jsonl', 1));

@@ -20,6 +20,7 @@ import { isUnitName, unitOfSubject } from './unit-subject.ts';
  *   `Dependency failed for backup.service - Nightly backup.`                        → run.failed
  *   `backup.service start operation timed out. Terminating.` (systemd 219)           → run.error, 'timeout'
  *   `Unit backup.service entered failed state.` (systemd 219)                        → run.failed
+ *   `backup.service: Failed at step EXEC spawning /opt/x: No such file or directory` → run.error, 'exec failed: …'
  *   `backup.service: Consumed 1.234s CPU time.`, `Failed to start …`, `U failed.`, `Stopping …`, … → nothing
  *
  * The job is the unit name; a line of the older wording that names no unit has only the unit's
@@ -52,7 +53,7 @@ const OTHER_LIFECYCLE = /^(?:Stopping .+|Stopped .+|Failed to start .+|Timed out
  * `U: Failed with result '…'`: `U start operation timed out. Terminating.` (`start-pre` for its
  * ExecStartPre), the run's timeout, which fails nothing itself: systemd then stops the process,
  * which may die seconds later (it traps SIGTERM) or TimeoutStopSec later (killed), and the failure
- * line of that end takes the reason (run.error, the job reducer's `withSystemdTimeoutReasons`);
+ * line of that end takes the reason (run.error, the job reducer's `withSystemdReasons`);
  * then `Unit U entered failed state.` (its failure, whatever the cause: read as the result line,
  * which ends the run unless a `main process exited` line ended it first). `U failed.` repeats it:
  * nothing. Units of a type UNIT_NAME does not know (`X.busname`): nothing.
@@ -61,6 +62,19 @@ const TIMED_OUT_219 = /^(\S+) start(?:-pre)? operation timed out\. Terminating\.
 /** The reason of a run that timed out, as newer systemd's `U: Failed with result 'timeout'.` reads. */
 const SYSTEMD_TIMEOUT = "systemd result 'timeout'";
 const ENTERED_FAILED_219 = /^Unit (\S+) entered failed state\.?\s*$/;
+/**
+ * A unit's process that could not run its command: `Failed at step EXEC spawning /opt/x: No such
+ * file or directory` (`Permission denied`, …), `U: ` before it from systemd 236 on (newer ones log
+ * `U: Failed to execute /opt/x: …` before it: nothing). It fails nothing itself: the unit's failure
+ * line after it (`status=203/EXEC`, its result) takes its reason, `exec failed: /opt/x: No such file
+ * or directory` (run.error, the job reducer's `withSystemdReasons`). systemd 219 writes it from the
+ * forked process and names no unit in its text (its journal record's `UNIT` does): its job is then
+ * UNNAMED_UNIT, which the job reducer ties to the unit whose failure follows it on the host when
+ * that is unambiguous (`withExecUnitsTied`).
+ */
+const EXEC_FAILED = 'Failed at step EXEC spawning ';
+/** The job of systemd 219's `Failed at step EXEC spawning …` as text: a line that names no unit. */
+export const UNNAMED_UNIT = '';
 
 /**
  * The manager's own units and logins, whose lines say nothing of a job: every unit that is not a
@@ -111,6 +125,12 @@ function failed(job: string, reason: string, host: string | undefined, exitCode?
 /** systemd 219's start timeout: the reason of the failure its unit's end says, no failure itself. */
 function timedOut219(unit: string, host: string | undefined): ErrorLogged {
   return defined<ErrorLogged>({ type: 'run.error', job: unit, run_id: OPEN_RUN, reason: SYSTEMD_TIMEOUT, host });
+}
+
+/** A unit's command that could not be run (`Failed at step EXEC spawning …`): the reason of the failure its unit's end says, no failure itself. */
+function execFailed(unit: string, message: string, host: string | undefined): ErrorLogged {
+  const reason = `exec failed: ${message.slice(EXEC_FAILED.length).trimEnd()}`;
+  return defined<ErrorLogged>({ type: 'run.error', job: unit, run_id: OPEN_RUN, reason, host });
 }
 
 function processExit(unit: string, m: RegExpExecArray, host: string | undefined, fields: SystemdJournalFields): RunEnd | RunFailedMarker | undefined {
@@ -175,6 +195,7 @@ function managerBodies(message: string, at: number, host: string | undefined, fi
     if (result) return [failed(unit, `systemd result '${fields.unitResult ?? result[1]}'`, host)];
     if (cutShort(text, "Failed with result '")) return `systemd result line without its result (cut short?): ${quoted(message)}`;
     if (DEACTIVATED.test(text)) return [endOk(unit, host)];
+    if (text.startsWith(EXEC_FAILED)) return [execFailed(unit, text, host)];
     return [];
   }
 
@@ -201,6 +222,7 @@ function managerBodies(message: string, at: number, host: string | undefined, fi
   if (timedOut) return isUnitName(timedOut[1]) ? [timedOut219(fields.unit ?? timedOut[1], host)] : [];
   const enteredFailed = ENTERED_FAILED_219.exec(message);
   if (enteredFailed) return isUnitName(enteredFailed[1]) ? [failed(fields.unit ?? enteredFailed[1], "systemd result 'failed'", host)] : [];
+  if (message.startsWith(EXEC_FAILED)) return [execFailed(fields.unit ?? UNNAMED_UNIT, message, host)];
   if (OTHER_LIFECYCLE.test(message)) return [];
   return undefined;
 }
