@@ -10,7 +10,6 @@ import type { AuditReport } from '../lambdas/core/report/model.ts';
 import { comparedWithText, shortTime } from '../lambdas/core/report/format.ts';
 import { kpiCards } from '../lambdas/core/report/render-html.ts';
 import { escapeHtml, SEVERITY_COLOR } from '../lambdas/core/report/svg-charts.ts';
-import { escapeControls } from '../lambdas/core/terminal-text.ts';
 
 const WIDTH = 960;
 const PAD = 28;
@@ -20,16 +19,16 @@ const MUTED = '#52606d';
 const LINE = '#e4e7eb';
 const DOWN = '#047857';
 
-/** What XML 1.0 forbids and escapeControls leaves: U+FFFE, U+FFFF and a lone surrogate. */
+/** What XML 1.0 forbids and escapeHtml (its escapeControls) leaves: U+FFFE, U+FFFF and a lone surrogate. */
 const NOT_XML_CHAR = /[\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
  * Text from the report (names and messages from logs) as SVG text: a control character shown
- * escaped as the terminal shows it (`\x07`: XML 1.0 forbids it, where HTML tolerates it), a
- * character XML cannot hold as U+FFFD, and the markup characters escaped.
+ * escaped as the terminal shows it (`\x07`: XML 1.0 forbids it), a character XML cannot
+ * hold as U+FFFD, and the markup characters escaped: escapeHtml, after U+FFFD.
  */
 function esc(text: string): string {
-  return escapeHtml(escapeControls(text).replace(NOT_XML_CHAR, '\ufffd'));
+  return escapeHtml(text.replace(NOT_XML_CHAR, '\ufffd'));
 }
 
 /** Words of `text` in lines of at most `max` characters (a word longer than that on a line of its own). */

@@ -75,6 +75,30 @@ describe('renderHtml', () => {
     expect(html).not.toContain('<img src=x');
   });
 
+  it('shows the control and bidi characters of log text escaped, as the Markdown does, so neither `cat` nor a browser acts on them', () => {
+    // Prepare: unowned failed jobs whose names retitle a terminal and turn `exe.png` around
+    const terminal = 'job\u001b]0;pwned\u0007\u001b[2J';
+    const reversed = 'invoice\u202egnp.exe';
+    const input = octoberInput();
+    const report = buildReport({
+      ...input,
+      findings: [...input.findings, finding('run-failed', terminal, '2026-10-05T04:00:00Z', { run_id: 't-1' }), finding('run-failed', reversed, '2026-10-05T05:00:00Z', { run_id: 'r-1', message: 'line one\nline two' })],
+      runs: [...input.runs, runRecord(terminal, 't-1', '2026-10-05T04:00:00Z', 'failed'), runRecord(reversed, 'r-1', '2026-10-05T05:00:00Z', 'failed')],
+    });
+
+    // Act
+    const page = renderHtml(report);
+
+    // Assess: no control character but the page's own newlines; names as the Markdown shows them, in cells, headings, advice and chart labels
+    expect(page).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+    expect(page).toContain('<strong>job\\x1b]0;pwned\\x07\\x1b[2J</strong>');
+    expect(page).toContain('<code>run-failed</code> on invoice\\u202egnp.exe</h3>');
+    expect(page).toContain('(set <code>jobs.invoice\\u202egnp.exe.owner</code>)');
+    expect(page).toContain('<title>invoice\\u202egnp.exe: 1</title>');
+    expect(page).toContain('line one\\x0aline two');
+    expect(renderHtml(report)).toBe(page);
+  });
+
   it('prints well: a print stylesheet without the navigation, and cards kept whole', () => {
     const print = html.slice(html.indexOf('@media print'));
     expect(print).toContain('nav.toc { display: none; }');

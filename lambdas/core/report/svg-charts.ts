@@ -1,5 +1,6 @@
 import type { Severity } from '../findings.ts';
 import { clipUnits } from '../output-capture.ts';
+import { escapeControls } from '../terminal-text.ts';
 import type { DayCount } from './model.ts';
 import { SEVERITIES } from './model.ts';
 
@@ -8,8 +9,13 @@ import { SEVERITIES } from './model.ts';
  * readable on paper. Every label is escaped: subjects and detector ids may come from logs.
  */
 
+/**
+ * Text as HTML or SVG text and attribute values: the markup characters as entities and, as in the
+ * Markdown report, every control and bidi character shown escaped (`escapeControls`: `\x1b`,
+ * `\u202e`), so that neither `cat report.html` nor a browser acts on what a log line wrote.
+ */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return escapeControls(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 export const SEVERITY_COLOR: Readonly<Record<Severity, string>> = {
