@@ -155,7 +155,6 @@ describe('renderMarkdown', () => {
     expect(outsideCode).not.toMatch(/(?<!\\)<[a-z/]/i);
     expect(text).toContain('\\<script\\>alert("job")\\</script\\>');
     expect(text).toContain('exited 0 but wrote \\<img src=x onerror=alert(1)\\> \\| \\[click\\](http://evil.example) \\*\\*bold\\*\\*');
-    expect(md('a|b\nc')).toBe('a\\|b c');
     expect(mdCode('x`y|z')).toBe('`` x`y\\|z ``');
     expect(mdCode('output_bytes')).toBe('`output_bytes`');
   });
@@ -179,6 +178,27 @@ describe('renderMarkdown', () => {
     expect(rendered).toContain('FATAL\\x08\\x08\\x08\\x08\\x08ok \\u202egnp.exe');
     expect(md('a\u001bb\u202Ec')).toBe('a\\x1bb\\u202ec');
     expect(mdCode('a\u001b|b')).toBe('`a\\x1b\\|b`');
+  });
+
+  it('shows a newline in a name as `\\x0a`, not as a space, so two jobs stay apart and the owner advice names the real key', () => {
+    // Prepare: two unowned failed jobs whose names differ only by a newline and a space
+    const input = octoberInput();
+    const report = buildReport({
+      ...input,
+      findings: [...input.findings, finding('run-failed', 'backup\nAll clear', '2026-10-05T04:00:00Z', { run_id: 'n-1' }), finding('run-failed', 'backup All clear', '2026-10-05T05:00:00Z', { run_id: 's-1' })],
+      runs: [...input.runs, runRecord('backup\nAll clear', 'n-1', '2026-10-05T04:00:00Z', 'failed'), runRecord('backup All clear', 's-1', '2026-10-05T05:00:00Z', 'failed')],
+    });
+
+    // Act
+    const rendered = renderMarkdown(report);
+
+    // Assess: each row on one line, each name as it was logged, each advice with its own key
+    expect(rendered).toMatch(/^\| job \| backup\\x0aAll clear \|/m);
+    expect(rendered).toMatch(/^\| job \| backup All clear \|/m);
+    expect(rendered).toContain('set `jobs.backup\\x0aAll clear.owner` in the config');
+    expect(rendered).toContain('set `jobs.backup All clear.owner` in the config');
+    expect(md('a|b\r\n\tc')).toBe('a\\|b\\x0d\\x0a\\x09c');
+    expect(mdCode('a\nb')).toBe('`a\\x0ab`');
   });
 
   it('names the config key of an unowned job holding a pipe without a backslash, outside any table', () => {

@@ -7,16 +7,12 @@ import { REPORT_SECTIONS } from './model.ts';
 
 /**
  * Text from logs (subjects, messages, evidence) made inert in Markdown: no links, emphasis, HTML
- * or table breaks, and no control character (shown escaped, `\x1b`: the report is read with `cat`
- * in a terminal too). The report's own texts (detector meta) are trusted Markdown and pass as written.
+ * or table breaks, and no control character (shown escaped, `\x1b`, a newline as `\x0a`: the report
+ * is read with `cat` in a terminal too, and a table cell stays on its line). The report's own texts
+ * (detector meta) are trusted Markdown and pass as written.
  */
 export function md(text: string): string {
-  return escapeControls(
-    text
-      .replace(/[\r\n\t]+/g, ' ')
-      .replace(/[\\`*_[\]<>|#~!]/g, (c) => `\\${c}`)
-      .replace(/&/g, '&amp;'),
-  );
+  return escapeControls(text.replace(/[\\`*_[\]<>|#~!]/g, (c) => `\\${c}`).replace(/&/g, '&amp;'));
 }
 
 /**
@@ -24,8 +20,7 @@ export function md(text: string): string {
  * shown escaped, pipes escaped for a table (not when `inTable` is false: outside a table a code span shows the backslash).
  */
 export function mdCode(text: string, inTable = true): string {
-  const oneLine = text.replace(/[\r\n\t]+/g, ' ');
-  const clean = escapeControls(inTable ? oneLine.replace(/\|/g, '\\|') : oneLine);
+  const clean = escapeControls(inTable ? text.replace(/\|/g, '\\|') : text);
   const longest = Math.max(0, ...(clean.match(/`+/g) ?? []).map((run) => run.length));
   const fence = '`'.repeat(longest + 1);
   const pad = longest > 0 || clean.startsWith(' ') || clean.endsWith(' ') ? ' ' : '';
