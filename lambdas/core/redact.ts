@@ -418,22 +418,35 @@ const NET_RESULT_WORD = /^(?:changed|updated|reset|set|was|is|has|had|been|not|w
 const NET_OPTION_OR_END = /^[ \t]*(?:-|$)/;
 /** Its `-U user%password` (also `-Uuser%password`, `--user=user%password`): the user stays. */
 const SMB_USER = userPasswordOption(String.raw`-U[ \t]*|--user(?:[ \t]+|=)`, '%');
+/** `as sysdba` after a login, or Oracle's other administrative privileges (`as sysoper`, `as sysbackup`, `as sysdg`, `as syskm`, `as sysasm`, `as sysrac`), in any case. */
+const ORACLE_ADMIN_PRIVILEGE = String.raw`[ \t]+as[ \t]+sys(?:dba|oper|backup|dg|km|asm|rac)(?![\w$#])`;
 /**
- * Oracle's `user/password` as sqlplus takes it (`sqlplus -s system/VALUE@//db:1521/XE`, `sqlplus scott/VALUE`) and
+ * After a login's closing quote escaped as a JSON string writes it (`\"`), that string's own closing quote
+ * (`"cmd":"expdp \"sys/VALUE\""`): an escaped quote just before it (none after an unquoted login, whose value holds no quote).
+ */
+const ESCAPED_QUOTE_ENDING_STRING = String.raw`(?<=\\["'])"`;
+/**
+ * Oracle's `user/password` as sqlplus takes it (`sqlplus -s system/VALUE@//db:1521/XE`, `sqlplus scott/VALUE`, quoted before
+ * `as sysdba` and the like: `sqlplus "sys/VALUE as sysdba"`, also in a JSON string's escaped quotes) and
  * a JDBC thin URL gives it (`jdbc:oracle:thin:scott/VALUE@//host…`, always with the `@`: oracleLoginPassword): the
  * user stays; `sqlplus / as sysdba` gives none, nor does an ellipsis where a name was shortened (`thin:scott/...`).
  */
-const ORACLE_LOGIN = /(\b(?:sqlplus(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+|thin:)(["']?)[\w$#.-]{1,64}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{1,256})(?=@|\2(?:[ \t]|$))/g;
+const ORACLE_LOGIN = new RegExp(
+  String.raw`(\b(?:sqlplus(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+|thin:)((?:\\?["'])?)[\w$#.-]{1,64}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{1,256})(?=@|${ORACLE_ADMIN_PRIVILEGE}|\2(?:[ \t]|$|${ESCAPED_QUOTE_ENDING_STRING}))`,
+  'gi',
+);
 /**
  * The same as Data Pump's and the old export's and import's tools take it (`expdp system/VALUE@orcl …`, `impdp`, `exp`, `imp`, also
  * `userid=user/VALUE`): the command a word of its own or after a path (`/u01/app/oracle/bin/exp`, not `tmp/imp`), the user an
  * Oracle name starting with a letter, the password before an `@`, the end of the step (also a numbered redirection `2>&1` or a comment
- * ` # …` after a space), `as sysdba` (`impdp system/VALUE as sysdba`, `expdp 'sys/VALUE as sysdba'`, also in a shell's escaped quotes:
- * `impdp \"sys/VALUE as sysdba\"`; `/ as sysdba` has no user) or the next `NAME=` parameter, all these tools take (so `exp 3/10 done`, `exp max/min ratios` are none); a `)` ending
+ * ` # …` after a space), `as sysdba` or another privilege (ORACLE_ADMIN_PRIVILEGE: `impdp system/VALUE as sysdba`, `expdp 'sys/VALUE as sysoper'`, also in a shell's escaped quotes:
+ * `impdp \"sys/VALUE as sysdba\"`, which may end a JSON string: `"expdp \"sys/VALUE\""`; `/ as sysdba` has no user) or the next `NAME=` parameter, all these tools take (so `exp 3/10 done`, `exp max/min ratios` are none); a `)` ending
  * it closes a subshell (`(exp scott/VALUE)`) and stays.
  */
-const ORACLE_TOOL_LOGIN =
-  /((?:(?<![^\s|;&"'(])(?:[.~]{1,2}|\$\{?\w{1,64}\}?)?(?:\/[\w.+-]{1,64}){0,16}\/|(?<![^\s|;&"'(]))(?:expdp|impdp|exp|imp)(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+(?:(?:\w{1,32}=[^\s=]{0,256}[ \t]+){0,16}userid=)?((?:\\?["'])?)[A-Za-z][\w$#.-]{0,63}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{0,255}[^\s@/"')])(?=@|[ \t]+as[ \t]+sysdba(?![\w$#])|\2(?:[ \t]+(?:\w{1,32}=|\d{1,2}>|#)|[ \t]*(?:$|[\r\n|;&<>)]|,(?![^ \t\r\n]))))/gi;
+const ORACLE_TOOL_LOGIN = new RegExp(
+  String.raw`((?:(?<![^\s|;&"'(])(?:[.~]{1,2}|\$\{?\w{1,64}\}?)?(?:\/[\w.+-]{1,64}){0,16}\/|(?<![^\s|;&"'(]))(?:expdp|impdp|exp|imp)(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+(?:(?:\w{1,32}=[^\s=]{0,256}[ \t]+){0,16}userid=)?((?:\\?["'])?)[A-Za-z][\w$#.-]{0,63}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{0,255}[^\s@/"')])(?=@|${ORACLE_ADMIN_PRIVILEGE}|\2(?:[ \t]+(?:\w{1,32}=|\d{1,2}>|#)|[ \t]*(?:$|[\r\n|;&<>)]|,(?![^ \t\r\n]))|${ESCAPED_QUOTE_ENDING_STRING}))`,
+  'gi',
+);
 /** Where ORACLE_TOOL_LOGIN's command says it is a login by more than its shape: Data Pump's tool or `userid=`. */
 const ORACLE_TOOL_SURE = /pdp|userid=/i;
 /** A `NAME=` parameter after the password (`exp scott/VALUE file=x.dmp`). */
@@ -555,7 +568,7 @@ function redactClientPasswords(
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap|sam … -U user%VALUE` (also after net\'s own options: `net -S dc1 rpc …`, `net -S dc1 sam …`), `net rpc password USER VALUE`, `net rpc user add USER VALUE` (also quoted; not a plain lower-case word: `… bob changed`), `ldappasswd -s VALUE` and `-a VALUE` (also glued: `-sVALUE`), `expdp`/`impdp`/`exp`/`imp user/VALUE` (in any case; also `userid=user/VALUE`, after other parameters too; an Oracle user, the password before `@`, the end (also `2>&1`, ` # …`), a comma, `as sysdba` or a `NAME=` parameter, also quoted, also in a shell\'s escaped quotes: `impdp \\"sys/VALUE as sysdba\\"`; ending its step, `exp`\'s and `imp`\'s whatever its shape when the command starts its step: `exp scott/tiger`, `nohup exp scott/tiger &`; not `exp 3/10 done`, `Loaded exp runs/exp1`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE` (also glued: `-PVALUE`, and last in a group of short options: `-qPVALUE`), `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
+    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` (also quoted before `as sysdba`: `sqlplus "sys/VALUE as sysdba"`) and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap|sam … -U user%VALUE` (also after net\'s own options: `net -S dc1 rpc …`, `net -S dc1 sam …`), `net rpc password USER VALUE`, `net rpc user add USER VALUE` (also quoted; not a plain lower-case word: `… bob changed`), `ldappasswd -s VALUE` and `-a VALUE` (also glued: `-sVALUE`), `expdp`/`impdp`/`exp`/`imp user/VALUE` (in any case; also `userid=user/VALUE`, after other parameters too; an Oracle user, the password before `@`, the end (also `2>&1`, ` # …`), a comma, `as sysdba` or another administrative privilege (`as sysoper`, `as sysbackup`, `as sysdg`, `as syskm`, `as sysasm`, `as sysrac`; for `sqlplus` too) or a `NAME=` parameter, also quoted, also in a shell\'s escaped quotes: `impdp \\"sys/VALUE as sysdba\\"`, also where that escaped quote ends a JSON string: `"cmd":"expdp \\"sys/VALUE\\""`; ending its step, `exp`\'s and `imp`\'s whatever its shape when the command starts its step: `exp scott/tiger`, `nohup exp scott/tiger &`; not `exp 3/10 done`, `Loaded exp runs/exp1`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE` (also glued: `-PVALUE`, and last in a group of short options: `-qPVALUE`), `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);

@@ -1580,6 +1580,92 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("redacts sqlplus' quoted login before as sysdba (sqlplus \"sys/pw as sysdba\", also in a JSON string's escaped quotes), and finds none in /nolog or / as sysdba", () => {
+    // Prepare: sqlplus' login quoted with as sysdba, with and without a connect string, in upper case, in escaped quotes; OS authentication, no login
+    const commands = [
+      'sqlplus "sys/Oracle123 as sysdba"',
+      "sqlplus 'sys/Oracle123@orcl as sysdba'",
+      "sqlplus -s 'sys/Oracle123 as sysdba' @report.sql",
+      'sqlplus "sys/Oracle123 AS SYSDBA"',
+      '{"cmd":"sqlplus \\"sys/Oracle123 as sysdba\\""}',
+    ];
+    const quiet = ['sqlplus /nolog', 'sqlplus / as sysdba', 'sqlplus "/ as sysdba"', "sqlplus -s '/ as sysdba' @report.sql"];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the user, the quotes and `as sysdba` stay; OS authentication stays
+    const C = M('cli-password');
+    expect(redacted).toEqual([
+      `sqlplus "sys/${C} as sysdba"`,
+      `sqlplus 'sys/${C}@orcl as sysdba'`,
+      `sqlplus -s 'sys/${C} as sysdba' @report.sql`,
+      `sqlplus "sys/${C} AS SYSDBA"`,
+      `{"cmd":"sqlplus \\"sys/${C} as sysdba\\""}`,
+    ]);
+    expect(kept).toEqual(quiet);
+  });
+
+  it("redacts a login before Oracle's other administrative privileges as before as sysdba (as sysoper, sysbackup, sysdg, syskm, sysasm, sysrac)", () => {
+    // Prepare: Data Pump's and sqlplus' logins before each privilege, bare, quoted, escaped, in upper case; OS authentication and prose
+    const commands = [
+      'impdp system/Hunter2024 as sysoper',
+      'expdp "sys/Hunter2024 as sysbackup" directory=d',
+      "impdp 'sys/Hunter2024 as sysdg'",
+      'impdp \\"sys/Hunter2024 as syskm\\" directory=d',
+      'expdp system/Hunter2024 AS SYSASM',
+      'sqlplus "sys/Oracle123 as sysoper"',
+      "sqlplus 'sys/Oracle123 as sysrac'",
+    ];
+    const quiet = ['impdp "/ as sysoper" directory=d', 'sqlplus / as sysbackup', 'Loaded exp runs/a as sysbackup'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the user, the quotes and the privilege stay; OS authentication and prose stay
+    const C = M('cli-password');
+    expect(redacted).toEqual([
+      `impdp system/${C} as sysoper`,
+      `expdp "sys/${C} as sysbackup" directory=d`,
+      `impdp 'sys/${C} as sysdg'`,
+      `impdp \\"sys/${C} as syskm\\" directory=d`,
+      `expdp system/${C} AS SYSASM`,
+      `sqlplus "sys/${C} as sysoper"`,
+      `sqlplus 'sys/${C} as sysrac'`,
+    ]);
+    expect(kept).toEqual(quiet);
+  });
+
+  it("redacts a login in escaped quotes ending a JSON string (\"cmd\":\"expdp \\\"sys/pw\\\"\"), and keeps an experiment's quoted path there and prose", () => {
+    // Prepare: Data Pump's, exp's and sqlplus' logins whose escaped closing quote ends the JSON string; a quoted path in prose, redis' AUTH in prose
+    const commands = [
+      '{"cmd":"expdp \\"sys/Hunter2024\\""}',
+      '{"cmd":"impdp \\"system/Hunter2024\\"","rc":1}',
+      '{"args":{"cmd":"exp \\"scott/tiger1\\""}}',
+      '{"cmd":"sqlplus \\"scott/Tiger2024\\""}',
+      '{"cmd":"expdp \\"sys/pw@db\\""}',
+    ];
+    const quiet = [
+      '{"msg":"compared exp \\"data/train\\""}',
+      '{"msg":"compared exp \\"base/ft\\""}',
+      'Loaded exp data/train',
+      '{"msg":"using exp data/train split"}',
+      'The hint said AUTH correct horse',
+      'docs: AUTH correct horse battery staple is an example',
+    ];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the user and both quotes stay; the paths and prose stay
+    const C = M('cli-password');
+    expect(redacted).toEqual([
+      `{"cmd":"expdp \\"sys/${C}\\""}`,
+      `{"cmd":"impdp \\"system/${C}\\"","rc":1}`,
+      `{"args":{"cmd":"exp \\"scott/${C}\\""}}`,
+      `{"cmd":"sqlplus \\"scott/${C}\\""}`,
+      `{"cmd":"expdp \\"sys/${C}@db\\""}`,
+    ]);
+    expect(kept).toEqual(quiet);
+  });
+
   it("redacts exp's and imp's quoted login and one before a comma, and keeps an ML run's paths in prose", () => {
     // Prepare: the old export's and import's login in quotes (with or without @) and before a comma; experiments' words and paths
     const commands = ["exp 'scott/tiger1'", 'exp "scott/tiger1@orcl"', 'imp "scott/tiger1"', 'exp scott/tiger1, exp done'];
@@ -2116,6 +2202,8 @@ describe('linear time', () => {
     'ldappasswd glued -s': `ldappasswd${' -sa'.repeat(N / 4)}`,
     'ldappasswd glued -w': `ldappasswd${' -wa'.repeat(N / 4)}`,
     'zip glued -P': `zip${' -Pa'.repeat(N / 4)}`,
+    'sqlplus quoted logins before as sys': `sqlplus "${'a/b as '.repeat(N / 7)}`,
+    'escaped logins ending a string': `expdp \\"${'a/b\\"'.repeat(N / 6)}`,
     'unzip -P in groups of options': `unzip${' -qoP'.repeat(N / 5)}`,
     'sudo empty --opt=': `echo x | sudo${' --a='.repeat(N / 5)}`,
     'syslog prefixes before a grant': `${'<1>Dec  7 01:00:00 h a: '.repeat(N / 24)}GRANT x TO u IDENTIFIED BY p`,
