@@ -232,8 +232,12 @@ const PASSWORD_OPTION = new RegExp(String.raw`(?<![\w-])(--(?!no-)(?:[a-z0-9]+-)
 const SSHPASS_OPTION = new RegExp(String.raw`\b(sshpass(?:[ \t]+-v)*[ \t]+-p[ \t]*)(\\?["'])?${OPTION_VALUE}`, 'g');
 /** A MySQL or MariaDB client (`mysql`, `mysqldump`, `mysqladmin`, `mariadb-dump`, …) and its arguments, up to the end of its step of a pipeline or list. */
 const MYSQL_COMMAND = /\b(?:mysql|mariadb)[\w-]*[ \t][^|;&\r\n]*/g;
+/** A password glued to its option (`option`'s alternatives: `-pVALUE`, `-p"VALUE"`), which alone asks for it. */
+function gluedPasswordOption(option: string): RegExp {
+  return new RegExp(String.raw`((?<=[ \t])${option})(\\?["'])?${OPTION_VALUE}`, 'g');
+}
 /** Its `-pVALUE`: the password glued to `-p` (`-p` alone asks for it; `-P` is the port). */
-const MYSQL_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p)(\\?["'])?${OPTION_VALUE}`, 'g');
+const MYSQL_PASSWORD = gluedPasswordOption('-p');
 
 /** The last word of a token option (`--token`, `--api-key`, `--client-secret`, `--secret-key`, `--private-key`, Azure's `--account-key`), and the prefixes that name a credential (`--access-token`). */
 const TOKEN_WORD = 'token|api[_-]?key|secret(?:[_-]?key)?|private[_-]?key|account[_-]?key';
@@ -480,6 +484,12 @@ const SUDO_STDIN_ECHO =
 const ZIP_COMMAND = /\b(?:un)?zip[ \t][^|;&\r\n]*/g;
 /** Their `-P VALUE`, also glued (`-PVALUE`, `-P"VALUE"`) and last in a group of short options (`-qPVALUE`, `-rP VALUE`) (`--password VALUE` is PASSWORD_OPTION's). */
 const ZIP_PASSWORD = spacedPasswordOption('-[A-OQ-Za-z]{0,7}P', true);
+/** 7-Zip (`7z`, `7za`, `7zr`, `7zz`, also `….exe`) and its arguments, up to the end of its step of a pipeline or list. */
+const SEVEN_ZIP_COMMAND = /\b7z[arz]?(?:\.exe)?[ \t][^|;&\r\n]*/gi;
+/** Its `-pVALUE` anywhere among its arguments (`-p` alone asks for it; no other switch starts with `p`, and switches ignore case: `-PVALUE`). */
+const SEVEN_ZIP_PASSWORD = gluedPasswordOption('-[pP]');
+/** Whether a text names 7-Zip: one look before SEVEN_ZIP_COMMAND. */
+const SEVEN_ZIP_WORD = /7z/i;
 /** An htpasswd option (`-b`, `-nbB`, `-C 10`: bcrypt's cost, `-r 5000`: rounds); its batch mode (`b`) takes the password as an argument. */
 const HTPASSWD_OPTIONS = String.raw`((?:[ \t]+-[A-Za-z]{1,8}(?:[ \t]+\d{1,6})?){1,8})`;
 /** An argument before htpasswd's password (a file, a user), not an option nor the end of its step. */
@@ -506,7 +516,7 @@ function redactLoginPasswords(command: string, replace: (match: string, option: 
 }
 
 /**
- * Oracle's (ORACLE_LOGIN), mongo's, LDAP's and Samba's clients' passwords, one echoed into `sudo -S`, zip's and htpasswd's, by
+ * Oracle's (ORACLE_LOGIN), mongo's, LDAP's and Samba's clients' passwords, one echoed into `sudo -S`, zip's, 7-Zip's and htpasswd's, by
  * `replaceValue` (an option's value) and `replacePassword` (after a user): most text names none of them, and one
  * look rules each out.
  */
@@ -551,6 +561,7 @@ function redactClientPasswords(
   }
   if (out.includes('sudo')) out = out.replace(SUDO_STDIN_ECHO, replacePassword);
   if (out.includes('zip')) out = out.replace(ZIP_COMMAND, (command) => command.replace(ZIP_PASSWORD, replaceValue));
+  if (SEVEN_ZIP_WORD.test(out)) out = out.replace(SEVEN_ZIP_COMMAND, (command) => command.replace(SEVEN_ZIP_PASSWORD, replaceValue));
   if (out.includes('htpasswd')) {
     const batch = (stdout: boolean) => (match: string, head: string, options: string, quote: string | undefined, value: string) =>
       options.includes('b') && options.includes('n') === stdout ? replaceValue(match, head, quote, value) : match;
@@ -568,7 +579,7 @@ function redactClientPasswords(
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` (also quoted before `as sysdba`: `sqlplus "sys/VALUE as sysdba"`) and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap|sam … -U user%VALUE` (also after net\'s own options: `net -S dc1 rpc …`, `net -S dc1 sam …`), `net rpc password USER VALUE`, `net rpc user add USER VALUE` (also quoted; not a plain lower-case word: `… bob changed`), `ldappasswd -s VALUE` and `-a VALUE` (also glued: `-sVALUE`), `expdp`/`impdp`/`exp`/`imp user/VALUE` (in any case; also `userid=user/VALUE`, after other parameters too; an Oracle user, the password before `@`, the end (also `2>&1`, ` # …`), a comma, `as sysdba` or another administrative privilege (`as sysoper`, `as sysbackup`, `as sysdg`, `as syskm`, `as sysasm`, `as sysrac`; for `sqlplus` too) or a `NAME=` parameter, also quoted, also in a shell\'s escaped quotes: `impdp \\"sys/VALUE as sysdba\\"`, also where that escaped quote ends a JSON string: `"cmd":"expdp \\"sys/VALUE\\""`; ending its step, `exp`\'s and `imp`\'s whatever its shape when the command starts its step: `exp scott/tiger`, `nohup exp scott/tiger &`; not `exp 3/10 done`, `Loaded exp runs/exp1`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE` (also glued: `-PVALUE`, and last in a group of short options: `-qPVALUE`), `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
+    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` (also quoted before `as sysdba`: `sqlplus "sys/VALUE as sysdba"`) and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap|sam … -U user%VALUE` (also after net\'s own options: `net -S dc1 rpc …`, `net -S dc1 sam …`), `net rpc password USER VALUE`, `net rpc user add USER VALUE` (also quoted; not a plain lower-case word: `… bob changed`), `ldappasswd -s VALUE` and `-a VALUE` (also glued: `-sVALUE`), `expdp`/`impdp`/`exp`/`imp user/VALUE` (in any case; also `userid=user/VALUE`, after other parameters too; an Oracle user, the password before `@`, the end (also `2>&1`, ` # …`), a comma, `as sysdba` or another administrative privilege (`as sysoper`, `as sysbackup`, `as sysdg`, `as syskm`, `as sysasm`, `as sysrac`; for `sqlplus` too) or a `NAME=` parameter, also quoted, also in a shell\'s escaped quotes: `impdp \\"sys/VALUE as sysdba\\"`, also where that escaped quote ends a JSON string: `"cmd":"expdp \\"sys/VALUE\\""`; ending its step, `exp`\'s and `imp`\'s whatever its shape when the command starts its step: `exp scott/tiger`, `nohup exp scott/tiger &`; not `exp 3/10 done`, `Loaded exp runs/exp1`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE` (also glued: `-PVALUE`, and last in a group of short options: `-qPVALUE`), 7-Zip\'s `-pVALUE` (`7z`, `7za`, `7zr`, `7zz`; glued, also quoted, also `-PVALUE`), `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);
@@ -1503,8 +1514,10 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * a word starting with `m`, `n`, `o` or `r`, a new first letter, would slow the scan of every text.
  * `auth login` (`crane auth login`) comes before `auth`, which would take its place, and triggers what `auth` does;
  * `ault login` (`vault login s.…`, a legacy Vault token) joins the `a` group. `et ads`, `et rpc`, `et rap`, `et sam` (Samba's `net ads …`,
- * also after a tab, and after net's own options: `et -S dc1 rpc `, one pattern: the scan's words hold no `|`) join the `e` group, `pdp` (`expdp`, `impdp`) and `p -p` (zip's and unzip's `-P` after their name and options:
- * `zip -r -P`; `gzip -9` is none) the `p` group, and the old export's and import's login (`exp user/`, `imp userid=user/`) the `x`
+ * also after a tab, and after net's own options: `et -S dc1 rpc `, one pattern: the scan's words hold no `|`) join the `e` group, `pdp` (`expdp`, `impdp`), `p -p` (zip's and unzip's `-P` after their name and options:
+ * `zip -r -P`; `gzip -9` is none) and a glued `-p…` (7-Zip's `-pVALUE`, `-PVALUE`: its trigger only where the text names `7z`, looked at once
+ * behind the scan, as `find -print`, `gcc -pthread` hold one too; `mkdir -p`, `ping -p ff` are none) the `p` group (a `7` or `z` group for `7z` would slow
+ * the scan of every text holding a digit or a `.gz`; a look behind each glued `-p` for `7z` would cost 5-10 times the scan on `find … -print` lines), and the old export's and import's login (`exp user/`, `imp userid=user/`) the `x`
  * and `m` groups: no new first letter (`i` and `z` cost 20–60% of the scan of text without a trigger), and none of `timestamp `,
  * `temp `, `dump `, `exp 3 of 10`, `gzip -9` runs cli-password, about 50 µs on 2 KiB, on text naming no password (triggerOf
  * names each family's one trigger).
@@ -1516,11 +1529,12 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * and `ebhook` for Discord's and Teams' webhook URLs, `entified` for SQL's `IDENTIFIED BY '…'` (both in the `e` group, adding no letter); GitLab's prefixes join the `g` group; `hf_` and `hv[sbr].`
  * (Hugging Face, Vault) add the letter `h`, which measured within noise on text without a trigger.)
  */
-const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|entified|mongo|ldap|smbc|et[ \t]ads|et[ \t]rpc|et[ \t]rap|et[ \t]sam|et(?:[ \t]+-{1,2}[\w-]{1,32}(?:=\S{0,255})?(?:[ \t]+[^\s-]\S{0,255})?){1,8}[ \t]+[ars][adp][cmps][ \t]|pdp|xp[ \t]+(?:userid=)?\\?["']?[a-z][\w$#.-]{0,63}\/|mp[ \t]+(?:userid=)?\\?["']?[a-z][\w$#.-]{0,63}\/|p[ \t]+(?:-\w{1,16}[ \t]+){0,8}-[a-z]{0,7}p|sudo -|thin:|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
-/** Samba's `net ads|rpc|rap|sam` (`et ads`, `et\trpc`, `et sam`, …), the old export's and import's login (`xp scott/`, `mp userid=scott/`) and zip's `-P` (`p -r -p`, also in a group: `p -qp`): one trigger each. */
+const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|entified|mongo|ldap|smbc|et[ \t]ads|et[ \t]rpc|et[ \t]rap|et[ \t]sam|et(?:[ \t]+-{1,2}[\w-]{1,32}(?:=\S{0,255})?(?:[ \t]+[^\s-]\S{0,255})?){1,8}[ \t]+[ars][adp][cmps][ \t]|pdp|xp[ \t]+(?:userid=)?\\?["']?[a-z][\w$#.-]{0,63}\/|mp[ \t]+(?:userid=)?\\?["']?[a-z][\w$#.-]{0,63}\/|p[ \t]+(?:-\w{1,16}[ \t]+){0,8}-[a-z]{0,7}p|p(?![\s-])(?<=[ \t]-p)|sudo -|thin:|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
+/** Samba's `net ads|rpc|rap|sam` (`et ads`, `et\trpc`, `et sam`, …), the old export's and import's login (`xp scott/`, `mp userid=scott/`), zip's `-P` (`p -r -p`, also in a group: `p -qp`) and 7-Zip's glued `-p` (`p`): one trigger each. */
 const NET_TRIGGER = 'et ads';
 const ORACLE_TOOL_TRIGGER = 'xp user/';
 const ZIP_PASSWORD_TRIGGER = 'p -p';
+const SEVEN_ZIP_TRIGGER = '7z -p';
 
 const URL_TRIGGER = '://';
 /** `:\/\/`, as JSON text that escapes `/` writes `://` (PHP's json_encode): looked for as `:\`. */
@@ -1537,7 +1551,7 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'sentry-dsn': [URL_TRIGGER],
   'azure-key': ['key'],
   'azure-sas': ['sig=', 'signature='],
-  'cli-password': ['mongo', 'ldap', 'smbc', NET_TRIGGER, 'pdp', ORACLE_TOOL_TRIGGER, ZIP_PASSWORD_TRIGGER, 'sudo -', 'thin:', 'pass', 'sql', 'adb', 'toke', 'session_toke', 'sessiontoke', 'key', 'secr', 'curl', 's-cli', 'ker login', 'an login', 'tl login', 'ah login', 'eo login', 'egistry login', 'auth login', 'as login', 'creds'],
+  'cli-password': ['mongo', 'ldap', 'smbc', NET_TRIGGER, 'pdp', ORACLE_TOOL_TRIGGER, ZIP_PASSWORD_TRIGGER, SEVEN_ZIP_TRIGGER, 'sudo -', 'thin:', 'pass', 'sql', 'adb', 'toke', 'session_toke', 'sessiontoke', 'key', 'secr', 'curl', 's-cli', 'ker login', 'an login', 'tl login', 'ah login', 'eo login', 'egistry login', 'auth login', 'as login', 'creds'],
   'bearer-token': ['bear'],
   'basic-auth': ['basic'],
   'github-token': ['gh_'],
@@ -1577,12 +1591,13 @@ function groupedByFirstLetter(scan: RegExp): RegExp {
 const GROUPED_TRIGGER_SCAN = groupedByFirstLetter(TRIGGER_SCAN);
 const ANY_TRIGGER = new RegExp(GROUPED_TRIGGER_SCAN.source, 'i');
 
-/** The trigger a scan's word stands for: one for GitHub's prefixes (`gh_`), GitLab's (`gl-`), Vault's (`hv.`), Samba's `net`, the old export's and import's login and zip's `-P` each. */
+/** The trigger a scan's word stands for: one for GitHub's prefixes (`gh_`), GitLab's (`gl-`), Vault's (`hv.`), Samba's `net`, the old export's and import's login, zip's `-P` and a glued `-p` (7-Zip's) each. */
 function triggerOf(word: string): string {
   if (word.startsWith('g')) return word.startsWith('gl') ? 'gl-' : 'gh_';
   if (word.startsWith('hv')) return 'hv.';
   if (word.startsWith('et')) return NET_TRIGGER;
   if (word.startsWith('xp') || word.startsWith('mp')) return ORACLE_TOOL_TRIGGER;
+  if (word === 'p') return SEVEN_ZIP_TRIGGER;
   return word[0] === 'p' && (word[1] === ' ' || word[1] === '\t') ? ZIP_PASSWORD_TRIGGER : word;
 }
 
@@ -1608,8 +1623,11 @@ function triggersIn(text: string): Set<string> | undefined {
   const found = new Set<string>();
   if (url) found.add(URL_TRIGGER);
   if (userInfo) found.add(USER_INFO_TRIGGER);
+  // Whether the text names 7-Zip, looked at once and only for a text holding a glued `-p…` (`find -print` does too).
+  let namesSevenZip: boolean | undefined;
   for (const [match] of text.matchAll(GROUPED_TRIGGER_SCAN)) {
-    found.add(triggerOf(match.toLowerCase()));
+    const trigger = triggerOf(match.toLowerCase());
+    if (trigger !== SEVEN_ZIP_TRIGGER || (namesSevenZip ??= SEVEN_ZIP_WORD.test(text))) found.add(trigger);
   }
   return found;
 }

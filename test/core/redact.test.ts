@@ -1580,6 +1580,51 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("redacts 7-Zip's password glued to -p (7z a -pSECRET, 7za x -p\"…\", 7zr, 7zz, -P: its switches ignore case), also in a tool's arguments, and leaves -p alone and other tools' -p", () => {
+    // Prepare: 7-Zip's executables with the password glued to -p, bare, quoted, among other switches, after the archive, in JSON; -p asking for it, no -p, other tools' -p
+    const commands = [
+      '7z a -pS3cretPass backup.7z dir',
+      '7za x -p"S3cret Pass" f.7z',
+      "7z x -p'S3cret' f.7z",
+      '7zr a -mhe=on -pS3cret2024 b.7z d',
+      '/usr/bin/7zz t -PS3cret f.7z',
+      '7z a b.7z d -pS3cret -r',
+      '{"cmd":"7z x -pS3cret f.7z -o/tmp"}',
+    ];
+    const quiet = ['7z a -p backup.7z dir', '7z a backup.7z -r dir', 'ping -p ff host', 'mkdir -p /srv/7z', '7z x f.7z -o/tmp/p'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const args = BUILTIN_REDACTOR.redactValue({ tool: 'shell', args: { command: '7z a -pS3cret backup.7z dir' } });
+    // Assess: the password goes, -p and its quotes stay; -p alone and the other lines stay
+    const C = M('cli-password');
+    expect(redacted).toEqual([
+      `7z a -p${C} backup.7z dir`,
+      `7za x -p"${C}" f.7z`,
+      `7z x -p'${C}' f.7z`,
+      `7zr a -mhe=on -p${C} b.7z d`,
+      `/usr/bin/7zz t -P${C} f.7z`,
+      `7z a b.7z d -p${C} -r`,
+      `{"cmd":"7z x -p${C} f.7z -o/tmp"}`,
+    ]);
+    expect(kept).toEqual(quiet);
+    expect(args).toEqual({ tool: 'shell', args: { command: `7z a -p${C} backup.7z dir` } });
+  });
+
+  it('runs no trigger scan on a line naming 7z or another -p with no password (7z a backup.7z -r dir, ping -p ff host, mkdir -p)', () => {
+    // Prepare: every regular expression scanned with matchAll, seen; lines naming 7-Zip without -p, other tools' -p
+    const matchAll = vi.spyOn(RegExp.prototype, Symbol.matchAll);
+    const lines = ['7z a backup.7z -r dir', '7z x f.7z -o/tmp/restore', 'ping -p ff host', 'mkdir -p /srv/backups', 'exp 3 of 10 done'];
+    // Act
+    const scans = lines.map((line) => {
+      matchAll.mockClear();
+      return { clean: new Redactor().redactText(line), scans: matchAll.mock.calls.length };
+    });
+    matchAll.mockRestore();
+    // Assess: the lines as they were, with no scan
+    expect(scans).toEqual(lines.map((clean) => ({ clean, scans: 0 })));
+  });
+
   it("redacts sqlplus' quoted login before as sysdba (sqlplus \"sys/pw as sysdba\", also in a JSON string's escaped quotes), and finds none in /nolog or / as sysdba", () => {
     // Prepare: sqlplus' login quoted with as sysdba, with and without a connect string, in upper case, in escaped quotes; OS authentication, no login
     const commands = [
@@ -2202,6 +2247,9 @@ describe('linear time', () => {
     'ldappasswd glued -s': `ldappasswd${' -sa'.repeat(N / 4)}`,
     'ldappasswd glued -w': `ldappasswd${' -wa'.repeat(N / 4)}`,
     'zip glued -P': `zip${' -Pa'.repeat(N / 4)}`,
+    '7z glued -p': `7z${' -pa'.repeat(N / 4)}`,
+    '7z long words before -p': `7z ${('x'.repeat(255) + ' -p ').repeat(N / 260)}`,
+    'glued -p without 7z': ' -pa'.repeat(N / 4),
     'sqlplus quoted logins before as sys': `sqlplus "${'a/b as '.repeat(N / 7)}`,
     'escaped logins ending a string': `expdp \\"${'a/b\\"'.repeat(N / 6)}`,
     'unzip -P in groups of options': `unzip${' -qoP'.repeat(N / 5)}`,
