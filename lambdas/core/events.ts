@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { describeValue } from './event-issues.ts';
+import { isPlainObject } from './own-property.ts';
 import { parseTime, TIME_LIMIT_MS } from './parse-time.ts';
 import { MAX_COST_USD, MAX_DURATION_MS, MAX_TOKENS } from './quantity-limits.ts';
 
@@ -197,11 +198,23 @@ export const AgentEndSchema = z.looseObject({
   output_bytes: z.number().int().nonnegative().optional(),
 });
 
+/**
+ * A tool call's `args`: any JSON object, copied with every own key. An argument may be named
+ * `__proto__` (JSON.parse makes it an own key), and the args walk and the redactor must see what is
+ * under it: `z.record` leaves that key out, an object spread keeps it as an own data property
+ * without setting any prototype. `parse/fast-validate.ts` copies args the same way.
+ */
+const ToolArgs = z.unknown().transform((value, ctx) => {
+  if (isPlainObject(value)) return { ...value };
+  ctx.addIssue({ code: 'invalid_type', expected: 'record', input: value });
+  return z.NEVER;
+});
+
 export const ToolCallSchema = z.looseObject({
   type: z.literal('tool.call'),
   ts: TimestampSchema.optional(),
   tool: identifier,
-  args: z.record(z.string(), z.unknown()),
+  args: ToolArgs,
   agent: boundedId.optional(),
   run_id: boundedId.optional(),
   call_id: boundedId.optional(),

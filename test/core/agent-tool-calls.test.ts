@@ -6,6 +6,7 @@ import type { AuditEvent } from '../../lambdas/core/events.ts';
 import { findingKey } from '../../lambdas/core/findings.ts';
 import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { ev } from '../helpers/events.ts';
+import { eventsOf, parseFile } from '../parse/helpers.ts';
 
 const ctx: ReduceContext = { config: validateConfig({ tools: { refund: { args: { user_id: 'uuid' } } } }), clock: { now: () => Date.parse('2026-10-05T14:00:00Z') } };
 
@@ -14,6 +15,28 @@ function badCall(line: number, userId: string): AuditEvent {
 }
 
 describe('tool call reducer', () => {
+  it('judges an argument named __proto__ read from its line as any other: a placeholder under it is invalid, a secret under it redacted', () => {
+    // Prepare: the same placeholder under `x` and under `__proto__`, and a password under `__proto__`
+    const lines = [
+      '{"type":"tool.call","ts":"2026-10-05T13:00:00Z","tool":"refund","args":{"x":{"user_id":"{{user_id}}"}},"run_id":"b0"}',
+      '{"type":"tool.call","ts":"2026-10-05T13:00:01Z","tool":"refund","args":{"__proto__":{"user_id":"{{user_id}}"}},"run_id":"b1"}',
+      '{"type":"tool.call","ts":"2026-10-05T13:00:02Z","tool":"refund","args":{"__proto__":{"password":"Hunter2-very-secret"}},"run_id":"b2"}',
+    ];
+
+    // Act
+    const events = eventsOf(parseFile('calls.log', lines));
+    const judged = toolCallReducer.apply(initialToolState('refund'), 'refund', events.slice(0, 2), ctx);
+
+    // Assess: both placeholders found, each at its own path; the password gone, its key kept as an own key
+    expect(events).toHaveLength(3);
+    expect(judged.findings.map((f) => [f.detector, f.run_id])).toEqual([['tool-arg-invalid', 'b0'], ['tool-arg-invalid', 'b1']]);
+    expect(judged.findings[1].message).toContain('__proto__.user_id');
+    const args = (events[2].body as { args: Record<string, unknown> }).args;
+    expect(Object.hasOwn(args, '__proto__')).toBe(true);
+    expect(JSON.stringify(args)).not.toContain('Hunter2');
+    expect(JSON.stringify(args)).toMatch(/^\{"__proto__":\{"password":"\[REDACTED/);
+  });
+
   it('keeps two bad calls of one run in the same second as two findings with their own keys, in one delivery or two', () => {
     // Prepare: two bad calls in one second, read in one batch, then in two batches.
     const calls = [badCall(1, 'the customer'), badCall(2, 'his user id')];

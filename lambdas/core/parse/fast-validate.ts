@@ -8,9 +8,8 @@ import { MAX_COST_USD, MAX_DURATION_MS, MAX_TOKENS } from '../quantity-limits.ts
  * is valid gets exactly the object `validateEvent(type, raw).data` would give (the same keys in
  * the same order: declared keys in schema order, then the unknown ones in input order; defaults
  * filled in; nested objects copied; `null` in an optional field left out), without zod's
- * per-field machinery. Anything it is not sure of — an invalid field, a key named `__proto__`, a
- * value of an unusual shape — returns `undefined`, and the caller asks zod, which decides and
- * words the reasons.
+ * per-field machinery. Anything it is not sure of — an invalid field, a value of an unusual
+ * shape — returns `undefined`, and the caller asks zod, which decides and words the reasons.
  *
  * Keep it in step with `events.ts`: `test/parse/fast-validate.test.ts` checks every schema against
  * this file on generated input.
@@ -68,9 +67,9 @@ const oneOf = (values: readonly string[]): Check => {
 const required = (key: string, check: Check, copy?: Copy): Field => ({ key, optional: false, check, copy });
 const optional = (key: string, check: Check, copy?: Copy): Field => ({ key, optional: true, check, copy });
 
-/** `z.record(z.string(), z.unknown())`: a new object with the same own keys and values. */
+/** `ToolArgs`: a new object with the same own keys and values, `__proto__` kept as an own key (a spread defines it, sets no prototype). */
 const copyRecord: Copy = (v) => {
-  if (!isPlainObject(v) || Object.prototype.hasOwnProperty.call(v, '__proto__')) return UNSURE;
+  if (!isPlainObject(v)) return UNSURE;
   for (const key of Object.getOwnPropertySymbols(v)) if (Object.prototype.propertyIsEnumerable.call(v, key)) return UNSURE;
   return { ...v };
 };
