@@ -2341,7 +2341,7 @@ export const jobReducer: SubjectReducer<JobState> = {
 
 export interface JobSummary {
   readonly job: string;
-  /** Finished runs and those counted by their start alone (`runsByStarts`), or run starts for jobs whose runs log no end. */
+  /** Finished runs, those counted by their start alone (`runsByStarts`) and those reported unfinished still open; or run starts for jobs whose runs log no end. */
   readonly runs: number;
   readonly failures: number;
   readonly lastSeenAt?: number;
@@ -2374,6 +2374,17 @@ function withEarliest(earliest: number[] | undefined, at: number): number[] {
 }
 
 /** One line per stored job: what it did, where, and its schedule (configured or learned; in `hostZone`, the hosts' `--timezone`, when given). */
+/**
+ * A job's open runs reported `run-unfinished` (`unfinishedReported`): runs that never ended, each one
+ * of its runs, as its starts per host count it and the report counts it. One whose end came later is
+ * no longer open: its end counted it (`runs`), once.
+ */
+function unfinishedRunsOpen(state: Pick<JobState, 'open' | 'unfinishedReported'>): number {
+  const reported = state.unfinishedReported;
+  if (!reported?.length) return 0;
+  return state.open.filter((r) => reported.some((key) => keyNamesRun(key, { run_id: r.run_id, startedAt: r.at }))).length;
+}
+
 export async function summarizeJobs(catalog: SubjectCatalog, config: Config, hostZone?: string): Promise<JobSummary[]> {
   const jobs = await catalog.subjects(jobReducer.kind);
   return jobs.map(({ state }) => {
@@ -2381,7 +2392,7 @@ export async function summarizeJobs(catalog: SubjectCatalog, config: Config, hos
     const schedule = ownValue(config.jobs, job.job)?.schedule;
     return {
       job: job.job,
-      runs: job.endsLogged ? job.runs + (job.runsByStarts ?? 0) : (job.startsSeen ?? 0),
+      runs: job.endsLogged ? job.runs + (job.runsByStarts ?? 0) + unfinishedRunsOpen(job) : (job.startsSeen ?? 0),
       failures: job.failures,
       lastSeenAt: job.lastSeenAt,
       hosts: job.hosts ?? {},

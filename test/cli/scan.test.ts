@@ -47,6 +47,27 @@ describe('silent-audit scan (contract §5)', () => {
     expect(stdout).toContain('1 finding in 24 lines from 1 file: 16 with events (16 events), 0 rejected, 8 unrecognised');
   });
 
+  it('counts a run that never ended (run-unfinished) among its job’s RUNS, as its HOSTS counts it; one whose end came late once', async () => {
+    // Prepare: weekly-vacuum started 5 times on etl1; the run of the 15th never ended, the run of the 22nd ended after 3 h (past its 1 h max runtime).
+    const dir = mkdtempSync(join(tmpdir(), 'scan-unfinished-'));
+    const file = join(dir, 'vacuum.jsonl');
+    const line = (o: object) => JSON.stringify({ job: 'weekly-vacuum', host: 'etl1', ...o });
+    const lines = ['01', '08', '15', '22', '29'].flatMap((d) => {
+      const end = d === '22' ? '04:00:05' : '01:30:05';
+      const start = line({ type: 'run.start', ts: `2026-03-${d}T01:00:05Z`, run_id: `wv-${d}` });
+      const duration_ms = Date.parse(`2026-03-${d}T${end}Z`) - Date.parse(`2026-03-${d}T01:00:05Z`);
+      return d === '15' ? [start] : [start, line({ type: 'run.end', ts: `2026-03-${d}T${end}Z`, run_id: `wv-${d}`, exit_code: 0, duration_ms, output_bytes: 900 })];
+    });
+    writeFileSync(file, lines.join('\n') + '\n');
+
+    // Act
+    const { result, stdout } = await scan([file]);
+
+    // Assess
+    expect(result.findings.filter((f) => f.detector === 'run-unfinished').map((f) => f.run_id)).toEqual(['wv-15', 'wv-22']);
+    expect(stdout).toMatch(/^weekly-vacuum\s+5\s+0\s+\S+\s+etl1 ×5\s/m);
+  });
+
   it("applies the config's job settings (expect_pattern); the empty run is reported as empty-output alone", async () => {
     const config = { ...DEFAULT_CONFIG, jobs: { 'nightly-backup': { expect_pattern: 'uploaded 10[1-6] objects' } } };
     const { result } = await scan([fx('nightly-backup.jsonl')], { config });

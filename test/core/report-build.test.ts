@@ -934,6 +934,47 @@ describe('runs affected of the month’s runs', () => {
     expect(g.consequence.notes[0]).toBe('8 runs affected of 11 in October 2026 (73%).');
   });
 
+  it('counts a job’s run that never ended in its Coverage row as its finding does: one rule for both', () => {
+    // Prepare: 11 runs of hanger started in October; 3 ended, 8 hung and were reported run-unfinished.
+    const ended = [1, 2, 3].map((d) => runRecord('hanger', `h-${d}`, `${day(d)}T01:00:00Z`));
+    const hung = Array.from({ length: 8 }, (_, i) => finding('run-unfinished', 'hanger', `${day(i + 5)}T03:00:00Z`, { run_id: `h-${i + 5}` }));
+
+    // Act
+    const report = buildReport(octoberInput({ findings: hung, previousFindings: [], runs: ended }));
+
+    // Assess
+    expect(report.coverage.rows.find((r) => r.kind === 'job' && r.name === 'hanger')?.runsInMonth).toBe(11);
+    expect(groupOf(report, 'run-unfinished', 'hanger').consequence.runsInMonth).toBe(11);
+  });
+
+  it('counts once a run reported unfinished whose end came later, past its max runtime (its record is the run)', () => {
+    // Prepare: 3 runs ended on time; the run of the 5th was judged unfinished at 03:00 and ended at 05:00 (3 h).
+    const onTime = [1, 2, 3].map((d) => runRecord('slowpoke', `s-${d}`, `${day(d)}T02:30:00Z`));
+    const lateEnd = { ...runRecord('slowpoke', 's-5', `${day(5)}T05:00:00Z`), duration_ms: 3 * 3_600_000 };
+    const hung = finding('run-unfinished', 'slowpoke', `${day(5)}T03:00:00Z`, { run_id: 's-5', evidence: { started_at: `${day(5)}T02:00:00Z`, max_runtime_ms: 3_600_000 } });
+
+    // Act
+    const report = buildReport(octoberInput({ findings: [hung], previousFindings: [], runs: [...onTime, lateEnd] }));
+
+    // Assess
+    expect(report.coverage.rows.find((r) => r.kind === 'job' && r.name === 'slowpoke')?.runsInMonth).toBe(4);
+    expect(groupOf(report, 'run-unfinished', 'slowpoke').consequence.runsInMonth).toBe(4);
+  });
+
+  it('counts a run that never ended among the month’s runs in the finding of another detector of the same job', () => {
+    // Prepare: 4 runs of tidy ended (the one of the 2nd wrote empty output); the run of the 6th never ended.
+    const ended = [1, 2, 3, 4].map((d) => runRecord('tidy', `t-${d}`, `${day(d)}T01:00:00Z`));
+    const empty = finding('empty-output', 'tidy', `${day(2)}T01:00:00Z`, { run_id: 't-2', evidence: { output_bytes: 0 } });
+    const hung = finding('run-unfinished', 'tidy', `${day(6)}T03:00:00Z`, { run_id: 't-6' });
+
+    // Act
+    const report = buildReport(octoberInput({ findings: [empty, hung], previousFindings: [], runs: ended }));
+
+    // Assess
+    expect(groupOf(report, 'empty-output', 'tidy').consequence.notes[0]).toBe('1 run affected of 5 in October 2026 (20%).');
+    expect(report.coverage.rows.find((r) => r.kind === 'job' && r.name === 'tidy')?.runsInMonth).toBe(5);
+  });
+
   it('counts a tree’s sub-agent findings as its root run: root runs affected of root runs', () => {
     // Prepare: 10 root runs of support-bot (each records itself at its end); under r-9 three sub-agents under-reported,
     // and so did r-9 itself (the detector reports each run of the tree, naming its root).
@@ -1345,10 +1386,12 @@ describe('a job that uses one run id for every run', () => {
     const hung = finding('run-unfinished', 'nightly', `${day(5)}T03:00:00Z`, { run_id: '1', evidence: { started_at: `${day(5)}T02:00:00Z`, max_runtime_ms: 3_600_000 } });
 
     // Act
-    const g = groupOf(buildReport(octoberInput({ findings: [hung], previousFindings: [], runs })), 'run-unfinished', 'nightly');
+    const report = buildReport(octoberInput({ findings: [hung], previousFindings: [], runs }));
+    const g = groupOf(report, 'run-unfinished', 'nightly');
 
     // Assess
     expect([g.consequence.runsAffected, g.consequence.runsInMonth, g.consequence.persisted?.ongoing]).toEqual([1, 10, false]);
+    expect(report.coverage.rows.find((r) => r.kind === 'job' && r.name === 'nightly')?.runsInMonth).toBe(10);
   });
 });
 

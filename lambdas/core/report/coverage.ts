@@ -12,6 +12,7 @@ import { PAST_MONTHS } from '../route-reducer.ts';
 import { expectedStarts } from '../schedule.ts';
 import { compareSubjects, configuredSubjects, hasOnlyUnseenMarker, isUnseenJobLeftConfig, monthRequests, monthRequestsDropped, monthWithoutRequests, ownerOf, spanStarts, startsBeforeEndsIn, startsOnlyFailuresLogged, type SubjectSnapshot, stateFacts } from './subjects.ts';
 import { subjectKey } from '../pipeline.ts';
+import { RunIndex } from './run-keys.ts';
 
 export interface CoverageInput {
   readonly span: MonthSpan;
@@ -410,8 +411,8 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const startsBeforeEnds = startsBeforeEndsIn(snapshot?.state, span.fromMs, span.toMs);
     const findings = findingsBySubject.get(subjectKey(subject.kind, subject.name)) ?? [];
     const records = runsBySubject.get(subjectKey(subject.kind, subject.name)) ?? [];
-    // An agent's root run records itself when it ends: one that never did (run-unfinished) is one of its runs too.
-    const unfinished = subject.kind === 'agent' ? unrecordedUnfinished(findings, records).length : 0;
+    // A run records itself when it ends: one that never did (run-unfinished) is one of its runs too, a job's as an agent's root run.
+    const unfinished = unrecordedUnfinished(findings, records).length;
     const recordsRuns = subject.kind === 'job' || kindsWithRuns.has(subject.kind) || unfinished > 0;
     // A run records itself when it ends; the runs of a job whose runs log no end are its starts, its
     // records only the failures a failure line ended (Debian cron's grandchild line), among its starts.
@@ -541,13 +542,11 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
 }
 
 /**
- * The runs of `run-unfinished` findings that wrote no run record (an agent root run that never
- * ended), each once: its first such finding. The report counts each as one of the agent's runs, and
- * MCP's list_subjects and subject_status do.
+ * The runs of `run-unfinished` findings that wrote no run record (a job's run or an agent's root
+ * run that never ended; `RunIndex.unendedRuns`), each once: its first such finding. The report counts
+ * each as one of the subject's runs, in its Coverage row and its findings' Consequence, and MCP's
+ * list_subjects and subject_status do.
  */
 export function unrecordedUnfinished<F extends Finding>(findings: readonly F[], records: readonly RunRecord[]): F[] {
-  const recorded = new Set(records.map((r) => r.run_id));
-  const runs = new Map<string, F>();
-  for (const f of findings) if (f.detector === 'run-unfinished' && f.run_id !== undefined && !recorded.has(f.run_id) && !runs.has(f.run_id)) runs.set(f.run_id, f);
-  return [...runs.values()];
+  return [...new RunIndex(records).unendedRuns(findings).values()];
 }

@@ -197,9 +197,10 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
       }
     }
     const stats = evidenceStats(findings);
-    // A run writes its record when it ends; one that never ended (run-unfinished) is still one of the month's runs.
+    // A run writes its record when it ends; one that never ended (run-unfinished, of this group or another of the subject's) is still one of the month's runs, as its Coverage row counts it.
     const recordsRuns = coverageOf(kind, subject)?.runsInMonth !== null || subjectRuns.length > 0;
-    const runsInMonth = recordsRuns ? new Set([...subjectRuns.map(runKey), ...affected]).size : null;
+    const unended = runIndex.unendedRuns(findingsBySubject.get(subjectKey(kind, subject)) ?? []);
+    const runsInMonth = recordsRuns ? new Set([...subjectRuns.map(runKey), ...affected, ...unended.keys()]).size : null;
     const severity = highestSeverity(findings.map((f) => f.severity)) ?? 'medium';
     const before = carried.get(key);
     // A group last month's report resolved starts over when it comes back; an open or unverified one continues.

@@ -32,9 +32,12 @@ export function startedAtOf(finding: Finding): number | undefined {
  */
 export class RunIndex {
   private readonly byId: ReadonlyMap<string, RunRecord[]>;
+  /** The records' own keys (`runKey`). */
+  private readonly recorded: ReadonlySet<string>;
 
   constructor(runs: readonly RunRecord[]) {
     this.byId = listsBy(runs, (r) => r.run_id);
+    this.recorded = new Set(runs.map(runKey));
   }
 
   /**
@@ -57,6 +60,22 @@ export class RunIndex {
     let nearest = records[0];
     for (const r of records) if (Math.abs(Date.parse(r.ts) - at) < Math.abs(Date.parse(nearest.ts) - at)) nearest = r;
     return runKey(nearest);
+  }
+
+  /**
+   * The runs that never ended, each once by its key (`runOf`), with its first `run-unfinished`
+   * finding: those no record is. A run whose end came later, past its max runtime, is its record
+   * (counted once); one that never ended wrote none, yet is one of its subject's runs, a job's as an
+   * agent's. A job whose runs log no end is never judged unfinished: its starts count its runs.
+   */
+  unendedRuns<F extends Finding>(findings: readonly F[]): Map<string, F> {
+    const runs = new Map<string, F>();
+    for (const f of findings) {
+      if (f.detector !== 'run-unfinished') continue;
+      const key = this.runOf(f);
+      if (key !== undefined && !this.recorded.has(key) && !runs.has(key)) runs.set(key, f);
+    }
+    return runs;
   }
 
   /** The keys of the runs some findings are about. */
