@@ -9,7 +9,7 @@ import { expectPatternsOf, graceMinutesOf, resolveJobOptions } from './job-optio
 import { type OutputSummary, summaryOfLines, withOutputLine } from './output-capture.ts';
 import { exitedLine, RUNTIME_EXIT_ERROR, runtimeExited, runtimeFailed, timedOut } from './parse/lambda-platform.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
-import { UNNAMED_UNIT } from './parse/systemd.ts';
+import { SYSTEMD_TIMEOUT, UNNAMED_UNIT } from './parse/systemd.ts';
 import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
@@ -1161,8 +1161,10 @@ function isSystemdReason(event: AuditEvent): event is AuditEvent<ErrorLogged> {
  * the run is one failure, a timeout, whenever its process died. A start of the unit between them
  * ends the wait. A timeout whose end comes in a later delivery leaves that end its own reason. A
  * `Failed at step EXEC spawning …` of the unit (tied to it by `withExecUnitsTied` when it names none)
- * is read alike: its end (`status=203/EXEC`, or its result when no exit line comes) fails with
- * `exec failed: …`.
+ * is read alike, but it fails nothing: its end takes its reason, `exec failed: …`, only when that
+ * end is a failure (`status=203/EXEC`, or its result when no exit line comes); a success
+ * (`Deactivated successfully`: the command of an `ExecStartPre=-…`, whose failure systemd ignores)
+ * ends the wait and stays a success.
  */
 function withSystemdReasons(events: readonly AuditEvent[]): readonly AuditEvent[] {
   if (!events.some(isSystemdReason)) return events;
@@ -1178,9 +1180,20 @@ function withSystemdReasons(events: readonly AuditEvent[]): readonly AuditEvent[
     if (reason === undefined) return event;
     logged.delete(keyOf(body));
     if (event.at - reason.at > SYSTEMD_STOP_WINDOW_MS) return event;
+    if (!failsAnyEnd(reason) && !isFailedEnd(body)) return event;
     const failure: RunFailedMarker = { type: 'run.failed', job: body.job, run_id: body.run_id, reason: reason.body.reason };
     return { ...event, body: { ...failure, ...(body.exit_code ? { exit_code: body.exit_code } : {}), ...(body.host === undefined ? {} : { host: body.host }) } };
   });
+}
+
+/** Whether a reason of the service manager's fails its unit's end even when that end is a success: a start timeout's (systemd stopped the process, whatever it then exited with). */
+function failsAnyEnd(reason: AuditEvent<ErrorLogged>): boolean {
+  return reason.body.reason === SYSTEMD_TIMEOUT;
+}
+
+/** Whether an end is a failure: a result or exit line that says so, or an exit status other than 0. */
+function isFailedEnd(body: RunEnd | RunFailedMarker): boolean {
+  return body.type === 'run.failed' || (body.exit_code ?? 0) !== 0;
 }
 
 /** How long after systemd 219's `Failed at step EXEC spawning …` its unit's end comes: at once (systemd reaps the forked process), within a second of a syslog time. */

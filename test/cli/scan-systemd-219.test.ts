@@ -75,4 +75,11 @@ describe('scanning newer systemd\'s failed exec: the reason of its own unit', ()
       ['run-failed', 'sync.service', '2026-10-23T02:30:00Z', 'exec failed: /opt/bin/sync.sh: Permission denied', 203],
     ]);
   });
+
+  it("reports no failure when the unit ended successfully after it (an ignored ExecStartPre=-…'s failed exec)", async () => {
+    // Act
+    const result = await scan(fixture('syslog/systemd-exec-ignored.log'));
+    // Assess
+    expect(described(result.findings)).toEqual([]);
+  });
 });

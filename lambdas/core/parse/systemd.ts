@@ -60,7 +60,7 @@ const OTHER_LIFECYCLE = /^(?:Stopping .+|Stopped .+|Failed to start .+|Timed out
  */
 const TIMED_OUT_219 = /^(\S+) start(?:-pre)? operation timed out\. Terminating\.?\s*$/;
 /** The reason of a run that timed out, as newer systemd's `U: Failed with result 'timeout'.` reads. */
-const SYSTEMD_TIMEOUT = "systemd result 'timeout'";
+export const SYSTEMD_TIMEOUT = "systemd result 'timeout'";
 const ENTERED_FAILED_219 = /^Unit (\S+) entered failed state\.?\s*$/;
 /**
  * A unit's process that could not run its command: `Failed at step EXEC spawning /opt/x: No such
