@@ -9,7 +9,7 @@ import { expectPatternsOf, graceMinutesOf, resolveJobOptions } from './job-optio
 import { type OutputSummary, summaryOfLines, withOutputLine } from './output-capture.ts';
 import { exitedLine, RUNTIME_EXIT_ERROR, runtimeExited, runtimeFailed, timedOut } from './parse/lambda-platform.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
-import { SYSTEMD_TIMEOUT, UNNAMED_UNIT } from './parse/systemd.ts';
+import { SYSTEMD_FAILED_STATE, SYSTEMD_TIMEOUT, UNNAMED_UNIT } from './parse/systemd.ts';
 import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
@@ -1209,10 +1209,12 @@ function isUnnamedExecFailure(event: AuditEvent): event is AuditEvent<ErrorLogge
 /**
  * systemd 219 writes `Failed at step EXEC spawning …` from the unit's forked process, naming no
  * unit in its text. It is the unit's whose failure (an end of the service manager's that is not a
- * success) follows it on its host within EXEC_END_WINDOW_MS, when those failures are of one unit
- * (of the units that exited `status=203/EXEC`, when any did) and no other such line of the host is
- * that close: nothing is guessed, so two units that fail to exec in one second keep their own
- * reasons. A line not tied stays what it was: it fails nothing.
+ * success) follows it on its host within EXEC_END_WINDOW_MS, when that is one unit that exited
+ * `status=203/EXEC`, or, when none did, one unit whose only failure is its `Unit U entered failed
+ * state.` (no exit line of its own said why), and no other such line of the host is that close:
+ * nothing is guessed, so a unit that failed for its own reason (`status=1/FAILURE`) or two units that
+ * fail to exec in one second never take a reason not theirs. A line not tied stays what it was: it
+ * fails nothing.
  */
 function withExecUnitsTied(events: readonly AuditEvent[]): readonly AuditEvent[] {
   if (!events.some(isUnnamedExecFailure)) return events;
@@ -1223,6 +1225,11 @@ function withExecUnitsTied(events: readonly AuditEvent[]): readonly AuditEvent[]
   });
 }
 
+/** Whether a failure is systemd 219's `Unit U entered failed state.` (its result, no exit line). */
+function isFailedState(body: RunEnd | RunFailedMarker): boolean {
+  return body.type === 'run.failed' && body.exit_code === undefined && body.reason === SYSTEMD_FAILED_STATE;
+}
+
 /** The unit the unnamed `Failed at step EXEC spawning …` at `index` is of (`withExecUnitsTied`), undefined when it cannot be told. */
 function execFailureUnit(events: readonly AuditEvent[], index: number): string | undefined {
   const exec = events[index];
@@ -1231,16 +1238,20 @@ function execFailureUnit(events: readonly AuditEvent[], index: number): string |
   for (let i = index - 1; i >= 0 && exec.at - events[i].at <= EXEC_END_WINDOW_MS; i--) if (isUnnamedExecFailure(events[i]) && near(events[i])) return undefined;
   const failed = new Set<string>();
   const execFailed = new Set<string>();
+  const exited = new Set<string>();
   for (let i = index + 1; i < events.length && events[i].at - exec.at <= EXEC_END_WINDOW_MS; i++) {
     const event = events[i];
     if (!near(event)) continue;
     if (isUnnamedExecFailure(event)) return undefined;
-    if (!isSystemdManagerEnd(event) || (event.body.type === 'run.end' && event.body.exit_code === 0)) continue;
+    if (!isSystemdManagerEnd(event) || !isFailedEnd(event.body)) continue;
     failed.add(event.body.job);
     if (event.body.exit_code === EXEC_EXIT_STATUS) execFailed.add(event.body.job);
+    if (!isFailedState(event.body)) exited.add(event.body.job);
   }
-  const units = execFailed.size > 0 ? execFailed : failed;
-  return units.size === 1 ? [...units][0] : undefined;
+  if (execFailed.size > 0) return execFailed.size === 1 ? [...execFailed][0] : undefined;
+  // No unit exited with the step's status: only a failed state that no exit line of its unit explained.
+  const [unit] = failed;
+  return failed.size === 1 && !exited.has(unit) ? unit : undefined;
 }
 
 /** The failure markers of a batch by the run id they name, or undefined when none names one (most batches). */

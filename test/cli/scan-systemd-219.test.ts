@@ -53,6 +53,13 @@ describe("scanning systemd 219's (CentOS 7) failed runs: one finding each", () =
     ]);
   });
 
+  it("leaves an EXEC line's reason to no unit when none exited status=203/EXEC and the one failing logged its own exit", async () => {
+    // Act
+    const result = await scan(fixture('syslog/systemd-centos7-exec-other-unit.log'));
+    // Assess
+    expect(described(result.findings)).toEqual([['run-failed', 'export.service', '2026-10-23T02:30:01Z', undefined, 1]]);
+  });
+
   it.each([
     ['ignores SIGTERM and is killed 90 s later', 'syslog/systemd-centos7-timeout-killed.log', '2026-10-08T04:01:30Z', 1],
     ['traps SIGTERM and exits 143 15 s later', 'syslog/systemd-centos7-timeout-trapped.log', '2026-10-08T04:00:15Z', 143],

@@ -62,6 +62,8 @@ const TIMED_OUT_219 = /^(\S+) start(?:-pre)? operation timed out\. Terminating\.
 /** The reason of a run that timed out, as newer systemd's `U: Failed with result 'timeout'.` reads. */
 export const SYSTEMD_TIMEOUT = "systemd result 'timeout'";
 const ENTERED_FAILED_219 = /^Unit (\S+) entered failed state\.?\s*$/;
+/** The reason of `Unit U entered failed state.` (systemd 219), as newer systemd's `U: Failed with result 'failed'.` reads. */
+export const SYSTEMD_FAILED_STATE = "systemd result 'failed'";
 /**
  * A unit's process that could not run its command: `Failed at step EXEC spawning /opt/x: No such
  * file or directory` (`Permission denied`, …), `U: ` before it from systemd 236 on (newer ones log
@@ -221,7 +223,7 @@ function managerBodies(message: string, at: number, host: string | undefined, fi
   const timedOut = TIMED_OUT_219.exec(message);
   if (timedOut) return isUnitName(timedOut[1]) ? [timedOut219(fields.unit ?? timedOut[1], host)] : [];
   const enteredFailed = ENTERED_FAILED_219.exec(message);
-  if (enteredFailed) return isUnitName(enteredFailed[1]) ? [failed(fields.unit ?? enteredFailed[1], "systemd result 'failed'", host)] : [];
+  if (enteredFailed) return isUnitName(enteredFailed[1]) ? [failed(fields.unit ?? enteredFailed[1], SYSTEMD_FAILED_STATE, host)] : [];
   if (message.startsWith(EXEC_FAILED)) return [execFailed(fields.unit ?? UNNAMED_UNIT, message, host)];
   if (OTHER_LIFECYCLE.test(message)) return [];
   return undefined;
