@@ -15,8 +15,9 @@ import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import { type Clock, type PublishedReport, type ReportDocument, systemClock } from '../ports.ts';
-import { type InFlightSettlement, lateNote, leftOutNote, olderRunsNote, scanToStore, sourceNotes, unjudgedAgentRunsNote, writeSourceNotes, writeZonelessNote } from './scan-command.ts';
-import { type OpenedStore, openStore, StoreSpecError } from './stores.ts';
+import { type InFlightSettlement, lateNote, leftOutNote, olderRunsNote, scanToStore, settleRoutes, sourceNotes, unjudgedAgentRunsNote, writeSourceNotes, writeZonelessNote } from './scan-command.ts';
+import { ScanStore } from './scan-store.ts';
+import { type AuditStore, type OpenedStore, openStore, StoreSpecError } from './stores.ts';
 
 export type ReportFormat = ReportDocument['format'];
 const FORMATS: readonly ReportFormat[] = ['md', 'html', 'json'];
@@ -82,6 +83,8 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
     return { exitCode: 2 };
   }
   let opened: OpenedStore;
+  /** The findings and states the report reads: the store's, with, made from the store, the routes it still held in flight settled. */
+  let read: Pick<ReportSources, 'findings' | 'catalog'>;
   let inputNotes: string[] = [];
   let inputEndsAt: number | undefined;
   if (opts.paths.length > 0) {
@@ -122,6 +125,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
     const leftOut = leftOutNote(scanned.leftOut, now, 'report');
     if (leftOut) opts.stderr.write(`${leftOut}\n`);
     opened = scanned.opened;
+    read = { findings: opened.store, catalog: opened.store };
   } else {
     // Without log files the report reads the store as it stands: a missing store is an error,
     // never created and reported as an empty month.
@@ -132,15 +136,15 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
       opts.stderr.write(`silent-audit report: ${terminalText(error.message)}\n`);
       return { exitCode: 2 };
     }
+    read = await withRoutesSettled(opened.store, opts.config, settlementFor(opts.month, clock.now()));
   }
 
   let report: AuditReport;
   let documents: ReportDocument[];
   try {
     ({ report, documents } = await createMonthlyReport(opts.month, {
-      findings: opened.store,
+      ...read,
       runs: opened.store,
-      catalog: opened.store,
       exceptions: opened.exceptions,
       // Snoozes live in the same table (`snooze add`); a store scanned from log files holds none, and the config's are read all the same.
       snoozes: opened.dynamo && new DynamoSnoozeStore(opened.dynamo.client, opened.dynamo.table),
@@ -237,6 +241,29 @@ function namedRejections(rejections: readonly Rejection[], count: number): strin
 export function settlementFor(month: string, reportDate: number): InFlightSettlement {
   const end = monthSpan(month).toMs;
   return reportDate >= end ? { at: end, complete: true } : { at: reportDate, complete: false };
+}
+
+/**
+ * The store's findings and states with the routes a scan left in flight in it (its input ended
+ * mid-window, or before the month's end) settled as of the report (`settlementFor`), as the deployed
+ * sweep would have judged them and as a report from the same log files does (`settleRoutes`): their
+ * requests counted, their windows judged. Settled in memory over the store (`ScanStore`), which is
+ * not written: moving it on is the scans' business.
+ */
+async function withRoutesSettled(store: AuditStore, config: Config, settle: InFlightSettlement): Promise<Pick<ReportSources, 'findings' | 'catalog'>> {
+  const settled = new ScanStore(store, { keepRecords: false });
+  const { findings } = await settleRoutes(settled, { config, clock: { now: () => settle.at } }, settle);
+  if (findings.length === 0) return { findings: store, catalog: settled };
+  return {
+    catalog: settled,
+    findings: {
+      query: async (query) => {
+        const [stored, judged] = await Promise.all([store.query(query), settled.query(query)]);
+        const keys = new Set(stored.map((f) => f.key));
+        return [...stored, ...judged.filter((f) => !keys.has(f.key))];
+      },
+    },
+  };
 }
 
 /**

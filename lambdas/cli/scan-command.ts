@@ -492,17 +492,26 @@ async function sweepMissedRunsLeft(found: readonly Finding[], store: StateStore 
  * (`scheduledSilenceNote`: UNKNOWN, as for a store a scan wrote).
  */
 export async function settleInFlight(store: StateStore & SubjectCatalog, ctx: ReduceContext, settle: InFlightSettlement): Promise<BatchResult> {
+  const routes = await settleRoutes(store, ctx, settle);
+  // Every line has been read: a finished tree is not kept waiting for a parent that may turn up.
+  const quiet = settle.complete ? { staleAfterMs: 0, settleMs: 0, orphanSettleMs: 0 } : { ...DEFAULT_STALE_OPTIONS, settleMs: 0, orphanSettleMs: 0 };
+  const agents = await sweepAgentRoots(store, { ...ctx, clock: { now: () => settle.at } }, quiet);
+  return { findings: [...routes.findings, ...agents.findings], subjects: routes.subjects + agents.subjects, conflicts: routes.conflicts + agents.conflicts };
+}
+
+/**
+ * Settles the routes' requests and windows still in flight (`InFlightSettlement`): the route sweep
+ * once more, as of `settle.at`. A report settles them so, from log files (`settleInFlight`) or from
+ * a store a scan left them open in.
+ */
+export async function settleRoutes(store: StateStore & SubjectCatalog, ctx: ReduceContext, settle: InFlightSettlement): Promise<BatchResult> {
   // The route sweep judges as of its clock less SWEEP_MARGIN_MS and closes the requests quiet for
   // REQUEST_HORIZON_MS before that: a clock this far past `at` closes every request last heard of
   // before `at` and judges every window that ends by `at` (the month's too, at its end; a month
   // held for a request begun in it and still going on past `at` is judged without it: no line is coming).
   const routeNow = settle.complete ? settle.at + SWEEP_MARGIN_MS + REQUEST_HORIZON_MS : settle.at;
   const routeSweep = settle.complete ? settledRouteReducer : routeReducer;
-  const routes = await sweepSubjects([routeSweep as SubjectReducer<unknown>], store, { ...ctx, clock: { now: () => routeNow } });
-  // Every line has been read: a finished tree is not kept waiting for a parent that may turn up.
-  const quiet = settle.complete ? { staleAfterMs: 0, settleMs: 0, orphanSettleMs: 0 } : { ...DEFAULT_STALE_OPTIONS, settleMs: 0, orphanSettleMs: 0 };
-  const agents = await sweepAgentRoots(store, { ...ctx, clock: { now: () => settle.at } }, quiet);
-  return { findings: [...routes.findings, ...agents.findings], subjects: routes.subjects + agents.subjects, conflicts: routes.conflicts + agents.conflicts };
+  return sweepSubjects([routeSweep as SubjectReducer<unknown>], store, { ...ctx, clock: { now: () => routeNow } });
 }
 
 /** The route requests, agent root runs and job runs within their max runtime the store still holds open. */

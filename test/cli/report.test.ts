@@ -522,6 +522,31 @@ describe('runReport', () => {
     expect([rowOf(whileOthersGoOn)?.status, whileOthersGoOn?.findings.map((g) => [g.detector, g.subject, g.condition.occurrences])]).toEqual(['findings', [['missed-run', 'nightly-backup', 21]]]);
   }, 300_000);
 
+  it('settles the route windows a scan left open in the store as the report from the file does, for a month that is over', async () => {
+    // Prepare: 20 complete requests to checkout-api on 7 October from 13:00 to 13:47:30, the first 3 retried (15% > 10%):
+    // a scan of the file into the store ends before the hour and day windows to 14:00, and the month's, are judged
+    const dir = mkdtempSync(join(tmpdir(), 'report-route-windows-'));
+    const file = join(dir, 'checkout.jsonl');
+    const lines = Array.from({ length: 20 }, (_, i) => {
+      const at = Date.parse('2026-10-07T13:00:00Z') + i * 150_000;
+      const attempt = (ms: number, n: number, outcome: string) => JSON.stringify({ type: 'attempt', ts: new Date(ms).toISOString(), route: 'checkout-api', request_id: `q${i}`, attempt: n, outcome, latency_ms: 100 });
+      return i < 3 ? [attempt(at, 1, 'error'), attempt(at + 200, 2, 'ok')] : [attempt(at, 1, 'ok')];
+    });
+    writeFileSync(file, lines.flat().join('\n') + '\n');
+    const cli = (args: string[]) => spawnSync(process.execPath, [join(repo, 'bin/silent-audit.mjs'), ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    const windows = (report: AuditReport) => report.findings.map((g) => [g.detector, g.subject, g.condition.occurrences]);
+
+    // Act
+    const fromFile = cli(['report', '--month', '2026-10', '--now', '2026-11-01T06:00:00Z', '--format', 'json', file]);
+    const scan = cli(['scan', '--store', 'local', file]);
+    const fromStore = cli(['report', '--month', '2026-10', '--now', '2026-11-01T06:00:00Z', '--format', 'json']);
+
+    // Assess
+    expect([fromFile.status, scan.status, fromStore.status]).toEqual([0, 0, 0]);
+    expect(windows(JSON.parse(fromFile.stdout) as AuditReport)).toEqual([['retry-rate', 'checkout-api', 2]]);
+    expect(windows(JSON.parse(fromStore.stdout) as AuditReport)).toEqual(windows(JSON.parse(fromFile.stdout) as AuditReport));
+  }, 300_000);
+
   it('says, on stderr and in its notes, how many runs of the files it scans into the store were older than their job remembers', async () => {
     // Prepare: a job every minute; 1,100 runs of 2 November scanned into the store first, then a report of 1 November's 60 runs with it
     const dir = mkdtempSync(join(tmpdir(), 'report-older-'));

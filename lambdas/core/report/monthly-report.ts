@@ -38,7 +38,8 @@ import { subjectKey } from '../pipeline.ts';
 
 /** Where a report's data comes from: the audit store's ports, the registry, the config and a clock. */
 export interface ReportSources {
-  readonly findings: FindingStore;
+  /** Only read: the month's findings and those around it. */
+  readonly findings: Pick<FindingStore, 'query'>;
   readonly runs: RunRecordStore;
   readonly catalog: SubjectCatalog;
   /** The exception registry; without one, the config's seed entries are reviewed with unknown counts. */
