@@ -13,6 +13,13 @@ export const RETRY_LATENCY_FACTOR = 2;
  * stay `retry_min_requests`, as for `p99_ms`.
  */
 export const RELATIVE_MIN_RETRIED_SHARE = 0.05;
+/**
+ * The relative rule's least number of retried requests, beside the share: in a quiet hour of 30
+ * requests, 2 retried is already 6.7%, which a healthy route retrying 1% of its requests reaches
+ * in about 1 hour in 28 (Binomial(30, 0.01): P(X >= 2) ~ 3.6%); 5 retried it reaches about once in
+ * 100,000 (P(X >= 5) ~ 1e-5). An outage (half the requests retried) passes both at 20 requests.
+ */
+export const RELATIVE_MIN_RETRIED = 5;
 
 export const retryLatencyDetector: RouteWindowDetector = {
   kind: 'route-window',
@@ -23,7 +30,7 @@ export const retryLatencyDetector: RouteWindowDetector = {
     defaultSeverity: 'medium',
     fiveCs: {
       criteria:
-        "Over the rolling hour, the rolling day and each month, with at least {{retry_min_requests}} (`retry_min_requests`) completed requests: the p99 of end-to-end latency (from the first attempt's start to the last attempt's end, backoff included) is above the route's `p99_ms`, or above {{retry_latency_factor}}× the p99 of single attempts (`routes.<name>.retry_latency_factor`; 0 turns this rule off) when at least 5% of the requests were retried (whenever more than 1% retry, the p99 is a retried one, so at a normal retry rate the rule would say nothing the retry rate does not). Both p99s come from bounded latency sketches (within 2%): it fires only when the sketch shows the p99 above the limit for certain, so a p99 up to about 4% above it may go unreported. At most once per route per window.",
+        "Over the rolling hour, the rolling day and each month, with at least {{retry_min_requests}} (`retry_min_requests`) completed requests: the p99 of end-to-end latency (from the first attempt's start to the last attempt's end, backoff included) is above the route's `p99_ms`, or above {{retry_latency_factor}}× the p99 of single attempts (`routes.<name>.retry_latency_factor`; 0 turns this rule off) when at least 5% of the requests, and at least 5 of them, were retried (whenever more than 1% retry, the p99 is a retried one, so at a normal retry rate the rule would say nothing the retry rate does not; and in a quiet hour of 30 requests 2 retried is already 6.7%). Both p99s come from bounded latency sketches (within 2%): it fires only when the sketch shows the p99 above the limit for certain, so a p99 up to about 4% above it may go unreported. At most once per route per window.",
       cause:
         'Retries with backoff that turn each failure into seconds of waiting (3 s, 6 s, 12 s), an upstream that fails often enough that p99 requests always retry, timeouts much longer than a normal answer.',
       consequence: 'The success rate looks fine and per-attempt latency looks fine, while the slowest users wait many times longer and give up; QA never sees it because its environment never retries.',
@@ -67,7 +74,7 @@ export const retryLatencyDetector: RouteWindowDetector = {
   },
 };
 
-/** Whether the relative rule judges a window: turned on, and enough of its requests retried to set its p99. */
+/** Whether the relative rule judges a window: turned on, and enough of its requests retried (a share and a count) to set its p99. */
 function relativeRuleApplies(window: RouteWindow, factor: number): boolean {
-  return factor > 0 && window.retried >= RELATIVE_MIN_RETRIED_SHARE * window.requests;
+  return factor > 0 && window.retried >= RELATIVE_MIN_RETRIED && window.retried >= RELATIVE_MIN_RETRIED_SHARE * window.requests;
 }

@@ -29,6 +29,14 @@ testRouteWindowDetector(retryLatencyDetector, {
       name: '25 requests, 1 retried (4%): 7.7× the attempt p99 is the one slowest request, under the 5% retried the relative rule needs',
       input: { route: 'admin-export', window: { ...day(2_800, 364, 25), kind: 'hour', from: TO - 3_600_000, retried: 1, attempts: 26 } },
     },
+    {
+      name: '30 requests, 2 retried (6.7%, a healthy 1% route\'s unlucky hour): over 5% but under the 5 retried requests the relative rule needs',
+      input: { route: 'search-api', window: { ...day(2_800, 364, 30), kind: 'hour', from: TO - 3_600_000, retried: 2, attempts: 32 } },
+    },
+    {
+      name: '60 requests, 4 retried (6.7%): one retried request short of the relative rule',
+      input: { route: 'search-api', window: { ...day(2_800, 364, 60), kind: 'hour', from: TO - 3_600_000, retried: 4, attempts: 64 } },
+    },
     { name: '2% of 500 retried (a normal rate): the p99 is a retried request whenever more than 1% retry, so 5× the attempts says nothing', input: { route: 'search-api', window: { ...day(2_000, 400), retried: 10, attempts: 510 } } },
     { name: 'no latencies known', input: { route: 'search-api', window: day(undefined, undefined) } },
     { name: 'attempts and end to end both under 1 ms', input: { route: 'search-api', window: day(readBack(0), readBack(0)) } },
@@ -79,6 +87,30 @@ testRouteWindowDetector(retryLatencyDetector, {
             p99_attempt_ms: 0,
             limits: ['attempts'],
           },
+        },
+      ],
+    },
+    {
+      name: '30 requests, 5 retried: enough retried requests for the relative rule',
+      input: { route: 'search-api', window: { ...day(2_800, 364, 30), kind: 'hour', from: TO - 3_600_000, retried: 5, attempts: 35 } },
+      expected: [
+        {
+          ts: '2026-10-05T14:00:00Z',
+          severity: 'medium',
+          message: 'p99 end-to-end latency of search-api was 2.8 s in the hour to 2026-10-05T14:00:00Z, 7.7× the p99 of single attempts (364 ms)',
+          evidence: { window: 'hour', from: '2026-10-05T13:00:00Z', to: '2026-10-05T14:00:00Z', requests: 30, retried: 5, failed: 0, attempts: 35, p99_e2e_ms: 2_800, p99_attempt_ms: 364, ratio: 7.7, limits: ['attempts'] },
+        },
+      ],
+    },
+    {
+      name: '30 requests, 2 retried: too few retried for the relative rule, but over p99_ms all the same',
+      input: { route: 'search-api', window: { ...day(2_800, 364, 30), kind: 'hour', from: TO - 3_600_000, retried: 2, attempts: 32 }, options: { p99Ms: 2_000 } },
+      expected: [
+        {
+          ts: '2026-10-05T14:00:00Z',
+          severity: 'medium',
+          message: 'p99 end-to-end latency of search-api was 2.8 s in the hour to 2026-10-05T14:00:00Z, over its p99_ms 2 s',
+          evidence: { window: 'hour', from: '2026-10-05T13:00:00Z', to: '2026-10-05T14:00:00Z', requests: 30, retried: 2, failed: 0, attempts: 32, p99_e2e_ms: 2_800, p99_attempt_ms: 364, p99_ms: 2_000, ratio: 7.7, limits: ['p99_ms'] },
         },
       ],
     },
