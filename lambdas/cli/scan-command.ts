@@ -16,7 +16,7 @@ import { RunCache } from '../core/agent-tree-loader.ts';
 import { asMark, MAX_ROLLED_BYTES, MAX_ROLLED_RUNS } from '../core/agent-run.ts';
 import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer, subjectKey, sweepSubjects } from '../core/pipeline.ts';
 import { REDUCERS } from '../core/reducers.ts';
-import { REQUEST_HORIZON_MS, routeReducer, type RouteState, SWEEP_MARGIN_MS, settledRouteReducer } from '../core/route-reducer.ts';
+import { latestWindowsJudgedAt, REQUEST_HORIZON_MS, routeReducer, type RouteState, SWEEP_MARGIN_MS, settledRouteReducer } from '../core/route-reducer.ts';
 import { redactorFor } from '../core/redact.ts';
 import { formatSpan, plural } from '../core/report/format.ts';
 import { escapeControls, terminalText } from '../core/terminal-text.ts';
@@ -78,6 +78,10 @@ export interface InFlight {
   /** Epoch ms the scan judged at: `now`, else the latest event. */
   readonly at: number;
   readonly requests: number;
+  /** Routes whose latest requests are counted but in no judged window yet (`latestWindowsJudgedAt`). */
+  readonly routeWindows: number;
+  /** Epoch ms: when the sweep has judged those windows of every such route, the latest (undefined without one). */
+  readonly routeWindowsJudgedAt?: number;
   /** Root runs not judged yet (their own, or a sub-agent's, end never came). */
   readonly agentRuns: number;
   /** Job runs whose end has not come, within their max runtime (past it they are `run-unfinished`). */
@@ -523,7 +527,16 @@ async function inFlightIn(store: StateStore & SubjectCatalog, at: number, config
     if (job.open.length > 0) jobRuns += runsGoingOn(job, at, maxRuntimeOf(job, config).ms, config).length;
   }
   let requests = 0;
-  for (const { state } of await store.subjects(routeReducer.kind)) requests += Object.keys((state as RouteState).open).length;
+  let routeWindows = 0;
+  let routeWindowsJudgedAt: number | undefined;
+  for (const { state } of await store.subjects(routeReducer.kind)) {
+    const route = state as RouteState;
+    requests += Object.keys(route.open).length;
+    const judgedAt = latestWindowsJudgedAt(route);
+    if (judgedAt === undefined) continue;
+    routeWindows++;
+    routeWindowsJudgedAt = Math.max(routeWindowsJudgedAt ?? judgedAt, judgedAt);
+  }
   let agentRuns = 0;
   /** Open roots judged as they stood (quiet for an hour), with the facts of that view. */
   const staleFacts = new Map<string, number>();
@@ -546,7 +559,7 @@ async function inFlightIn(store: StateStore & SubjectCatalog, at: number, config
     await cache.loadTrees(staleFacts.keys());
     for (const [runId, facts] of staleFacts) if ((buildTreeSnapshot(runId, cache.runs)?.facts ?? 0) > facts) agentRuns++;
   }
-  return { at, requests, agentRuns, jobRuns };
+  return { at, requests, routeWindows, routeWindowsJudgedAt, agentRuns, jobRuns };
 }
 
 /** Whether a judged root was reported run-unfinished (its mark among those its entry keeps, `firedId`). */
@@ -753,13 +766,17 @@ export function unjudgedAgentRunsNote(unjudged: ReadonlyMap<string, number>): st
  * with how a later `--now` judges it, and runs missed by then: only a job's with a schedule in the
  * config (`scheduled`: the config has one), a learned schedule judges none.
  */
-function inFlightNote({ at, requests, agentRuns, jobRuns }: InFlight, nowGiven: boolean, scheduled: boolean): string | undefined {
-  if (requests + agentRuns + jobRuns === 0) return undefined;
+function inFlightNote({ at, requests, routeWindows, routeWindowsJudgedAt, agentRuns, jobRuns }: InFlight, nowGiven: boolean, scheduled: boolean): string | undefined {
+  if (requests + routeWindows + agentRuns + jobRuns === 0) return undefined;
   const parts: string[] = [];
   if (jobRuns > 0) parts.push(`${plural(jobRuns, 'job run')} that ${jobRuns === 1 ? 'has' : 'have'} logged no end yet (judged unfinished past ${jobRuns === 1 ? 'its' : 'their'} max runtime)`);
   if (agentRuns > 0) parts.push(`${agentRuns} agent run${agentRuns === 1 ? '' : 's'} that never logged ${agentRuns === 1 ? 'its' : 'their'} end (judged after an hour with no line)`);
   if (requests > 0) parts.push(`${plural(requests, 'route request')} waiting for a retry (counted 20 minutes after ${requests === 1 ? 'its' : 'their'} last attempt)`);
-  const it = requests + agentRuns + jobRuns === 1 ? 'it' : 'them';
+  if (routeWindows > 0) {
+    const by = `${routeWindows === 1 ? 'its hour and day windows are judged at' : 'their hour and day windows are judged by'} ${isoTime(routeWindowsJudgedAt as number)}`;
+    parts.push(`${plural(routeWindows, 'route')} with requests in no judged retry window yet (${by})`);
+  }
+  const it = requests + routeWindows + agentRuns + jobRuns === 1 ? 'it' : 'them';
   return (
     `Still in flight at ${isoTime(at)}, ${nowGiven ? 'the --now given' : 'the latest event'}, so not judged yet: ${parts.join('; ')}. ` +
     `Add --now with a later time to judge ${it} (${scheduled ? 'runs missed by then are judged too, for the jobs with a schedule in the config' : 'runs missed by then are judged only for a job with jobs.<job>.schedule in the config'}).`

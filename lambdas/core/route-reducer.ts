@@ -1067,6 +1067,21 @@ export const settledRouteReducer: SubjectReducer<RouteState> = {
   },
 };
 
+/**
+ * When the sweep (its clock) judges the first rolling hour and day that count the route's latest
+ * requests: the day's end (the hour after their quarter hour) plus `REQUEST_HORIZON_MS` and
+ * `SWEEP_MARGIN_MS`. Undefined once those are judged, or with no request counted in the last two
+ * hours' buckets. Requests still open are counted later, and their windows with them.
+ */
+export function latestWindowsJudgedAt(state: RouteState): number | undefined {
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const b of state.quarters) if (b.requests > 0 && b.start > latest) latest = b.start;
+  if (latest === Number.NEGATIVE_INFINITY) return undefined;
+  const end = Math.ceil((latest + QUARTER) / HOUR) * HOUR;
+  const judgedThrough = state.window_held !== undefined ? state.window_held - QUARTER : (state.judged_to ?? Number.NEGATIVE_INFINITY);
+  return end > judgedThrough ? end + REQUEST_HORIZON_MS + SWEEP_MARGIN_MS : undefined;
+}
+
 /** A calendar month of a route (`YYYY-MM`) as far as the state still holds it: for the monthly report. */
 export function routeMonth(state: RouteState, month: string): RouteWindow | undefined {
   const from = Date.parse(`${month}-01T00:00:00Z`);

@@ -376,8 +376,33 @@ describe('silent-audit scan (contract §5)', () => {
     );
     expect(later.stdout).not.toContain('Still in flight');
     expect(route.stdout).toContain(
-      'Still in flight at 2026-10-20T11:03:59Z, the latest event, so not judged yet: 30 route requests waiting for a retry (counted 20 minutes after their last attempt). Add --now',
+      'Still in flight at 2026-10-20T11:03:59Z, the latest event, so not judged yet: 30 route requests waiting for a retry (counted 20 minutes after their last attempt); ' +
+        '1 route with requests in no judged retry window yet (its hour and day windows are judged at 2026-10-20T11:20:00Z). Add --now',
     );
+  });
+
+  it('says which routes have requests counted but no retry window judged yet when the log ends, and by when --now judges them', async () => {
+    // Prepare: 20 complete requests to checkout-api from 13:00 to 13:47:30, the first 3 retried (15% > 10%)
+    const file = join(mkdtempSync(join(tmpdir(), 'scan-route-windows-')), 'checkout.jsonl');
+    const lines = Array.from({ length: 20 }, (_, i) => {
+      const at = Date.parse('2026-10-07T13:00:00Z') + i * 150_000;
+      const attempt = (ms: number, n: number, outcome: string) => JSON.stringify({ type: 'attempt', ts: new Date(ms).toISOString(), route: 'checkout-api', request_id: `q${i}`, attempt: n, outcome, latency_ms: 100 });
+      return i < 3 ? [attempt(at, 1, 'error'), attempt(at + 200, 2, 'ok')] : [attempt(at, 1, 'ok')];
+    });
+    writeFileSync(file, lines.flat().join('\n') + '\n');
+
+    // Act
+    const atEnd = await scan([file]);
+    const later = await scan([file], { now: Date.parse('2026-10-07T14:20:00Z') });
+
+    // Assess: no request is open, but the hour and day windows that count the last ones end at 14:00, judged 20 minutes later
+    expect([atEnd.result.exitCode, atEnd.result.findings.length]).toEqual([0, 0]);
+    expect(atEnd.stdout).toContain(
+      'Still in flight at 2026-10-07T13:47:30Z, the latest event, so not judged yet: 1 route with requests in no judged retry window yet (its hour and day windows are judged at 2026-10-07T14:20:00Z). ' +
+        'Add --now with a later time to judge it',
+    );
+    expect([later.result.exitCode, later.result.findings.map((f) => [f.detector, f.subject])]).toEqual([1, [['retry-rate', 'checkout-api']]]);
+    expect(later.stdout).not.toContain('Still in flight');
   });
 
   it('says a job run that has logged no end yet when the log ends is still in flight, until its max runtime', async () => {
