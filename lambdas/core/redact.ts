@@ -484,8 +484,12 @@ const SUDO_STDIN_ECHO =
 const ZIP_COMMAND = /\b(?:un)?zip[ \t][^|;&\r\n]*/g;
 /** Their `-P VALUE`, also glued (`-PVALUE`, `-P"VALUE"`) and last in a group of short options (`-qPVALUE`, `-rP VALUE`) (`--password VALUE` is PASSWORD_OPTION's). */
 const ZIP_PASSWORD = spacedPasswordOption('-[A-OQ-Za-z]{0,7}P', true);
-/** 7-Zip (`7z`, `7za`, `7zr`, `7zz`, also `….exe`) and its arguments, up to the end of its step of a pipeline or list. */
-const SEVEN_ZIP_COMMAND = /\b7z[arz]?(?:\.exe)?[ \t][^|;&\r\n]*/gi;
+/**
+ * 7-Zip (`7z`, `7za`, `7zr`, `7zz`, also `….exe`) and its arguments, up to the end of its step of a pipeline or list: a command word,
+ * where one starts (the text's start, a space, `|`, `;`, `&`, `(`, a quote or backquote) or after a path's `/` or `\`; a file
+ * name ending in `.7z` is none (`find /backups/*.7z -print`, `scp backup.7z host: -pq`: another tool's `-p…` after it stays).
+ */
+const SEVEN_ZIP_COMMAND = /(?<![^\s|;&(\/\\"'`])7z[arz]?(?:\.exe)?[ \t][^|;&\r\n]*/gi;
 /** Its `-pVALUE` anywhere among its arguments (`-p` alone asks for it; no other switch starts with `p`, and switches ignore case: `-PVALUE`). */
 const SEVEN_ZIP_PASSWORD = gluedPasswordOption('-[pP]');
 /** Whether a text names 7-Zip: one look before SEVEN_ZIP_COMMAND. */

@@ -1591,7 +1591,20 @@ describe('the built-in rules', () => {
       '7z a b.7z d -pS3cret -r',
       '{"cmd":"7z x -pS3cret f.7z -o/tmp"}',
     ];
-    const quiet = ['7z a -p backup.7z dir', '7z a backup.7z -r dir', 'ping -p ff host', 'mkdir -p /srv/7z', '7z x f.7z -o/tmp/p'];
+    const quiet = [
+      '7z a -p backup.7z dir',
+      '7z a backup.7z -r dir',
+      'ping -p ff host',
+      'mkdir -p /srv/7z',
+      '7z x f.7z -o/tmp/p',
+      // a file name ending in .7z is no command: another tool's glued -p after it stays
+      '+ find /backups/*.7z -mtime +30 -print -delete',
+      'find /backups -name \\*.7z -print',
+      'find /srv/nightly.7z -perm 600',
+      'Uploaded nightly.7z -progress 100%',
+      'scp backup.7z host: -pq',
+      'uploaded f.7z then ran perl -pi -e s/a/b/ file',
+    ];
     // Act
     const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
     const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
