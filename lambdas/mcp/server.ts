@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { type CallToolResult, ErrorCode, isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, ErrorCode, isJSONRPCRequest, type JSONRPCMessage, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { storeProblem } from '../cli/stores.ts';
 import { type AuditReadView, ToolArgumentError } from './audit-view.ts';
@@ -36,13 +36,31 @@ async function answer<I extends z.ZodRawShape, O extends z.ZodRawShape>(tool: Au
  * would answer as if no filter had been asked.
  */
 function strictInput<I extends z.ZodRawShape>(tool: AuditTool<I, z.ZodRawShape>): z.ZodObject<I> {
+  return z.strictObject(tool.inputSchema, { error: (issue) => (issue.code === 'unrecognized_keys' ? takesNoArgument(tool, issue.keys) : undefined) });
+}
+
+/** Why a tool refuses arguments it does not take, naming those it takes. */
+function takesNoArgument(tool: AuditTool<z.ZodRawShape, z.ZodRawShape>, keys: readonly string[]): string {
   const takes = Object.keys(tool.inputSchema);
-  return z.strictObject(tool.inputSchema, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `${tool.name} takes no argument ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; it takes ${takes.length > 0 ? takes.join(', ') : 'none'}`
-        : undefined,
-  });
+  return `${tool.name} takes no argument ${keys.map((k) => JSON.stringify(k)).join(', ')}; it takes ${takes.length > 0 ? takes.join(', ') : 'none'}`;
+}
+
+/**
+ * A `tools/call` of one of our tools with an argument named `__proto__` (JSON.parse makes it an
+ * own key): the SDK's request schema (a `z.record`) drops that key before `strictInput` sees the
+ * arguments, so it is refused here, with every argument the tool does not take, in the tool error
+ * the SDK gives any other (`Input validation error: …`).
+ */
+function protoArgument(message: JSONRPCMessage): JSONRPCMessage | undefined {
+  if (!isJSONRPCRequest(message) || message.method !== 'tools/call') return undefined;
+  const params = message.params as { name?: unknown; arguments?: unknown } | undefined;
+  const args = params?.arguments;
+  if (typeof args !== 'object' || args === null || !Object.hasOwn(args, '__proto__')) return undefined;
+  const tool = (AUDIT_TOOLS as readonly AuditTool<z.ZodRawShape, z.ZodRawShape>[]).find((t) => t.name === params?.name);
+  if (tool === undefined) return undefined;
+  const unknown = Object.keys(args).filter((key) => !Object.hasOwn(tool.inputSchema, key));
+  const refusal = new McpError(ErrorCode.InvalidParams, `Input validation error: Invalid arguments for tool ${tool.name}: ${takesNoArgument(tool, unknown)}`);
+  return { jsonrpc: '2.0', id: message.id, result: errorResult(refusal.message) };
 }
 
 /**
@@ -93,7 +111,8 @@ function argumentsNotAnObject(message: JSONRPCMessage): JSONRPCMessage | undefin
  * Connects the server to a transport, answering what the SDK leaves unanswered or calls an
  * internal error: a line that is not JSON gets -32700 Parse error and one that is JSON but no
  * JSON-RPC message -32600 Invalid Request (both with id null, so a client waiting is not left
- * hanging), and a `tools/call` whose arguments are not an object -32602 Invalid params.
+ * hanging), a `tools/call` whose arguments are not an object -32602 Invalid params, and one with an
+ * argument named `__proto__` the tool error of an argument the tool does not take.
  */
 export async function connectAuditServer(server: McpServer, transport: Transport): Promise<void> {
   // The SDK's stdio transport reports a line it cannot read here, and reads on.
@@ -104,7 +123,7 @@ export async function connectAuditServer(server: McpServer, transport: Transport
   await server.connect(transport);
   const handle = transport.onmessage;
   transport.onmessage = (message, extra) => {
-    const refused = argumentsNotAnObject(message);
+    const refused = argumentsNotAnObject(message) ?? protoArgument(message);
     if (refused !== undefined) void transport.send(refused);
     else handle?.(message, extra);
   };

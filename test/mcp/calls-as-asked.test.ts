@@ -76,6 +76,23 @@ describe('tool arguments: strict', () => {
     expect(errorText(extra)).toContain('explain_finding takes no argument "verbose"; it takes id');
   });
 
+  it('an argument named __proto__ is refused as any other argument a tool does not take, though the SDK drops that key', async () => {
+    // Prepare: JSON.parse makes `__proto__` an own key, as a client's JSON does
+    const proto = JSON.parse('{"__proto__":{"limit":1}}') as Record<string, unknown>;
+    const both = JSON.parse('{"bogus":1,"__proto__":{"limit":1}}') as Record<string, unknown>;
+
+    // Act
+    const refused = await now.call('list_subjects', proto);
+    const other = await now.call('list_subjects', { bogus: { limit: 1 } });
+    const together = await now.call('list_subjects', both);
+
+    // Assess: the same tool error as for any other name, every such argument named
+    expect(refused.isError).toBe(true);
+    expect(errorText(refused)).toBe(errorText(other).replace('"bogus"', '"__proto__"'));
+    expect(errorText(refused)).toContain('list_subjects takes no argument "__proto__"; it takes kind, status, limit');
+    expect(errorText(together)).toContain('list_subjects takes no argument "bogus", "__proto__"; it takes kind, status, limit');
+  });
+
   it('tools/list publishes every input schema as an object that allows no other property', async () => {
     // Act
     const { tools } = await now.client.listTools();
