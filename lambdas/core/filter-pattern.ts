@@ -52,8 +52,8 @@ export const SUBSCRIPTION_FILTER_TERMS: readonly string[] = [
   'start operation timed out',
   'start-pre operation timed out',
   'entered failed state',
-  // A unit's command that could not be run (`[U: ]Failed at step EXEC spawning /opt/x: …`): the reason of its failure.
-  'Failed at step EXEC',
+  // A unit's process that failed a step of spawning (`[U: ]Failed at step EXEC spawning /opt/x: …`, CHDIR, USER, …): the reason of its failure.
+  'Failed at step',
   // §1b `journalctl -o json` records whose MESSAGE journalctl wrote as an array of byte values
   // (not printable UTF-8: an ANSI colour escape, Latin-1 text). The parser decodes it, but in the
   // raw line the message is numbers, so no term above can match a systemd run line or a §1a event

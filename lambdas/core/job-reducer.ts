@@ -9,7 +9,7 @@ import { expectPatternsOf, graceMinutesOf, resolveJobOptions } from './job-optio
 import { type OutputSummary, summaryOfLines, withOutputLine } from './output-capture.ts';
 import { exitedLine, RUNTIME_EXIT_ERROR, runtimeExited, runtimeFailed, timedOut } from './parse/lambda-platform.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
-import { SYSTEMD_FAILED_STATE, SYSTEMD_TIMEOUT, UNNAMED_UNIT } from './parse/systemd.ts';
+import { spawnStepStatus, SYSTEMD_FAILED_STATE, SYSTEMD_TIMEOUT, UNNAMED_UNIT } from './parse/systemd.ts';
 import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
@@ -1198,8 +1198,6 @@ function isFailedEnd(body: RunEnd | RunFailedMarker): boolean {
 
 /** How long after systemd 219's `Failed at step EXEC spawning …` its unit's end comes: at once (systemd reaps the forked process), within a second of a syslog time. */
 const EXEC_END_WINDOW_MS = 1_000;
-/** The exit status of a unit's process that failed at step EXEC (`status=203/EXEC`). */
-const EXEC_EXIT_STATUS = 203;
 
 /** Whether an event is a `Failed at step EXEC spawning …` that names no unit (systemd 219's as text). */
 function isUnnamedExecFailure(event: AuditEvent): event is AuditEvent<ErrorLogged> {
@@ -1220,7 +1218,7 @@ function withExecUnitsTied(events: readonly AuditEvent[]): readonly AuditEvent[]
   if (!events.some(isUnnamedExecFailure)) return events;
   return events.map((event, index) => {
     if (!isUnnamedExecFailure(event)) return event;
-    const unit = execFailureUnit(events, index);
+    const unit = execFailureUnit(events, index, event);
     return unit === undefined ? event : { ...event, body: { ...event.body, job: unit } };
   });
 }
@@ -1231,21 +1229,21 @@ function isFailedState(body: RunEnd | RunFailedMarker): boolean {
 }
 
 /** The unit the unnamed `Failed at step EXEC spawning …` at `index` is of (`withExecUnitsTied`), undefined when it cannot be told. */
-function execFailureUnit(events: readonly AuditEvent[], index: number): string | undefined {
-  const exec = events[index];
+function execFailureUnit(events: readonly AuditEvent[], index: number, exec: AuditEvent<ErrorLogged>): string | undefined {
   const host = exec.body.host;
   const near = (other: AuditEvent) => Math.abs(other.at - exec.at) <= EXEC_END_WINDOW_MS && other.body.host === host;
   for (let i = index - 1; i >= 0 && exec.at - events[i].at <= EXEC_END_WINDOW_MS; i--) if (isUnnamedExecFailure(events[i]) && near(events[i])) return undefined;
   const failed = new Set<string>();
   const execFailed = new Set<string>();
   const exited = new Set<string>();
+  const stepStatus = spawnStepStatus(exec.body.reason);
   for (let i = index + 1; i < events.length && events[i].at - exec.at <= EXEC_END_WINDOW_MS; i++) {
     const event = events[i];
     if (!near(event)) continue;
     if (isUnnamedExecFailure(event)) return undefined;
     if (!isSystemdManagerEnd(event) || !isFailedEnd(event.body)) continue;
     failed.add(event.body.job);
-    if (event.body.exit_code === EXEC_EXIT_STATUS) execFailed.add(event.body.job);
+    if (stepStatus !== undefined && event.body.exit_code === stepStatus) execFailed.add(event.body.job);
     if (!isFailedState(event.body)) exited.add(event.body.job);
   }
   if (execFailed.size > 0) return execFailed.size === 1 ? [...execFailed][0] : undefined;

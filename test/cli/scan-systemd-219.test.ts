@@ -89,4 +89,15 @@ describe('scanning newer systemd\'s failed exec: the reason of its own unit', ()
     // Assess
     expect(described(result.findings)).toEqual([]);
   });
+
+  it('reads the other steps of spawning alike (CHDIR, USER): their reason, tied by their own status', async () => {
+    // Act
+    const result = await scan(fixture('syslog/systemd-spawn-steps.log'));
+    // Assess
+    expect(result.counts.unrecognised).toBe(0);
+    expect(described(result.findings)).toEqual([
+      ['run-failed', 'backup.service', '2026-10-23T02:30:01Z', 'chdir failed: /usr/local/bin/backup.sh: No such file or directory', 200],
+      ['run-failed', 'sync.service', '2026-10-24T02:30:00Z', 'user failed: /opt/bin/sync.sh: No such process', 217],
+    ]);
+  });
 });

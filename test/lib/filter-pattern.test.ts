@@ -35,6 +35,8 @@ const LINES_THAT_MATTER: ReadonlyArray<[string, string]> = [
   ['systemd 219 failed state', 'Oct  8 04:00:00 db01 systemd[1]: Unit backup.service entered failed state.'],
   ['systemd 219 failed exec', 'Oct 23 02:30:01 db01 systemd[4242]: Failed at step EXEC spawning /usr/local/bin/backup.sh: No such file or directory'],
   ['systemd failed exec', 'Oct 23 02:30:00 web01 systemd[5152]: sync.service: Failed at step EXEC spawning /opt/bin/sync.sh: Permission denied'],
+  ['systemd 219 failed chdir', 'Oct 23 02:30:01 db01 systemd[4242]: Failed at step CHDIR spawning /usr/local/bin/backup.sh: No such file or directory'],
+  ['systemd failed user', 'Oct 24 02:30:00 web01 systemd[5152]: sync.service: Failed at step USER spawning /opt/bin/sync.sh: No such process'],
   ['systemd Deactivated', 'Oct  3 02:41:13 backup-host systemd[1]: backup.service: Deactivated successfully.'],
   [
     'journalctl -o json record',

@@ -20,7 +20,7 @@ import { isUnitName, unitOfSubject } from './unit-subject.ts';
  *   `Dependency failed for backup.service - Nightly backup.`                        → run.failed
  *   `backup.service start operation timed out. Terminating.` (systemd 219)           → run.error, 'timeout'
  *   `Unit backup.service entered failed state.` (systemd 219)                        → run.failed
- *   `backup.service: Failed at step EXEC spawning /opt/x: No such file or directory` → run.error, 'exec failed: …'
+ *   `backup.service: Failed at step EXEC spawning /opt/x: No such file or directory` → run.error, 'exec failed: …' (CHDIR, USER, …: '<step> failed: …')
  *   `backup.service: Consumed 1.234s CPU time.`, `Failed to start …`, `U failed.`, `Stopping …`, … → nothing
  *
  * The job is the unit name; a line of the older wording that names no unit has only the unit's
@@ -65,16 +65,31 @@ const ENTERED_FAILED_219 = /^Unit (\S+) entered failed state\.?\s*$/;
 /** The reason of `Unit U entered failed state.` (systemd 219), as newer systemd's `U: Failed with result 'failed'.` reads. */
 export const SYSTEMD_FAILED_STATE = "systemd result 'failed'";
 /**
- * A unit's process that could not run its command: `Failed at step EXEC spawning /opt/x: No such
- * file or directory` (`Permission denied`, …), `U: ` before it from systemd 236 on (newer ones log
- * `U: Failed to execute /opt/x: …` before it: nothing). It fails nothing itself: the unit's failure
- * line after it (`status=203/EXEC`, its result) takes its reason, `exec failed: /opt/x: No such file
- * or directory` (run.error, the job reducer's `withSystemdReasons`). systemd 219 writes it from the
- * forked process and names no unit in its text (its journal record's `UNIT` does): its job is then
- * UNNAMED_UNIT, which the job reducer ties to the unit whose failure follows it on the host when
- * that is unambiguous (`withExecUnitsTied`).
+ * A unit's process that could not be set up or run its command: `Failed at step EXEC spawning
+ * /opt/x: No such file or directory` (`Permission denied`, …), and the other steps of systemd's
+ * spawning alike (`CHDIR`, `USER`, … each with its exit status, SPAWN_STEP_STATUS), `U: ` before it
+ * from systemd 236 on (newer ones log `U: Failed to execute /opt/x: …` before EXEC's: nothing). It
+ * fails nothing itself: the unit's failure line after it (`status=203/EXEC`, `status=200/CHDIR`, its
+ * result) takes its reason, `<step> failed: …` (`exec failed: /opt/x: No such file or directory`;
+ * run.error, the job reducer's `withSystemdReasons`). systemd 219 writes it from the forked process
+ * and names no unit in its text (its journal record's `UNIT` does): its job is then UNNAMED_UNIT,
+ * which the job reducer ties to the unit whose failure follows it on the host when that is
+ * unambiguous (`withExecUnitsTied`).
  */
-const EXEC_FAILED = 'Failed at step EXEC spawning ';
+const STEP_FAILED = 'Failed at step ';
+const SPAWN_STEP_FAILED = /^Failed at step ([A-Z_]+) spawning (.*)$/s;
+/** The exit status of each step of systemd's spawning (its exit-status table, `status=203/EXEC`); names of older versions too. */
+const SPAWN_STEP_STATUS: ReadonlyMap<string, number> = new Map(
+  Object.entries({
+    CHDIR: 200, NICE: 201, FDS: 202, EXEC: 203, MEMORY: 204, LIMITS: 205, OOM_ADJUST: 206, SIGNAL_MASK: 207, STDIN: 208, STDOUT: 209,
+    CHROOT: 210, IOPRIO: 211, TIMERSLACK: 212, SECUREBITS: 213, SETSCHEDULER: 214, CPUAFFINITY: 215, GROUP: 216, USER: 217, CAPABILITIES: 218,
+    CGROUP: 219, SETSID: 220, CONFIRM: 221, STDERR: 222, PAM: 224, NETWORK: 225, NAMESPACE: 226, NO_NEW_PRIVILEGES: 227, SECCOMP: 228,
+    SELINUX_CONTEXT: 229, PERSONALITY: 230, APPARMOR: 231, APPARMOR_PROFILE: 231, ADDRESS_FAMILIES: 232, RUNTIME_DIRECTORY: 233,
+    MAKE_STARTER: 234, CHOWN: 235, SMACK_PROCESS_LABEL: 236, KEYRING: 237, STATE_DIRECTORY: 238, CACHE_DIRECTORY: 239, LOGS_DIRECTORY: 240,
+    CONFIGURATION_DIRECTORY: 241, NUMA_POLICY: 242, CREDENTIALS: 243, BPF: 245,
+  }),
+);
+const STEP_REASON_END = ' failed: ';
 /** The job of systemd 219's `Failed at step EXEC spawning …` as text: a line that names no unit. */
 export const UNNAMED_UNIT = '';
 
@@ -129,10 +144,21 @@ function timedOut219(unit: string, host: string | undefined): ErrorLogged {
   return defined<ErrorLogged>({ type: 'run.error', job: unit, run_id: OPEN_RUN, reason: SYSTEMD_TIMEOUT, host });
 }
 
-/** A unit's command that could not be run (`Failed at step EXEC spawning …`): the reason of the failure its unit's end says, no failure itself. */
-function execFailed(unit: string, message: string, host: string | undefined): ErrorLogged {
-  const reason = `exec failed: ${message.slice(EXEC_FAILED.length).trimEnd()}`;
+/** A unit's process that failed a step of spawning (`Failed at step EXEC spawning …`): the reason of the failure its unit's end says, no failure itself. */
+function stepFailed(unit: string, m: RegExpExecArray, host: string | undefined): ErrorLogged {
+  const reason = `${m[1].toLowerCase()}${STEP_REASON_END}${m[2].trimEnd()}`;
   return defined<ErrorLogged>({ type: 'run.error', job: unit, run_id: OPEN_RUN, reason, host });
+}
+
+/** The exit status of the step a `<step> failed: …` reason names (`exec failed: …`: 203), undefined for any other reason. */
+export function spawnStepStatus(reason: string): number | undefined {
+  const end = reason.indexOf(STEP_REASON_END);
+  return end > 0 ? SPAWN_STEP_STATUS.get(reason.slice(0, end).toUpperCase()) : undefined;
+}
+
+/** A `Failed at step <STEP> spawning …` message, or undefined. */
+function spawnStepFailure(message: string): RegExpExecArray | null {
+  return message.startsWith(STEP_FAILED) ? SPAWN_STEP_FAILED.exec(message) : null;
 }
 
 function processExit(unit: string, m: RegExpExecArray, host: string | undefined, fields: SystemdJournalFields): RunEnd | RunFailedMarker | undefined {
@@ -197,7 +223,8 @@ function managerBodies(message: string, at: number, host: string | undefined, fi
     if (result) return [failed(unit, `systemd result '${fields.unitResult ?? result[1]}'`, host)];
     if (cutShort(text, "Failed with result '")) return `systemd result line without its result (cut short?): ${quoted(message)}`;
     if (DEACTIVATED.test(text)) return [endOk(unit, host)];
-    if (text.startsWith(EXEC_FAILED)) return [execFailed(unit, text, host)];
+    const step = spawnStepFailure(text);
+    if (step) return [stepFailed(unit, step, host)];
     return [];
   }
 
@@ -224,7 +251,8 @@ function managerBodies(message: string, at: number, host: string | undefined, fi
   if (timedOut) return isUnitName(timedOut[1]) ? [timedOut219(fields.unit ?? timedOut[1], host)] : [];
   const enteredFailed = ENTERED_FAILED_219.exec(message);
   if (enteredFailed) return isUnitName(enteredFailed[1]) ? [failed(fields.unit ?? enteredFailed[1], SYSTEMD_FAILED_STATE, host)] : [];
-  if (message.startsWith(EXEC_FAILED)) return [execFailed(fields.unit ?? UNNAMED_UNIT, message, host)];
+  const step = spawnStepFailure(message);
+  if (step) return [stepFailed(fields.unit ?? UNNAMED_UNIT, step, host)];
   if (OTHER_LIFECYCLE.test(message)) return [];
   return undefined;
 }
