@@ -4,6 +4,7 @@ import { describeValue } from './event-issues.ts';
 import { isPlainObject } from './own-property.ts';
 import { parseTime, TIME_LIMIT_MS } from './parse-time.ts';
 import { MAX_COST_USD, MAX_DURATION_MS, MAX_TOKENS } from './quantity-limits.ts';
+import { routeTemplate } from './route-template.ts';
 
 /**
  * The instrumented events of contract §1a, as zod schemas. Types are inferred from the
@@ -71,6 +72,8 @@ function unreadableNumberId(value: number): string {
 const identifier = boundedId.min(1, 'must be a non-empty string');
 /** A required identifier read without the spaces around it, as the config reads the same name (a bypass's guard). */
 const trimmedIdentifier = z.string().trim().pipe(identifier);
+/** An attempt's route: a request path read as its template (`/users/123` is `/users/{id}`, `route-template.ts`), bounded as a name. */
+const routeName = z.preprocess((v) => (typeof v === 'string' ? routeTemplate(v) : v), identifier);
 const nonNegative = z.number().finite().nonnegative();
 
 /** Quantities, bounded (`quantity-limits.ts`). */
@@ -223,7 +226,7 @@ export const ToolCallSchema = z.looseObject({
 export const AttemptSchema = z.looseObject({
   type: z.literal('attempt'),
   ts: TimestampSchema.optional(),
-  route: identifier,
+  route: routeName,
   request_id: identifier,
   attempt: z.number().int().positive('must be a 1-based attempt number'),
   outcome: z.enum(['ok', 'error', 'timeout', 'empty', 'invalid']),

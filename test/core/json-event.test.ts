@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { validateEvent } from '../../lambdas/core/events.ts';
+import { fastValidate } from '../../lambdas/core/parse/fast-validate.ts';
 import { MAX_LINE_BYTES, parseLine } from '../../lambdas/core/parse/index.ts';
 
 const ctx = { source: { origin: 'app.log', line: 7 }, recordTime: Date.parse('2026-10-03T06:00:00Z') };
@@ -384,6 +386,50 @@ describe("null in an optional field (Python's None) is read as absent", () => {
     // Assess
     expect(record.kind === 'events' && record.events[0].body).toHaveProperty('record', null);
     expect(job).toEqual({ kind: 'rejected', reason: 'run.end event rejected: job: expected a string, got null' });
+  });
+});
+
+describe("an attempt's route logged as a request path", () => {
+  const attemptLine = (route: string) => JSON.stringify({ type: 'attempt', ts: '2026-10-03T05:00:00Z', route, request_id: 'q', attempt: 1, outcome: 'ok', latency_ms: 3 });
+  const routeOf = (line: string) => {
+    const outcome = parseLine(line, ctx);
+    return outcome.kind === 'events' ? (outcome.events[0].body as { route: string }).route : outcome;
+  };
+
+  it('reads the path as its template, so every URL of one endpoint is one route', () => {
+    // Prepare: two URLs of one endpoint, with and without a method and a query string
+    const lines = [attemptLine('/users/123/orders/456'), attemptLine('GET /users/9/orders/6f1c2a9e-2b1d-4c55-9a43-0d7c1c1e2f3a/?expand=items')];
+    // Act
+    const routes = lines.map(routeOf);
+    // Assess
+    expect(routes).toEqual(['/users/{id}/orders/{id}', 'GET /users/{id}/orders/{id}']);
+  });
+
+  it('templates the path in the schema too, which reads the lines the fast path is unsure of', () => {
+    // Prepare
+    const raw = JSON.parse(attemptLine('/users/123?page=2'));
+    // Act
+    const fast = fastValidate('attempt', raw);
+    const zod = validateEvent('attempt', raw);
+    // Assess
+    expect(fast?.route).toBe('/users/{id}');
+    expect(zod.success && (zod.data as { route: string }).route).toBe('/users/{id}');
+  });
+
+  it('keeps named and templated routes as they are', () => {
+    // Act
+    const routes = ['checkout-api', '/users/{id}', '/users/:id'].map((route) => routeOf(attemptLine(route)));
+    // Assess
+    expect(routes).toEqual(['checkout-api', '/users/{id}', '/users/:id']);
+  });
+
+  it('rejects a path whose template is too long to be a route name (a storage key)', () => {
+    // Prepare: 128 one-digit segments: 256 characters logged, 640 as a template
+    const line = attemptLine('/1'.repeat(128));
+    // Act
+    const outcome = parseLine(line, ctx);
+    // Assess
+    expect(outcome).toEqual({ kind: 'rejected', reason: 'attempt event rejected: route: must be at most 256 characters (identifiers become storage keys)' });
   });
 });
 

@@ -2,6 +2,7 @@ import { identifierFits, idOfNumber, type InstrumentedType } from '../events.ts'
 import { isPlainObject } from '../own-property.ts';
 import { parseTime, TIME_LIMIT_MS } from '../parse-time.ts';
 import { MAX_COST_USD, MAX_DURATION_MS, MAX_TOKENS } from '../quantity-limits.ts';
+import { routeTemplate } from '../route-template.ts';
 
 /**
  * A fast path in front of the zod schemas of `events.ts`, for the hot loop of ingest: a line that
@@ -40,6 +41,11 @@ const identifier: Check = (v) => typeof v === 'string' && v.length >= 1 && ident
 const trimmed: Copy = (v) => {
   const text = (v as string).trim();
   return text === '' ? UNSURE : text;
+};
+/** `routeName`: a request path as its template; one whose template is too long to be a name is unsure (zod words why). */
+const templated: Copy = (v) => {
+  const route = routeTemplate(v as string);
+  return route === v || identifierFits(route) ? route : UNSURE;
 };
 /** `z.number()`: finite; `.finite()` adds nothing in zod 4. */
 const isNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v);
@@ -159,7 +165,7 @@ const SHAPES: Record<InstrumentedType, Shape> = {
   'tool.call': shape('tool.call', required('tool', identifier), required('args', anything, copyRecord), optional('agent', boundedId), optional('run_id', boundedId), optional('call_id', boundedId)),
   attempt: shape(
     'attempt',
-    required('route', identifier),
+    required('route', identifier, templated),
     required('request_id', identifier),
     required('attempt', positiveInt),
     required('outcome', OUTCOMES),
