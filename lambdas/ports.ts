@@ -130,6 +130,20 @@ export interface AlertFailure {
   readonly retry_at: number;
   /** Given up: the finding left the outbox without its alert. */
   readonly gave_up?: boolean;
+  /**
+   * When a send before the failed ones was started and never confirmed (published or not, unknown):
+   * the send that goes out after the failures still says it may be a repeat.
+   */
+  readonly unconfirmed_send_at?: number;
+}
+
+/**
+ * The right to send a finding's alert (`claimAlert`). `unconfirmedSendAt`: an earlier claim of it
+ * ran out with its send neither marked nor failed (an invocation that published and then lost its
+ * mark, or died before or after its publish): this send may be a repeat and says so.
+ */
+export interface AlertClaim {
+  readonly unconfirmedSendAt?: number;
 }
 
 /** Findings as stored; the ones not yet alerted form the outbox. */
@@ -143,16 +157,18 @@ export interface FindingStore {
   pendingAlerts(limit: number, now?: number): Promise<StoredFinding[]>;
   /**
    * How many findings wait for a retry of a failed send (in the outbox with a failure recorded, not
-   * given up), leased or not: the sweep's `AlertsAwaitingRetry` gauge.
+   * given up), leased or not, or of a send not confirmed (claimed, neither marked nor released: a
+   * send under way, or one whose invocation lost its mark or died): the sweep's `AlertsAwaitingRetry` gauge.
    */
   alertsAwaitingRetry(): Promise<number>;
   /**
-   * Takes the right to send a finding's alert for `leaseMs` (so two senders never both send it);
-   * false if it is delivered already or another sender holds the lease.
+   * Takes the right to send a finding's alert for `leaseMs` (so two senders never both send it while it holds),
+   * noting when (until the send is marked or released); false if it is delivered already or another
+   * sender holds the lease.
    */
-  claimAlert(key: string, now: number, leaseMs: number): Promise<boolean>;
+  claimAlert(key: string, now: number, leaseMs: number): Promise<AlertClaim | false>;
   /**
-   * Gives a claim back. With a failure: records it on the finding, which waits until its
+   * Gives a claim back (its send not made, or failed). With a failure: records it on the finding, which waits until its
    * `retry_at` (held like a lease), or, given up, leaves the outbox not alerted.
    */
   releaseAlert(key: string, failure?: AlertFailure): Promise<void>;

@@ -26,6 +26,7 @@ import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
 import { keptState } from '../core/frozen-state.ts';
 import { utf8Prefix } from '../core/output-capture.ts';
 import type {
+  AlertClaim,
   AlertFailure,
   CommitResult,
   SubjectCatalog,
@@ -102,6 +103,8 @@ interface FindingItem {
   finding: string;
   outbox?: string;
   lease_until?: number;
+  /** When its send was claimed (epoch ms), until it is marked or released: still there after the lease, that send was not confirmed. */
+  claimed_at?: number;
   alerted_at?: number;
   /** JSON of its alert's `AlertFailure`, once a send failed. */
   alert_failure?: string;
@@ -380,33 +383,43 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     return out.slice(0, limit);
   }
 
-  /** The `RETRY` partition of the outbox, counted (`Select: COUNT`, page by page): its findings wait for a retry. */
+  /**
+   * The findings waiting for a retry: the `RETRY` partition (failed sends), and the ones of `PENDING`
+   * claimed and neither marked nor released (`claimed_at`: a send under way, or one whose mark was
+   * lost), counted (`Select: COUNT`, page by page). `PENDING` holds only findings not sent yet: small.
+   */
   async alertsAwaitingRetry(): Promise<number> {
+    const [retrying, unconfirmed] = await Promise.all([
+      this.countOutbox({ ExpressionAttributeValues: { ':p': OUTBOX_RETRY } }),
+      this.countOutbox({ FilterExpression: 'attribute_exists(claimed_at)', ExpressionAttributeValues: { ':p': OUTBOX_PENDING } }),
+    ]);
+    return retrying + unconfirmed;
+  }
+
+  private async countOutbox(partition: Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeValues'>): Promise<number> {
     let count = 0;
-    const pages = this.queryPages({
-      TableName: this.tableName,
-      IndexName: TABLE_SCHEMA.outboxIndex,
-      KeyConditionExpression: 'outbox = :p',
-      ExpressionAttributeValues: { ':p': OUTBOX_RETRY },
-      Select: 'COUNT',
-    });
-    for await (const page of pages) count += page.Count ?? 0;
+    for await (const page of this.queryPages({ TableName: this.tableName, IndexName: TABLE_SCHEMA.outboxIndex, KeyConditionExpression: 'outbox = :p', Select: 'COUNT', ...partition })) count += page.Count ?? 0;
     return count;
   }
 
-  async claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
-    return this.conditionalUpdate(key, 'SET lease_until = :until', 'attribute_exists(outbox) AND (attribute_not_exists(lease_until) OR lease_until < :now)', {
+  /** The claim notes its time (`claimed_at`); the one an earlier claim left (never marked nor released) says its send was not confirmed. */
+  async claimAlert(key: string, now: number, leaseMs: number): Promise<AlertClaim | false> {
+    const old = await this.conditionalUpdate(key, 'SET lease_until = :until, claimed_at = :now', 'attribute_exists(outbox) AND (attribute_not_exists(lease_until) OR lease_until < :now)', {
       ':until': now + leaseMs,
       ':now': now,
-    });
+    }, 'ALL_OLD');
+    if (!old) return false;
+    const item = old as unknown as FindingItem;
+    const unconfirmedSendAt = item.claimed_at ?? (item.alert_failure === undefined ? undefined : (JSON.parse(item.alert_failure) as AlertFailure).unconfirmed_send_at);
+    return unconfirmedSendAt === undefined ? {} : { unconfirmedSendAt };
   }
 
   async releaseAlert(key: string, failure?: AlertFailure): Promise<void> {
-    if (!failure) await this.conditionalUpdate(key, 'REMOVE lease_until', 'attribute_exists(outbox)', undefined);
-    else if (failure.gave_up) await this.conditionalUpdate(key, 'REMOVE outbox, lease_until SET alert_failure = :f', 'attribute_exists(outbox)', { ':f': JSON.stringify(failure) });
+    if (!failure) await this.conditionalUpdate(key, 'REMOVE lease_until, claimed_at', 'attribute_exists(outbox)', undefined);
+    else if (failure.gave_up) await this.conditionalUpdate(key, 'REMOVE outbox, lease_until, claimed_at SET alert_failure = :f', 'attribute_exists(outbox)', { ':f': JSON.stringify(failure) });
     // A claim needs `lease_until < now`: claimable from `retry_at` on.
     else
-      await this.conditionalUpdate(key, 'SET outbox = :retry, lease_until = :until, alert_failure = :f', 'attribute_exists(outbox)', {
+      await this.conditionalUpdate(key, 'SET outbox = :retry, lease_until = :until, alert_failure = :f REMOVE claimed_at', 'attribute_exists(outbox)', {
         ':retry': OUTBOX_RETRY,
         ':until': failure.retry_at - 1,
         ':f': JSON.stringify(failure),
@@ -414,7 +427,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
   }
 
   async markAlerted(key: string): Promise<boolean> {
-    return this.conditionalUpdate(key, 'REMOVE outbox, lease_until SET alerted_at = :now', 'attribute_exists(outbox)', { ':now': this.now() });
+    return Boolean(await this.conditionalUpdate(key, 'REMOVE outbox, lease_until, claimed_at SET alerted_at = :now', 'attribute_exists(outbox)', { ':now': this.now() }));
   }
 
   async runs(subjectKey: string, from: string, to: string): Promise<RunRecord[]> {
@@ -612,20 +625,28 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     } while (ExclusiveStartKey);
   }
 
-  private async conditionalUpdate(key: string, UpdateExpression: string, ConditionExpression: string, values: Record<string, unknown> | undefined): Promise<boolean> {
+  /** A finding's conditional update: undefined when its condition failed, else the item as it was before (`ALL_OLD`) or `{}`. */
+  private async conditionalUpdate(
+    key: string,
+    UpdateExpression: string,
+    ConditionExpression: string,
+    values: Record<string, unknown> | undefined,
+    ReturnValues?: 'ALL_OLD',
+  ): Promise<Record<string, unknown> | undefined> {
     try {
-      await this.doc.send(
+      const res = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: `FINDING#${key.slice(0, 7)}`, sk: findingSortKey(key) },
           UpdateExpression,
           ConditionExpression,
           ExpressionAttributeValues: values,
+          ReturnValues,
         }),
       );
-      return true;
+      return res.Attributes ?? {};
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
       throw error;
     }
   }

@@ -1,16 +1,18 @@
 import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
-import type { AlertFailure, FindingQuery, FindingStore, StoredFinding } from '../ports.ts';
+import type { AlertClaim, AlertFailure, FindingQuery, FindingStore, StoredFinding } from '../ports.ts';
 
 type OutboxMethods = Pick<FindingStore, 'query' | 'pendingAlerts' | 'alertsAwaitingRetry' | 'claimAlert' | 'releaseAlert' | 'markAlerted'>;
 
 /**
  * Findings held in process memory with the DynamoDB store's outbox rules: each written once (by
- * its key), unalerted until marked, claimed under a lease so two senders never send one twice.
+ * its key), unalerted until marked, claimed under a lease so two senders never both send one while it holds.
  * The memory store and a scan's store keep their findings in one of these.
  */
 export class MemoryFindingOutbox implements OutboxMethods {
   private readonly findings = new Map<string, StoredFinding>();
   private readonly leases = new Map<string, number>();
+  /** When each finding's send was claimed, until it is marked or released: one still here when its lease is over was not confirmed. */
+  private readonly claimedAt = new Map<string, number>();
 
   /** Adds a finding unless one with its key is held (`alerted`: as history, never pending); returns its key when it was added. */
   add(f: Finding, alerted = false): string | undefined {
@@ -47,18 +49,21 @@ export class MemoryFindingOutbox implements OutboxMethods {
   }
 
   async alertsAwaitingRetry(): Promise<number> {
-    return this.all().filter((f) => !f.alerted && f.alert_failure !== undefined && !f.alert_failure.gave_up).length;
+    return this.all().filter((f) => !f.alerted && !f.alert_failure?.gave_up && (f.alert_failure !== undefined || this.claimedAt.has(f.key))).length;
   }
 
-  async claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
+  async claimAlert(key: string, now: number, leaseMs: number): Promise<AlertClaim | false> {
     const f = this.findings.get(key);
     if (!f || f.alerted || f.alert_failure?.gave_up || (this.leases.get(key) ?? 0) > now) return false;
+    const unconfirmedSendAt = this.claimedAt.get(key) ?? f.alert_failure?.unconfirmed_send_at;
     this.leases.set(key, now + leaseMs);
-    return true;
+    this.claimedAt.set(key, now);
+    return unconfirmedSendAt === undefined ? {} : { unconfirmedSendAt };
   }
 
   async releaseAlert(key: string, failure?: AlertFailure): Promise<void> {
     const f = this.findings.get(key);
+    this.claimedAt.delete(key);
     if (!failure || !f || f.alerted || f.alert_failure?.gave_up) {
       this.leases.delete(key);
       return;
@@ -71,6 +76,7 @@ export class MemoryFindingOutbox implements OutboxMethods {
   async markAlerted(key: string): Promise<boolean> {
     const f = this.findings.get(key);
     if (!f || f.alerted || f.alert_failure?.gave_up) return false;
+    this.claimedAt.delete(key);
     this.findings.set(key, { ...f, alerted: true });
     return true;
   }
@@ -92,7 +98,7 @@ export abstract class FindingsInMemory implements OutboxMethods {
     return this.findings.alertsAwaitingRetry();
   }
 
-  claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
+  claimAlert(key: string, now: number, leaseMs: number): Promise<AlertClaim | false> {
     return this.findings.claimAlert(key, now, leaseMs);
   }
 

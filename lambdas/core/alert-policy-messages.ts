@@ -52,6 +52,27 @@ function titles(head: string, name: string, tail = ''): { title: string; asciiTi
   return { title: fitTitle(head, name, tail), asciiTitle: fitSubject(head, name, tail) };
 }
 
+/**
+ * What an alert sent again after a send that was not confirmed (published or not, unknown: its
+ * mark or settle was lost, or its invocation died) adds: its title and subject start with
+ * `(possible repeat) `, its text with a note, its data has `possible_repeat`. A retry after a
+ * refused send adds nothing: that send surely did not go out.
+ */
+const REPEAT_HEAD = '(possible repeat) ';
+
+function repeatHead(alert: PlannedAlert): string {
+  return alert.unconfirmedSendAt === undefined ? '' : REPEAT_HEAD;
+}
+
+function repeatNotes(alert: PlannedAlert): string[] {
+  if (alert.unconfirmedSendAt === undefined) return [];
+  return [`Possible repeat: a send of this alert at ${isoTime(alert.unconfirmedSendAt)} was not confirmed, so it is sent again; you may have it already.`];
+}
+
+function repeatData(alert: PlannedAlert): Record<string, unknown> {
+  return alert.unconfirmedSendAt === undefined ? {} : { possible_repeat: { unconfirmed_send_at: isoTime(alert.unconfirmedSendAt) } };
+}
+
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -121,9 +142,11 @@ export function alertMessage(alert: PlannedAlert, config?: Config): AlertMessage
   let text: string;
   if (notice.kind === 'recovery') {
     const runs = Number(notice.detail.healthy_runs);
-    headline = titles('[RECOVERED] ', alert.subject, `healthy for ${plural(runs, 'run')}`);
+    headline = titles(`${repeatHead(alert)}[RECOVERED] `, alert.subject, `healthy for ${plural(runs, 'run')}`);
     const held = Number(notice.detail.suppressed ?? 0);
     text = [
+      ...repeatNotes(alert),
+      ...(alert.unconfirmedSendAt !== undefined ? [''] : []),
       `${what} is healthy again: ${plural(runs, 'healthy run')} in a row since its last failure.`,
       '',
       `Open since: ${notice.detail.open_since} (highest severity ${alert.severity})`,
@@ -135,9 +158,11 @@ export function alertMessage(alert: PlannedAlert, config?: Config): AlertMessage
     ].join('\n');
   } else {
     const transitions = Number(notice.detail.transitions);
-    headline = titles(`[${alert.severity.toUpperCase()}] flapping: `, alert.subject, `(${transitions} switches in 24 h)`);
+    headline = titles(`${repeatHead(alert)}[${alert.severity.toUpperCase()}] flapping: `, alert.subject, `(${transitions} switches in 24 h)`);
     const held = Number(notice.detail.suppressed ?? 0);
     text = [
+      ...repeatNotes(alert),
+      ...(alert.unconfirmedSendAt !== undefined ? [''] : []),
       `${what} is flapping: it switched between healthy and failing ${transitions} times within 24 hours.`,
       '',
       'Its findings are stored but not alerted one by one until it settles (fewer than half as many switches in 24 hours);',
@@ -157,7 +182,7 @@ export function alertMessage(alert: PlannedAlert, config?: Config): AlertMessage
     severity: alert.severity,
     ...headline,
     text,
-    data: { ...baseData(alert.kind, alert.severity, alert.detector, alert.subject, alert.subject_kind, title), text, notice: { id: notice.id, at: isoTime(notice.at), detectors: notice.detectors, ...notice.detail } },
+    data: { ...baseData(alert.kind, alert.severity, alert.detector, alert.subject, alert.subject_kind, title), text, notice: { id: notice.id, at: isoTime(notice.at), detectors: notice.detectors, ...notice.detail }, ...repeatData(alert) },
     findings: [],
   };
 }
@@ -166,9 +191,10 @@ function findingMessage(alert: PlannedAlert, config: Config | undefined): AlertM
   const finding = { ...alert.candidate!.finding, severity: alert.severity };
   const escalated = alert.kind === 'escalation';
   const tail = escalated ? `(${alert.streak ?? 0} in a row)` : '';
-  const headline = titles(`[${alert.severity.toUpperCase()}] ${clean(finding.detector)}: `, finding.subject, tail);
+  const headline = titles(`${repeatHead(alert)}[${alert.severity.toUpperCase()}] ${clean(finding.detector)}: `, finding.subject, tail);
   const { title } = headline;
   const notes = [
+    ...repeatNotes(alert),
     ...(escalated
       ? [`Escalated: the ${ordinal(alert.streak ?? 0)} ${finding.detector} finding in a row for this ${finding.subject_kind}, with no healthy run in between (severity raised to ${alert.severity}).`]
       : []),
@@ -192,6 +218,7 @@ function findingMessage(alert: PlannedAlert, config: Config | undefined): AlertM
       ...(alert.suppressed > 0 ? { suppressed: { count: alert.suppressed, snoozed: alert.snoozed, ...(alert.since !== undefined ? { since: isoTime(alert.since) } : {}) } } : {}),
       ...(alert.coalesced > 0 ? { coalesced: alert.coalesced } : {}),
       ...(escalated ? { escalation: { in_a_row: alert.streak ?? 0 } } : {}),
+      ...repeatData(alert),
     },
     findings: [finding],
   };
@@ -274,13 +301,17 @@ export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): Al
     }));
   // Only recoveries: good news, titled as a recovery is, not as a LOW alert.
   const onlyRecoveries = alerts.length > 0 && alerts.every((a) => a.kind === 'recovery');
+  // Alerts of it sent before by a send that was not confirmed: the summary may repeat them, and says how many.
+  const repeats = alerts.filter((a) => a.unconfirmedSendAt !== undefined).length;
+  const repeatsHead = repeats > 0 ? REPEAT_HEAD : '';
   const headline = onlyRecoveries
-    ? titles('[RECOVERED] silent-audit: ', `${plural(alerts.length, 'more recovery', 'more recoveries')}`, `(storm cap ${cap})`)
-    : titles(`[${severity.toUpperCase()}] silent-audit: `, `${plural(alerts.length, 'more alert')}`, `(storm cap ${cap})`);
+    ? titles(`${repeatsHead}[RECOVERED] silent-audit: `, `${plural(alerts.length, 'more recovery', 'more recoveries')}`, `(storm cap ${cap})`)
+    : titles(`${repeatsHead}[${severity.toUpperCase()}] silent-audit: `, `${plural(alerts.length, 'more alert')}`, `(storm cap ${cap})`);
   const { title } = headline;
   const text = [
     `More than ${plural(cap, 'alert')} in one delivery: ${cap === 1 ? 'the most urgent one went out on its own' : `the ${cap} most urgent went out one by one`}, ${alerts.length === 1 ? 'this one is' : `these ${alerts.length} are`} summed up here.`,
     'Every finding is stored; `silent-audit report` and the findings table hold the details.',
+    ...(repeats > 0 ? [`Possible repeat: ${repeats === 1 ? 'a send of one of these alerts was' : `sends of ${repeats} of these alerts were`} not confirmed, so ${repeats === 1 ? 'it is' : 'they are'} sent again; you may have ${repeats === 1 ? 'it' : 'them'} already.`] : []),
     '',
     'By detector × subject:',
     ...summaryItemLines(items),
@@ -293,7 +324,7 @@ export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): Al
     severity,
     ...headline,
     text,
-    data: { ...baseData('summary', severity, 'multiple', 'multiple', 'multiple', title), text, storm_cap: cap, alerts: alerts.length, items },
+    data: { ...baseData('summary', severity, 'multiple', 'multiple', 'multiple', title), text, storm_cap: cap, alerts: alerts.length, items, ...(repeats > 0 ? { possible_repeats: repeats } : {}) },
     findings: alerts.flatMap((a) => (a.candidate ? [a.candidate.finding] : [])),
   };
 }

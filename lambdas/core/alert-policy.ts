@@ -140,6 +140,14 @@ export interface PendingNotice {
   readonly leaseUntil: number;
   /** Its failed sends, when one failed. */
   readonly failure?: AlertFailure;
+  /**
+   * When the send its lease was taken for started (the decision that planned it): removed when the
+   * send fails or is held, the notice gone once sent. Still there once the lease is over, that send
+   * was not confirmed (published or not, unknown: the settle was lost, or the invocation died).
+   */
+  readonly sendingAt?: number;
+  /** When a send of it that was not confirmed started: its next send says it may be a repeat. */
+  readonly unconfirmedSendAt?: number;
   readonly severity: Severity;
   readonly detectors: readonly string[];
   readonly detail: Readonly<Record<string, number | string>>;
@@ -252,6 +260,8 @@ export interface PlannedAlert {
   readonly streak?: number;
   /** Sent before and not marked (a failed send or an interrupted invocation): sent again. */
   readonly retry: boolean;
+  /** When a send of it started that was never confirmed (published or not, unknown): this one may be a repeat, and says so. */
+  readonly unconfirmedSendAt?: number;
 }
 
 export interface HeldFinding {
@@ -429,8 +439,9 @@ export function decideAlerts(
     notices = notices.map((n) => {
       if (n.leaseUntil > now) return n;
       if (n.kind === 'recovery' && findingWaits !== undefined) return { ...n, leaseUntil: findingWaits };
-      const renewed = { ...n, leaseUntil: now + ctx.leaseMs };
-      alerts.push({ kind: n.kind, subject: base.subject, subject_kind: base.subject_kind, detector: n.detectors[0] ?? n.kind, severity: n.severity, at: n.at, notice: renewed, suppressed: 0, snoozed: 0, coalesced: 0, retry: true });
+      const unconfirmedSendAt = n.unconfirmedSendAt ?? n.sendingAt;
+      const renewed = { ...n, leaseUntil: now + ctx.leaseMs, sendingAt: now, ...(unconfirmedSendAt !== undefined ? { unconfirmedSendAt } : {}) };
+      alerts.push({ kind: n.kind, subject: base.subject, subject_kind: base.subject_kind, detector: n.detectors[0] ?? n.kind, severity: n.severity, at: n.at, notice: renewed, suppressed: 0, snoozed: 0, coalesced: 0, retry: true, unconfirmedSendAt });
       return renewed;
     });
   }
@@ -712,7 +723,7 @@ export function decideAlerts(
 
   function addNotice(kind: PendingNotice['kind'], at: number, severity: Severity, names: readonly string[], detail: Record<string, number | string>): void {
     const held = kind === 'recovery' ? findingWaits : undefined;
-    const notice: PendingNotice = { id: `${kind}@${new Date(at).toISOString()}`, kind, at, leaseUntil: held ?? now + ctx.leaseMs, severity, detectors: [...names], detail };
+    const notice: PendingNotice = { id: `${kind}@${new Date(at).toISOString()}`, kind, at, leaseUntil: held ?? now + ctx.leaseMs, ...(held === undefined ? { sendingAt: now } : {}), severity, detectors: [...names], detail };
     if (notices.some((n) => n.id === notice.id)) return;
     notices = [...notices, notice].slice(-MAX_NOTICES);
     changed = true;
@@ -864,16 +875,21 @@ export function afterSends(state: AlertState, outcome: SendOutcome): AlertState 
     const failure = failed?.get(n.id);
     if (failure?.gave_up) continue;
     const until = heldUntil?.get(n.id);
-    if (failure) notices.push({ ...n, failure, leaseUntil: Math.max(failure.retry_at, until ?? 0) });
-    else if (until !== undefined) notices.push({ ...n, leaseUntil: until });
+    // Not sent: no send of it is under way (its sendingAt goes; an earlier unconfirmed one stays).
+    const { sendingAt: _sending, ...unsent } = n;
+    if (failure) notices.push({ ...unsent, failure, leaseUntil: Math.max(failure.retry_at, until ?? 0) });
+    else if (until !== undefined) notices.push({ ...unsent, leaseUntil: until });
     else notices.push(n);
   }
   return { ...state, notices, ...(waitsLonger ? { findingRetryAt } : {}) };
 }
 
-/** Notices of a state whose send failed and that wait for a retry (the sweep's `AlertsAwaitingRetry` counts them with the findings). */
+/**
+ * Notices of a state that wait for a retry: their send failed, or was not confirmed (`sendingAt`
+ * left by a send whose settle was lost). The sweep's `AlertsAwaitingRetry` counts them with the findings.
+ */
 export function noticesAwaitingRetry(state: AlertState | undefined): number {
-  return state?.notices.filter((n) => n.failure !== undefined).length ?? 0;
+  return state?.notices.filter((n) => n.failure !== undefined || n.sendingAt !== undefined).length ?? 0;
 }
 
 const KIND_PRIORITY: Record<PlannedAlert['kind'], number> = { escalation: 0, finding: 1, flapping: 2, recovery: 3 };

@@ -84,12 +84,22 @@ function storedAsFinding(stored: StoredFinding): Finding {
   return finding;
 }
 
-/** What a failed send leaves on a finding: when to retry, or, failing for `GIVE_UP_AFTER_MS`, given up. */
-function failedSend(prior: AlertFailure | undefined, error: string, now: number): AlertFailure {
+/**
+ * What a failed send leaves on a finding: when to retry, or, failing for `GIVE_UP_AFTER_MS`, given up;
+ * and when a send before it was not confirmed (`unconfirmedSendAt`), so that the retry still says it may be a repeat.
+ */
+function failedSend(prior: AlertFailure | undefined, error: string, now: number, unconfirmedSendAt?: number): AlertFailure {
   const failures = (prior?.failures ?? 0) + 1;
   const first_at = prior?.first_at ?? now;
   const retry_at = failures === 1 ? now : now + Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(failures - 2, 20));
-  return { failures, first_at, error: error.slice(0, 1000), retry_at, ...(now - first_at >= GIVE_UP_AFTER_MS ? { gave_up: true } : {}) };
+  return {
+    failures,
+    first_at,
+    error: error.slice(0, 1000),
+    retry_at,
+    ...(now - first_at >= GIVE_UP_AFTER_MS ? { gave_up: true } : {}),
+    ...(unconfirmedSendAt !== undefined ? { unconfirmed_send_at: unconfirmedSendAt } : {}),
+  };
 }
 
 async function deliver(sink: AlertSink, message: AlertMessage, now: number): Promise<void> {
@@ -104,6 +114,8 @@ async function deliver(sink: AlertSink, message: AlertMessage, now: number): Pro
  * subject's alert state conditionally on its version (a writer that loses re-reads and decides
  * again, so two invocations never both alert the same detector and subject), then claims each
  * finding to send (a lease), publishes and marks it. Held findings are marked without a message.
+ * A send whose mark (or a notice's settle) is lost after SNS took it is sent again after its lease
+ * (SNS cannot drop a duplicate: at-least-once there), saying it may be a repeat (`unconfirmedSendAt`).
  * A failed send leaves the finding pending with its decision recorded: a later invocation sends it
  * as decided, at once after a first failure, then after a wait that doubles (1 minute to an hour), while the
  * drain passes it over; after 14 days of failing it is given up (out of the outbox, not alerted).
@@ -144,8 +156,8 @@ export async function deliverAlerts(
     return outcome;
   };
   /** Records a failed send on the finding; the error as reported, saying so when it is given up. */
-  const failSend = async (key: string, error: string): Promise<string> => {
-    const failure = failedSend(priorFailures.get(key), error, now);
+  const failSend = async (key: string, error: string, unconfirmedSendAt?: number): Promise<string> => {
+    const failure = failedSend(priorFailures.get(key), error, now, unconfirmedSendAt);
     await store.releaseAlert(key, failure);
     if (!failure.gave_up) {
       // Its subject's recovery notice waits for it (`findingRetryAt`).
@@ -251,6 +263,17 @@ export async function deliverAlerts(
     policy.stormCap,
   );
   let summarizedCount = 0;
+  /**
+   * The alert to send once its finding is claimed (a notice's lease was taken with its decision):
+   * undefined when another sender holds the finding or it is delivered; when an earlier claim of it
+   * was never confirmed, it says when (`unconfirmedSendAt`): the message says it may be a repeat.
+   */
+  const claimed = async (alert: PlannedAlert): Promise<PlannedAlert | undefined> => {
+    if (!alert.candidate) return alert;
+    const claim = await store.claimAlert(alert.candidate.key, clock.now(), LEASE_MS);
+    if (!claim) return undefined;
+    return claim.unconfirmedSendAt === undefined ? alert : { ...alert, unconfirmedSendAt: claim.unconfirmedSendAt };
+  };
   const sendAll = async (): Promise<void> => {
     for (const alert of individual) {
       // A recovery notice never goes ahead of a failure of its subject whose send failed before it: it waits as long.
@@ -259,13 +282,14 @@ export async function deliverAlerts(
         outcomeOf(alertStateKey(alert.subject_kind, alert.subject)).heldUntil.set(alert.notice!.id, waiting);
         continue;
       }
-      if (alert.candidate && !(await store.claimAlert(alert.candidate.key, clock.now(), LEASE_MS))) continue;
+      const sending = await claimed(alert);
+      if (!sending) continue;
       try {
-        await deliver(sink, alertMessage(alert, config), now);
+        await deliver(sink, alertMessage(sending, config), now);
       } catch (error) {
         failed++;
         const message = (error as Error).message;
-        errors.push(`${alert.candidate?.key ?? alert.notice?.id}: ${alert.candidate ? await failSend(alert.candidate.key, message) : failNotice(alert, message)}`);
+        errors.push(`${alert.candidate?.key ?? alert.notice?.id}: ${alert.candidate ? await failSend(alert.candidate.key, message, sending.unconfirmedSendAt) : failNotice(alert, message)}`);
         continue;
       }
       settle(alert);
@@ -275,8 +299,7 @@ export async function deliverAlerts(
 
     if (summarized.length === 0) return;
     // An outage's summary may hold thousands of findings: claimed and marked a bounded number at a time, in their order.
-    const claimed = await settleLimited(summarized, PARALLEL_COMMITS, async (alert) => !alert.candidate || (await store.claimAlert(alert.candidate.key, clock.now(), LEASE_MS)));
-    const included = summarized.filter((_, i) => claimed[i]);
+    const included = (await settleLimited(summarized, PARALLEL_COMMITS, claimed)).filter((alert): alert is PlannedAlert => alert !== undefined);
     if (included.length === 0) return;
     try {
       await deliver(sink, summaryMessage(included, policy.stormCap), now);
@@ -284,7 +307,7 @@ export async function deliverAlerts(
       failed++;
       const message = (error as Error).message;
       errors.push(`storm summary of ${included.length} alerts: ${message}`);
-      const reports = await settleLimited(included, PARALLEL_COMMITS, async (alert) => (alert.candidate ? failSend(alert.candidate.key, message) : failNotice(alert, message)));
+      const reports = await settleLimited(included, PARALLEL_COMMITS, async (alert) => (alert.candidate ? failSend(alert.candidate.key, message, alert.unconfirmedSendAt) : failNotice(alert, message)));
       included.forEach((alert, i) => {
         if (reports[i] !== message) errors.push(`${alert.candidate?.key ?? alert.notice?.id}: ${reports[i]}`);
       });

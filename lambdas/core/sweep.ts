@@ -48,7 +48,7 @@ export interface SweepReport {
   readonly findings: readonly Finding[];
   readonly alerts: DeliveryResult;
   readonly conflicts: number;
-  /** Findings waiting for a retry of a failed send after this sweep's delivery (a gauge: `AlertsAwaitingRetry`). */
+  /** Findings and notices waiting for a retry of a failed or unconfirmed send after this sweep's delivery (a gauge: `AlertsAwaitingRetry`). */
   readonly awaitingRetry: number;
 }
 

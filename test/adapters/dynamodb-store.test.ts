@@ -88,21 +88,26 @@ describe('DynamoAuditStore: the count of alerts waiting for a retry', () => {
   beforeEach(() => doc.reset());
   afterAll(() => doc.restore());
 
-  it('counts the outbox index’s RETRY partition page by page (Select COUNT), reading no item', async () => {
-    // Prepare: two pages, 1 MB each as DynamoDB cuts them
+  it('counts the outbox index’s RETRY partition page by page (Select COUNT), and the PENDING findings claimed and never marked nor released, reading no item', async () => {
+    // Prepare: RETRY in two pages, 1 MB each as DynamoDB cuts them; one PENDING finding whose claim was left (its mark lost).
     doc
-      .on(QueryCommand)
+      .on(QueryCommand, { ExpressionAttributeValues: { ':p': 'RETRY' } })
       .resolvesOnce({ Count: 3, LastEvaluatedKey: { outbox: 'RETRY', pk: 'FINDING#a', sk: 'x' } })
       .resolvesOnce({ Count: 2 });
+    doc.on(QueryCommand, { ExpressionAttributeValues: { ':p': 'PENDING' } }).resolvesOnce({ Count: 1 });
     const { store } = storeWithoutWaiting();
     // Act
     const waiting = await store.alertsAwaitingRetry();
     // Assess
-    expect(waiting).toBe(5);
+    expect(waiting).toBe(6);
     const inputs = doc.commandCalls(QueryCommand).map((c) => c.args[0].input);
-    expect(inputs).toHaveLength(2);
-    expect(inputs[0]).toMatchObject({ TableName: TABLE, IndexName: 'outbox', KeyConditionExpression: 'outbox = :p', ExpressionAttributeValues: { ':p': 'RETRY' }, Select: 'COUNT' });
-    expect(inputs[1].ExclusiveStartKey).toEqual({ outbox: 'RETRY', pk: 'FINDING#a', sk: 'x' });
+    const retry = inputs.filter((i) => i.ExpressionAttributeValues?.[':p'] === 'RETRY');
+    const pending = inputs.filter((i) => i.ExpressionAttributeValues?.[':p'] === 'PENDING');
+    expect([retry.length, pending.length]).toEqual([2, 1]);
+    expect(retry[0]).toMatchObject({ TableName: TABLE, IndexName: 'outbox', KeyConditionExpression: 'outbox = :p', Select: 'COUNT' });
+    expect(retry[0].FilterExpression).toBeUndefined();
+    expect(retry[1].ExclusiveStartKey).toEqual({ outbox: 'RETRY', pk: 'FINDING#a', sk: 'x' });
+    expect(pending[0]).toMatchObject({ TableName: TABLE, IndexName: 'outbox', KeyConditionExpression: 'outbox = :p', FilterExpression: 'attribute_exists(claimed_at)', Select: 'COUNT' });
   });
 });
 

@@ -195,6 +195,19 @@ describe('alert messages', () => {
     expect(message.data.severity).toBe(severity);
   });
 
+  it('says in a storm summary how many of its alerts may be repeats of a send that was not confirmed', () => {
+    // Prepare: two findings beyond the cap, one of them sent before by a send whose mark was lost.
+    const repeated: PlannedAlert = { ...base, kind: 'finding', detector: 'run-failed', severity: 'high', unconfirmedSendAt: T - 3_600_000, candidate: { key: 'k1', finding: failed } };
+    const fresh: PlannedAlert = { ...base, subject: 'etl-2', kind: 'finding', detector: 'run-failed', severity: 'high', candidate: { key: 'k2', finding: { ...failed, subject: 'etl-2' } } };
+    // Act
+    const [message, plain] = [summaryMessage([repeated, fresh], 1), summaryMessage([fresh], 1)];
+    // Assess
+    expect(message.asciiTitle).toBe('(possible repeat) [HIGH] silent-audit: 2 more alerts (storm cap 1)');
+    expect(message.text).toContain('Possible repeat: a send of one of these alerts was not confirmed, so it is sent again; you may have it already.');
+    expect(message.data.possible_repeats).toBe(1);
+    expect([plain.asciiTitle, plain.text.includes('repeat'), plain.data.possible_repeats]).toEqual(['[HIGH] silent-audit: 1 more alert (storm cap 1)', false, undefined]);
+  });
+
   it('says in a storm summary which line is an escalation, and counts alerts as its title does, the findings folded into them apart', () => {
     // Prepare: etl's first alert (a second finding of the delivery folded into it) and its escalation
     const first: PlannedAlert = { ...base, kind: 'finding', detector: 'run-failed', severity: 'high', coalesced: 1, candidate: { key: 'k1', finding: failed } };

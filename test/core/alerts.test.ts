@@ -4,7 +4,7 @@ import { validateConfig } from '../../lambdas/config.ts';
 import type { AlertMessage } from '../../lambdas/core/alert-policy-messages.ts';
 import { deliverAlerts } from '../../lambdas/core/alerts.ts';
 import { type Finding, isoTime } from '../../lambdas/core/findings.ts';
-import type { AlertSink, CommitResult, RunRecord, Snooze, SubjectCommit, Versioned } from '../../lambdas/ports.ts';
+import type { AlertClaim, AlertSink, CommitResult, RunRecord, Snooze, SubjectCommit, Versioned } from '../../lambdas/ports.ts';
 
 const T0 = Date.parse('2026-10-17T08:00:00Z');
 const TEN_MIN = 600_000;
@@ -336,7 +336,7 @@ class SlowWriteStore extends MemoryAuditStore {
   override markAlerted(key: string): Promise<boolean> {
     return this.slowly(() => super.markAlerted(key), 'maxMarks');
   }
-  override claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
+  override claimAlert(key: string, now: number, leaseMs: number): Promise<AlertClaim | false> {
     return this.slowly(() => super.claimAlert(key, now, leaseMs), 'maxClaims');
   }
 }
@@ -388,5 +388,123 @@ describe('deliverAlerts for many subjects at once', () => {
     expect(sink.messages).toHaveLength(21);
     expect(result).toMatchObject({ sent: 21, failed: 0, summarized: 80 });
     expect(await store.pendingAlerts(1000, T0 + TEN_MIN)).toEqual([]);
+  });
+});
+
+/** A memory store whose finding marks throw while `failMarks` is set (DynamoDB unreachable after SNS accepted the message). */
+class LostMarkStore extends MemoryAuditStore {
+  failMarks = false;
+  override async markAlerted(key: string): Promise<boolean> {
+    if (this.failMarks) throw Object.assign(new Error('injected network failure'), { name: 'TimeoutError' });
+    return super.markAlerted(key);
+  }
+}
+
+describe('deliverAlerts after a send that was not confirmed', () => {
+  it('sends a finding whose mark was lost after its publish again once its claim runs out, saying it may be a repeat, and counts it as waiting meanwhile', async () => {
+    // Prepare: a failed run; the delivery publishes its alert, then DynamoDB fails on the mark.
+    const store = new LostMarkStore();
+    const sink = new RecordingSink();
+    const failure = failedRun('etl', T0);
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings: [failure], records: [] });
+    const claimedAt = T0 + 1000;
+    store.failMarks = true;
+    const first = await deliverAlerts([failure], store, sink, { now: () => claimedAt }, { drainLimit: 0 }).then(() => 'ok', (error: Error) => error.name);
+    store.failMarks = false;
+    // Act: the outbox is counted while the claim runs, then a sweep after the claim's lease.
+    const waiting = await store.alertsAwaitingRetry();
+    const resent = await deliverAlerts([], store, sink, { now: () => claimedAt + 5 * 60_000 }, { drainLimit: 50 });
+    // Assess: sent twice; the second says a send at the claim's time was not confirmed, in its subject, text and data.
+    expect(first).toBe('TimeoutError');
+    expect(waiting).toBe(1);
+    expect(resent.sent).toBe(1);
+    const [once, again] = sink.messages;
+    expect(once.asciiTitle).not.toMatch(/repeat/i);
+    expect(again.asciiTitle).toMatch(/^\(possible repeat\) \[HIGH\] run-failed: etl/);
+    expect(again.text).toContain(`Possible repeat: a send of this alert at ${isoTime(claimedAt)} was not confirmed`);
+    expect(again.data.possible_repeat).toEqual({ unconfirmed_send_at: isoTime(claimedAt) });
+    expect(await store.alertsAwaitingRetry()).toBe(0);
+    expect(await store.pendingAlerts(10)).toEqual([]);
+  });
+
+  it('keeps the possible-repeat note on a finding whose unconfirmed send is followed by a refused one', async () => {
+    // Prepare: the mark of a published alert is lost; the resend after the lease is refused by SNS.
+    const store = new LostMarkStore();
+    let refuse = false;
+    const sink = new RefusingSink(() => refuse);
+    const failure = failedRun('etl', T0);
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings: [failure], records: [] });
+    store.failMarks = true;
+    await deliverAlerts([failure], store, sink, { now: () => T0 + 1000 }, { drainLimit: 0 }).catch(() => undefined);
+    store.failMarks = false;
+    refuse = true;
+    await deliverAlerts([], store, sink, { now: () => T0 + 5 * 60_000 }, { drainLimit: 50 });
+    refuse = false;
+    // Act
+    await deliverAlerts([], store, sink, { now: () => T0 + 10 * 60_000 }, { drainLimit: 50 });
+    // Assess: the send that went out after the refused one still says the first may have reached the reader.
+    expect(sink.messages).toHaveLength(2);
+    expect(sink.messages[1].text).toContain(`a send of this alert at ${isoTime(T0 + 1000)} was not confirmed`);
+  });
+
+  it('retries a finding whose publish was refused without the possible-repeat note: that send surely did not go out', async () => {
+    // Prepare: SNS refuses the first send.
+    const store = new MemoryAuditStore();
+    let refuse = true;
+    const sink = new RefusingSink(() => refuse);
+    const failure = failedRun('etl', T0);
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings: [failure], records: [] });
+    const failed = await deliverAlerts([failure], store, sink, { now: () => T0 + 1000 }, { drainLimit: 0 });
+    refuse = false;
+    // Act
+    const retried = await deliverAlerts([], store, sink, { now: () => T0 + 5 * 60_000 }, { drainLimit: 50 });
+    // Assess
+    expect([failed.failed, retried.sent]).toEqual([1, 1]);
+    expect(sink.messages[0].asciiTitle).not.toMatch(/repeat/i);
+    expect(sink.messages[0].text).not.toMatch(/repeat/i);
+    expect(sink.messages[0].data.possible_repeat).toBeUndefined();
+  });
+
+  it('sends a recovery notice whose settle was lost after its publish again with the possible-repeat note, and not one whose publish was refused', async () => {
+    // Prepare: a failed run alerted; three healthy runs make a recovery notice, published, and its settle throttled.
+    const store = new ThrottledStore();
+    const sink = new RecordingSink();
+    const failure = failedRun('etl', T0 + TEN_MIN);
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings: [failure], records: [] });
+    await deliverAlerts([failure], store, sink, { now: () => T0 + TEN_MIN + 1000 }, { records: [record(1, 'failed')], drainLimit: 0 });
+    const recovering = T0 + 4 * TEN_MIN + 1000;
+    let writes = 0;
+    store.failWrite = () => ++writes === 2;
+    const first = await deliverAlerts([], store, sink, { now: () => recovering }, { records: [2, 3, 4].map((run) => record(run, 'ok')), drainLimit: 0 }).then(() => 'ok', (error: Error) => error.name);
+    store.failWrite = () => false;
+    // Act: the next delivery after the notice's lease.
+    await deliverAlerts([], store, sink, { now: () => recovering + 2 * 60_000 }, { records: [record(5, 'ok')], drainLimit: 0 });
+    // Assess: the recovery went out twice, the second saying the first send was not confirmed.
+    expect(first).toBe('ProvisionedThroughputExceededException');
+    const recoveries = sink.messages.filter((m) => m.kind === 'recovery');
+    expect(recoveries).toHaveLength(2);
+    expect(recoveries[0].text).not.toMatch(/repeat/i);
+    expect(recoveries[1].asciiTitle).toMatch(/^\(possible repeat\) \[RECOVERED\] etl/);
+    expect(recoveries[1].text).toContain(`Possible repeat: a send of this alert at ${isoTime(recovering)} was not confirmed`);
+  });
+
+  it('retries a recovery notice whose publish was refused without the possible-repeat note', async () => {
+    // Prepare: a failed run alerted; SNS refuses the recovery notice.
+    const store = new MemoryAuditStore();
+    let refuse = false;
+    const sink = new RefusingSink(() => refuse);
+    const failure = failedRun('etl', T0 + TEN_MIN);
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings: [failure], records: [] });
+    await deliverAlerts([failure], store, sink, { now: () => T0 + TEN_MIN + 1000 }, { records: [record(1, 'failed')], drainLimit: 0 });
+    const recovering = T0 + 4 * TEN_MIN + 1000;
+    refuse = true;
+    await deliverAlerts([], store, sink, { now: () => recovering }, { records: [2, 3, 4].map((run) => record(run, 'ok')), drainLimit: 0 });
+    refuse = false;
+    // Act
+    await deliverAlerts([], store, sink, { now: () => recovering + 2 * 60_000 }, { records: [record(5, 'ok')], drainLimit: 0 });
+    // Assess
+    const recoveries = sink.messages.filter((m) => m.kind === 'recovery');
+    expect(recoveries).toHaveLength(1);
+    expect(recoveries[0].text).not.toMatch(/repeat/i);
   });
 });

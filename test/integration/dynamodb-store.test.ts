@@ -143,12 +143,44 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     expect(stored).toEqual([{ ...f, key: findingKey(f), alerted: false }]);
     expect((await store.pendingAlerts(10)).map((p) => p.key)).toEqual([findingKey(f)]);
 
-    expect(await store.claimAlert(findingKey(f), 1000, 60_000)).toBe(true);
+    expect(await store.claimAlert(findingKey(f), 1000, 60_000)).toEqual({});
     expect(await store.claimAlert(findingKey(f), 2000, 60_000)).toBe(false);
     expect(await store.markAlerted(findingKey(f))).toBe(true);
     expect(await store.markAlerted(findingKey(f))).toBe(false);
     expect(await store.pendingAlerts(10)).toEqual([]);
     expect((await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' }))[0].alerted).toBe(true);
+  });
+
+  it('tells a claim that an earlier claim ran out neither marked nor released (its send not confirmed), counts such a finding as waiting, and keeps that through a failed send', async () => {
+    // Prepare: a stored finding claimed at 1000, its mark never written (the invocation lost DynamoDB after its publish).
+    const { store } = await freshDynamoStore();
+    const f = finding('2026-10-05T02:31:07Z');
+    const key = findingKey(f);
+    await store.commit({ key: 'job#backup', expectedVersion: 0, state: {}, findings: [f], records: [] });
+    const first = await store.claimAlert(key, 1000, 60_000);
+    const waitingWhileClaimed = await store.alertsAwaitingRetry();
+    // Act: claimed again after the lease; that send is refused; claimed again at its retry.
+    const second = await store.claimAlert(key, 70_000, 60_000);
+    await store.releaseAlert(key, { failures: 1, first_at: 70_000, error: 'refused', retry_at: 70_000, unconfirmed_send_at: 1000 });
+    const waitingAfterFailure = await store.alertsAwaitingRetry();
+    const third = await store.claimAlert(key, 80_000, 60_000);
+    await store.markAlerted(key);
+    // Assess
+    expect([first, second, third]).toEqual([{}, { unconfirmedSendAt: 1000 }, { unconfirmedSendAt: 1000 }]);
+    expect([waitingWhileClaimed, waitingAfterFailure, await store.alertsAwaitingRetry()]).toEqual([1, 1, 0]);
+  });
+
+  it('claims a finding released without a failure as a send surely not made', async () => {
+    // Prepare
+    const { store } = await freshDynamoStore();
+    const f = finding('2026-10-05T02:31:07Z');
+    await store.commit({ key: 'job#backup', expectedVersion: 0, state: {}, findings: [f], records: [] });
+    await store.claimAlert(findingKey(f), 1000, 60_000);
+    await store.releaseAlert(findingKey(f));
+    // Act
+    const claim = await store.claimAlert(findingKey(f), 2000, 60_000);
+    // Assess
+    expect(claim).toEqual({});
   });
 
   it('stores a finding whose key passes DynamoDB\'s 1,024-byte sort key (names of 256 characters not in ASCII), once, and alerts it by its key', async () => {
@@ -168,7 +200,7 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     expect(Buffer.byteLength(findingKey(f))).toBeGreaterThan(1024);
     expect(stored).toEqual([{ ...f, key: findingKey(f), alerted: false }]);
     expect(pending).toEqual([findingKey(f)]);
-    expect([claimed, marked]).toEqual([true, true]);
+    expect([claimed, marked]).toEqual([{}, true]);
     expect(await store.pendingAlerts(10)).toEqual([]);
   });
 
