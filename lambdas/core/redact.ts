@@ -1518,10 +1518,8 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * a word starting with `m`, `n`, `o` or `r`, a new first letter, would slow the scan of every text.
  * `auth login` (`crane auth login`) comes before `auth`, which would take its place, and triggers what `auth` does;
  * `ault login` (`vault login s.…`, a legacy Vault token) joins the `a` group. `et ads`, `et rpc`, `et rap`, `et sam` (Samba's `net ads …`,
- * also after a tab, and after net's own options: `et -S dc1 rpc `, one pattern: the scan's words hold no `|`) join the `e` group, `pdp` (`expdp`, `impdp`), `p -p` (zip's and unzip's `-P` after their name and options:
- * `zip -r -P`; `gzip -9` is none) and a glued `-p…` (7-Zip's `-pVALUE`, `-PVALUE`: its trigger only where the text names `7z`, looked at once
- * behind the scan, as `find -print`, `gcc -pthread` hold one too; `mkdir -p`, `ping -p ff` are none) the `p` group (a `7` or `z` group for `7z` would slow
- * the scan of every text holding a digit or a `.gz`; a look behind each glued `-p` for `7z` would cost 5-10 times the scan on `find … -print` lines), and the old export's and import's login (`exp user/`, `imp userid=user/`) the `x`
+ * also after a tab, and after net's own options: `et -S dc1 rpc `, one pattern: the scan's words hold no `|`) join the `e` group, `pdp` (`expdp`, `impdp`) and `p -p` (zip's and unzip's `-P` after their name and options:
+ * `zip -r -P`; `gzip -9` is none) the `p` group, and the old export's and import's login (`exp user/`, `imp userid=user/`) the `x`
  * and `m` groups: no new first letter (`i` and `z` cost 20–60% of the scan of text without a trigger), and none of `timestamp `,
  * `temp `, `dump `, `exp 3 of 10`, `gzip -9` runs cli-password, about 50 µs on 2 KiB, on text naming no password (triggerOf
  * names each family's one trigger).
@@ -1533,12 +1531,17 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * and `ebhook` for Discord's and Teams' webhook URLs, `entified` for SQL's `IDENTIFIED BY '…'` (both in the `e` group, adding no letter); GitLab's prefixes join the `g` group; `hf_` and `hv[sbr].`
  * (Hugging Face, Vault) add the letter `h`, which measured within noise on text without a trigger.)
  */
-const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|entified|mongo|ldap|smbc|et[ \t]ads|et[ \t]rpc|et[ \t]rap|et[ \t]sam|et(?:[ \t]+-{1,2}[\w-]{1,32}(?:=\S{0,255})?(?:[ \t]+[^\s-]\S{0,255})?){1,8}[ \t]+[ars][adp][cmps][ \t]|pdp|xp[ \t]+(?:userid=)?\\?["']?[a-z][\w$#.-]{0,63}\/|mp[ \t]+(?:userid=)?\\?["']?[a-z][\w$#.-]{0,63}\/|p[ \t]+(?:-\w{1,16}[ \t]+){0,8}-[a-z]{0,7}p|p(?![\s-])(?<=[ \t]-p)|sudo -|thin:|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
-/** Samba's `net ads|rpc|rap|sam` (`et ads`, `et\trpc`, `et sam`, …), the old export's and import's login (`xp scott/`, `mp userid=scott/`), zip's `-P` (`p -r -p`, also in a group: `p -qp`) and 7-Zip's glued `-p` (`p`): one trigger each. */
+const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|entified|mongo|ldap|smbc|et[ \t]ads|et[ \t]rpc|et[ \t]rap|et[ \t]sam|et(?:[ \t]+-{1,2}[\w-]{1,32}(?:=\S{0,255})?(?:[ \t]+[^\s-]\S{0,255})?){1,8}[ \t]+[ars][adp][cmps][ \t]|pdp|xp[ \t]+(?:userid=)?\\?["']?[a-z][\w$#.-]{0,63}\/|mp[ \t]+(?:userid=)?\\?["']?[a-z][\w$#.-]{0,63}\/|p[ \t]+(?:-\w{1,16}[ \t]+){0,8}-[a-z]{0,7}p|sudo -|thin:|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
+/** Samba's `net ads|rpc|rap|sam` (`et ads`, `et\trpc`, `et sam`, …), the old export's and import's login (`xp scott/`, `mp userid=scott/`), and zip's `-P` (`p -r -p`, also in a group: `p -qp`): one trigger each; 7-Zip's glued `-p` is no word of the scan (triggersIn). */
 const NET_TRIGGER = 'et ads';
 const ORACLE_TOOL_TRIGGER = 'xp user/';
 const ZIP_PASSWORD_TRIGGER = 'p -p';
 const SEVEN_ZIP_TRIGGER = '7z -p';
+/** A glued `-p…` (`-pVALUE`, `-PVALUE`), looked for only in a text naming `7z` (SEVEN_ZIP_WORD). */
+const GLUED_P_OPTION = /[ \t]-p[^\s-]/i;
+/** `7z` in either case (`7Z.EXE`), looked for on every text before the trigger scan: two searches for a string cost about half of one /7z/i. */
+const SEVEN_ZIP = '7z';
+const SEVEN_ZIP_UPPER = '7Z';
 
 const URL_TRIGGER = '://';
 /** `:\/\/`, as JSON text that escapes `/` writes `://` (PHP's json_encode): looked for as `:\`. */
@@ -1601,7 +1604,6 @@ function triggerOf(word: string): string {
   if (word.startsWith('hv')) return 'hv.';
   if (word.startsWith('et')) return NET_TRIGGER;
   if (word.startsWith('xp') || word.startsWith('mp')) return ORACLE_TOOL_TRIGGER;
-  if (word === 'p') return SEVEN_ZIP_TRIGGER;
   return word[0] === 'p' && (word[1] === ' ' || word[1] === '\t') ? ZIP_PASSWORD_TRIGGER : word;
 }
 
@@ -1623,16 +1625,16 @@ function triggersIn(text: string): Set<string> | undefined {
   const url = colon && (text.includes(URL_TRIGGER) || text.includes(ESCAPED_URL_TRIGGER));
   // `@` too (a scheme-less `user:password@host`): only text with a colon, and only one holding such a `user:password@host` (hasUserInfoShape).
   const userInfo = colon && hasUserInfoShape(text);
-  if (!url && !userInfo && !ANY_TRIGGER.test(text)) return undefined;
+  // 7-Zip's glued `-p…`: only a text naming `7z` (two searches for a string, which most text fails) is looked at for one (`find -print`
+  // holds one too). Not a word of the scan: a `7` or `z` group would slow the scan of every text holding a digit or a `.gz`, and a glued
+  // `-p…` in the `p` group, tried at every `p`, cost 20-40% of it on plain text and 12 times on `find … -print` lines.
+  const sevenZip = (text.includes(SEVEN_ZIP) || text.includes(SEVEN_ZIP_UPPER)) && GLUED_P_OPTION.test(text);
+  if (!url && !userInfo && !sevenZip && !ANY_TRIGGER.test(text)) return undefined;
   const found = new Set<string>();
   if (url) found.add(URL_TRIGGER);
   if (userInfo) found.add(USER_INFO_TRIGGER);
-  // Whether the text names 7-Zip, looked at once and only for a text holding a glued `-p…` (`find -print` does too).
-  let namesSevenZip: boolean | undefined;
-  for (const [match] of text.matchAll(GROUPED_TRIGGER_SCAN)) {
-    const trigger = triggerOf(match.toLowerCase());
-    if (trigger !== SEVEN_ZIP_TRIGGER || (namesSevenZip ??= SEVEN_ZIP_WORD.test(text))) found.add(trigger);
-  }
+  if (sevenZip) found.add(SEVEN_ZIP_TRIGGER);
+  for (const [match] of text.matchAll(GROUPED_TRIGGER_SCAN)) found.add(triggerOf(match.toLowerCase()));
   return found;
 }
 

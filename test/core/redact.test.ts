@@ -1624,10 +1624,18 @@ describe('the built-in rules', () => {
     expect(args).toEqual({ tool: 'shell', args: { command: `7z a -p${C} backup.7z dir` } });
   });
 
-  it('runs no trigger scan on a line naming 7z or another -p with no password (7z a backup.7z -r dir, ping -p ff host, mkdir -p)', () => {
-    // Prepare: every regular expression scanned with matchAll, seen; lines naming 7-Zip without -p, other tools' -p
+  it('runs no trigger scan on a line naming 7z or another -p with no password (7z a backup.7z -r dir, ping -p ff host, mkdir -p, find -print)', () => {
+    // Prepare: every regular expression scanned with matchAll, seen; lines naming 7-Zip without -p, other tools' -p, glued too (find's -print, -perm)
     const matchAll = vi.spyOn(RegExp.prototype, Symbol.matchAll);
-    const lines = ['7z a backup.7z -r dir', '7z x f.7z -o/tmp/restore', 'ping -p ff host', 'mkdir -p /srv/backups', 'exp 3 of 10 done'];
+    const lines = [
+      '7z a backup.7z -r dir',
+      '7z x f.7z -o/tmp/restore',
+      'ping -p ff host',
+      'mkdir -p /srv/backups',
+      'exp 3 of 10 done',
+      '+ find /var/log/app -mtime +7 -print -delete',
+      'find /srv -perm 600 -printf %p',
+    ];
     // Act
     const scans = lines.map((line) => {
       matchAll.mockClear();
