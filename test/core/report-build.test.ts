@@ -961,6 +961,20 @@ describe('runs affected of the month’s runs', () => {
     expect(groupOf(report, 'run-unfinished', 'slowpoke').consequence.runsInMonth).toBe(4);
   });
 
+  it('counts once a run reported unfinished whose end logs a duration shorter than its wall time (its record is the run)', () => {
+    // Prepare: 9 runs ended on time; the run of the 5th started 02:00, was judged unfinished at 03:00 and ended 05:00, its end logging 10 min (the work's own time).
+    const onTime = [1, 2, 3, 4, 6, 7, 8, 9, 10].map((d) => ({ ...runRecord('lockwait', `l-${d}`, `${day(d)}T02:20:00Z`), duration_ms: 1_200_000 }));
+    const lateEnd = { ...runRecord('lockwait', 'l-5', `${day(5)}T05:00:00Z`), duration_ms: 600_000 };
+    const hung = finding('run-unfinished', 'lockwait', `${day(5)}T03:00:00Z`, { run_id: 'l-5', evidence: { started_at: `${day(5)}T02:00:00Z`, max_runtime_ms: 3_600_000 } });
+
+    // Act
+    const report = buildReport(octoberInput({ findings: [hung], previousFindings: [], runs: [...onTime, lateEnd] }));
+
+    // Assess
+    expect(report.coverage.rows.find((r) => r.kind === 'job' && r.name === 'lockwait')?.runsInMonth).toBe(10);
+    expect(groupOf(report, 'run-unfinished', 'lockwait').consequence.notes[0]).toBe('1 run affected of 10 in October 2026 (10%).');
+  });
+
   it('counts a run that never ended among the month’s runs in the finding of another detector of the same job', () => {
     // Prepare: 4 runs of tidy ended (the one of the 2nd wrote empty output); the run of the 6th never ended.
     const ended = [1, 2, 3, 4].map((d) => runRecord('tidy', `t-${d}`, `${day(d)}T01:00:00Z`));

@@ -23,6 +23,30 @@ export function startedAtOf(finding: Finding): number | undefined {
   return typeof at === 'string' ? Date.parse(at) : undefined;
 }
 
+/** Where a record's run started, as far as it says: its end less its logged duration (its end when it logs none). */
+function loggedStartOf(record: RunRecord): number {
+  return Date.parse(record.ts) - (record.duration_ms ?? 0);
+}
+
+/**
+ * The record of the run of an id that started at `startedAt` (a run-unfinished finding's run that
+ * ended later): the first of that id to end at or after its start, whatever duration it logs (a run
+ * waiting on a lock may log only its work's time). For a job reusing one id, only before the next
+ * run of that id started: one period of that id's runs (from the start of the one before) after it.
+ */
+function endOfRunStarted(records: readonly RunRecord[], startedAt: number): RunRecord | undefined {
+  let before: RunRecord | undefined;
+  let ended: RunRecord | undefined;
+  for (const r of records) {
+    const at = Date.parse(r.ts);
+    if (at < startedAt) {
+      if (!before || at > Date.parse(before.ts)) before = r;
+    } else if (!ended || at < Date.parse(ended.ts)) ended = r;
+  }
+  if (!ended || !before) return ended;
+  return Date.parse(ended.ts) < startedAt + (startedAt - loggedStartOf(before)) ? ended : undefined;
+}
+
 /**
  * The runs of one subject, by id, to find the run a finding is about: the record of that id at
  * the finding's time (a run's findings are stamped with its end, when it records itself); else
@@ -56,7 +80,10 @@ export class RunIndex {
     const spanning = records.find((r) => r.duration_ms !== undefined && Date.parse(r.ts) - r.duration_ms <= at && at <= Date.parse(r.ts));
     if (spanning) return runKey(spanning);
     const startedAt = startedAtOf(finding);
-    if (startedAt !== undefined) return `${new Date(startedAt).toISOString()}#${id}`;
+    if (startedAt !== undefined) {
+      const ended = endOfRunStarted(records, startedAt);
+      return ended ? runKey(ended) : `${new Date(startedAt).toISOString()}#${id}`;
+    }
     let nearest = records[0];
     for (const r of records) if (Math.abs(Date.parse(r.ts) - at) < Math.abs(Date.parse(nearest.ts) - at)) nearest = r;
     return runKey(nearest);
