@@ -429,11 +429,16 @@ const ORACLE_ADMIN_PRIVILEGE = String.raw`[ \t]+as[ \t]+sys(?:dba|oper|backup|dg
  * (`"cmd":"expdp \"sys/VALUE\""`): an escaped quote just before it (none after an unquoted login, whose value holds no quote).
  */
 const ESCAPED_QUOTE_ENDING_STRING = String.raw`(?<=\\["'])"`;
+/** Where ORACLE_LOGIN may match, in any case as it does (`SQLPLUS sys/VALUE`, `THIN:scott/VALUE@…`): one look before it. */
+const ORACLE_LOGIN_WORD = /sqlplus|thin:/i;
+/** ORACLE_LOGIN's thin URL (`thin:`, `THIN:`), rather than sqlplus. */
+const THIN_URL_START = /^thin:/i;
 /**
  * Oracle's `user/password` as sqlplus takes it (`sqlplus -s system/VALUE@//db:1521/XE`, `sqlplus scott/VALUE`, quoted before
  * `as sysdba` and the like: `sqlplus "sys/VALUE as sysdba"`, also in a JSON string's escaped quotes) and
  * a JDBC thin URL gives it (`jdbc:oracle:thin:scott/VALUE@//host…`, always with the `@`: oracleLoginPassword): the
- * user stays; `sqlplus / as sysdba` gives none, nor does an ellipsis where a name was shortened (`thin:scott/...`).
+ * user stays; `sqlplus / as sysdba` gives none, nor does an ellipsis where a name was shortened (`thin:scott/...`). In any case
+ * (`SQLPLUS sys/VALUE`, `THIN:scott/VALUE@…`), as ORACLE_LOGIN_WORD and THIN_URL_START look.
  */
 const ORACLE_LOGIN = new RegExp(
   String.raw`(\b(?:sqlplus(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+|thin:)((?:\\?["'])?)[\w$#.-]{1,64}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{1,256})(?=@|${ORACLE_ADMIN_PRIVILEGE}|\2(?:[ \t]|$|${ESCAPED_QUOTE_ENDING_STRING}))`,
@@ -530,10 +535,10 @@ function redactClientPasswords(
   replacePassword: (match: string, user: string, quote: string | undefined, value: string) => string,
 ): string {
   let out = text;
-  if (out.includes('sqlplus') || out.includes('thin:')) {
-    // A thin URL's password is always followed by its `@`: without it the word is none (`thin:scott/Tiger2024 is the shape`).
+  if (ORACLE_LOGIN_WORD.test(out)) {
+    // A thin URL's password is always followed by its `@`: without it the word is none (`thin:scott/Tiger2024 is the shape`, `Thin:rates/day`).
     out = out.replace(ORACLE_LOGIN, (match: string, user: string, quote: string, value: string, offset: number, whole: string) =>
-      user.startsWith('thin:') && whole[offset + match.length] !== '@' ? match : replacePassword(match, user, quote, value),
+      THIN_URL_START.test(user) && whole[offset + match.length] !== '@' ? match : replacePassword(match, user, quote, value),
     );
   }
   if (ORACLE_TOOL_WORD.test(out)) {

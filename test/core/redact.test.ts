@@ -1646,6 +1646,19 @@ describe('the built-in rules', () => {
     expect(scans).toEqual(lines.map((clean) => ({ clean, scans: 0 })));
   });
 
+  it("reads sqlplus and a JDBC thin URL in any case (SQLPLUS sys/pw, THIN:scott/pw@db), a thin URL's password only before its @ (Thin:rates/day stays)", () => {
+    // Prepare: sqlplus' login and a thin URL in upper and mixed case; a word after Thin: or THIN: with no @ after it
+    const commands = ['SQLPLUS sys/S3cretPw', 'Sqlplus "sys/S3cretPw as sysdba"', 'jdbc:oracle:THIN:scott/Tiger2024@//db:1521/XE'];
+    const quiet = ['sqlplus ok; Thin:rates/day done', 'sqlplus step; see JDBC THIN:scott/tiger is the shape'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the command, the user and the quotes stay; a thin word without its @ stays
+    const C = M('cli-password');
+    expect(redacted).toEqual([`SQLPLUS sys/${C}`, `Sqlplus "sys/${C} as sysdba"`, `jdbc:oracle:THIN:scott/${C}@//db:1521/XE`]);
+    expect(kept).toEqual(quiet);
+  });
+
   it("redacts sqlplus' quoted login before as sysdba (sqlplus \"sys/pw as sysdba\", also in a JSON string's escaped quotes), and finds none in /nolog or / as sysdba", () => {
     // Prepare: sqlplus' login quoted with as sysdba, with and without a connect string, in upper case, in escaped quotes; OS authentication, no login
     const commands = [
