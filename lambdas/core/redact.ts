@@ -493,8 +493,9 @@ const ZIP_PASSWORD = spacedPasswordOption('-[A-OQ-Za-z]{0,7}P', true);
  * 7-Zip (`7z`, `7za`, `7zr`, `7zz`, also `….exe`) and its arguments, up to the end of its step of a pipeline or list: a command word,
  * where one starts (the text's start, a space, `|`, `;`, `&`, `(`, a quote or backquote) or after a path's `/` or `\`; a file
  * name ending in `.7z` is none (`find /backups/*.7z -print`, `scp backup.7z host: -pq`: another tool's `-p…` after it stays).
+ * Its path may be quoted, also escaped, as Windows' default must be (`"C:\Program Files\7-Zip\7z.exe" a -pVALUE`, `'/opt/7-Zip/7zz'`).
  */
-const SEVEN_ZIP_COMMAND = /(?<![^\s|;&(\/\\"'`])7z[arz]?(?:\.exe)?[ \t][^|;&\r\n]*/gi;
+const SEVEN_ZIP_COMMAND = /(?<![^\s|;&(\/\\"'`])7z[arz]?(?:\.exe)?(?:\\?["'])?[ \t][^|;&\r\n]*/gi;
 /** Its `-pVALUE` anywhere among its arguments (`-p` alone asks for it; no other switch starts with `p`, and switches ignore case: `-PVALUE`). */
 const SEVEN_ZIP_PASSWORD = gluedPasswordOption('-[pP]');
 /** Whether a text names 7-Zip: one look before SEVEN_ZIP_COMMAND. */

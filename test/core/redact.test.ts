@@ -1590,6 +1590,10 @@ describe('the built-in rules', () => {
       '/usr/bin/7zz t -PS3cret f.7z',
       '7z a b.7z d -pS3cret -r',
       '{"cmd":"7z x -pS3cret f.7z -o/tmp"}',
+      // its path quoted, as Windows' default install path must be (a space in it), also in a JSON string's escaped quotes
+      '"C:\\Program Files\\7-Zip\\7z.exe" a -pS3cretPass b.7z d',
+      "'/opt/7-Zip/7zz' a -pS3cret b.7z",
+      '{"cmd":"\\"C:\\\\Program Files\\\\7-Zip\\\\7z.exe\\" a -pS3cretPass b.7z"}',
     ];
     const quiet = [
       '7z a -p backup.7z dir',
@@ -1619,6 +1623,9 @@ describe('the built-in rules', () => {
       `/usr/bin/7zz t -P${C} f.7z`,
       `7z a b.7z d -p${C} -r`,
       `{"cmd":"7z x -p${C} f.7z -o/tmp"}`,
+      `"C:\\Program Files\\7-Zip\\7z.exe" a -p${C} b.7z d`,
+      `'/opt/7-Zip/7zz' a -p${C} b.7z`,
+      `{"cmd":"\\"C:\\\\Program Files\\\\7-Zip\\\\7z.exe\\" a -p${C} b.7z"}`,
     ]);
     expect(kept).toEqual(quiet);
     expect(args).toEqual({ tool: 'shell', args: { command: `7z a -p${C} backup.7z dir` } });
