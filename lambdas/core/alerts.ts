@@ -42,6 +42,11 @@ export interface DeliveryResult {
   readonly abandoned?: number;
   /** Notices (recovery, flapping) whose send failed and that wait for a retry, in the states this delivery read (the sweep: every state with a notice pending). */
   readonly noticesAwaitingRetry?: number;
+  /**
+   * Findings and notices left for a later delivery because the invocation's time ran out (`timeLeft`):
+   * the findings stay in the outbox (pending, drained by the next sweep), the notices in their state (sent again once their lease is over).
+   */
+  readonly left?: number;
 }
 
 export interface DeliveryOptions {
@@ -67,6 +72,14 @@ export interface DeliveryOptions {
    * gets its recovery notice without waiting for its next run; a notice whose lease ran out is sent again.
    */
   readonly due?: readonly { readonly key: string; readonly state: unknown; readonly version: number }[];
+  /**
+   * How long the delivery may still start work, in ms: the invocation's time left less what it keeps
+   * to finish (default: no limit). At 0 or less it starts nothing more: subjects not yet decided (but
+   * those with runs of the batch), held findings not yet marked and alerts not yet claimed are left for
+   * a later delivery (`left`). A storm summary's claims stop while the time left still covers the marks
+   * of those claimed (about as long as the claims took): the summary goes out once, for those it folds.
+   */
+  readonly timeLeft?: () => number;
 }
 
 const LEASE_MS = 60_000;
@@ -132,6 +145,14 @@ export async function deliverAlerts(
   const config = options.config ?? DEFAULT_CONFIG;
   const policy = alertPolicyOptions(config);
   const now = clock.now();
+  const timeLeft = options.timeLeft;
+  const outOfTime = () => timeLeft !== undefined && timeLeft() <= 0;
+  /** Findings and notices left for a later delivery for lack of time. */
+  let left = 0;
+  const leave = (): undefined => {
+    left++;
+    return undefined;
+  };
 
   const candidates = new Map<string, AlertCandidate>();
   for (const finding of fresh) {
@@ -192,6 +213,8 @@ export async function deliverAlerts(
     lastRecord = r;
     subjectKinds.set(`${r.subject_kind}#${r.subject}`, { kind: r.subject_kind, subject: r.subject });
   }
+  // Subjects with runs of the batch are decided whatever the time left: their runs are not read again.
+  const withRuns = timeLeft ? new Set([...subjectKinds.values()].map((s) => alertStateKey(s.kind, s.subject))) : undefined;
   for (const f of findings) subjectKinds.set(`${f.subject_kind}#${f.subject}`, { kind: f.subject_kind, subject: f.subject });
   for (const [id, outcomes] of runOutcomes(options.records ?? [], findings)) {
     const { kind, subject } = subjectKinds.get(id)!;
@@ -226,16 +249,22 @@ export async function deliverAlerts(
   for (const [key, group] of groups) await contextFor(loaded.get(key)?.state as AlertState | undefined, group.outcomes.length + group.replayed.length);
   // A bounded number of subjects' commits at once: an outage's thousands of subjects started
   // together queue in the SDK and hold every decision in memory at the same time.
-  const decided = await settleLimited([...groups], PARALLEL_COMMITS, ([key, group]) =>
-    decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes, replayed: group.replayed, judgedAtNow: options.due !== undefined }, contextFor, options.retry ?? {}),
-  );
+  // Out of time, a subject with no runs of the batch is left undecided: its findings stay pending, its state as it is.
+  const decided = await settleLimited([...groups], PARALLEL_COMMITS, async ([key, group]) => {
+    if (group.replayed.length === 0 && !withRuns?.has(key) && outOfTime()) {
+      left += group.candidates.length;
+      return { alerts: [], held: [], snoozedNotices: 0, stored: loaded.get(key) };
+    }
+    return decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes, replayed: group.replayed, judgedAtNow: options.due !== undefined }, contextFor, options.retry ?? {});
+  });
   // What each subject's alert state is after this invocation's write: where sent notices are settled from.
   const written = new Map([...groups.keys()].map((key, i) => [key, decided[i].stored]));
 
   let suppressed = 0;
   let snoozed = decided.reduce((n, d) => n + d.snoozedNotices, 0);
   const held = decided.flatMap((d) => d.held);
-  const marked = await settleLimited(held, PARALLEL_COMMITS, (h) => store.markAlerted(h.key));
+  // Out of time, a held finding stays pending: a later delivery marks it as decided.
+  const marked = await settleLimited(held, PARALLEL_COMMITS, async (h) => (outOfTime() ? leave() : store.markAlerted(h.key)));
   held.forEach((h, i) => {
     if (!marked[i]) return;
     if (h.disposition === 'snoozed' || h.disposition === 'maintenance') snoozed++;
@@ -282,6 +311,11 @@ export async function deliverAlerts(
         outcomeOf(alertStateKey(alert.subject_kind, alert.subject)).heldUntil.set(alert.notice!.id, waiting);
         continue;
       }
+      // Out of time: not claimed, it is sent as decided by a later delivery (a notice once its lease is over).
+      if (outOfTime()) {
+        leave();
+        continue;
+      }
       const sending = await claimed(alert);
       if (!sending) continue;
       try {
@@ -299,7 +333,16 @@ export async function deliverAlerts(
 
     if (summarized.length === 0) return;
     // An outage's summary may hold thousands of findings: claimed and marked a bounded number at a time, in their order.
-    const included = (await settleLimited(summarized, PARALLEL_COMMITS, claimed)).filter((alert): alert is PlannedAlert => alert !== undefined);
+    // With a time limit, claims stop while the time left still covers as long again (the marks of those claimed): the rest are left.
+    const claimsFrom = timeLeft?.() ?? Infinity;
+    const inTimeToClaim = () => {
+      if (!timeLeft) return true;
+      const rest = timeLeft();
+      return rest > 0 && rest > claimsFrom - rest;
+    };
+    const included = (await settleLimited(summarized, PARALLEL_COMMITS, async (alert) => (inTimeToClaim() ? claimed(alert) : leave()))).filter(
+      (alert): alert is PlannedAlert => alert !== undefined,
+    );
     if (included.length === 0) return;
     try {
       await deliver(sink, summaryMessage(included, policy.stormCap), now);
@@ -340,7 +383,7 @@ export async function deliverAlerts(
   }
   if (failure) throw failure.error;
   const awaiting = [...written.values()].reduce((n, w) => n + noticesAwaitingRetry(w?.state as AlertState | undefined), 0);
-  return { sent, failed, errors, suppressed, snoozed, summarized: summarizedCount, abandoned, noticesAwaitingRetry: awaiting };
+  return { sent, failed, errors, suppressed, snoozed, summarized: summarizedCount, abandoned, noticesAwaitingRetry: awaiting, left };
 }
 
 /**

@@ -61,6 +61,17 @@ export async function retryOnConflict<T>(key: string, retry: CommitRetry, attemp
   }
 }
 
+/** What a Lambda invocation keeps of its time once its alert delivery stops: settling sent notices, its metrics, its response. */
+const KEPT_AFTER_DELIVERY_MS = 5_000;
+
+/**
+ * How long a Lambda invocation's alert delivery may still start work (`DeliveryOptions.timeLeft`):
+ * its time left less `KEPT_AFTER_DELIVERY_MS`, so that a burst of alerts leaves the rest pending rather than being cut off.
+ */
+export function deliveryTimeWithin(context: { getRemainingTimeInMillis(): number }): () => number {
+  return () => context.getRemainingTimeInMillis() - KEPT_AFTER_DELIVERY_MS;
+}
+
 /** The retry of a Lambda invocation: for as long as its `context` says it has time, keeping `reservedMs` of it. */
 export function retryWithin(context: { getRemainingTimeInMillis(): number }, reservedMs = RESERVED_MS): CommitRetry {
   return { remainingMs: () => context.getRemainingTimeInMillis(), reservedMs };

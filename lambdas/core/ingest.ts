@@ -27,6 +27,8 @@ export interface IngestDeps {
   readonly snoozes?: SnoozeRegistry;
   /** How a write that lost to a concurrent invocation is retried: for as long as the invocation has time (`retryWithin`). */
   readonly retry?: CommitRetry;
+  /** How long the alert delivery may still start work (`deliveryTimeWithin`): out of it, the alerts not sent stay pending for the sweep. */
+  readonly deliveryTimeLeft?: () => number;
 }
 
 export interface IngestReport {
@@ -111,6 +113,7 @@ export async function ingestPayloads(payloads: readonly CloudWatchLogsPayload[],
     records: batch.records,
     replayed: batch.replayed,
     retry: deps.retry,
+    timeLeft: deps.deliveryTimeLeft,
   });
   const groups = [...new Set(payloads.map((p) => p.logGroup))];
   return {

@@ -25,6 +25,13 @@ export interface SweepDeps {
    * a later sweep, and the agent roots and the alerts are still handled in the time kept for them.
    */
   readonly outOfTime?: () => boolean;
+  /**
+   * How long the agent roots and the alert delivery may still start work, in ms (the invocation's time
+   * left less what it keeps to finish and publish its metrics; default: no limit). Out of it, the agent
+   * roots are left to a later sweep (counted in `kindsLeft`) and the delivery stops, its alerts left
+   * pending in the outbox for the next sweep (`alertsLeft`).
+   */
+  readonly deliveryTimeLeft?: () => number;
   /** How a write that lost to a concurrent writer is retried: for as long as the invocation has time (`retryWithin`). */
   readonly retry?: CommitRetry;
   /**
@@ -43,13 +50,18 @@ export interface SweepReport {
    * `kindsLeft` is above 0 (the subjects of kinds never listed are not counted).
    */
   readonly subjectsLeft: number;
-  /** Subject kinds not even listed because the invocation's time was up: a later sweep, starting at another kind, takes them. */
+  /**
+   * Subject kinds not even listed because the invocation's time was up: a later sweep, starting at
+   * another kind, takes them. The agent roots, left when the delivery's time was up before them, count as one.
+   */
   readonly kindsLeft: number;
   readonly findings: readonly Finding[];
   readonly alerts: DeliveryResult;
   readonly conflicts: number;
   /** Findings and notices waiting for a retry of a failed or unconfirmed send after this sweep's delivery (a gauge: `AlertsAwaitingRetry`). */
   readonly awaitingRetry: number;
+  /** Findings and notices the delivery left for the next sweep because its time was up (`deliveryTimeLeft`), 0 without a limit. */
+  readonly alertsLeft: number;
 }
 
 /** The sweep's schedule (every 5 minutes): the period its starting point turns by. */
@@ -72,8 +84,9 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
   // out of time leave other kinds and subjects each time.
   const startAt = deps.outOfTime ? Math.imul(Math.floor(deps.clock.now() / SWEEP_PERIOD_MS), 0x9e3779b1) >>> 0 : 0;
   const subjects = await sweepSubjects(deps.reducers ?? REDUCERS, deps.store, ctx, { configured: true, outOfTime: deps.outOfTime, startAt, retry: deps.subjectsRetry ?? deps.retry });
-  // Agent trees whose root never ended are judged once they have been quiet long enough.
-  const roots = await sweepAgentRoots(deps.store, ctx, DEFAULT_STALE_OPTIONS, undefined, { retry: deps.retry });
+  // Agent trees whose root never ended are judged once they have been quiet long enough; out of time, by a later sweep.
+  const rootsLeft = deps.deliveryTimeLeft !== undefined && deps.deliveryTimeLeft() <= 0;
+  const roots = rootsLeft ? { findings: [], subjects: 0, conflicts: 0 } : await sweepAgentRoots(deps.store, ctx, DEFAULT_STALE_OPTIONS, undefined, { retry: deps.retry });
   const result = {
     subjects: subjects.subjects + roots.subjects,
     findings: [...subjects.findings, ...roots.findings],
@@ -82,9 +95,18 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
   // Alert states due a look with no run (flapping, a notice pending), listed from a sparse catalog rather than
   // read all: flapping quiet for long enough settles, and a healthy subject recovers, without waiting for its next run.
   const due = await deps.store.subjects(ALERT_DUE_CATALOG);
-  const alerts = await deliverAlerts(result.findings, deps.store, deps.sink, deps.clock, { drainLimit: SWEEP_DRAIN_LIMIT, config: deps.config, snoozes: deps.snoozes, retry: deps.retry, due, records: subjects.records });
+  const alerts = await deliverAlerts(result.findings, deps.store, deps.sink, deps.clock, { drainLimit: SWEEP_DRAIN_LIMIT, config: deps.config, snoozes: deps.snoozes, retry: deps.retry, due, records: subjects.records, timeLeft: deps.deliveryTimeLeft });
   // Counted after the delivery: while sends keep failing, findings wait here between the (hourly) retries.
   // Notices too: every state with one pending was read by the delivery (listed as alert-due).
   const awaitingRetry = (await deps.store.alertsAwaitingRetry()) + (alerts.noticesAwaitingRetry ?? 0);
-  return { subjects: result.subjects, subjectsLeft: subjects.left, kindsLeft: subjects.kindsLeft, findings: result.findings, alerts, conflicts: result.conflicts, awaitingRetry };
+  return {
+    subjects: result.subjects,
+    subjectsLeft: subjects.left,
+    kindsLeft: subjects.kindsLeft + (rootsLeft ? 1 : 0),
+    findings: result.findings,
+    alerts,
+    conflicts: result.conflicts,
+    awaitingRetry,
+    alertsLeft: alerts.left ?? 0,
+  };
 }

@@ -1,5 +1,5 @@
 import type { CloudWatchLogsEvent, Context } from 'aws-lambda';
-import { retryWithin } from '../core/commit-retry.ts';
+import { deliveryTimeWithin, retryWithin } from '../core/commit-retry.ts';
 import { type IngestDeps, type IngestReport, ingestDelivery } from '../core/ingest.ts';
 import { buildAwsDeps } from './aws-deps.ts';
 import { powertoolsObserver } from './observability.ts';
@@ -14,8 +14,9 @@ export type IngestResponse = CutResponse<IngestReport>;
 /** The ingest Lambda: one CloudWatch Logs subscription delivery per invocation. */
 export function createIngestHandler(deps: () => IngestDeps, observe: IngestObserver = powertoolsObserver) {
   return async (event: CloudWatchLogsEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<IngestResponse> => {
-    // A write that loses to another environment's is retried while the invocation has time.
-    const report = await ingestDelivery(event, context ? { ...deps(), retry: retryWithin(context) } : deps());
+    // A write that loses to another environment's is retried while the invocation has time; the
+    // alerts not sent in it stay pending for the sweep.
+    const report = await ingestDelivery(event, context ? { ...deps(), retry: retryWithin(context), deliveryTimeLeft: deliveryTimeWithin(context) } : deps());
     observe(report);
     return withFindingsCut(report);
   };

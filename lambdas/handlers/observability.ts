@@ -72,6 +72,7 @@ export function powertoolsObserver(report: IngestReport): void {
     alertsSnoozed: report.alerts.snoozed ?? 0,
     alertsSummarized: report.alerts.summarized ?? 0,
     alertsAbandoned: report.alerts.abandoned ?? 0,
+    alertsLeft: report.alerts.left ?? 0,
     alertErrors: report.alerts.errors,
   });
 }

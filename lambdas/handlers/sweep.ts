@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { runSweep, type SweepDeps, type SweepReport } from '../core/sweep.ts';
-import { retryWithin } from '../core/commit-retry.ts';
+import { deliveryTimeWithin, retryWithin } from '../core/commit-retry.ts';
 import { buildAwsDeps } from './aws-deps.ts';
 import { addAlertMetrics } from './observability.ts';
 import { type CutResponse, withFindingsCut } from './response.ts';
@@ -21,9 +21,15 @@ export function createSweepHandler(deps: () => SweepDeps) {
   return async (_event?: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<CutResponse<SweepReport>> => {
     // Subjects stop being ticked, and a subject's write that keeps losing to ingest stops being
     // retried, while the agent roots and the alerts still fit in the time left; their own writes are
-    // retried while the invocation has time.
+    // retried while the invocation has time. The agent roots and the delivery stop in turn with the time
+    // kept to finish: the alerts not sent wait in the outbox for the next sweep, and the metrics go out.
     const limits = context
-      ? { outOfTime: () => context.getRemainingTimeInMillis() < RESERVED_FOR_DELIVERY_MS, subjectsRetry: retryWithin(context, RESERVED_FOR_DELIVERY_MS), retry: retryWithin(context) }
+      ? {
+          outOfTime: () => context.getRemainingTimeInMillis() < RESERVED_FOR_DELIVERY_MS,
+          subjectsRetry: retryWithin(context, RESERVED_FOR_DELIVERY_MS),
+          retry: retryWithin(context),
+          deliveryTimeLeft: deliveryTimeWithin(context),
+        }
       : {};
     const report = await runSweep({ ...deps(), ...limits });
     // The subjects judged: those left for lack of time are in SweepSubjectsLeft, not here.
@@ -32,6 +38,8 @@ export function createSweepHandler(deps: () => SweepDeps) {
     // Kinds never listed have their subjects in neither count: SweepKindsLeft says so (sweep-incomplete watches both).
     metrics.addMetric('SweepSubjectsLeft', MetricUnit.Count, report.subjectsLeft);
     metrics.addMetric('SweepKindsLeft', MetricUnit.Count, report.kindsLeft);
+    // Above 0 when a burst of alerts outran the invocation's time: the next sweep sends them (sweep-incomplete watches it too).
+    metrics.addMetric('SweepAlertsLeft', MetricUnit.Count, report.alertsLeft);
     metrics.addMetric('SweepFindings', MetricUnit.Count, report.findings.length);
     metrics.addMetric('AlertsSent', MetricUnit.Count, report.alerts.sent);
     metrics.addMetric('AlertsFailed', MetricUnit.Count, report.alerts.failed);
@@ -39,7 +47,7 @@ export function createSweepHandler(deps: () => SweepDeps) {
     metrics.addMetric('AlertsAwaitingRetry', MetricUnit.Count, report.awaitingRetry);
     addAlertMetrics(metrics, report.alerts, report.findings);
     metrics.publishStoredMetrics();
-    logger.info('sweep done', { subjects: report.subjects, subjectsLeft: report.subjectsLeft, kindsLeft: report.kindsLeft, findings: report.findings.length, alerts: report.alerts, awaitingRetry: report.awaitingRetry });
+    logger.info('sweep done', { subjects: report.subjects, subjectsLeft: report.subjectsLeft, kindsLeft: report.kindsLeft, findings: report.findings.length, alerts: report.alerts, awaitingRetry: report.awaitingRetry, alertsLeft: report.alertsLeft });
     return withFindingsCut(report);
   };
 }

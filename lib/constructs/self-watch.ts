@@ -158,14 +158,19 @@ export class SelfWatch extends Construct {
     // A sweep out of time leaves some subjects to the next one (each starts elsewhere in its list), so they
     // are judged late: a shortfall that lasts warns. One slow sweep (after an outage) is caught up by the next.
     // A kind the sweep had no time to list leaves subjects that SweepSubjectsLeft cannot count: SweepKindsLeft counts the kinds.
+    // Alerts a delivery out of time left pending (SweepAlertsLeft) go out a sweep or more late too.
     const fiveMinutes = Duration.minutes(5);
-    this.sweepIncomplete = alarm('SweepIncomplete', 'sweep-incomplete', 'The sweep ran out of time before judging every subject in three 5-minute periods in a row (SweepSubjectsLeft or SweepKindsLeft above 0): each sweep starts elsewhere in its lists, but the subjects it leaves are judged late, their missed and unfinished runs reported a sweep or more behind. The log line "sweep done" gives subjectsLeft and kindsLeft (kinds not even listed). Raise the sweep\'s timeout or memory (its AuditFunction in lib/silent-audit-stack.ts), or split the fleet between two deployments.', {
+    this.sweepIncomplete = alarm('SweepIncomplete', 'sweep-incomplete', 'The sweep ran out of time before judging every subject or sending every alert in three 5-minute periods in a row (SweepSubjectsLeft, SweepKindsLeft or SweepAlertsLeft above 0): each sweep starts elsewhere in its lists, but the subjects it leaves are judged late, their missed and unfinished runs reported a sweep or more behind, and the alerts it leaves pending go out with a later sweep. The log line "sweep done" gives subjectsLeft, kindsLeft (kinds not even listed) and alertsLeft. Raise the sweep\'s timeout or memory (its AuditFunction in lib/silent-audit-stack.ts), or split the fleet between two deployments.', {
       metric: new cloudwatch.MathExpression({
-        // FILL: a sweep deployed before SweepKindsLeft existed writes none.
-        expression: 'subjectsLeft + FILL(kindsLeft, 0)',
-        usingMetrics: { subjectsLeft: serviceMetric('SweepSubjectsLeft', fiveMinutes, 'Maximum'), kindsLeft: serviceMetric('SweepKindsLeft', fiveMinutes, 'Maximum') },
+        // FILL: a sweep deployed before SweepKindsLeft or SweepAlertsLeft existed writes none.
+        expression: 'subjectsLeft + FILL(kindsLeft, 0) + FILL(alertsLeft, 0)',
+        usingMetrics: {
+          subjectsLeft: serviceMetric('SweepSubjectsLeft', fiveMinutes, 'Maximum'),
+          kindsLeft: serviceMetric('SweepKindsLeft', fiveMinutes, 'Maximum'),
+          alertsLeft: serviceMetric('SweepAlertsLeft', fiveMinutes, 'Maximum'),
+        },
         period: fiveMinutes,
-        label: 'subjects and kinds the sweep left for lack of time',
+        label: 'subjects, kinds and alerts the sweep left for lack of time',
       }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

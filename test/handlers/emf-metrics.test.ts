@@ -141,7 +141,7 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
 
   it('writes the sweep’s failed and given-up alerts too (it drains the outbox every 5 minutes)', async () => {
     // Prepare
-    runSweep.mockResolvedValue({ subjects: 4, subjectsLeft: 0, kindsLeft: 0, findings: [], alerts: { sent: 0, failed: 2, errors: ['e1', 'gave up after 40 failed sends: e2'], abandoned: 1 }, conflicts: 0, awaitingRetry: 3 });
+    runSweep.mockResolvedValue({ subjects: 4, subjectsLeft: 0, kindsLeft: 0, findings: [], alerts: { sent: 0, failed: 2, errors: ['e1', 'gave up after 40 failed sends: e2'], abandoned: 1 }, conflicts: 0, awaitingRetry: 3, alertsLeft: 0 });
     const handler = createSweepHandler(() => ({}) as SweepDeps);
     // Act
     const documents = await captureEmfAsync(handler);
@@ -154,8 +154,8 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
   it('writes the sweep’s gauge of findings waiting for a retry (AlertsAwaitingRetry), 0 too, for the alerts-failing alarm', async () => {
     // Prepare
     const handler = createSweepHandler(() => ({}) as SweepDeps);
-    runSweep.mockResolvedValueOnce({ subjects: 1, subjectsLeft: 0, kindsLeft: 0, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 2 });
-    runSweep.mockResolvedValueOnce({ subjects: 1, subjectsLeft: 0, kindsLeft: 0, findings: [], alerts: { sent: 1, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0 });
+    runSweep.mockResolvedValueOnce({ subjects: 1, subjectsLeft: 0, kindsLeft: 0, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 2, alertsLeft: 0 });
+    runSweep.mockResolvedValueOnce({ subjects: 1, subjectsLeft: 0, kindsLeft: 0, findings: [], alerts: { sent: 1, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0, alertsLeft: 0 });
     // Act
     const waiting = (await captureEmfAsync(handler)).filter((d) => !byDetector(d));
     const drained = (await captureEmfAsync(handler)).filter((d) => !byDetector(d));
@@ -168,8 +168,8 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
   it('writes the subjects the sweep judged (SweepSubjects) apart from those it left for lack of time (SweepSubjectsLeft), 0 too, for the sweep-incomplete alarm', async () => {
     // Prepare
     const handler = createSweepHandler(() => ({}) as SweepDeps);
-    runSweep.mockResolvedValueOnce({ subjects: 40, subjectsLeft: 70, kindsLeft: 0, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0 });
-    runSweep.mockResolvedValueOnce({ subjects: 110, subjectsLeft: 0, kindsLeft: 0, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0 });
+    runSweep.mockResolvedValueOnce({ subjects: 40, subjectsLeft: 70, kindsLeft: 0, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0, alertsLeft: 0 });
+    runSweep.mockResolvedValueOnce({ subjects: 110, subjectsLeft: 0, kindsLeft: 0, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0, alertsLeft: 0 });
     // Act
     const short = (await captureEmfAsync(handler)).filter((d) => !byDetector(d));
     const whole = (await captureEmfAsync(handler)).filter((d) => !byDetector(d));
@@ -179,10 +179,32 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
     expect(whole[0]).toMatchObject({ SweepSubjects: 110, SweepSubjectsLeft: 0, SweepKindsLeft: 0 });
   });
 
+  it('writes the alerts the sweep’s delivery left pending for lack of time (SweepAlertsLeft), 0 too, for the sweep-incomplete alarm, and logs them', async () => {
+    // Prepare: a burst of findings outran the invocation's time, then the next sweep sent the rest
+    const handler = createSweepHandler(() => ({}) as SweepDeps);
+    runSweep.mockResolvedValueOnce({ subjects: 2000, subjectsLeft: 0, kindsLeft: 0, findings: [], alerts: { sent: 21, failed: 0, errors: [], left: 600 }, conflicts: 0, awaitingRetry: 0, alertsLeft: 600 });
+    runSweep.mockResolvedValueOnce({ subjects: 2000, subjectsLeft: 0, kindsLeft: 0, findings: [], alerts: { sent: 21, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0, alertsLeft: 0 });
+    // Act
+    const out = spyStdout();
+    try {
+      await handler();
+      await handler();
+    } finally {
+      out.restore();
+    }
+    // Assess
+    const [short, whole] = emfLines(out.written).filter((d) => !byDetector(d));
+    expect(short).toMatchObject({ service: 'silent-audit', SweepAlertsLeft: 600, AlertsSent: 21 });
+    expect(short._aws.CloudWatchMetrics[0].Metrics).toContainEqual({ Name: 'SweepAlertsLeft', Unit: 'Count' });
+    expect(whole).toMatchObject({ SweepAlertsLeft: 0 });
+    const done = out.written.flatMap((chunk) => chunk.split('\n')).find((line) => line.includes('"sweep done"'));
+    expect(done && JSON.parse(done)).toMatchObject({ alertsLeft: 600 });
+  });
+
   it('writes the kinds the sweep had no time to list (SweepKindsLeft), for the sweep-incomplete alarm, and logs them', async () => {
     // Prepare: every subject listed was judged, but two kinds were never listed
     const handler = createSweepHandler(() => ({}) as SweepDeps);
-    runSweep.mockResolvedValueOnce({ subjects: 110, subjectsLeft: 0, kindsLeft: 2, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0 });
+    runSweep.mockResolvedValueOnce({ subjects: 110, subjectsLeft: 0, kindsLeft: 2, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0, alertsLeft: 0 });
     // Act
     const out = spyStdout();
     try {
@@ -201,7 +223,7 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
   it('returns the sweep’s report under Lambda’s 6 MB response limit, its findings cut and counted, all of them in its metrics', async () => {
     // Prepare: a sweep after an outage judges 3,000 missed runs of 4 KiB of evidence each (12 MB of JSON)
     const many = Array.from({ length: 3000 }, (_, i) => ({ ...finding('missed-run', `r${i}`), evidence: { note: 'x'.repeat(4096) } }));
-    runSweep.mockResolvedValueOnce({ subjects: 3000, subjectsLeft: 0, kindsLeft: 0, findings: many, alerts: { sent: 21, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0 });
+    runSweep.mockResolvedValueOnce({ subjects: 3000, subjectsLeft: 0, kindsLeft: 0, findings: many, alerts: { sent: 21, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0, alertsLeft: 0 });
     const handler = createSweepHandler(() => ({}) as SweepDeps);
     let response: Awaited<ReturnType<typeof handler>> | undefined;
     // Act

@@ -199,3 +199,50 @@ describe('the sweep Lambda and notices whose send failed', () => {
     expect((await store.subjects('alert-due')).map((d) => d.key)).not.toContain('alert#job#invoice-sync');
   });
 });
+
+describe('the sweep Lambda delivering a burst of findings slower than its time allows', () => {
+  it('stops its delivery with the time kept to finish, leaves the rest pending, and the next sweep sends each alert once', async () => {
+    // Prepare: 60 nightly jobs of the config, watched from midnight, all miss 02:00; every alert-state
+    // write, claim and mark takes 2 s of the 60 s invocation (the invocation's time is a fake timer)
+    vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
+    const midnight = Date.parse('2026-10-05T00:00:00Z');
+    const jobs = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`nightly-${String(i).padStart(2, '0')}`, { schedule: '0 2 * * *' }]));
+    const config = validateConfig({ jobs }, 'silent-audit.yaml', undefined, { now: midnight });
+    const store = new MemoryAuditStore();
+    const messages: AlertMessage[] = [];
+    const deps = (now: number) => ({ store, sink: { publish: async () => {}, send: async (m: AlertMessage) => void messages.push(m) }, config, clock: { now: () => now } });
+    await createSweepHandler(() => deps(midnight))();
+    let slow = true;
+    const takes2s = <A extends unknown[], R>(write: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+      if (slow) await new Promise((resolve) => setTimeout(resolve, 2000));
+      return write(...args);
+    };
+    const commit = store.commit.bind(store);
+    store.commit = async (change: SubjectCommit) => (change.key.startsWith('alert#') ? takes2s(commit)(change) : commit(change));
+    store.claimAlert = takes2s(store.claimAlert.bind(store));
+    store.markAlerted = takes2s(store.markAlerted.bind(store));
+    const deadline = Date.now() + 60_000;
+    const context = { getRemainingTimeInMillis: () => deadline - Date.now() };
+    // Act
+    let done = false;
+    const pending = createSweepHandler(() => deps(midnight + 2 * 3_600_000 + 15 * 60_000))(undefined, context).finally(() => (done = true));
+    while (!done && Date.now() < deadline) await vi.advanceTimersByTimeAsync(50);
+    const endedWith = context.getRemainingTimeInMillis();
+    const report = await pending;
+    const sentFirst = messages.length;
+    slow = false;
+    vi.useRealTimers();
+    const next = await createSweepHandler(() => deps(midnight + 2 * 3_600_000 + 20 * 60_000))();
+    // Assess: the first invocation ends in its time, alerts left; the next sends those, none twice
+    const reported = messages.flatMap((m) => m.findings.map((f) => `${f.detector} ${f.subject}`));
+    expect(done).toBe(true);
+    expect(endedWith).toBeGreaterThan(0);
+    expect(report.findings.length + (report.findingsLeftOut ?? 0)).toBe(60);
+    expect(report.alertsLeft).toBeGreaterThan(0);
+    expect(sentFirst).toBeGreaterThan(0);
+    expect(await store.pendingAlerts(1000)).toEqual([]);
+    expect(next.alertsLeft).toBe(0);
+    expect(new Set(reported).size).toBe(reported.length);
+    expect(reported).toHaveLength(60);
+  });
+});

@@ -114,7 +114,7 @@ describe('the auditor watching itself: alarms', () => {
     expect(alarm.AlarmDescription).toEqual(expect.stringMatching(/topic's policy.*KMS key.*log groups/s));
   });
 
-  it('SilentAudit-sweep-incomplete: the sweep’s SweepSubjectsLeft or SweepKindsLeft above 0 in three 5-minute periods in a row, saying what to change', () => {
+  it('SilentAudit-sweep-incomplete: the sweep’s SweepSubjectsLeft, SweepKindsLeft or SweepAlertsLeft above 0 in three 5-minute periods in a row, saying what to change', () => {
     // Prepare
     const { stack } = buildStack();
     const service = [{ Name: 'service', Value: 'silent-audit' }];
@@ -130,11 +130,12 @@ describe('the auditor watching itself: alarms', () => {
       AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }],
     });
     expect(alarm.Metrics).toEqual([
-      { Id: 'expr_1', Expression: 'subjectsLeft + FILL(kindsLeft, 0)', Label: 'subjects and kinds the sweep left for lack of time', ReturnData: true },
+      { Id: 'expr_1', Expression: 'subjectsLeft + FILL(kindsLeft, 0) + FILL(alertsLeft, 0)', Label: 'subjects, kinds and alerts the sweep left for lack of time', ReturnData: true },
       { Id: 'subjectsLeft', MetricStat: { Metric: { Namespace: 'SilentAudit', MetricName: 'SweepSubjectsLeft', Dimensions: service }, Period: 300, Stat: 'Maximum' }, ReturnData: false },
       { Id: 'kindsLeft', MetricStat: { Metric: { Namespace: 'SilentAudit', MetricName: 'SweepKindsLeft', Dimensions: service }, Period: 300, Stat: 'Maximum' }, ReturnData: false },
+      { Id: 'alertsLeft', MetricStat: { Metric: { Namespace: 'SilentAudit', MetricName: 'SweepAlertsLeft', Dimensions: service }, Period: 300, Stat: 'Maximum' }, ReturnData: false },
     ]);
-    expect(alarm.AlarmDescription).toEqual(expect.stringMatching(/elsewhere in its lists.*judged late.*subjectsLeft and kindsLeft.*timeout or memory.*lib\/silent-audit-stack\.ts.*split the fleet/s));
+    expect(alarm.AlarmDescription).toEqual(expect.stringMatching(/elsewhere in its lists.*judged late.*alerts it leaves pending.*subjectsLeft, kindsLeft.*and alertsLeft.*timeout or memory.*lib\/silent-audit-stack\.ts.*split the fleet/s));
   });
 
   it('SilentAudit-alerts-failing: holds while findings wait for a retry (the sweep’s AlertsAwaitingRetry, kept between sweeps) or sends fail, saying what to check', () => {

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { type Config, validateConfig } from '../../lambdas/config.ts';
+import type { AlertMessage } from '../../lambdas/core/alert-policy-messages.ts';
+import { findingKey } from '../../lambdas/core/findings.ts';
+import { runSweep } from '../../lambdas/core/sweep.ts';
+import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
+import { ingestDelivery } from '../../lambdas/core/ingest.ts';
+
+const M = 60_000;
+const H = 60 * M;
+const T0 = Date.parse('2026-10-05T00:00:00Z');
+const JOBS = 40;
+const CAP = 5;
+const NIGHTLY: Config = validateConfig(
+  { defaults: { alert_storm_cap: CAP }, jobs: Object.fromEntries(Array.from({ length: JOBS }, (_, i) => [`nightly-${String(i).padStart(2, '0')}`, { schedule: '0 2 * * *' }])) },
+  'silent-audit.yaml',
+  undefined,
+  { now: T0 },
+);
+
+/**
+ * A fleet of nightly jobs of the config never seen, watched from midnight, and a fake invocation
+ * clock: each claim of a finding's alert takes a second of the invocation's time.
+ */
+async function burstWorld() {
+  const store = new MemoryAuditStore();
+  const messages: AlertMessage[] = [];
+  const sink = { publish: async () => {}, send: async (message: AlertMessage) => void messages.push(message) };
+  let spentMs = 0;
+  const claimAlert = store.claimAlert.bind(store);
+  store.claimAlert = async (...args: Parameters<typeof store.claimAlert>) => {
+    spentMs += 1000;
+    return claimAlert(...args);
+  };
+  await runSweep({ store, sink, config: NIGHTLY, clock: { now: () => T0 } });
+  const sweep = (now: number, budgetMs?: number) => {
+    spentMs = 0;
+    return runSweep({ store, sink, config: NIGHTLY, clock: { now: () => now }, ...(budgetMs !== undefined ? { deliveryTimeLeft: () => budgetMs - spentMs } : {}) });
+  };
+  return { store, messages, sweep };
+}
+
+describe('the sweep delivering a burst of findings with little time left', () => {
+  it('stops claiming alerts once its time is up, sends the summary of those claimed once, and leaves the rest pending', async () => {
+    // Prepare: every job's 02:00 start is missed at 02:15; the delivery has 12 s (a claim takes 1 s)
+    const w = await burstWorld();
+
+    // Act
+    const report = await w.sweep(T0 + 2 * H + 15 * M, 12_000);
+
+    // Assess: 5 alerts one by one, then the summary's claims stop while their marks still fit
+    const summaries = w.messages.filter((m) => m.kind === 'summary');
+    const reported = w.messages.flatMap((m) => m.findings.map(findingKey));
+    const pending = await w.store.pendingAlerts(1000);
+    expect(report.findings).toHaveLength(JOBS);
+    expect(w.messages.filter((m) => m.kind === 'finding')).toHaveLength(CAP);
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0].title).toContain(`${summaries[0].findings.length} more alerts`);
+    expect(report.alerts.left).toBe(JOBS - reported.length);
+    expect(report.alerts.left).toBeGreaterThan(0);
+    expect(pending).toHaveLength(report.alerts.left!);
+    expect(pending.map((p) => p.key).filter((key) => reported.includes(key))).toEqual([]);
+  });
+
+  it('has the next sweep send what was left, each finding once', async () => {
+    // Prepare: a sweep out of time mid-delivery
+    const w = await burstWorld();
+    const first = await w.sweep(T0 + 2 * H + 15 * M, 12_000);
+
+    // Act: the next sweep, 5 minutes later, with time enough
+    const next = await w.sweep(T0 + 2 * H + 20 * M);
+
+    // Assess: every finding reported once over both sweeps, none pending, none said to be a repeat
+    const reported = w.messages.flatMap((m) => m.findings.map(findingKey));
+    expect(first.alerts.left).toBeGreaterThan(0);
+    expect(next.findings).toEqual([]);
+    expect(next.alerts.left ?? 0).toBe(0);
+    expect(new Set(reported).size).toBe(reported.length);
+    expect(reported).toHaveLength(JOBS);
+    expect(await w.store.pendingAlerts(1000)).toEqual([]);
+    expect(w.messages.some((m) => /repeat/i.test(m.title))).toBe(false);
+  });
+
+  it('leaves every alert pending, none claimed, when no time is left, and still judges the subjects', async () => {
+    // Prepare
+    const w = await burstWorld();
+
+    // Act
+    const report = await w.sweep(T0 + 2 * H + 15 * M, 0);
+
+    // Assess
+    expect(report.findings).toHaveLength(JOBS);
+    expect(w.messages).toEqual([]);
+    expect(report.alerts.left).toBe(JOBS);
+    expect(await w.store.pendingAlerts(1000)).toHaveLength(JOBS);
+    expect(await w.store.alertsAwaitingRetry()).toBe(0);
+  });
+});
+
+describe('the ingest delivering alerts with no time left', () => {
+  it('decides them with the batch’s runs, leaves them pending, and the sweep sends each once as decided', async () => {
+    // Prepare: three jobs fail in one delivery; the invocation's delivery time is up
+    const store = new MemoryAuditStore();
+    const messages: AlertMessage[] = [];
+    const sink = { publish: async () => {}, send: async (message: AlertMessage) => void messages.push(message) };
+    const config = validateConfig({});
+    const lines = ['etl', 'backup', 'report'].map((job, i) => ({ type: 'run.end', job, run_id: `${job}-1`, exit_code: 2, ts: new Date(T0 + i * 1000).toISOString() }));
+    const event = encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/x', logStream: 's', subscriptionFilters: ['f'], logEvents: lines.map((l, i) => ({ id: String(i), timestamp: Date.parse(l.ts), message: JSON.stringify(l) })) });
+
+    // Act
+    const ingested = await ingestDelivery(event, { store, sink, config, clock: { now: () => T0 + M }, deliveryTimeLeft: () => 0 });
+    const leftPending = (await store.pendingAlerts(100)).length;
+    const swept = await runSweep({ store, sink, config, clock: { now: () => T0 + 5 * M } });
+
+    // Assess
+    expect(ingested.findings).toHaveLength(3);
+    expect(ingested.alerts).toMatchObject({ sent: 0, left: 3 });
+    expect(leftPending).toBe(3);
+    expect(swept.alerts.sent).toBe(3);
+    expect(messages.map((m) => m.subject).sort()).toEqual(['backup', 'etl', 'report']);
+    expect(await store.pendingAlerts(100)).toEqual([]);
+  });
+});
