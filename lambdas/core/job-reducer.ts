@@ -9,7 +9,7 @@ import { expectPatternsOf, graceMinutesOf, resolveJobOptions } from './job-optio
 import { type OutputSummary, summaryOfLines, withOutputLine } from './output-capture.ts';
 import { exitedLine, RUNTIME_EXIT_ERROR, runtimeExited, runtimeFailed, timedOut } from './parse/lambda-platform.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
-import { spawnStepStatus, SYSTEMD_FAILED_STATE, SYSTEMD_TIMEOUT, UNNAMED_UNIT } from './parse/systemd.ts';
+import { spawnStepStatus, SYSTEMD_EXIT_CODE, SYSTEMD_FAILED_STATE, SYSTEMD_TIMEOUT, UNNAMED_UNIT } from './parse/systemd.ts';
 import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
@@ -1162,9 +1162,11 @@ function isSystemdReason(event: AuditEvent): event is AuditEvent<ErrorLogged> {
  * ends the wait. A timeout whose end comes in a later delivery leaves that end its own reason. A
  * `Failed at step EXEC spawning …` of the unit (tied to it by `withExecUnitsTied` when it names none)
  * is read alike, but it fails nothing: its end takes its reason, `exec failed: …`, only when that
- * end is a failure (`status=203/EXEC`, or its result when no exit line comes); a success
- * (`Deactivated successfully`: the command of an `ExecStartPre=-…`, whose failure systemd ignores)
- * ends the wait and stays a success.
+ * end is the failure the step causes (`stepCaused`: its exit status, `status=203/EXEC`, or its result
+ * when no exit line comes); any other end (`Deactivated successfully`, `status=1/FAILURE`, a kill,
+ * `Failed with result 'timeout'`: the command of an `ExecStartPre=-…`, whose failure systemd
+ * ignores, failed to exec, and the run went on to end for its own reason) ends the wait and keeps
+ * its own reason.
  */
 function withSystemdReasons(events: readonly AuditEvent[]): readonly AuditEvent[] {
   if (!events.some(isSystemdReason)) return events;
@@ -1180,7 +1182,7 @@ function withSystemdReasons(events: readonly AuditEvent[]): readonly AuditEvent[
     if (reason === undefined) return event;
     logged.delete(keyOf(body));
     if (event.at - reason.at > SYSTEMD_STOP_WINDOW_MS) return event;
-    if (!failsAnyEnd(reason) && !isFailedEnd(body)) return event;
+    if (!failsAnyEnd(reason) && !stepCaused(reason, body)) return event;
     const failure: RunFailedMarker = { type: 'run.failed', job: body.job, run_id: body.run_id, reason: reason.body.reason };
     return { ...event, body: { ...failure, ...(body.exit_code ? { exit_code: body.exit_code } : {}), ...(body.host === undefined ? {} : { host: body.host }) } };
   });
@@ -1189,6 +1191,18 @@ function withSystemdReasons(events: readonly AuditEvent[]): readonly AuditEvent[
 /** Whether a reason of the service manager's fails its unit's end even when that end is a success: a start timeout's (systemd stopped the process, whatever it then exited with). */
 function failsAnyEnd(reason: AuditEvent<ErrorLogged>): boolean {
   return reason.body.reason === SYSTEMD_TIMEOUT;
+}
+
+/**
+ * Whether an end is the failure a step of spawning (`<step> failed: …`) causes: an exit with that
+ * step's status (`status=203/EXEC`), or a result that names no exit of its own (`Failed with result
+ * 'exit-code'`, 219's `entered failed state`) when no exit line came first. Never a timeout, a kill
+ * or another exit status: those are the run's own.
+ */
+function stepCaused(reason: AuditEvent<ErrorLogged>, body: RunEnd | RunFailedMarker): boolean {
+  const status = spawnStepStatus(reason.body.reason);
+  if (body.exit_code !== undefined) return status !== undefined && body.exit_code === status;
+  return body.type === 'run.failed' && (body.reason === SYSTEMD_EXIT_CODE || body.reason === SYSTEMD_FAILED_STATE);
 }
 
 /** Whether an end is a failure: a result or exit line that says so, or an exit status other than 0. */

@@ -90,6 +90,17 @@ describe('scanning newer systemd\'s failed exec: the reason of its own unit', ()
     expect(described(result.findings)).toEqual([]);
   });
 
+  it("keeps a failure's own reason when an ignored ExecStartPre=-…'s failed exec came before it (exit 1, a timeout, a kill)", async () => {
+    // Act
+    const result = await scan(fixture('syslog/systemd-exec-ignored-then-failed.log'));
+    // Assess
+    expect(described(result.findings)).toEqual([
+      ['run-failed', 'export.service', '2026-10-23T02:30:05Z', undefined, 1],
+      ['run-failed', 'export.service', '2026-10-24T02:31:30Z', 'main process killed by signal TERM', 1],
+      ['run-failed', 'export.service', '2026-10-25T02:30:40Z', 'main process killed by signal KILL', 1],
+    ]);
+  });
+
   it('reads the other steps of spawning alike (CHDIR, USER): their reason, tied by their own status', async () => {
     // Act
     const result = await scan(fixture('syslog/systemd-spawn-steps.log'));

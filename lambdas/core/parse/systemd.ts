@@ -64,6 +64,8 @@ export const SYSTEMD_TIMEOUT = "systemd result 'timeout'";
 const ENTERED_FAILED_219 = /^Unit (\S+) entered failed state\.?\s*$/;
 /** The reason of `Unit U entered failed state.` (systemd 219), as newer systemd's `U: Failed with result 'failed'.` reads. */
 export const SYSTEMD_FAILED_STATE = "systemd result 'failed'";
+/** The reason of `U: Failed with result 'exit-code'.`: a process of the unit exited non-zero (its exit line, when read, says with what). */
+export const SYSTEMD_EXIT_CODE = "systemd result 'exit-code'";
 /**
  * A unit's process that could not be set up or run its command: `Failed at step EXEC spawning
  * /opt/x: No such file or directory` (`Permission denied`, …), and the other steps of systemd's
