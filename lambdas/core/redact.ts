@@ -429,6 +429,11 @@ const ORACLE_ADMIN_PRIVILEGE = String.raw`[ \t]+as[ \t]+sys(?:dba|oper|backup|dg
  * (`"cmd":"expdp \"sys/VALUE\""`): an escaped quote just before it (none after an unquoted login, whose value holds no quote).
  */
 const ESCAPED_QUOTE_ENDING_STRING = String.raw`(?<=\\["'])"`;
+/**
+ * A JSON string's or a logfmt value's closing quote right after a login, unquoted or in single quotes (`{"cmd":"sqlplus sys/VALUE"}`,
+ * `{"cmd":"expdp 'system/VALUE'"}`, `msg="sqlplus sys/VALUE" level=info`): a `"` before a space, a `,`, a `}`, a `]` or the end.
+ */
+const QUOTE_ENDING_STRING = String.raw`"(?=[\s,}\]]|$)`;
 /** Where ORACLE_LOGIN may match, in any case as it does (`SQLPLUS sys/VALUE`, `THIN:scott/VALUE@…`): one look before it. */
 const ORACLE_LOGIN_WORD = /sqlplus|thin:/i;
 /** ORACLE_LOGIN's thin URL (`thin:`, `THIN:`), rather than sqlplus. */
@@ -441,7 +446,7 @@ const THIN_URL_START = /^thin:/i;
  * (`SQLPLUS sys/VALUE`, `THIN:scott/VALUE@…`), as ORACLE_LOGIN_WORD and THIN_URL_START look.
  */
 const ORACLE_LOGIN = new RegExp(
-  String.raw`(\b(?:sqlplus(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+|thin:)((?:\\?["'])?)[\w$#.-]{1,64}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{1,256})(?=@|${ORACLE_ADMIN_PRIVILEGE}|\2(?:[ \t]|$|${ESCAPED_QUOTE_ENDING_STRING}))`,
+  String.raw`(\b(?:sqlplus(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+|thin:)((?:\\?["'])?)[\w$#.-]{1,64}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{1,256})(?=@|${ORACLE_ADMIN_PRIVILEGE}|\2(?:[ \t]|$|${ESCAPED_QUOTE_ENDING_STRING}|${QUOTE_ENDING_STRING}))`,
   'gi',
 );
 /**
@@ -453,7 +458,7 @@ const ORACLE_LOGIN = new RegExp(
  * it closes a subshell (`(exp scott/VALUE)`) and stays.
  */
 const ORACLE_TOOL_LOGIN = new RegExp(
-  String.raw`((?:(?<![^\s|;&"'(])(?:[.~]{1,2}|\$\{?\w{1,64}\}?)?(?:\/[\w.+-]{1,64}){0,16}\/|(?<![^\s|;&"'(]))(?:expdp|impdp|exp|imp)(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+(?:(?:\w{1,32}=[^\s=]{0,256}[ \t]+){0,16}userid=)?((?:\\?["'])?)[A-Za-z][\w$#.-]{0,63}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{0,255}[^\s@/"')])(?=@|${ORACLE_ADMIN_PRIVILEGE}|\2(?:[ \t]+(?:\w{1,32}=|\d{1,2}>|#)|[ \t]*(?:$|[\r\n|;&<>)]|,(?![^ \t\r\n]))|${ESCAPED_QUOTE_ENDING_STRING}))`,
+  String.raw`((?:(?<![^\s|;&"'(])(?:[.~]{1,2}|\$\{?\w{1,64}\}?)?(?:\/[\w.+-]{1,64}){0,16}\/|(?<![^\s|;&"'(]))(?:expdp|impdp|exp|imp)(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+(?:(?:\w{1,32}=[^\s=]{0,256}[ \t]+){0,16}userid=)?((?:\\?["'])?)[A-Za-z][\w$#.-]{0,63}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{0,255}[^\s@/"')])(?=@|${ORACLE_ADMIN_PRIVILEGE}|\2(?:[ \t]+(?:\w{1,32}=|\d{1,2}>|#)|[ \t]*(?:$|[\r\n|;&<>)]|,(?![^ \t\r\n]))|${ESCAPED_QUOTE_ENDING_STRING}|${QUOTE_ENDING_STRING}))`,
   'gi',
 );
 /** Where ORACLE_TOOL_LOGIN's command says it is a login by more than its shape: Data Pump's tool or `userid=`. */

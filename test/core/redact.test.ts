@@ -1752,6 +1752,35 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it('redacts an Oracle login ending a JSON string or a logfmt value ({"cmd":"sqlplus sys/pw"}, msg="sqlplus sys/pw" level=info), and keeps prose there', () => {
+    // Prepare: sqlplus' and Data Pump's logins, bare and single-quoted, whose string's closing quote follows; prose and an experiment's path inside a string
+    const commands = [
+      '{"cmd":"sqlplus sys/S3cretPw"}',
+      '{"cmd":"sqlplus -s system/S3cretPw","rc":1}',
+      '{"cmd":"expdp system/S3cretPw"}',
+      '{"cmd":"sqlplus \'sys/S3cretPw\'"}',
+      '{"cmd":"expdp \'system/S3cretPw\'"}',
+      'msg="sqlplus sys/S3cretPw" level=info',
+      '["expdp system/S3cretPw"]',
+    ];
+    const quiet = ['{"msg":"Loaded exp data/train"}', '{"msg":"exp 3/10 done"}', '{"url":"jdbc:oracle:thin:scott/tiger"}'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the user and the quotes stay; prose, a number and a thin URL without its @ stay
+    const C = M('cli-password');
+    expect(redacted).toEqual([
+      `{"cmd":"sqlplus sys/${C}"}`,
+      `{"cmd":"sqlplus -s system/${C}","rc":1}`,
+      `{"cmd":"expdp system/${C}"}`,
+      `{"cmd":"sqlplus 'sys/${C}'"}`,
+      `{"cmd":"expdp 'system/${C}'"}`,
+      `msg="sqlplus sys/${C}" level=info`,
+      `["expdp system/${C}"]`,
+    ]);
+    expect(kept).toEqual(quiet);
+  });
+
   it("redacts exp's and imp's quoted login and one before a comma, and keeps an ML run's paths in prose", () => {
     // Prepare: the old export's and import's login in quotes (with or without @) and before a comma; experiments' words and paths
     const commands = ["exp 'scott/tiger1'", 'exp "scott/tiger1@orcl"', 'imp "scott/tiger1"', 'exp scott/tiger1, exp done'];
