@@ -142,7 +142,7 @@ export interface PendingNotice {
   readonly failure?: AlertFailure;
   /**
    * When the send its lease was taken for started (the decision that planned it): removed when the
-   * send fails or is held, the notice gone once sent. Still there once the lease is over, that send
+   * send fails, is held or is never tried (`unsent`), the notice gone once sent. Still there once the lease is over, that send
    * was not confirmed (published or not, unknown: the settle was lost, or the invocation died).
    */
   readonly sendingAt?: number;
@@ -859,14 +859,16 @@ export interface SendOutcome {
   readonly failed?: ReadonlyMap<string, AlertFailure>;
   /** Notices not tried, held until then (behind a finding of the subject whose send failed). */
   readonly heldUntil?: ReadonlyMap<string, number>;
+  /** Notices planned and never tried (left for lack of time, or an earlier step threw): no send of them started, kept as leased. */
+  readonly unsent?: readonly string[];
   /** A finding of the subject failed to send and waits for its retry until then. */
   readonly findingRetryAt?: number;
 }
 
 /** The state after an invocation's sends: the same object when they change nothing in it. */
 export function afterSends(state: AlertState, outcome: SendOutcome): AlertState {
-  const { sent = [], failed, heldUntil, findingRetryAt } = outcome;
-  const touches = (n: PendingNotice) => sent.includes(n.id) || failed?.has(n.id) || heldUntil?.has(n.id);
+  const { sent = [], failed, heldUntil, unsent: untried = [], findingRetryAt } = outcome;
+  const touches = (n: PendingNotice) => sent.includes(n.id) || failed?.has(n.id) || heldUntil?.has(n.id) || (n.sendingAt !== undefined && untried.includes(n.id));
   const waitsLonger = findingRetryAt !== undefined && !(findingRetryAt <= (state.findingRetryAt ?? -Infinity));
   if (!state.notices.some(touches) && !waitsLonger) return state;
   const notices: PendingNotice[] = [];
@@ -879,7 +881,7 @@ export function afterSends(state: AlertState, outcome: SendOutcome): AlertState 
     const { sendingAt: _sending, ...unsent } = n;
     if (failure) notices.push({ ...unsent, failure, leaseUntil: Math.max(failure.retry_at, until ?? 0) });
     else if (until !== undefined) notices.push({ ...unsent, leaseUntil: until });
-    else notices.push(n);
+    else notices.push(untried.includes(n.id) ? unsent : n);
   }
   return { ...state, notices, ...(waitsLonger ? { findingRetryAt } : {}) };
 }

@@ -170,10 +170,10 @@ export async function deliverAlerts(
   }
   let abandoned = 0;
   /** What the sends did to each subject's notices (and whether a finding of it waits), written to its state after them. */
-  const outcomes = new Map<string, { sent: string[]; failed: Map<string, AlertFailure>; heldUntil: Map<string, number>; findingRetryAt?: number }>();
+  const outcomes = new Map<string, { sent: string[]; failed: Map<string, AlertFailure>; heldUntil: Map<string, number>; unsent: string[]; findingRetryAt?: number }>();
   const outcomeOf = (key: string) => {
     let outcome = outcomes.get(key);
-    if (!outcome) outcomes.set(key, (outcome = { sent: [], failed: new Map(), heldUntil: new Map() }));
+    if (!outcome) outcomes.set(key, (outcome = { sent: [], failed: new Map(), heldUntil: new Map(), unsent: [] }));
     return outcome;
   };
   /** Records a failed send on the finding; the error as reported, saying so when it is given up. */
@@ -292,6 +292,8 @@ export async function deliverAlerts(
     policy.stormCap,
   );
   let summarizedCount = 0;
+  /** The alerts whose publish started: a planned notice not among them was never sent (`unsent`). */
+  const tried = new Set<PlannedAlert>();
   /**
    * The alert to send once its finding is claimed (a notice's lease was taken with its decision):
    * undefined when another sender holds the finding or it is delivered; when an earlier claim of it
@@ -318,6 +320,7 @@ export async function deliverAlerts(
       }
       const sending = await claimed(alert);
       if (!sending) continue;
+      tried.add(alert);
       try {
         await deliver(sink, alertMessage(sending, config), now);
       } catch (error) {
@@ -344,6 +347,7 @@ export async function deliverAlerts(
       (alert): alert is PlannedAlert => alert !== undefined,
     );
     if (included.length === 0) return;
+    for (const alert of included) tried.add(alert);
     try {
       await deliver(sink, summaryMessage(included, policy.stormCap), now);
     } catch (error) {
@@ -372,6 +376,11 @@ export async function deliverAlerts(
     await sendAll();
   } catch (error) {
     failure = { error };
+  }
+  // A notice planned and never published (left for lack of time, or a step before it threw) is
+  // marked as no send under way: its later send is a first one, not a possible repeat.
+  for (const alert of [...individual, ...summarized]) {
+    if (alert.notice && !tried.has(alert)) outcomeOf(alertStateKey(alert.subject_kind, alert.subject)).unsent.push(alert.notice.id);
   }
   for (const [key, outcome] of outcomes) {
     try {

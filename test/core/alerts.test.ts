@@ -507,4 +507,47 @@ describe('deliverAlerts after a send that was not confirmed', () => {
     expect(recoveries).toHaveLength(1);
     expect(recoveries[0].text).not.toMatch(/repeat/i);
   });
+  it('sends a recovery notice never published, because the delivery threw before reaching it, without the possible-repeat note', async () => {
+    // Prepare: etl alerted for a failed run; one delivery then holds etl's recovery (three healthy runs) and export's failure, whose mark DynamoDB fails before the recovery is sent.
+    const store = new LostMarkStore();
+    const sink = new RecordingSink();
+    const etl = failedRun('etl', T0 + TEN_MIN);
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings: [etl], records: [] });
+    await deliverAlerts([etl], store, sink, { now: () => T0 + TEN_MIN + 1000 }, { records: [record(1, 'failed')], drainLimit: 0 });
+    const exportFailure = failedRun('export', T0 + 4 * TEN_MIN);
+    await store.commit({ key: 'job#seed2', expectedVersion: 0, state: {}, findings: [exportFailure], records: [] });
+    const recovering = T0 + 4 * TEN_MIN + 1000;
+    store.failMarks = true;
+    const first = await deliverAlerts([exportFailure], store, sink, { now: () => recovering }, { records: [...[2, 3, 4].map((run) => record(run, 'ok')), subjectRecord('export', 4, 'failed')], drainLimit: 0 }).then(() => 'ok', (error: Error) => error.name);
+    store.failMarks = false;
+    const recoveriesBefore = sink.messages.filter((m) => m.kind === 'recovery').length;
+    // Act: the next delivery after the notice's lease.
+    await deliverAlerts([], store, sink, { now: () => recovering + 2 * 60_000 }, { records: [record(5, 'ok')], drainLimit: 50 });
+    // Assess: the recovery goes out once, as a first send.
+    expect(first).toBe('TimeoutError');
+    expect(recoveriesBefore).toBe(0);
+    const recoveries = sink.messages.filter((m) => m.kind === 'recovery');
+    expect(recoveries).toHaveLength(1);
+    expect(recoveries[0].asciiTitle).toMatch(/^\[RECOVERED\] etl/);
+    expect(recoveries[0].text).not.toMatch(/repeat/i);
+  });
+
+  it('sends a recovery notice left for lack of time without the possible-repeat note, and counts it as waiting for no retry', async () => {
+    // Prepare: etl alerted for a failed run; its recovery is decided by a delivery with no time left to send it.
+    const store = new MemoryAuditStore();
+    const sink = new RecordingSink();
+    const etl = failedRun('etl', T0 + TEN_MIN);
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings: [etl], records: [] });
+    await deliverAlerts([etl], store, sink, { now: () => T0 + TEN_MIN + 1000 }, { records: [record(1, 'failed')], drainLimit: 0 });
+    const recovering = T0 + 4 * TEN_MIN + 1000;
+    const outOfTime = await deliverAlerts([], store, sink, { now: () => recovering }, { records: [2, 3, 4].map((run) => record(run, 'ok')), drainLimit: 0, timeLeft: () => 0 });
+    // Act: the next delivery after the notice's lease.
+    await deliverAlerts([], store, sink, { now: () => recovering + 2 * 60_000 }, { records: [record(5, 'ok')], drainLimit: 0 });
+    // Assess: left, not sent; then sent once, as a first send.
+    expect(outOfTime).toMatchObject({ sent: 0, left: 1, noticesAwaitingRetry: 0 });
+    const recoveries = sink.messages.filter((m) => m.kind === 'recovery');
+    expect(recoveries).toHaveLength(1);
+    expect(recoveries[0].asciiTitle).toMatch(/^\[RECOVERED\] etl/);
+    expect(recoveries[0].text).not.toMatch(/repeat/i);
+  });
 });
