@@ -236,8 +236,27 @@ const MYSQL_COMMAND = /\b(?:mysql|mariadb)[\w-]*[ \t][^|;&\r\n]*/g;
 function gluedPasswordOption(option: string): RegExp {
   return new RegExp(String.raw`((?<=[ \t])${option})(\\?["'])?${OPTION_VALUE}`, 'g');
 }
-/** Its `-pVALUE`: the password glued to `-p` (`-p` alone asks for it; `-P` is the port). */
+/**
+ * The same switch quoted whole, as `bash -x` prints one whose value it quoted (`'-pVALUE'`, `"-pVALUE"`, `\"-pVALUE\"` in JSON text): the value
+ * up to the closing quote, or the step's end (a `;` inside a quote ends the command's match). Its groups: the quote and the option, the quote, the value.
+ */
+function quotedGluedPasswordOption(option: string): RegExp {
+  return new RegExp(String.raw`((?<=[ \t])(\\?["'])${option})((?:(?!\2)[^\r\n]){1,256})(?=\2|$)`, 'g');
+}
+/** A command's passwords glued to their option (`glued`), bare or quoted with it (`quoted`), by `replaceValue`. */
+function redactGluedPasswords(
+  command: string,
+  glued: RegExp,
+  quoted: RegExp,
+  replaceValue: (match: string, option: string, quote: string | undefined, value: string) => string,
+): string {
+  return command
+    .replace(glued, replaceValue)
+    .replace(quoted, (match: string, option: string, _quote: string, value: string) => replaceValue(match, option, undefined, value));
+}
+/** Its `-pVALUE`: the password glued to `-p` (`-p` alone asks for it; `-P` is the port), also quoted whole: `'-pVALUE'`. */
 const MYSQL_PASSWORD = gluedPasswordOption('-p');
+const MYSQL_QUOTED_PASSWORD = quotedGluedPasswordOption('-p');
 
 /** The last word of a token option (`--token`, `--api-key`, `--client-secret`, `--secret-key`, `--private-key`, Azure's `--account-key`), and the prefixes that name a credential (`--access-token`). */
 const TOKEN_WORD = 'token|api[_-]?key|secret(?:[_-]?key)?|private[_-]?key|account[_-]?key';
@@ -503,6 +522,7 @@ const ZIP_PASSWORD = spacedPasswordOption('-[A-OQ-Za-z]{0,7}P', true);
 const SEVEN_ZIP_COMMAND = /(?<![^\s|;&(\/\\"'`])7z[arz]?(?:\.exe)?(?:\\?["'])?[ \t][^|;&\r\n]*/gi;
 /** Its `-pVALUE` anywhere among its arguments (`-p` alone asks for it; no other switch starts with `p`, and switches ignore case: `-PVALUE`). */
 const SEVEN_ZIP_PASSWORD = gluedPasswordOption('-[pP]');
+const SEVEN_ZIP_QUOTED_PASSWORD = quotedGluedPasswordOption('-[pP]');
 /** Whether a text names 7-Zip: one look before SEVEN_ZIP_COMMAND. */
 const SEVEN_ZIP_WORD = /7z/i;
 /** An htpasswd option (`-b`, `-nbB`, `-C 10`: bcrypt's cost, `-r 5000`: rounds); its batch mode (`b`) takes the password as an argument. */
@@ -576,7 +596,7 @@ function redactClientPasswords(
   }
   if (out.includes('sudo')) out = out.replace(SUDO_STDIN_ECHO, replacePassword);
   if (out.includes('zip')) out = out.replace(ZIP_COMMAND, (command) => command.replace(ZIP_PASSWORD, replaceValue));
-  if (SEVEN_ZIP_WORD.test(out)) out = out.replace(SEVEN_ZIP_COMMAND, (command) => command.replace(SEVEN_ZIP_PASSWORD, replaceValue));
+  if (SEVEN_ZIP_WORD.test(out)) out = out.replace(SEVEN_ZIP_COMMAND, (command) => redactGluedPasswords(command, SEVEN_ZIP_PASSWORD, SEVEN_ZIP_QUOTED_PASSWORD, replaceValue));
   if (out.includes('htpasswd')) {
     const batch = (stdout: boolean) => (match: string, head: string, options: string, quote: string | undefined, value: string) =>
       options.includes('b') && options.includes('n') === stdout ? replaceValue(match, head, quote, value) : match;
@@ -615,7 +635,7 @@ const cliPasswordRule: TextRule = {
     // `--creds user:password` (most text has no `creds`: one look rules it out).
     const withCreds = out.includes('creds') ? out.replace(CREDS_OPTION, replacePassword) : out;
     return redactClientPasswords(withCreds, replaceValue, replacePassword)
-      .replace(MYSQL_COMMAND, (command) => command.replace(MYSQL_PASSWORD, replaceValue))
+      .replace(MYSQL_COMMAND, (command) => redactGluedPasswords(command, MYSQL_PASSWORD, MYSQL_QUOTED_PASSWORD, replaceValue))
       .replace(CURL_COMMAND, (command) => command.replace(CURL_USER, replacePassword))
       .replace(REDIS_COMMAND, (command) => command.replace(REDIS_PASSWORD, replaceValue))
       .replace(OPENSSL_PASS, replacePassword)
@@ -1549,7 +1569,7 @@ const ORACLE_TOOL_TRIGGER = 'xp user/';
 const ZIP_PASSWORD_TRIGGER = 'p -p';
 const SEVEN_ZIP_TRIGGER = '7z -p';
 /** A glued `-p…` (`-pVALUE`, `-PVALUE`), looked for only in a text naming `7z` (SEVEN_ZIP_WORD). */
-const GLUED_P_OPTION = /[ \t]-p[^\s-]/i;
+const GLUED_P_OPTION = /[ \t](?:\\?["'])?-p[^\s-]/i;
 /** `7z` in either case (`7Z.EXE`), looked for on every text before the trigger scan: two searches for a string cost about half of one /7z/i. */
 const SEVEN_ZIP = '7z';
 const SEVEN_ZIP_UPPER = '7Z';

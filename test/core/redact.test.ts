@@ -1631,6 +1631,31 @@ describe('the built-in rules', () => {
     expect(args).toEqual({ tool: 'shell', args: { command: `7z a -p${C} backup.7z dir` } });
   });
 
+  it("redacts 7-Zip's and mysql's -p switch quoted whole, as bash -x prints it ('-pSECRET', \"-pSECRET\", also escaped in JSON), and keeps a quoted -p alone", () => {
+    // Prepare: the switch quoted whole, with a space or a ; inside, in JSON's escaped quotes; a quoted -p asking, another tool's quoted -p
+    const commands = [
+      "+ 7z a '-pS3c$ret' b.7z",
+      "+ 7z a '-pS3c ret' b.7z",
+      '7z a "-pS3cretPass" b.7z',
+      '{"cmd":"7z a \\"-pS3cretPass\\" b.7z"}',
+      "+ mysql -u root '-pP@ss w0rd' db",
+    ];
+    const quiet = ["+ 7z a '-p' b.7z", "+ grep '-print' f.7z", "+ find /srv '-print'"];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the switch and both quotes stay; -p alone and other tools' stay
+    const C = M('cli-password');
+    expect(redacted).toEqual([
+      `+ 7z a '-p${C}' b.7z`,
+      `+ 7z a '-p${C}' b.7z`,
+      `7z a "-p${C}" b.7z`,
+      `{"cmd":"7z a \\"-p${C}\\" b.7z"}`,
+      `+ mysql -u root '-p${C}' db`,
+    ]);
+    expect(kept).toEqual(quiet);
+  });
+
   it('runs no trigger scan on a line naming 7z or another -p with no password (7z a backup.7z -r dir, ping -p ff host, mkdir -p, find -print)', () => {
     // Prepare: every regular expression scanned with matchAll, seen; lines naming 7-Zip without -p, other tools' -p, glued too (find's -print, -perm)
     const matchAll = vi.spyOn(RegExp.prototype, Symbol.matchAll);
@@ -2320,6 +2345,8 @@ describe('linear time', () => {
     '7z glued -p': `7z${' -pa'.repeat(N / 4)}`,
     '7z long words before -p': `7z ${('x'.repeat(255) + ' -p ').repeat(N / 260)}`,
     'glued -p without 7z': ' -pa'.repeat(N / 4),
+    '7z quoted -p unclosed': `7z${" '-pa".repeat(N / 5)}`,
+    'mysql quoted -p unclosed': `mysql${' "-pa'.repeat(N / 5)}`,
     'sqlplus quoted logins before as sys': `sqlplus "${'a/b as '.repeat(N / 7)}`,
     'escaped logins ending a string': `expdp \\"${'a/b\\"'.repeat(N / 6)}`,
     'unzip -P in groups of options': `unzip${' -qoP'.repeat(N / 5)}`,
