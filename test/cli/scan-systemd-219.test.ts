@@ -60,6 +60,19 @@ describe("scanning systemd 219's (CentOS 7) failed runs: one finding each", () =
     expect(described(result.findings)).toEqual([['run-failed', 'export.service', '2026-10-23T02:30:01Z', undefined, 1]]);
   });
 
+  it("reads a control process's exit (ExecStartPre) as its unit's own failure, with no rejection, and ties an EXEC line to it only by its status", async () => {
+    // Act
+    const result = await scan(fixture('syslog/systemd-centos7-control-exit.log'));
+    // Assess
+    expect(result.counts.rejected).toBe(0);
+    expect(described(result.findings)).toEqual([
+      // export.service's ExecStartPre exited 1: the EXEC line (another command's, ignored) is not its reason.
+      ['run-failed', 'export.service', '2026-10-23T02:30:01Z', 'control process exited with status 1', 1],
+      // backup.service's ExecStartPre could not be run: status=203, its reason.
+      ['run-failed', 'backup.service', '2026-10-24T02:30:00Z', 'exec failed: /opt/bin/prep.sh: No such file or directory', 203],
+    ]);
+  });
+
   it.each([
     ['ignores SIGTERM and is killed 90 s later', 'syslog/systemd-centos7-timeout-killed.log', '2026-10-08T04:01:30Z', 1],
     ['traps SIGTERM and exits 143 15 s later', 'syslog/systemd-centos7-timeout-trapped.log', '2026-10-08T04:00:15Z', 143],

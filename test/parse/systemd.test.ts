@@ -70,6 +70,26 @@ describe('systemd as text (contract §1b)', () => {
       ],
     ],
     [
+      'systemd 219 (CentOS 7): a control process\'s exit ("code=exited status=1": no comma, no name after the status), read as newer systemd\'s',
+      'syslog/systemd-centos7-control-exit.log',
+      [
+        'unit.starting Nightly backup @2026-10-23T02:30:00.000Z',
+        'unit.starting Data export @2026-10-23T02:30:00.000Z',
+        'run.error  *open "exec failed: /opt/bin/optional-prep.sh: No such file or directory" @2026-10-23T02:30:01.000Z',
+        'run.failed export.service *open "control process exited with status 1" @2026-10-23T02:30:01.000Z',
+        'nothing',
+        `run.failed export.service *open "systemd result 'failed'" @2026-10-23T02:30:01.000Z`,
+        'nothing',
+        'run.start Nightly backup Nightly backup@db01@2026-10-23T02:30:30.000Z @2026-10-23T02:30:30.000Z',
+        'unit.starting Nightly backup @2026-10-24T02:30:00.000Z',
+        'run.error  *open "exec failed: /opt/bin/prep.sh: No such file or directory" @2026-10-24T02:30:00.000Z',
+        'run.failed backup.service *open "control process exited with status 203" @2026-10-24T02:30:00.000Z',
+        'nothing',
+        `run.failed backup.service *open "systemd result 'failed'" @2026-10-24T02:30:00.000Z`,
+        'nothing',
+      ],
+    ],
+    [
       'systemd 219 (CentOS 7): a start that timed out (failing nothing itself: its reason for the failure after it) and one that failed to exec, each failure read as newer systemd\'s "Failed with result" line',
       'syslog/systemd-centos7-failures.log',
       [

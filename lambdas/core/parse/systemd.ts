@@ -14,6 +14,7 @@ import { isUnitName, unitOfSubject } from './unit-subject.ts';
  *   `Starting Nightly backup...` (older, the description only)                       → unit.starting
  *   `backup.service: Main process exited, code=exited, status=1/FAILURE`            → run.end, exit 1
  *   `backup.service: Main process exited, code=killed, status=9/KILL`               → run.failed
+ *   `backup.service: control process exited, code=exited status=1` (systemd 219)    → run.failed, exit 1
  *   `backup.service: Failed with result 'exit-code'.`                               → run.failed
  *   `backup.service: Deactivated successfully.` (`Succeeded.` before v248)          → run.end, exit 0
  *   `Finished backup.service - Nightly backup.` / `Finished Nightly backup.`        → run.end, exit 0
@@ -39,7 +40,8 @@ import { isUnitName, unitOfSubject } from './unit-subject.ts';
 
 const FORMAT = 'systemd';
 const UNIT_PREFIXED = /^(\S+): (.*)$/s;
-const PROCESS_EXIT = /^([Mm]ain|[Cc]ontrol) process exited, code=(\w+), status=(\d+)(?:\/(\S+?))?( \(success\))?\.?\s*$/;
+/** `code=exited, status=1/FAILURE`; systemd 219 writes a control process's as `code=exited status=1` (no comma, no name). */
+const PROCESS_EXIT = /^([Mm]ain|[Cc]ontrol) process exited, code=(\w+),? status=(\d+)(?:\/(\S+?))?( \(success\))?\.?\s*$/;
 const FAILED_RESULT = /^Failed with result '([^']*)'\.?\s*$/;
 const DEACTIVATED = /^(?:Deactivated successfully|Succeeded)\.?\s*$/;
 const STARTED = /^Started (.+?)\.?\s*$/s;
