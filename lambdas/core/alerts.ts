@@ -305,6 +305,24 @@ export async function deliverAlerts(
     if (!claim) return undefined;
     return claim.unconfirmedSendAt === undefined ? alert : { ...alert, unconfirmedSendAt: claim.unconfirmedSendAt };
   };
+  /**
+   * Claims a summary's findings a bounded number at a time; when a claim throws, the ones taken are
+   * released before the error goes on: the summary is not published, so none of them was sent
+   * (a release lost too leaves that claim to run out, and its resend says it may be a repeat).
+   */
+  const claimAll = async (alerts: readonly PlannedAlert[], claim: (alert: PlannedAlert) => Promise<PlannedAlert | undefined>): Promise<(PlannedAlert | undefined)[]> => {
+    const taken: string[] = [];
+    try {
+      return await settleLimited(alerts, PARALLEL_COMMITS, async (alert) => {
+        const sending = await claim(alert);
+        if (sending?.candidate) taken.push(sending.candidate.key);
+        return sending;
+      });
+    } catch (error) {
+      await settleLimited(taken, PARALLEL_COMMITS, (key) => store.releaseAlert(key)).catch(() => undefined);
+      throw error;
+    }
+  };
   const sendAll = async (): Promise<void> => {
     for (const alert of individual) {
       // A recovery notice never goes ahead of a failure of its subject whose send failed before it: it waits as long.
@@ -343,9 +361,7 @@ export async function deliverAlerts(
       const rest = timeLeft();
       return rest > 0 && rest > claimsFrom - rest;
     };
-    const included = (await settleLimited(summarized, PARALLEL_COMMITS, async (alert) => (inTimeToClaim() ? claimed(alert) : leave()))).filter(
-      (alert): alert is PlannedAlert => alert !== undefined,
-    );
+    const included = (await claimAll(summarized, async (alert) => (inTimeToClaim() ? claimed(alert) : leave()))).filter((alert): alert is PlannedAlert => alert !== undefined);
     if (included.length === 0) return;
     for (const alert of included) tried.add(alert);
     try {

@@ -3,7 +3,7 @@ import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { validateConfig } from '../../lambdas/config.ts';
 import type { AlertMessage } from '../../lambdas/core/alert-policy-messages.ts';
 import { deliverAlerts } from '../../lambdas/core/alerts.ts';
-import { type Finding, isoTime } from '../../lambdas/core/findings.ts';
+import { type Finding, findingKey, isoTime } from '../../lambdas/core/findings.ts';
 import type { AlertClaim, AlertSink, CommitResult, RunRecord, Snooze, SubjectCommit, Versioned } from '../../lambdas/ports.ts';
 
 const T0 = Date.parse('2026-10-17T08:00:00Z');
@@ -400,6 +400,16 @@ class LostMarkStore extends MemoryAuditStore {
   }
 }
 
+/** A store whose claim of one finding fails (DynamoDB), after the others of a batch are claimed. */
+class FlakyClaimStore extends MemoryAuditStore {
+  failKey?: string;
+  override async claimAlert(key: string, now: number, leaseMs: number): Promise<AlertClaim | false> {
+    if (key !== this.failKey) return super.claimAlert(key, now, leaseMs);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    throw Object.assign(new Error('injected network failure'), { name: 'TimeoutError' });
+  }
+}
+
 describe('deliverAlerts after a send that was not confirmed', () => {
   it('sends a finding whose mark was lost after its publish again once its claim runs out, saying it may be a repeat, and counts it as waiting meanwhile', async () => {
     // Prepare: a failed run; the delivery publishes its alert, then DynamoDB fails on the mark.
@@ -549,5 +559,30 @@ describe('deliverAlerts after a send that was not confirmed', () => {
     expect(recoveries).toHaveLength(1);
     expect(recoveries[0].asciiTitle).toMatch(/^\[RECOVERED\] etl/);
     expect(recoveries[0].text).not.toMatch(/repeat/i);
+  });
+  it('releases the claims of a storm summary never published because another of its claims threw, so its later send is no possible repeat', async () => {
+    // Prepare: a storm cap of 1 and four failed jobs: three go to the summary, whose last claim DynamoDB fails.
+    const config = validateConfig({ defaults: { alert_storm_cap: 1 } }, 'test', undefined, { now: T0 });
+    const store = new FlakyClaimStore();
+    const sink = new RecordingSink();
+    const failures = ['a', 'b', 'c', 'd'].map((subject) => failedRun(subject, T0));
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings: failures, records: [] });
+    store.failKey = findingKey(failures[3]);
+    const first = await deliverAlerts(failures, store, sink, { now: () => T0 + 1000 }, { config, drainLimit: 0 }).then(() => 'ok', (error: Error) => error.name);
+    store.failKey = undefined;
+    const published = sink.messages.length;
+    // Act: the outbox counted, then a sweep after the claims' lease.
+    const waiting = await store.alertsAwaitingRetry();
+    await deliverAlerts([], store, sink, { now: () => T0 + 5 * 60_000 }, { config, drainLimit: 50 });
+    // Assess: only the first alert went out before the throw; nothing claimed was left unconfirmed, and no later message says it may be a repeat.
+    expect(first).toBe('TimeoutError');
+    expect(published).toBe(1);
+    expect(waiting).toBe(0);
+    const later = sink.messages.slice(published);
+    expect(later.length).toBeGreaterThan(0);
+    for (const message of later) {
+      expect(message.asciiTitle).not.toMatch(/repeat/i);
+      expect(message.data.possible_repeats).toBeUndefined();
+    }
   });
 });
