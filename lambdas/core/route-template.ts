@@ -1,67 +1,150 @@
 /**
  * A route logged as a request path (`/users/123/orders/456`, `GET /users/123`) read as its template
  * (`/users/{id}/orders/{id}`), the way APM tools group URLs: else every URL is its own route, each
- * with a request or two, and none is ever judged. Named routes (`checkout-api`) and templated ones
- * (`/users/{id}`, `/users/:id`) are left as they are.
+ * with a request or two, and none is ever judged. Named routes (`checkout-api`, `s3-bucket-notifications`)
+ * and templated ones (`/users/{id}`, `/users/:id`) are left as they are.
  */
 
 /** What a path segment that names one thing, not a kind of thing, becomes. */
 export const ID_SEGMENT = '{id}';
 
-/** The HTTP methods a route may begin with, before a space and its path (`GET /users/123`). */
+/** The HTTP methods a route may begin with, in any case, before spaces and its path (`GET /users/123`). */
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']);
-/** The longest of `METHODS`: a space further in is no method's. */
-const LONGEST_METHOD = 7;
+/** The longest of `METHODS` and of a URL's scheme (`https`): a space or `:` further in is neither's. */
+const LONGEST_WORD = 7;
 const SLASH = 0x2f;
+const SPACE = 0x20;
+const TAB = 0x09;
+const COLON = 0x3a;
 
+/** Where a path's route ends: a query string, a fragment or matrix parameters (`;jsessionid=…`). */
+const PATH_END = /[?#;]/;
+/** A path that may hold an id: a digit, or a segment long enough to be an opaque token. Any other is kept. */
+const MAY_HOLD_ID = /\d|[^/]{16}/;
 const DIGITS = /^\d+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A hex string of 8 or more characters (a hash, an object id); holding a digit, so `deadbeef` or `accepted` stay words. */
 const HEX = /^[0-9a-f]{8,}$/i;
-/** A long opaque token (a base64url or random id): 16 or more of these characters, mixing letters and digits. */
+/** A long token (a base64url, Nano ID or random id): 16 or more of these characters. */
 const TOKEN = /^[\w-]{16,}$/;
+/** An id with a type prefix (`ord_8f3k2j9x`, `cus_NffrFeUfNV2Hib`): its opaque part after the prefix. */
+const PREFIXED = /^[a-z]{2,5}_([A-Za-z\d]{8,})$/;
+/**
+ * A part of a readable name between `-` and `_`: a word in lower case, capitalised or in capitals,
+ * with a short number after it (`s3`, `http2`, `sha256`, `V2`) or a digit before (`2fa`).
+ */
+const WORD = /^(?:\d?[a-z]+|[A-Z]?[a-z]+|[A-Z]+)\d{0,3}$/;
+const NAME_SEPARATOR = /[-_]/;
 const DIGIT = /\d/;
 const LETTER = /[a-z]/i;
+const LOWER = /[a-z]/;
+const UPPER = /[A-Z]/;
 
 /**
- * The route's template: for a path, alone or after a method, each segment that is an id (all
- * digits, a UUID, a hex string of at least 8 characters holding a digit, or a token of at least 16
- * letters, digits, `_` and `-` mixing letters and digits) is `{id}`, and a query string and a
- * trailing `/` are dropped. Any other route is returned as it is, after one character check (two
- * when it begins with a capital letter).
+ * The route's template: for a path, alone or after a method (in any case, after spaces or a tab:
+ * written `GET `), or a URL (its scheme dropped, its host kept: `api.example.com/users/{id}`), each
+ * segment that is an id (`isIdSegment`) is `{id}`, and what follows `?`, `#` or `;` and trailing
+ * `/`s are dropped. Any other route is returned as it is, after a few character checks.
  */
 export function routeTemplate(route: string): string {
-  const pathStart = pathStartOf(route);
-  return pathStart === undefined ? route : route.slice(0, pathStart) + pathTemplate(route.slice(pathStart));
+  const first = route.charCodeAt(0);
+  if (first === SLASH) return pathTemplate(route);
+  if (!isLetter(first)) return route;
+  let end = 1;
+  while (end < route.length && end <= LONGEST_WORD && isLetter(route.charCodeAt(end))) end++;
+  const next = route.charCodeAt(end);
+  if (next === COLON) return urlTemplate(route, end) ?? route;
+  if (next !== SPACE && next !== TAB) return route;
+  const method = route.slice(0, end).toUpperCase();
+  if (!METHODS.has(method)) return route;
+  let start = end + 1;
+  while (route.charCodeAt(start) === SPACE || route.charCodeAt(start) === TAB) start++;
+  const target = route.slice(start);
+  const template = target.charCodeAt(0) === SLASH ? pathTemplate(target) : urlTemplate(target, schemeEnd(target));
+  return template === undefined ? route : `${method} ${template}`;
 }
 
-/** Where the path of a route that is one begins: 0, or after its method and space; undefined for a named route. */
-function pathStartOf(route: string): number | undefined {
-  const first = route.charCodeAt(0);
-  if (first === SLASH) return 0;
-  // A method is capital letters: a named route in lower case costs no search.
-  if (first < 0x41 || first > 0x5a) return undefined;
-  const space = route.indexOf(' ');
-  if (space < 0 || space > LONGEST_METHOD || route.charCodeAt(space + 1) !== SLASH || !METHODS.has(route.slice(0, space))) return undefined;
-  return space + 1;
+function isLetter(code: number): boolean {
+  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+}
+
+/** Where a URL's scheme (letters before `:`) ends, or -1. */
+function schemeEnd(target: string): number {
+  let end = 0;
+  while (end < target.length && end <= LONGEST_WORD && isLetter(target.charCodeAt(end))) end++;
+  return end > 0 && target.charCodeAt(end) === COLON ? end : -1;
+}
+
+/** A URL (`https://api.example.com/users/1`) as its host and path template, its scheme and any user info dropped; undefined for no URL. */
+function urlTemplate(url: string, colon: number): string | undefined {
+  if (colon < 0 || url.charCodeAt(colon + 1) !== SLASH || url.charCodeAt(colon + 2) !== SLASH) return undefined;
+  const rest = url.slice(colon + 3);
+  const bare = untilPathEnd(rest);
+  const slash = bare.indexOf('/');
+  const authority = slash < 0 ? bare : bare.slice(0, slash);
+  const host = authority.slice(authority.lastIndexOf('@') + 1);
+  return slash < 0 ? host : host + pathTemplate(bare.slice(slash));
+}
+
+function untilPathEnd(path: string): string {
+  const end = path.search(PATH_END);
+  return end < 0 ? path : path.slice(0, end);
 }
 
 function pathTemplate(path: string): string {
-  const query = path.indexOf('?');
-  const bare = query < 0 ? path : path.slice(0, query);
-  const template = bare.split('/').map(segmentTemplate).join('/');
-  return template.length > 1 && template.charCodeAt(template.length - 1) === SLASH ? template.slice(0, -1) : template;
+  const bare = withoutTrailingSlashes(untilPathEnd(path));
+  return MAY_HOLD_ID.test(bare) ? bare.split('/').map(segmentTemplate).join('/') : bare;
+}
+
+function withoutTrailingSlashes(path: string): string {
+  let end = path.length;
+  while (end > 1 && path.charCodeAt(end - 1) === SLASH) end--;
+  return end === path.length ? path : path.slice(0, end);
 }
 
 function segmentTemplate(segment: string): string {
   return isIdSegment(segment) ? ID_SEGMENT : segment;
 }
 
+/**
+ * A segment naming one thing: all digits, a UUID, a hex string of at least 8 characters holding a
+ * digit, a type-prefixed id (`ord_8f3k2j9x`), or an opaque token of at least 16 letters, digits, `_`
+ * and `-` (`isOpaque`). A readable name (`s3-bucket-notifications`) is none.
+ */
 function isIdSegment(segment: string): boolean {
   if (segment.length === 0) return false;
   if (DIGITS.test(segment)) return true;
   if (segment.length < 8) return false;
   if (UUID.test(segment)) return true;
-  if (!DIGIT.test(segment)) return false;
-  return HEX.test(segment) || (segment.length >= 16 && TOKEN.test(segment) && LETTER.test(segment));
+  if (DIGIT.test(segment) && HEX.test(segment)) return true;
+  const prefixed = PREFIXED.exec(segment);
+  if (prefixed) return isOpaque(prefixed[1]);
+  return segment.length >= 16 && TOKEN.test(segment) && isOpaque(segment);
+}
+
+/**
+ * Letters mixed with digits without a name's structure (parts between `-` and `_` that are each a
+ * word, `WORD`), or (a Nano ID or base64url id with no digit) upper with lower case switching often:
+ * at least once in 4 characters, where a camelCased name (`getUserNotificationSettings`) switches
+ * about twice a word.
+ */
+function isOpaque(token: string): boolean {
+  if (!LETTER.test(token)) return false;
+  if (DIGIT.test(token)) return !isNamelike(token);
+  return LOWER.test(token) && UPPER.test(token) && caseSwitches(token) * 4 >= token.length;
+}
+
+function isNamelike(token: string): boolean {
+  return token.split(NAME_SEPARATOR).every((part) => part === '' || WORD.test(part));
+}
+
+/** How often a letter is in the other case from the one before it. */
+function caseSwitches(token: string): number {
+  let switches = 0;
+  for (let i = 1; i < token.length; i++) {
+    const before = token.charCodeAt(i - 1);
+    const code = token.charCodeAt(i);
+    if (isLetter(before) && isLetter(code) && before < 0x61 !== code < 0x61) switches++;
+  }
+  return switches;
 }

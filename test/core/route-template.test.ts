@@ -11,6 +11,15 @@ describe('a route logged as a request path, read as its template', () => {
     ['a query string', '/search?q=shoes&page=2', '/search'],
     ['a trailing slash', '/users/123/', '/users/{id}'],
     ['a query string after a trailing slash', 'POST /users/42/?debug=1', 'POST /users/{id}'],
+    ['a method in lower or mixed case, read in capitals', 'get /users/1', 'GET /users/{id}'],
+    ['spaces or a tab after the method', 'Post \t /users/1', 'POST /users/{id}'],
+    ['a URL after a method: its scheme dropped, its host kept', 'GET https://api.example.com/users/1?x=1', 'GET api.example.com/users/{id}'],
+    ['a URL alone, without its user info', 'https://bot:pw@api.example.com/users/1/', 'api.example.com/users/{id}'],
+    ['a fragment and matrix parameters, as a query string', '/users/1;jsessionid=ABC#top', '/users/{id}'],
+    ['every trailing slash', '/users/1//', '/users/{id}'],
+    ['a type-prefixed id', '/orders/ord_8f3k2j9x', '/orders/{id}'],
+    ['an id with no digit switching case often (a Nano ID)', '/sessions/KEqruvAensQuTdwBlyanX', '/sessions/{id}'],
+    ['a ULID', '/01ARZ3NDEKTSV4RRFFQ69G5FAV', '/{id}'],
   ])('templates %s', (_, route, template) => {
     // Act
     const read = routeTemplate(route);
@@ -28,6 +37,13 @@ describe('a route logged as a request path, read as its template', () => {
     ['a short mixed segment (a version, a locale)', '/api/v2/en-GB/oauth2'],
     ['a long word with no digit', '/reports/quarterly-statements'],
     ['a method-looking word that is none', 'FETCH /users/123'],
+    ['a slug of words with short numbers (s3, ec2, http2, v2)', '/api/s3-bucket-notifications'],
+    ['another such slug', '/api/ec2-instance-state'],
+    ['a slug of words', '/blog/how-to-fix-http2-errors'],
+    ['a slug ending in a version', '/oauth2/authorize-callback-v2'],
+    ['a slug naming a hash', '/api/v1/sha256-checksums'],
+    ['a camelCased name', '/rpc/getUserNotificationSettings'],
+    ['a prefixed word', '/api/user_settings2'],
   ])('leaves %s as it is', (_, route) => {
     // Act
     const read = routeTemplate(route);
