@@ -73,7 +73,10 @@ const identifier = boundedId.min(1, 'must be a non-empty string');
 /** A required identifier read without the spaces around it, as the config reads the same name (a bypass's guard). */
 const trimmedIdentifier = z.string().trim().pipe(identifier);
 /** An attempt's route: a request path read as its template (`/users/123` is `/users/{id}`, `route-template.ts`), bounded as a name. */
-const routeName = z.preprocess((v) => (typeof v === 'string' ? routeTemplate(v) : v), identifier);
+const asRouteTemplate = (v: unknown) => (typeof v === 'string' ? routeTemplate(v) : v);
+const routeName = z.preprocess(asRouteTemplate, identifier);
+/** A bypass's route, read as an attempt's is, so both name the same route. */
+const bypassRoute = z.preprocess(asRouteTemplate, boundedId);
 const nonNegative = z.number().finite().nonnegative();
 
 /** Quantities, bounded (`quantity-limits.ts`). */
@@ -244,7 +247,7 @@ export const GuardBypassSchema = z.looseObject({
   reason: z.string().optional(),
   job: boundedId.optional(),
   agent: boundedId.optional(),
-  route: boundedId.optional(),
+  route: bypassRoute.optional(),
 });
 
 export const AuditWriteSchema = z.looseObject({

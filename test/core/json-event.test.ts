@@ -423,6 +423,19 @@ describe("an attempt's route logged as a request path", () => {
     expect(routes).toEqual(['checkout-api', '/users/{id}', '/users/:id']);
   });
 
+  it("reads a guard.bypass's route as its template too, so it names the attempts' route", () => {
+    // Prepare
+    const raw = { type: 'guard.bypass', ts: '2026-10-03T05:00:00Z', guard: 'rate-limit', route: 'get /users/123?x=1' };
+    // Act
+    const fast = fastValidate('guard.bypass', raw);
+    const zod = validateEvent('guard.bypass', raw);
+    const parsed = parseLine(JSON.stringify(raw), ctx);
+    // Assess
+    expect(fast?.route).toBe('GET /users/{id}');
+    expect(zod.success && (zod.data as { route?: string }).route).toBe('GET /users/{id}');
+    expect(parsed.kind === 'events' && (parsed.events[0].body as { route?: string }).route).toBe('GET /users/{id}');
+  });
+
   it('rejects a path whose template is too long to be a route name (a storage key)', () => {
     // Prepare: 128 one-digit segments: 256 characters logged, 640 as a template
     const line = attemptLine('/1'.repeat(128));

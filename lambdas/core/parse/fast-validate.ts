@@ -180,7 +180,7 @@ const SHAPES: Record<InstrumentedType, Shape> = {
     optional('reason', isString),
     optional('job', boundedId),
     optional('agent', boundedId),
-    optional('route', boundedId),
+    optional('route', boundedId, templated),
   ),
   'audit.write': shape('audit.write', required('job', identifier), required('run_id', identifier), optional('record', anything)),
 };
