@@ -975,6 +975,24 @@ describe('runs affected of the month’s runs', () => {
     expect(groupOf(report, 'run-unfinished', 'lockwait').consequence.notes[0]).toBe('1 run affected of 10 in October 2026 (10%).');
   });
 
+  it('counts a run reported unfinished on the month’s last night and ended the next month in the month it ended, once', () => {
+    // Prepare: 22:00 runs from 20 October to 5 November, each ending 22:20, but the run of 31 October, judged unfinished at 23:00, ended 1 November 02:00.
+    const dates = [...Array.from({ length: 11 }, (_, i) => day(20 + i)), ...Array.from({ length: 5 }, (_, i) => day(1 + i, '2026-11'))];
+    const runs = [...dates.map((d) => ({ ...runRecord('nightly22', `n-${d}`, `${d}T22:20:00Z`), duration_ms: 1_200_000 })), { ...runRecord('nightly22', `n-${day(31)}`, '2026-11-01T02:00:00Z'), duration_ms: 4 * 3_600_000 }];
+    const hung = finding('run-unfinished', 'nightly22', `${day(31)}T23:00:00Z`, { run_id: `n-${day(31)}`, evidence: { started_at: `${day(31)}T22:00:00Z`, max_runtime_ms: 3_600_000 } });
+    const config = validateConfig({ ...RAW_CONFIG, jobs: { ...RAW_CONFIG.jobs, nightly22: { schedule: '0 22 * * *', max_runtime_minutes: 60 } } }, 'report test config');
+    const asOf = { now: () => Date.parse('2026-11-06T00:00:00Z') };
+
+    // Act
+    const october = buildReport(octoberInput({ findings: [hung], previousFindings: [], runs, config, clock: asOf }));
+    const november = buildReport(octoberInput({ month: '2026-11', findings: [], previousFindings: [hung], runs, config, clock: asOf }));
+
+    // Assess: 11 runs ended in October, 6 in November (the run of the 31st among them): 17 runs, each counted once.
+    const runsOf = (r: typeof october) => r.coverage.rows.find((row) => row.kind === 'job' && row.name === 'nightly22')?.runsInMonth;
+    expect([runsOf(october), runsOf(november)]).toEqual([11, 6]);
+    expect(groupOf(october, 'run-unfinished', 'nightly22').consequence.runsInMonth).toBe(11);
+  });
+
   it('counts a run that never ended among the month’s runs in the finding of another detector of the same job', () => {
     // Prepare: 4 runs of tidy ended (the one of the 2nd wrote empty output); the run of the 6th never ended.
     const ended = [1, 2, 3, 4].map((d) => runRecord('tidy', `t-${d}`, `${day(d)}T01:00:00Z`));

@@ -113,7 +113,7 @@ export function retractForMonth(
   span: MonthSpan,
   previousSpan: MonthSpan,
   asOfMs = Number.POSITIVE_INFINITY,
-): { runs: RunRecord[]; findings: Finding[]; retracted: RetractedFinding[]; previousFindings: Finding[] } {
+): { runs: RunRecord[]; runsAfter: RunRecord[]; findings: Finding[]; retracted: RetractedFinding[]; previousFindings: Finding[] } {
   const known = <T extends { readonly ts: string }>(list: readonly T[]): readonly T[] => (asOfMs === Number.POSITIVE_INFINITY ? list : list.filter((x) => !(Date.parse(x.ts) > asOfMs)));
   const runsKnown = known(input.runs);
   // One index of the runs and kept starts judges both months' findings.
@@ -121,6 +121,7 @@ export function retractForMonth(
   const { kept: findings, retracted } = retract(known(input.findings).filter((f) => happenedIn(f, span)));
   return {
     runs: runsKnown.filter((r) => r.ts >= span.from && r.ts < span.to),
+    runsAfter: runsKnown.filter((r) => r.ts >= span.to),
     findings,
     retracted,
     previousFindings: retract(known(input.previousFindings).filter((f) => happenedIn(f, previousSpan))).kept,
@@ -167,12 +168,13 @@ export function buildReport(input: ReportInput): AuditReport {
   const previousSpan = previousMonthSpan(input.month);
   const meta = input.meta ?? (DETECTOR_META as ReadonlyMap<string, DetectorMeta>);
   const generatedAtMs = input.clock.now();
-  const { runs, findings, retracted, previousFindings } = retractForMonth(input, span, previousSpan, generatedAtMs);
+  const { runs, runsAfter, findings, retracted, previousFindings } = retractForMonth(input, span, previousSpan, generatedAtMs);
 
   const coverage = buildCoverage({
     span,
     subjects: input.subjects,
     runs,
+    runsAfter,
     findings,
     config: input.config,
     exceptions: input.exceptions,
@@ -190,6 +192,7 @@ export function buildReport(input: ReportInput): AuditReport {
     findings,
     previousFindings,
     runs,
+    runsAfter,
     config: input.config,
     exceptions: input.exceptions,
     meta,

@@ -18,6 +18,11 @@ export interface CoverageInput {
   readonly span: MonthSpan;
   readonly subjects: readonly SubjectSnapshot[];
   readonly runs: readonly RunRecord[];
+  /**
+   * The runs recorded after the month (read for its late runs): a run reported `run-unfinished` in
+   * the month that ended after it is no run that never ended; it counts in the month it ended.
+   */
+  readonly runsAfter?: readonly RunRecord[];
   readonly findings: readonly Finding[];
   readonly config: Config;
   readonly exceptions?: readonly GuardException[];
@@ -394,6 +399,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
   }
 
   const runsBySubject = listsBy(input.runs, (r) => subjectKey(r.subject_kind, r.subject));
+  const runsAfterBySubject = listsBy(input.runsAfter ?? [], (r) => subjectKey(r.subject_kind, r.subject));
   const findingsBySubject = listsBy(input.findings, (f) => subjectKey(f.subject_kind, f.subject));
   const retirable = unnamedIn(input.previousFindings ?? []);
   const kindsWithRuns = new Set(input.runs.map((r) => r.subject_kind as string));
@@ -412,7 +418,8 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const findings = findingsBySubject.get(subjectKey(subject.kind, subject.name)) ?? [];
     const records = runsBySubject.get(subjectKey(subject.kind, subject.name)) ?? [];
     // A run records itself when it ends: one that never did (run-unfinished) is one of its runs too, a job's as an agent's root run.
-    const unfinished = unrecordedUnfinished(findings, records).length;
+    // One that ended after the month counts in the month it ended (runsAfter), not here.
+    const unfinished = unrecordedUnfinished(findings, [...records, ...(runsAfterBySubject.get(subjectKey(subject.kind, subject.name)) ?? [])]).length;
     const recordsRuns = subject.kind === 'job' || kindsWithRuns.has(subject.kind) || unfinished > 0;
     // A run records itself when it ends; the runs of a job whose runs log no end are its starts, its
     // records only the failures a failure line ended (Debian cron's grandchild line), among its starts.

@@ -35,6 +35,11 @@ export interface GroupsInput {
   readonly findings: readonly Finding[];
   readonly previousFindings: readonly Finding[];
   readonly runs: readonly RunRecord[];
+  /**
+   * The runs recorded after the month (read for its late runs): a run reported `run-unfinished` in
+   * the month that ended after it is no run that never ended; it counts in the month it ended.
+   */
+  readonly runsAfter?: readonly RunRecord[];
   readonly config: Config;
   readonly exceptions?: readonly GuardException[];
   readonly meta: ReadonlyMap<string, DetectorMeta>;
@@ -159,6 +164,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
   // Indexed once by subject (a fleet's month has thousands of groups and over 100,000 runs and findings).
   const runsBySubject = listsBy(input.runs, (r) => subjectKey(r.subject_kind, r.subject));
   for (const list of runsBySubject.values()) list.sort((a, b) => a.ts.localeCompare(b.ts));
+  const runsAfterBySubject = listsBy(input.runsAfter ?? [], (r) => subjectKey(r.subject_kind, r.subject));
   const findingsBySubject = listsBy(input.findings, (f) => subjectKey(f.subject_kind, f.subject));
   const coverageRows = firstBy(input.coverage.rows, (r) => subjectKey(r.kind, r.name));
   const coverageRowsByName = firstBy(input.coverage.rows, (r) => r.name);
@@ -180,8 +186,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const { detector, subject, subject_kind: kind } = findings[0];
     const fiveCs = fiveCsOf(detector);
     const subjectRuns = runsOf(kind, subject);
-    // A run is its id at a time: a job may use one id for every run.
-    const runIndex = new RunIndex(subjectRuns);
+    // A run is its id at a time: a job may use one id for every run. One that ended after the month is its record there.
+    const runsAfter = runsAfterBySubject.get(subjectKey(kind, subject)) ?? [];
+    const runIndex = new RunIndex(runsAfter.length > 0 ? [...subjectRuns, ...runsAfter] : subjectRuns);
     const affected = runIndex.runsOf(findings);
     const runsAffected = affected.size;
     const laterCleanRun = subjectRuns.some((r) => r.ts > lastAt && !affected.has(runKey(r)));
@@ -200,7 +207,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     // A run writes its record when it ends; one that never ended (run-unfinished, of this group or another of the subject's) is still one of the month's runs, as its Coverage row counts it.
     const recordsRuns = coverageOf(kind, subject)?.runsInMonth !== null || subjectRuns.length > 0;
     const unended = runIndex.unendedRuns(findingsBySubject.get(subjectKey(kind, subject)) ?? []);
-    const runsInMonth = recordsRuns ? new Set([...subjectRuns.map(runKey), ...affected, ...unended.keys()]).size : null;
+    // A run that ended after the month counts in the month it ended, though a finding of this month is about it (never fewer than those affected).
+    const endedAfter = new Set(runsAfter.map(runKey));
+    const runsInMonth = recordsRuns ? Math.max(runsAffected, new Set([...subjectRuns.map(runKey), ...[...affected].filter((k) => !endedAfter.has(k)), ...unended.keys()]).size) : null;
     const severity = highestSeverity(findings.map((f) => f.severity)) ?? 'medium';
     const before = carried.get(key);
     // A group last month's report resolved starts over when it comes back; an open or unverified one continues.
