@@ -53,6 +53,16 @@ describe("scanning systemd 219's (CentOS 7) failed runs: one finding each", () =
     ]);
   });
 
+  it("ties a forked process's EXEC record with no UNIT to the unit its _SYSTEMD_UNIT names when two units exit 203 at once (journalctl -o json)", async () => {
+    // Act
+    const result = await scan(fixture('journal/centos7-exec-two-units-no-unit.jsonl'));
+    // Assess
+    expect(described(result.findings)).toEqual([
+      ['run-failed', 'backup.service', '2026-10-23T02:30:00Z', 'exec failed: /usr/bin/docker: No such file or directory', 203],
+      ['run-failed', 'export.service', '2026-10-23T02:30:00Z', undefined, 203],
+    ]);
+  });
+
   it("leaves an EXEC line's reason to no unit when none exited status=203/EXEC and the one failing logged its own exit", async () => {
     // Act
     const result = await scan(fixture('syslog/systemd-centos7-exec-other-unit.log'));

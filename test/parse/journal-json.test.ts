@@ -46,6 +46,16 @@ describe('journalctl -o json (contract §1b)', () => {
       record('backup.service: Main process exited', { MESSAGE: 'Failed at step EXEC spawning /opt/bin/export.sh: No such file or directory', _COMM: '(export.sh)' }),
       { type: 'run.error', job: 'backup.service', reason: 'exec failed: /opt/bin/export.sh: No such file or directory' },
     ],
+    [
+      "_SYSTEMD_UNIT for systemd 219's step failure from its forked process (_PID not 1) when the record has no UNIT",
+      record('backup.service: Main process exited', { MESSAGE: 'Failed at step EXEC spawning /opt/bin/export.sh: No such file or directory', _COMM: '(export.sh)', _PID: '4242', UNIT: undefined, _SYSTEMD_UNIT: 'export.service' }),
+      { type: 'run.error', job: 'export.service', reason: 'exec failed: /opt/bin/export.sh: No such file or directory' },
+    ],
+    [
+      "no unit from _SYSTEMD_UNIT for a record of systemd itself (_PID 1: its own unit, init.scope)",
+      record('backup.service: Main process exited', { MESSAGE: 'Failed at step EXEC spawning /opt/bin/export.sh: No such file or directory', _PID: '1', UNIT: undefined, _SYSTEMD_UNIT: 'init.scope' }),
+      { type: 'run.error', job: '', reason: 'exec failed: /opt/bin/export.sh: No such file or directory' },
+    ],
     ['UNIT_RESULT for the reason', record('backup.service: Failed with result', { UNIT_RESULT: 'oom-kill', MESSAGE: "backup.service: Failed with result 'oom-kill'." }), { reason: "systemd result 'oom-kill'" }],
   ])('takes %s', (_, line, body) => {
     const outcome = parseLine(line, contextFor('journal.jsonl', 1));

@@ -86,6 +86,8 @@ export const journalJsonParser: LineParser = {
         ctx,
         {
           unit: text(record.UNIT) ?? text(record.USER_UNIT),
+          // systemd itself (_PID 1) runs in its own unit (init.scope): only a forked process's is the unit it runs for.
+          processUnit: rec.pid === 1 ? undefined : (text(record._SYSTEMD_USER_UNIT) ?? text(record._SYSTEMD_UNIT)),
           exitCode: text(record.EXIT_CODE),
           exitStatus: integer(record.EXIT_STATUS),
           unitResult: text(record.UNIT_RESULT),

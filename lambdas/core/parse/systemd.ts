@@ -116,6 +116,11 @@ function isJobUnit(name: string): boolean {
 export interface SystemdJournalFields {
   /** `UNIT` (or `USER_UNIT`): the unit the manager speaks about. */
   readonly unit?: string;
+  /**
+   * `_SYSTEMD_UNIT` (`_SYSTEMD_USER_UNIT`) of a record a unit's forked process wrote (`_PID` not 1):
+   * the unit of its `Failed at step …` when the record has no `UNIT` and its text names none.
+   */
+  readonly processUnit?: string;
   readonly exitCode?: string;
   readonly exitStatus?: number;
   readonly unitResult?: string;
@@ -256,7 +261,7 @@ function managerBodies(message: string, at: number, host: string | undefined, fi
   const enteredFailed = ENTERED_FAILED_219.exec(message);
   if (enteredFailed) return isUnitName(enteredFailed[1]) ? [failed(fields.unit ?? enteredFailed[1], SYSTEMD_FAILED_STATE, host)] : [];
   const step = spawnStepFailure(message);
-  if (step) return [stepFailed(fields.unit ?? UNNAMED_UNIT, step, host)];
+  if (step) return [stepFailed(fields.unit ?? fields.processUnit ?? UNNAMED_UNIT, step, host)];
   if (OTHER_LIFECYCLE.test(message)) return [];
   return undefined;
 }
