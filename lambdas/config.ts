@@ -18,6 +18,7 @@ import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from './core/events.ts';
 import { daysBetween, parseTime, utcDay } from './core/parse-time.ts';
 import { isPlainObject, setOwn } from './core/own-property.ts';
 import { shortenName } from './core/parse/derived-name.ts';
+import { routeTemplate } from './core/route-template.ts';
 import { BUILTIN_REDACTOR, BUILTIN_RULE_NAMES, patternProblem, redactorFor } from './core/redact.ts';
 import { cronOf, neverFiresReason } from './core/schedule.ts';
 import { MAX_DURATION_FAST_FACTOR } from './detectors/duration-fast.ts';
@@ -441,12 +442,29 @@ export const RedactSchema = z.strictObject({
     .default([]),
 });
 
+/**
+ * The routes keyed as their lines name them (`routeTemplate`): a key written with a concrete id or a
+ * trailing `/` (`"GET /api/users/123/"`) names its template; two keys naming one template are an error.
+ */
+function routesByTemplate<T>(routes: Record<string, T>, ctx: z.RefinementCtx): Record<string, T> {
+  const byTemplate: Record<string, T> = {};
+  const keyOf = new Map<string, string>();
+  for (const [key, route] of Object.entries(routes)) {
+    const template = routeTemplate(key);
+    const other = keyOf.get(template);
+    if (other !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `names the same route as ${JSON.stringify(other)} (${template}): keep one` });
+    keyOf.set(template, key);
+    setOwn(byTemplate, template, route);
+  }
+  return byTemplate;
+}
+
 export const ConfigSchema = z.strictObject({
   defaults: DefaultsSchema.default(DefaultsSchema.parse({})),
   jobs: z.record(z.string(), JobSchema).default({}),
   agents: z.record(z.string(), AgentSchema).default({}),
   tools: ToolsSchema.default({}),
-  routes: z.record(z.string(), RouteSchema).default({}),
+  routes: z.record(z.string(), RouteSchema).transform(routesByTemplate).default({}),
   exceptions: z.array(ExceptionSchema).default([]),
   snoozes: z.array(SnoozeSchema).default([]),
   maintenance_windows: z.array(MaintenanceWindowSchema).default([]),
