@@ -252,6 +252,26 @@ export interface SummaryItem {
   readonly count: number;
   readonly coalesced?: number;
   readonly suppressed?: { readonly count: number; readonly snoozed: number; readonly since?: string };
+  /** How many of its alerts were sent before by a send that was not confirmed: they may be repeats. */
+  readonly possible_repeats?: number;
+}
+
+/** How a summary names an alert's detector × subject pair (an escalation or a notice by its kind). */
+function pairLabel(a: Pick<SummaryItem, 'kind' | 'detector' | 'subject' | 'subject_kind'>): string {
+  return `${a.kind === 'finding' ? a.detector : `${a.kind} (${a.detector})`} × ${a.subject_kind} "${escapeControls(a.subject)}"`;
+}
+
+/** How many of a summary's possible repeats its note names, each with its unconfirmed send's time. */
+const MAX_REPEATS_NAMED = 10;
+
+/** A summary's note naming its alerts sent before by a send that was not confirmed; none when there are none. */
+function summaryRepeatNotes(alerts: readonly PlannedAlert[]): string[] {
+  const repeated = alerts.filter((a) => a.unconfirmedSendAt !== undefined);
+  if (repeated.length === 0) return [];
+  const one = repeated.length === 1;
+  const named = repeated.slice(0, MAX_REPEATS_NAMED).map((a) => `${pairLabel(a)} (at ${isoTime(a.unconfirmedSendAt!)})`);
+  const more = repeated.length > MAX_REPEATS_NAMED ? `, and ${repeated.length - MAX_REPEATS_NAMED} more` : '';
+  return [`Possible repeat: ${plural(repeated.length, 'alert')} of these ${one ? 'was' : 'were'} sent before by a send that was not confirmed, so you may have ${one ? 'it' : 'them'} already: ${named.join(', ')}${more}.`];
 }
 
 /** A summary's items as its text lists them, indented: at most MAX_SUMMARY_LINES, then how many more. */
@@ -261,7 +281,7 @@ export function summaryItemLines(items: readonly SummaryItem[]): string[] {
       .slice(0, MAX_SUMMARY_LINES)
       .map(
         (g) =>
-          `  ${g.kind === 'finding' ? g.detector : `${g.kind} (${g.detector})`} × ${g.subject_kind} "${escapeControls(g.subject)}": ${g.count} (${g.severity})` +
+          `  ${pairLabel(g)}: ${g.count} (${g.severity})` +
           (g.coalesced ? `; ${plural(g.coalesced, 'more finding')} like it in the same delivery` : '') +
           (g.suppressed && g.suppressed.count > 0 ? `; ${heldText(g.suppressed.count, g.suppressed.snoozed, g.suppressed.since)}` : ''),
       ),
@@ -277,14 +297,15 @@ export function summaryItemLines(items: readonly SummaryItem[]): string[] {
  * summary of recoveries alone is `low`.
  */
 export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): AlertMessage {
-  const groups = new Map<string, { -readonly [K in keyof SummaryItem]: SummaryItem[K] } & { folded: number; held: number; snoozed: number; since?: number }>();
+  const groups = new Map<string, { -readonly [K in keyof SummaryItem]: SummaryItem[K] } & { folded: number; held: number; snoozed: number; repeats: number; since?: number }>();
   let severity: Severity = 'low';
   const order: Severity[] = ['low', 'medium', 'high', 'critical'];
   for (const a of alerts) {
     if (a.kind !== 'recovery' && order.indexOf(a.severity) > order.indexOf(severity)) severity = a.severity;
     const id = `${a.kind}|${a.detector}|${a.subject_kind}|${a.subject}`;
-    const g = groups.get(id) ?? { detector: a.detector, subject: a.subject, subject_kind: a.subject_kind, kind: a.kind, severity: a.severity, count: 0, folded: 0, held: 0, snoozed: 0 };
+    const g = groups.get(id) ?? { detector: a.detector, subject: a.subject, subject_kind: a.subject_kind, kind: a.kind, severity: a.severity, count: 0, folded: 0, held: 0, snoozed: 0, repeats: 0 };
     g.count++;
+    if (a.unconfirmedSendAt !== undefined) g.repeats++;
     g.folded += a.coalesced;
     g.held += a.suppressed;
     g.snoozed += a.snoozed;
@@ -294,16 +315,19 @@ export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): Al
   }
   const items: SummaryItem[] = [...groups.values()]
     .sort((a, b) => order.indexOf(b.severity) - order.indexOf(a.severity) || b.count - a.count || a.detector.localeCompare(b.detector) || a.subject.localeCompare(b.subject))
-    .map(({ folded, held, snoozed, since, ...item }) => ({
+    .map(({ folded, held, snoozed, repeats, since, ...item }) => ({
       ...item,
       ...(folded > 0 ? { coalesced: folded } : {}),
       ...(held > 0 ? { suppressed: { count: held, snoozed, ...(since !== undefined ? { since: isoTime(since) } : {}) } } : {}),
+      ...(repeats > 0 ? { possible_repeats: repeats } : {}),
     }));
   // Only recoveries: good news, titled as a recovery is, not as a LOW alert.
   const onlyRecoveries = alerts.length > 0 && alerts.every((a) => a.kind === 'recovery');
-  // Alerts of it sent before by a send that was not confirmed: the summary may repeat them, and says how many.
+  // Alerts of it sent before by a send that was not confirmed: the summary may repeat them, and names
+  // them; it is titled a possible repeat only when all its alerts are (a fresh one must not look like one).
+  const repeatNote = summaryRepeatNotes(alerts);
   const repeats = alerts.filter((a) => a.unconfirmedSendAt !== undefined).length;
-  const repeatsHead = repeats > 0 ? REPEAT_HEAD : '';
+  const repeatsHead = repeats > 0 && repeats === alerts.length ? REPEAT_HEAD : '';
   const headline = onlyRecoveries
     ? titles(`${repeatsHead}[RECOVERED] silent-audit: `, `${plural(alerts.length, 'more recovery', 'more recoveries')}`, `(storm cap ${cap})`)
     : titles(`${repeatsHead}[${severity.toUpperCase()}] silent-audit: `, `${plural(alerts.length, 'more alert')}`, `(storm cap ${cap})`);
@@ -311,7 +335,7 @@ export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): Al
   const text = [
     `More than ${plural(cap, 'alert')} in one delivery: ${cap === 1 ? 'the most urgent one went out on its own' : `the ${cap} most urgent went out one by one`}, ${alerts.length === 1 ? 'this one is' : `these ${alerts.length} are`} summed up here.`,
     'Every finding is stored; `silent-audit report` and the findings table hold the details.',
-    ...(repeats > 0 ? [`Possible repeat: ${repeats === 1 ? 'a send of one of these alerts was' : `sends of ${repeats} of these alerts were`} not confirmed, so ${repeats === 1 ? 'it is' : 'they are'} sent again; you may have ${repeats === 1 ? 'it' : 'them'} already.`] : []),
+    ...repeatNote,
     '',
     'By detector × subject:',
     ...summaryItemLines(items),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../lambdas/config.ts';
 import type { PlannedAlert } from '../../lambdas/core/alert-policy.ts';
 import { alertMessage, fitTitle, MAX_SUMMARY_LINES, messageAsFinding, summaryMessage, suppressedNote } from '../../lambdas/core/alert-policy-messages.ts';
-import type { Finding } from '../../lambdas/core/findings.ts';
+import { type Finding, isoTime } from '../../lambdas/core/findings.ts';
 import { DETECTOR_IDS } from '../../lambdas/detectors/ids.ts';
 
 const T = Date.parse('2026-10-07T01:10:00Z');
@@ -195,16 +195,19 @@ describe('alert messages', () => {
     expect(message.data.severity).toBe(severity);
   });
 
-  it('says in a storm summary how many of its alerts may be repeats of a send that was not confirmed', () => {
+  it('names in a storm summary which of its alerts may be repeats of a send that was not confirmed, titled a possible repeat only when all are', () => {
     // Prepare: two findings beyond the cap, one of them sent before by a send whose mark was lost.
     const repeated: PlannedAlert = { ...base, kind: 'finding', detector: 'run-failed', severity: 'high', unconfirmedSendAt: T - 3_600_000, candidate: { key: 'k1', finding: failed } };
     const fresh: PlannedAlert = { ...base, subject: 'etl-2', kind: 'finding', detector: 'run-failed', severity: 'high', candidate: { key: 'k2', finding: { ...failed, subject: 'etl-2' } } };
     // Act
-    const [message, plain] = [summaryMessage([repeated, fresh], 1), summaryMessage([fresh], 1)];
-    // Assess
-    expect(message.asciiTitle).toBe('(possible repeat) [HIGH] silent-audit: 2 more alerts (storm cap 1)');
-    expect(message.text).toContain('Possible repeat: a send of one of these alerts was not confirmed, so it is sent again; you may have it already.');
+    const [message, allRepeats, plain] = [summaryMessage([repeated, fresh], 1), summaryMessage([repeated, { ...fresh, unconfirmedSendAt: T }], 1), summaryMessage([fresh], 1)];
+    // Assess: the fresh alert keeps the title plain; the note names the repeat and when its send was not confirmed.
+    expect(message.asciiTitle).toBe('[HIGH] silent-audit: 2 more alerts (storm cap 1)');
+    expect(message.text).toContain(`Possible repeat: 1 alert of these was sent before by a send that was not confirmed, so you may have it already: run-failed × job "etl" (at ${isoTime(T - 3_600_000)}).`);
     expect(message.data.possible_repeats).toBe(1);
+    expect((message.data.items as { subject: string; possible_repeats?: number }[]).map((i) => [i.subject, i.possible_repeats])).toEqual([['etl', 1], ['etl-2', undefined]]);
+    expect(allRepeats.asciiTitle).toBe('(possible repeat) [HIGH] silent-audit: 2 more alerts (storm cap 1)');
+    expect(allRepeats.text).toContain(`Possible repeat: 2 alerts of these were sent before by a send that was not confirmed, so you may have them already: run-failed × job "etl" (at ${isoTime(T - 3_600_000)}), run-failed × job "etl-2" (at ${isoTime(T)}).`);
     expect([plain.asciiTitle, plain.text.includes('repeat'), plain.data.possible_repeats]).toEqual(['[HIGH] silent-audit: 1 more alert (storm cap 1)', false, undefined]);
   });
 
