@@ -215,8 +215,8 @@ export const SnoozeSchema = z.strictObject({
   id: z.string().regex(SNOOZE_ID_PATTERN, 'letters, digits, `.`, `_` and `-` only').superRefine(boundedIdCheck).optional(),
   subject: z.string().min(1, 'a snooze needs a subject'),
   detector: detectorId.optional(),
-  owner: z.string({ error: whenMissing('a snooze needs an owner') }).min(1, 'a snooze needs an owner'),
-  reason: z.string({ error: whenMissing('a snooze needs a reason') }).min(1, 'a snooze needs a reason'),
+  owner: z.string({ error: whenMissing('a snooze needs an owner') }).trim().min(1, 'a snooze needs an owner'),
+  reason: z.string({ error: whenMissing('a snooze needs a reason') }).trim().min(1, 'a snooze needs a reason'),
   until: instant('a snooze needs an end (until): one that never expires is a bypass, not a pause'),
 });
 
@@ -229,8 +229,8 @@ export const MaintenanceWindowSchema = z
     name: z.string().min(1).optional(),
     subjects: z.array(z.string().min(1), { error: 'expected a list of subjects (jobs, agents, …)' }).min(1, 'name the subjects the window covers'),
     detectors: z.array(detectorId).optional(),
-    owner: z.string({ error: whenMissing('a maintenance window needs an owner') }).min(1, 'a maintenance window needs an owner'),
-    reason: z.string({ error: whenMissing('a maintenance window needs a reason') }).min(1, 'a maintenance window needs a reason'),
+    owner: z.string({ error: whenMissing('a maintenance window needs an owner') }).trim().min(1, 'a maintenance window needs an owner'),
+    reason: z.string({ error: whenMissing('a maintenance window needs a reason') }).trim().min(1, 'a maintenance window needs a reason'),
     start: instant('expected a start', 'start').optional(),
     end: instant('expected an end').optional(),
     cron: cronExpression.optional(),

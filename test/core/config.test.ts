@@ -104,6 +104,17 @@ tools:
     ]);
   });
 
+  it('reads a maintenance window\'s and a snooze\'s reason and owner without the spaces and line break around them (a YAML block `>` ends with one)', () => {
+    // Act
+    const config = parseConfigText(
+      'maintenance_windows:\n  - subjects: [backup]\n    owner: " ops@example.com "\n    reason: >\n      DB failover test,\n      ticket OPS-123\n    start: 2026-10-24T01:00:00Z\n    end: 2026-10-24T03:00:00Z\n' +
+        `snoozes:\n  - subject: backup\n    owner: ops@example.com\n    reason: |\n      Patching: step 1\n    until: ${new Date(Date.now() + 86_400_000).toISOString()}\n`,
+      'c.yaml',
+    );
+    // Assess
+    expect([config.maintenance_windows[0].reason, config.maintenance_windows[0].owner, config.snoozes[0].reason]).toEqual(['DB failover test, ticket OPS-123', 'ops@example.com', 'Patching: step 1']);
+  });
+
   it.each([
     ['30 2 * * *'],
     ['*/15 * * * 1-5'],

@@ -1,6 +1,6 @@
 import type { Severity } from '../findings.ts';
 import { clipUnits } from '../output-capture.ts';
-import { escapeControls } from '../terminal-text.ts';
+import { escapeControls, nameText, proseText } from '../terminal-text.ts';
 import type { DayCount } from './model.ts';
 import { SEVERITIES } from './model.ts';
 
@@ -16,6 +16,16 @@ import { SEVERITIES } from './model.ts';
  */
 export function escapeHtml(text: string): string {
   return escapeControls(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** A name from logs (a subject, a config key) as HTML: as `nameText` shows it, so no two names look alike. */
+export function htmlName(name: string): string {
+  return escapeHtml(nameText(name));
+}
+
+/** Prose from logs (a message, an excerpt, a reason) as HTML: its tabs and line breaks read as spaces (`proseText`). */
+export function htmlText(text: string): string {
+  return escapeHtml(proseText(text));
 }
 
 export const SEVERITY_COLOR: Readonly<Record<Severity, string>> = {
@@ -117,8 +127,8 @@ export function barChart(items: readonly { label: string; count: number }[], opt
     const yTop = top + i * row;
     const w = Math.max(2, (item.count / max) * barMax);
     parts.push(
-      `<g><title>${escapeHtml(`${item.label}: ${item.count}`)}</title>` +
-        `<text x="${labelW - 8}" y="${yTop + row / 2 + 4}" text-anchor="end" font-size="12" fill="${INK}">${escapeHtml(clipUnits(item.label, 26))}</text>` +
+      `<g><title>${htmlName(item.label)}: ${item.count}</title>` +
+        `<text x="${labelW - 8}" y="${yTop + row / 2 + 4}" text-anchor="end" font-size="12" fill="${INK}">${escapeHtml(clipUnits(nameText(item.label), 26))}</text>` +
         `<rect x="${labelW}" y="${yTop + 4}" width="${w.toFixed(1)}" height="${row - 8}" rx="2" fill="${options.color}"/>` +
         `<text x="${(labelW + w + 6).toFixed(1)}" y="${yTop + row / 2 + 4}" font-size="12" fill="${INK}">${item.count}</text></g>`,
     );
