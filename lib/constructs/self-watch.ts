@@ -98,8 +98,8 @@ export interface SelfWatchProps {
  * are normal in some volume (other programs' lines that pass the subscription filter), so the
  * heartbeat is what watches them.
  *
- * `alerts-failing` reads the sweep's `AlertsAwaitingRetry` (a gauge: findings whose send failed
- * and wait for a retry, counted after each sweep's delivery) with `AlertsFailed`: a failed send
+ * `alerts-failing` reads the sweep's `AlertsAwaitingRetry` (a gauge: findings and notices whose send
+ * failed or was not confirmed and that wait for a retry, counted after each sweep's delivery) with `AlertsFailed`: a failed send
  * retried later backs off to hourly, so failures alone leave most 5-minute periods empty; the
  * gauge stays above 0 until the finding is sent or given up (`alerts-abandoned`). An alarm action
  * is published by CloudWatch itself, not by our functions, so it still arrives when SNS refuses
@@ -200,7 +200,7 @@ export class SelfWatch extends Construct {
 
     const alertMetric = (metricName: string) => serviceMetric(metricName, Duration.minutes(5));
     const whatToCheck = "Check the alerts topic's policy (it must let the functions publish), its KMS key (enabled, and usable by the functions: kms:GenerateDataKey, kms:Decrypt), and the alert errors in the ingest and sweep log groups (alertErrors, alerts.errors).";
-    this.alertsFailing = alarm('AlertsFailing', 'alerts-failing', `Alert sends to the topic have been failing for three 5-minute periods in a row (sends failed, or findings wait for a retry of a failed send): findings wait unsent in the outbox and are given up after 14 days. It stays in ALARM while they wait. ${whatToCheck}`, {
+    this.alertsFailing = alarm('AlertsFailing', 'alerts-failing', `Alert sends to the topic have been failing for three 5-minute periods in a row (sends failed, or findings and notices wait for a retry of a failed send, or of a send not confirmed: published perhaps, its mark lost, resent as a possible repeat): findings wait unsent in the outbox and are given up after 14 days. It stays in ALARM while they wait. ${whatToCheck}`, {
       metric: new cloudwatch.MathExpression({
         // The gauge is written by each sweep (every 5 minutes); a period it missed keeps the last count.
         expression: 'MAX([FILL(waiting, REPEAT), FILL(failed, 0)])',

@@ -152,6 +152,8 @@ describe('the auditor watching itself: alarms', () => {
       { Id: 'failed', MetricStat: { Metric: { Namespace: 'SilentAudit', MetricName: 'AlertsFailed', Dimensions: service }, Period: 300, Stat: 'Sum' }, ReturnData: false },
     ]);
     expect(alarm.AlarmDescription).toEqual(expect.stringMatching(/stays in ALARM while they wait.*topic's policy.*KMS key.*log groups/s));
+    expect(alarm.AlarmDescription).toMatch(/send not confirmed.*possible repeat/s);
+    expect(String(alarm.AlarmDescription).length).toBeLessThanOrEqual(1024);
   });
 
   it('SilentAudit-lines-rejected: 5% or more of an hour’s lines (of 20 or more) rejected, saying where the reasons are', () => {
