@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { getParseErrorMessage } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { type CallToolResult, ErrorCode, isJSONRPCRequest, type JSONRPCMessage, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -48,8 +49,8 @@ function takesNoArgument(tool: AuditTool<z.ZodRawShape, z.ZodRawShape>, keys: re
 /**
  * A `tools/call` of one of our tools with an argument named `__proto__` (JSON.parse makes it an
  * own key): the SDK's request schema (a `z.record`) drops that key before `strictInput` sees the
- * arguments, so it is refused here, with every argument the tool does not take, in the tool error
- * the SDK gives any other (`Input validation error: …`).
+ * arguments, so it is refused here by that schema, with every other problem of the call, in the
+ * tool error the SDK gives any other (`Input validation error: …`, its `getParseErrorMessage`).
  */
 function protoArgument(message: JSONRPCMessage): JSONRPCMessage | undefined {
   if (!isJSONRPCRequest(message) || message.method !== 'tools/call') return undefined;
@@ -58,8 +59,10 @@ function protoArgument(message: JSONRPCMessage): JSONRPCMessage | undefined {
   if (typeof args !== 'object' || args === null || !Object.hasOwn(args, '__proto__')) return undefined;
   const tool = (AUDIT_TOOLS as readonly AuditTool<z.ZodRawShape, z.ZodRawShape>[]).find((t) => t.name === params?.name);
   if (tool === undefined) return undefined;
-  const unknown = Object.keys(args).filter((key) => !Object.hasOwn(tool.inputSchema, key));
-  const refusal = new McpError(ErrorCode.InvalidParams, `Input validation error: Invalid arguments for tool ${tool.name}: ${takesNoArgument(tool, unknown)}`);
+  // The copy keeps `__proto__` an own key, which the strict schema names with every other problem of the call.
+  const checked = strictInput(tool).safeParse({ ...args });
+  if (checked.success) return undefined;
+  const refusal = new McpError(ErrorCode.InvalidParams, `Input validation error: Invalid arguments for tool ${tool.name}: ${getParseErrorMessage(checked.error)}`);
   return { jsonrpc: '2.0', id: message.id, result: errorResult(refusal.message) };
 }
 

@@ -93,6 +93,20 @@ describe('tool arguments: strict', () => {
     expect(errorText(together)).toContain('list_subjects takes no argument "bogus", "__proto__"; it takes kind, status, limit');
   });
 
+  it('an argument named __proto__ is refused with the other bad arguments of the call, as any other name would be', async () => {
+    // Prepare: a call also giving a limit that is no number
+    const proto = JSON.parse('{"__proto__":1,"limit":"abc"}') as Record<string, unknown>;
+
+    // Act
+    const refused = await now.call('list_subjects', proto);
+    const other = await now.call('list_subjects', { bogus: 1, limit: 'abc' });
+
+    // Assess: both problems named, in the same words as for another name
+    expect(refused.isError).toBe(true);
+    expect(errorText(other)).toContain('limit');
+    expect(errorText(refused)).toBe(errorText(other).replace('"bogus"', '"__proto__"'));
+  });
+
   it('tools/list publishes every input schema as an object that allows no other property', async () => {
     // Act
     const { tools } = await now.client.listTools();
