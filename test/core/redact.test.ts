@@ -1631,6 +1631,27 @@ describe('the built-in rules', () => {
     expect(args).toEqual({ tool: 'shell', args: { command: `7z a -p${C} backup.7z dir` } });
   });
 
+  it("counts 7-Zip only before one of its commands (a, x, t, …): a quoted value \"7z\" or a directory named 7z starts none, and another tool's -p… after it stays", () => {
+    // Prepare: a quoted 7z value in logfmt, prose and JSON, a directory named 7z, each before another tool's glued -p…; 7-Zip itself after a path
+    const quiet = [
+      'format="7z" cmd="mkdir -pv /out"',
+      "archive type '7z' found, running find /data -name x -print",
+      '{"format":"7z" , "cmd":"find . -print"}',
+      'level=info ext="7z" msg="rsync -progress done"',
+      'find /srv/archives/7z -mtime +30 -print -delete',
+      '+ find /backups/7z -type f -print',
+      'du -sh /mnt/7z -pv',
+    ];
+    const commands = ['/usr/bin/7z a -pS3cretPass b.7z', '7z rn -pS3cretPass b.7z old new', '7Z X -PS3cretPass f.7z'];
+    // Act
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the other tools' switches stay; 7-Zip's password before one of its commands goes
+    const C = M('cli-password');
+    expect(kept).toEqual(quiet);
+    expect(redacted).toEqual([`/usr/bin/7z a -p${C} b.7z`, `7z rn -p${C} b.7z old new`, `7Z X -P${C} f.7z`]);
+  });
+
   it("redacts 7-Zip's and mysql's -p switch quoted whole, as bash -x prints it ('-pSECRET', \"-pSECRET\", also escaped in JSON), and keeps a quoted -p alone", () => {
     // Prepare: the switch quoted whole, with a space or a ; inside, in JSON's escaped quotes; a quoted -p asking, another tool's quoted -p
     const commands = [
