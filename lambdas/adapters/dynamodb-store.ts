@@ -103,7 +103,7 @@ interface FindingItem {
   finding: string;
   outbox?: string;
   lease_until?: number;
-  /** When its send was claimed (epoch ms), until it is marked or released: still there after the lease, that send was not confirmed. */
+  /** When its send was claimed (epoch ms), until it is marked or released (a failed send keeps an unconfirmed one's time): still there after the lease, that send was not confirmed. */
   claimed_at?: number;
   alerted_at?: number;
   /** JSON of its alert's `AlertFailure`, once a send failed. */
@@ -402,22 +402,33 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     return count;
   }
 
-  /** The claim notes its time (`claimed_at`); the one an earlier claim left (never marked nor released) says its send was not confirmed. */
+  /**
+   * The claim notes its time (`claimed_at`); the one an earlier claim left (never marked nor
+   * released, or kept by a failed send after it) says its send was not confirmed. Only the fields
+   * it sets are read back (`UPDATED_OLD`), not the stored finding.
+   */
   async claimAlert(key: string, now: number, leaseMs: number): Promise<AlertClaim | false> {
     const old = await this.conditionalUpdate(key, 'SET lease_until = :until, claimed_at = :now', 'attribute_exists(outbox) AND (attribute_not_exists(lease_until) OR lease_until < :now)', {
       ':until': now + leaseMs,
       ':now': now,
-    }, 'ALL_OLD');
+    }, 'UPDATED_OLD');
     if (!old) return false;
-    const item = old as unknown as FindingItem;
-    const unconfirmedSendAt = item.claimed_at ?? (item.alert_failure === undefined ? undefined : (JSON.parse(item.alert_failure) as AlertFailure).unconfirmed_send_at);
+    const unconfirmedSendAt = (old as Pick<FindingItem, 'claimed_at'>).claimed_at;
     return unconfirmedSendAt === undefined ? {} : { unconfirmedSendAt };
   }
 
   async releaseAlert(key: string, failure?: AlertFailure): Promise<void> {
     if (!failure) await this.conditionalUpdate(key, 'REMOVE lease_until, claimed_at', 'attribute_exists(outbox)', undefined);
     else if (failure.gave_up) await this.conditionalUpdate(key, 'REMOVE outbox, lease_until, claimed_at SET alert_failure = :f', 'attribute_exists(outbox)', { ':f': JSON.stringify(failure) });
-    // A claim needs `lease_until < now`: claimable from `retry_at` on.
+    // A claim needs `lease_until < now`: claimable from `retry_at` on. A send not confirmed before
+    // this failed one stays as `claimed_at` (its time), which the retry's claim reads back.
+    else if (failure.unconfirmed_send_at !== undefined)
+      await this.conditionalUpdate(key, 'SET outbox = :retry, lease_until = :until, alert_failure = :f, claimed_at = :unconfirmed', 'attribute_exists(outbox)', {
+        ':retry': OUTBOX_RETRY,
+        ':until': failure.retry_at - 1,
+        ':f': JSON.stringify(failure),
+        ':unconfirmed': failure.unconfirmed_send_at,
+      });
     else
       await this.conditionalUpdate(key, 'SET outbox = :retry, lease_until = :until, alert_failure = :f REMOVE claimed_at', 'attribute_exists(outbox)', {
         ':retry': OUTBOX_RETRY,
@@ -625,13 +636,13 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     } while (ExclusiveStartKey);
   }
 
-  /** A finding's conditional update: undefined when its condition failed, else the item as it was before (`ALL_OLD`) or `{}`. */
+  /** A finding's conditional update: undefined when its condition failed, else the fields it changed as they were before (`UPDATED_OLD`) or `{}`. */
   private async conditionalUpdate(
     key: string,
     UpdateExpression: string,
     ConditionExpression: string,
     values: Record<string, unknown> | undefined,
-    ReturnValues?: 'ALL_OLD',
+    ReturnValues?: 'UPDATED_OLD',
   ): Promise<Record<string, unknown> | undefined> {
     try {
       const res = await this.doc.send(

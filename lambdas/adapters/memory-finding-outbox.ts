@@ -55,7 +55,7 @@ export class MemoryFindingOutbox implements OutboxMethods {
   async claimAlert(key: string, now: number, leaseMs: number): Promise<AlertClaim | false> {
     const f = this.findings.get(key);
     if (!f || f.alerted || f.alert_failure?.gave_up || (this.leases.get(key) ?? 0) > now) return false;
-    const unconfirmedSendAt = this.claimedAt.get(key) ?? f.alert_failure?.unconfirmed_send_at;
+    const unconfirmedSendAt = this.claimedAt.get(key);
     this.leases.set(key, now + leaseMs);
     this.claimedAt.set(key, now);
     return unconfirmedSendAt === undefined ? {} : { unconfirmedSendAt };
@@ -71,6 +71,8 @@ export class MemoryFindingOutbox implements OutboxMethods {
     this.findings.set(key, { ...f, alert_failure: failure });
     if (failure.gave_up) this.leases.delete(key);
     else this.leases.set(key, failure.retry_at);
+    // A send not confirmed before this failed one stays noted, as DynamoDB keeps it in `claimed_at`.
+    if (!failure.gave_up && failure.unconfirmed_send_at !== undefined) this.claimedAt.set(key, failure.unconfirmed_send_at);
   }
 
   async markAlerted(key: string): Promise<boolean> {

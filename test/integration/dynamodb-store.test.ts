@@ -170,6 +170,31 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     expect([waitingWhileClaimed, waitingAfterFailure, await store.alertsAwaitingRetry()]).toEqual([1, 1, 0]);
   });
 
+  it('reads back from a claim only the fields it changed, not the stored finding, and still tells it of an unconfirmed send kept through a failed one', async () => {
+    // Prepare: a stored finding with a large output tail; every item DynamoDB returns is noted.
+    const { store } = await freshDynamoStore();
+    const f = { ...finding('2026-10-05T02:31:07Z'), evidence: { exit_code: 1, output_tail: 'x'.repeat(6000) } };
+    const key = findingKey(f);
+    await store.commit({ key: 'job#backup', expectedVersion: 0, state: {}, findings: [f], records: [] });
+    const doc = (store as unknown as { doc: { send: (command: unknown) => Promise<{ Attributes?: Record<string, unknown> }> } }).doc;
+    const send = doc.send.bind(doc);
+    const returned: string[][] = [];
+    doc.send = async (command) => {
+      const out = await send(command);
+      if (out.Attributes) returned.push(Object.keys(out.Attributes).sort());
+      return out;
+    };
+    // Act: claimed, its lease runs out unconfirmed; claimed again and refused; claimed at its retry.
+    await store.claimAlert(key, 1000, 60_000);
+    const second = await store.claimAlert(key, 70_000, 60_000);
+    await store.releaseAlert(key, { failures: 1, first_at: 70_000, error: 'refused', retry_at: 70_000, unconfirmed_send_at: 1000 });
+    const third = await store.claimAlert(key, 80_000, 60_000);
+    // Assess: no claim carried the finding back; the unconfirmed send is told both times.
+    expect([second, third]).toEqual([{ unconfirmedSendAt: 1000 }, { unconfirmedSendAt: 1000 }]);
+    expect(returned.flat()).not.toContain('finding');
+    expect(returned.flat().every((name) => ['claimed_at', 'lease_until'].includes(name))).toBe(true);
+  });
+
   it('claims a finding released without a failure as a send surely not made', async () => {
     // Prepare
     const { store } = await freshDynamoStore();
