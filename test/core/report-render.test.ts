@@ -225,6 +225,7 @@ describe('renderMarkdown', () => {
     expect(page).toContain('<strong>backup\\x0aAll clear</strong>');
     expect(page).toContain('(set <code>jobs.&quot;backup\\x0aAll clear&quot;.owner</code>)');
     expect(page).toContain('(set <code>jobs.backup\\x0aAll clear.owner</code>)');
+    expect(page).toMatch(/Bar chart: [^<]*&quot;backup\\x0aAll clear&quot; 1/);
     expect(mdName('C:\\jobs\\nightly')).toBe('C:\\\\jobs\\\\nightly');
     expect(mdName('a\\b\u001b"')).toBe('`"a\\\\b\\x1b\\""`');
   });

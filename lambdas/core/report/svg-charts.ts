@@ -138,6 +138,6 @@ export function barChart(items: readonly { label: string; count: number }[], opt
     parts.push(`<text x="${labelW}" y="${top + shown.length * row + row / 2 + 4}" font-size="12" fill="${INK}">+ ${rest.length} more (${sum} findings)</text>`);
   }
   if (shown.length === 0) parts.push(`<text x="${width / 2}" y="${top + row / 2 + 4}" text-anchor="middle" font-size="12" fill="${INK}">No findings</text>`);
-  const desc = shown.length ? `Bar chart: ${items.map((i) => `${i.label} ${i.count}`).join(', ')}.` : 'No findings.';
+  const desc = shown.length ? `Bar chart: ${items.map((i) => `${nameText(i.label)} ${i.count}`).join(', ')}.` : 'No findings.';
   return frame(options.id, options.title, desc, width, height, parts.join(''));
 }
