@@ -1827,6 +1827,19 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("keeps an experiment's path as a JSON string's or a logfmt value's whole (exp/imp ending the string), and still redacts Data Pump's login there", () => {
+    // Prepare: ML runs' names and steps whose string holds only `exp …/…` or `imp …/…`; Data Pump's and sqlplus' logins ending a string
+    const quiet = ['{"name":"exp baseline/lr0.1","loss":0.3}', '{"step":"exp runs/exp1"}', 'msg="imp cfg/base" level=info'];
+    const commands = ['{"cmd":"impdp system/S3cretPw"}', 'msg="expdp system/S3cretPw" level=info', '{"cmd":"exp userid=scott/S3cretPw"}'];
+    // Act
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the paths stay; the logins' passwords go
+    const C = M('cli-password');
+    expect(kept).toEqual(quiet);
+    expect(redacted).toEqual([`{"cmd":"impdp system/${C}"}`, `msg="expdp system/${C}" level=info`, `{"cmd":"exp userid=scott/${C}"}`]);
+  });
+
   it("redacts exp's and imp's quoted login and one before a comma, and keeps an ML run's paths in prose", () => {
     // Prepare: the old export's and import's login in quotes (with or without @) and before a comma; experiments' words and paths
     const commands = ["exp 'scott/tiger1'", 'exp "scott/tiger1@orcl"', 'imp "scott/tiger1"', 'exp scott/tiger1, exp done'];
