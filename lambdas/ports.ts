@@ -162,6 +162,11 @@ export interface FindingStore {
    */
   alertsAwaitingRetry(): Promise<number>;
   /**
+   * How many findings wait in the outbox for a first send: not delivered, never claimed, no failed
+   * send (those are `alertsAwaitingRetry`): the backlog a sweep out of time leaves (its `SweepAlertsLeft`).
+   */
+  alertsPending(): Promise<number>;
+  /**
    * Takes the right to send a finding's alert for `leaseMs` (so two senders never both send it while it holds),
    * noting when (until the send is marked or released); false if it is delivered already or another
    * sender holds the lease.

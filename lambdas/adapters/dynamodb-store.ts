@@ -396,6 +396,11 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     return retrying + unconfirmed;
   }
 
+  /** The findings of `PENDING` never claimed (`claimed_at`: those are awaiting a retry), counted (`Select: COUNT`). */
+  async alertsPending(): Promise<number> {
+    return this.countOutbox({ FilterExpression: 'attribute_not_exists(claimed_at)', ExpressionAttributeValues: { ':p': OUTBOX_PENDING } });
+  }
+
   private async countOutbox(partition: Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeValues'>): Promise<number> {
     let count = 0;
     for await (const page of this.queryPages({ TableName: this.tableName, IndexName: TABLE_SCHEMA.outboxIndex, KeyConditionExpression: 'outbox = :p', Select: 'COUNT', ...partition })) count += page.Count ?? 0;

@@ -1,7 +1,7 @@
 import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
 import type { AlertClaim, AlertFailure, FindingQuery, FindingStore, StoredFinding } from '../ports.ts';
 
-type OutboxMethods = Pick<FindingStore, 'query' | 'pendingAlerts' | 'alertsAwaitingRetry' | 'claimAlert' | 'releaseAlert' | 'markAlerted'>;
+type OutboxMethods = Pick<FindingStore, 'query' | 'pendingAlerts' | 'alertsAwaitingRetry' | 'alertsPending' | 'claimAlert' | 'releaseAlert' | 'markAlerted'>;
 
 /**
  * Findings held in process memory with the DynamoDB store's outbox rules: each written once (by
@@ -46,6 +46,10 @@ export class MemoryFindingOutbox implements OutboxMethods {
       .filter((f) => !f.alerted && !f.alert_failure?.gave_up && (now === undefined || (this.leases.get(f.key) ?? 0) <= now))
       .sort((a, b) => a.key.localeCompare(b.key))
       .slice(0, limit);
+  }
+
+  async alertsPending(): Promise<number> {
+    return this.all().filter((f) => !f.alerted && f.alert_failure === undefined && !this.claimedAt.has(f.key)).length;
   }
 
   async alertsAwaitingRetry(): Promise<number> {
@@ -98,6 +102,10 @@ export abstract class FindingsInMemory implements OutboxMethods {
 
   alertsAwaitingRetry(): Promise<number> {
     return this.findings.alertsAwaitingRetry();
+  }
+
+  alertsPending(): Promise<number> {
+    return this.findings.alertsPending();
   }
 
   claimAlert(key: string, now: number, leaseMs: number): Promise<AlertClaim | false> {

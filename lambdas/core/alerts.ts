@@ -47,6 +47,10 @@ export interface DeliveryResult {
    * the findings stay in the outbox (pending, drained by the next sweep), the notices in their state (sent again once their lease is over).
    */
   readonly left?: number;
+  /** The notices among `left`: pending in their subject's state, not in the outbox. */
+  readonly noticesLeft?: number;
+  /** The pending findings this delivery read from the outbox (`drainLimit` at most): as many as the limit, more may be waiting. */
+  readonly drained?: number;
 }
 
 export interface DeliveryOptions {
@@ -80,6 +84,11 @@ export interface DeliveryOptions {
    * of those claimed (about as long as the claims took): the summary goes out once, for those it folds.
    */
   readonly timeLeft?: () => number;
+  /**
+   * Alerts the invocation already sent one by one (a sweep's earlier drain pages): counted against
+   * `alert_storm_cap`, so a backlog drained in pages goes one by one only until the cap, the rest in summaries.
+   */
+  readonly stormCapUsed?: number;
 }
 
 const LEASE_MS = 60_000;
@@ -149,8 +158,10 @@ export async function deliverAlerts(
   const outOfTime = () => timeLeft !== undefined && timeLeft() <= 0;
   /** Findings and notices left for a later delivery for lack of time. */
   let left = 0;
-  const leave = (): undefined => {
+  let noticesLeft = 0;
+  const leave = (alert?: PlannedAlert): undefined => {
     left++;
+    if (alert && !alert.candidate) noticesLeft++;
     return undefined;
   };
 
@@ -161,8 +172,11 @@ export async function deliverAlerts(
   }
   const drainLimit = options.drainLimit ?? 50;
   const priorFailures = new Map<string, AlertFailure>();
+  let drained = 0;
   if (drainLimit > 0) {
-    for (const pending of await store.pendingAlerts(drainLimit, now)) {
+    const pendings = await store.pendingAlerts(drainLimit, now);
+    drained = pendings.length;
+    for (const pending of pendings) {
       if (candidates.has(pending.key)) continue;
       candidates.set(pending.key, { key: pending.key, finding: storedAsFinding(pending) });
       if (pending.alert_failure) priorFailures.set(pending.key, pending.alert_failure);
@@ -225,7 +239,7 @@ export async function deliverAlerts(
   for (const span of replayedSpans) groupOf(span.subject_kind, span.subject);
   const due = new Map((options.due ?? []).map((d) => [d.key, { state: d.state, version: d.version }]));
   for (const { state } of due.values()) groupOf((state as AlertState).subject_kind, (state as AlertState).subject);
-  if (groups.size === 0) return { sent: 0, failed: 0, errors: [], suppressed: 0, snoozed: 0, summarized: 0, abandoned: 0 };
+  if (groups.size === 0) return { sent: 0, failed: 0, errors: [], suppressed: 0, snoozed: 0, summarized: 0, abandoned: 0, drained };
 
   // The due states were read as they were listed (past any cache): not read again.
   const loaded = await store.load([...groups.keys()].filter((key) => !due.has(key)));
@@ -289,7 +303,7 @@ export async function deliverAlerts(
 
   const { individual, summarized } = capAlerts(
     decided.flatMap((d) => d.alerts),
-    policy.stormCap,
+    Math.max(0, policy.stormCap - (options.stormCapUsed ?? 0)),
   );
   let summarizedCount = 0;
   /** The alerts whose publish started: a planned notice not among them was never sent (`unsent`). */
@@ -333,7 +347,7 @@ export async function deliverAlerts(
       }
       // Out of time: not claimed, it is sent as decided by a later delivery (a notice once its lease is over).
       if (outOfTime()) {
-        leave();
+        leave(alert);
         continue;
       }
       const sending = await claimed(alert);
@@ -361,7 +375,7 @@ export async function deliverAlerts(
       const rest = timeLeft();
       return rest > 0 && rest > claimsFrom - rest;
     };
-    const included = (await claimAll(summarized, async (alert) => (inTimeToClaim() ? claimed(alert) : leave()))).filter((alert): alert is PlannedAlert => alert !== undefined);
+    const included = (await claimAll(summarized, async (alert) => (inTimeToClaim() ? claimed(alert) : leave(alert)))).filter((alert): alert is PlannedAlert => alert !== undefined);
     if (included.length === 0) return;
     for (const alert of included) tried.add(alert);
     try {
@@ -408,7 +422,7 @@ export async function deliverAlerts(
   }
   if (failure) throw failure.error;
   const awaiting = [...written.values()].reduce((n, w) => n + noticesAwaitingRetry(w?.state as AlertState | undefined), 0);
-  return { sent, failed, errors, suppressed, snoozed, summarized: summarizedCount, abandoned, noticesAwaitingRetry: awaiting, left };
+  return { sent, failed, errors, suppressed, snoozed, summarized: summarizedCount, abandoned, noticesAwaitingRetry: awaiting, left, noticesLeft, drained };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { AlertSink, Clock, ExceptionStore, FindingStore, SnoozeRegistry, St
 import { sweepAgentRoots } from './agent-sweep.ts';
 import { DEFAULT_STALE_OPTIONS } from './agent-tree.ts';
 import { loadRegistry } from './exception-registry.ts';
-import { type DeliveryResult, deliverAlerts } from './alerts.ts';
+import { type DeliveryOptions, type DeliveryResult, deliverAlerts } from './alerts.ts';
 import type { Finding } from './findings.ts';
 import type { CommitRetry } from './commit-retry.ts';
 import { type SubjectReducer, sweepSubjects } from './pipeline.ts';
@@ -67,7 +67,7 @@ export interface SweepReport {
 /** The sweep's schedule (every 5 minutes): the period its starting point turns by. */
 const SWEEP_PERIOD_MS = 5 * 60_000;
 
-/** How many older pending alerts one sweep delivers, besides its own. */
+/** How many older pending alerts the sweep reads from the outbox at a time (a drain page), besides its own. */
 const SWEEP_DRAIN_LIMIT = 200;
 
 /**
@@ -95,7 +95,9 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
   // Alert states due a look with no run (flapping, a notice pending), listed from a sparse catalog rather than
   // read all: flapping quiet for long enough settles, and a healthy subject recovers, without waiting for its next run.
   const due = await deps.store.subjects(ALERT_DUE_CATALOG);
-  const alerts = await deliverAlerts(result.findings, deps.store, deps.sink, deps.clock, { drainLimit: SWEEP_DRAIN_LIMIT, config: deps.config, snoozes: deps.snoozes, retry: deps.retry, due, records: subjects.records, timeLeft: deps.deliveryTimeLeft });
+  const drain = { drainLimit: SWEEP_DRAIN_LIMIT, config: deps.config, snoozes: deps.snoozes, retry: deps.retry, timeLeft: deps.deliveryTimeLeft };
+  const first = await deliverAlerts(result.findings, deps.store, deps.sink, deps.clock, { ...drain, due, records: subjects.records });
+  const alerts = await drainBacklog(first, deps, drain);
   // Counted after the delivery: while sends keep failing, findings wait here between the (hourly) retries.
   // Notices too: every state with one pending was read by the delivery (listed as alert-due).
   const awaitingRetry = (await deps.store.alertsAwaitingRetry()) + (alerts.noticesAwaitingRetry ?? 0);
@@ -107,6 +109,54 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
     alerts,
     conflicts: result.conflicts,
     awaitingRetry,
-    alertsLeft: alerts.left ?? 0,
+    // What is still pending once the delivery stopped: the findings in the outbox never claimed (a
+    // backlog its time did not cover, all sent by a later sweep) and the notices it left in their state.
+    alertsLeft: (await deps.store.alertsPending()) + (alerts.noticesLeft ?? 0),
+  };
+}
+
+/**
+ * A backlog of pending alerts larger than a drain page (alerts an earlier delivery left for lack of
+ * time, an SNS outage's) is delivered page after page while the time lasts: a page read whole and
+ * delivered with no alert left for lack of time may be followed by more. The alerts sent one by one
+ * count against the storm cap over the pages, so the rest of the backlog goes out in summaries.
+ */
+async function drainBacklog(first: DeliveryResult, deps: SweepDeps, drain: DeliveryOptions): Promise<DeliveryResult> {
+  let total = first;
+  let stormCapUsed = sentOneByOne(first);
+  for (let page = first; mayHaveMore(page) && !(deps.deliveryTimeLeft !== undefined && deps.deliveryTimeLeft() <= 0); ) {
+    page = await deliverAlerts([], deps.store, deps.sink, deps.clock, { ...drain, stormCapUsed });
+    stormCapUsed += sentOneByOne(page);
+    total = addDeliveries(total, page);
+  }
+  return total;
+}
+
+/** Whether a delivery read a whole drain page, left nothing for lack of time and dealt with some of it: more may be pending. */
+function mayHaveMore(page: DeliveryResult): boolean {
+  const dealtWith = page.sent + page.failed + (page.suppressed ?? 0) + (page.snoozed ?? 0) + (page.summarized ?? 0);
+  return page.drained === SWEEP_DRAIN_LIMIT && (page.left ?? 0) === 0 && dealtWith > 0;
+}
+
+/** The messages a delivery sent one by one: all it sent but its storm summary. */
+function sentOneByOne(delivery: DeliveryResult): number {
+  return delivery.sent - ((delivery.summarized ?? 0) > 0 ? 1 : 0);
+}
+
+/** Two deliveries of one sweep as one; the notices awaiting a retry are the first's (it read every state with one pending). */
+function addDeliveries(a: DeliveryResult, b: DeliveryResult): DeliveryResult {
+  const sum = (key: 'suppressed' | 'snoozed' | 'summarized' | 'abandoned' | 'left' | 'noticesLeft' | 'drained') => (a[key] ?? 0) + (b[key] ?? 0);
+  return {
+    sent: a.sent + b.sent,
+    failed: a.failed + b.failed,
+    errors: [...a.errors, ...b.errors],
+    suppressed: sum('suppressed'),
+    snoozed: sum('snoozed'),
+    summarized: sum('summarized'),
+    abandoned: sum('abandoned'),
+    noticesAwaitingRetry: a.noticesAwaitingRetry,
+    left: sum('left'),
+    noticesLeft: sum('noticesLeft'),
+    drained: sum('drained'),
   };
 }

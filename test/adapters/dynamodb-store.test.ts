@@ -109,6 +109,23 @@ describe('DynamoAuditStore: the count of alerts waiting for a retry', () => {
     expect(retry[1].ExclusiveStartKey).toEqual({ outbox: 'RETRY', pk: 'FINDING#a', sk: 'x' });
     expect(pending[0]).toMatchObject({ TableName: TABLE, IndexName: 'outbox', KeyConditionExpression: 'outbox = :p', FilterExpression: 'attribute_exists(claimed_at)', Select: 'COUNT' });
   });
+
+  it('counts the PENDING findings never claimed as the backlog waiting for a first send, page by page, reading no item', async () => {
+    // Prepare: PENDING in two pages
+    doc
+      .on(QueryCommand, { ExpressionAttributeValues: { ':p': 'PENDING' } })
+      .resolvesOnce({ Count: 4, LastEvaluatedKey: { outbox: 'PENDING', pk: 'FINDING#a', sk: 'x' } })
+      .resolvesOnce({ Count: 3 });
+    const { store } = storeWithoutWaiting();
+    // Act
+    const pending = await store.alertsPending();
+    // Assess
+    expect(pending).toBe(7);
+    const inputs = doc.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(inputs).toHaveLength(2);
+    expect(inputs[0]).toMatchObject({ TableName: TABLE, IndexName: 'outbox', KeyConditionExpression: 'outbox = :p', FilterExpression: 'attribute_not_exists(claimed_at)', Select: 'COUNT' });
+    expect(inputs[1].ExclusiveStartKey).toEqual({ outbox: 'PENDING', pk: 'FINDING#a', sk: 'x' });
+  });
 });
 
 describe('DynamoAuditStore: how long run records are kept', () => {

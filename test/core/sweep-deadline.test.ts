@@ -98,6 +98,68 @@ describe('the sweep delivering a burst of findings with little time left', () =>
   });
 });
 
+describe('the sweep draining a backlog of pending alerts', () => {
+  const FLEET = 450;
+  const FLEET_CONFIG: Config = validateConfig(
+    { defaults: { alert_storm_cap: CAP }, jobs: Object.fromEntries(Array.from({ length: FLEET }, (_, i) => [`nightly-${String(i).padStart(3, '0')}`, { schedule: '0 2 * * *' }])) },
+    'silent-audit.yaml',
+    undefined,
+    { now: T0 },
+  );
+
+  /** A fleet of 450 nightly jobs whose 02:00 starts a sweep with no time left judged missed: every alert pending. */
+  async function backlogWorld() {
+    const store = new MemoryAuditStore();
+    const messages: AlertMessage[] = [];
+    const sink = { publish: async () => {}, send: async (message: AlertMessage) => void messages.push(message) };
+    let spentMs = 0;
+    const claimAlert = store.claimAlert.bind(store);
+    store.claimAlert = async (...args: Parameters<typeof store.claimAlert>) => {
+      spentMs += 100;
+      return claimAlert(...args);
+    };
+    await runSweep({ store, sink, config: FLEET_CONFIG, clock: { now: () => T0 } });
+    const outOfTime = await runSweep({ store, sink, config: FLEET_CONFIG, clock: { now: () => T0 + 2 * H + 15 * M }, deliveryTimeLeft: () => 0 });
+    const sweep = (budgetMs?: number) => {
+      spentMs = 0;
+      return runSweep({ store, sink, config: FLEET_CONFIG, clock: { now: () => T0 + 2 * H + 20 * M }, ...(budgetMs !== undefined ? { deliveryTimeLeft: () => budgetMs - spentMs } : {}) });
+    };
+    return { store, messages, outOfTime, sweep };
+  }
+
+  it('sends a backlog of more than one drain page in one sweep while it has time, past the storm cap in summaries', async () => {
+    // Prepare: 450 findings left pending (more than the 200 a drain reads at once)
+    const w = await backlogWorld();
+
+    // Act: the next sweep, with time enough
+    const next = await w.sweep();
+
+    // Assess: every finding reported once by that sweep, at most the storm cap one by one, none pending, none left
+    const reported = w.messages.flatMap((m) => m.findings.map(findingKey));
+    expect(w.outOfTime.alertsLeft).toBe(FLEET);
+    expect(new Set(reported).size).toBe(FLEET);
+    expect(reported).toHaveLength(FLEET);
+    expect(w.messages.filter((m) => m.kind === 'finding')).toHaveLength(CAP);
+    expect(w.messages.filter((m) => m.kind === 'summary').length).toBeLessThanOrEqual(Math.ceil(FLEET / 200));
+    expect(await w.store.pendingAlerts(1000)).toEqual([]);
+    expect(next.alertsLeft).toBe(0);
+  });
+
+  it('counts in alertsLeft every finding still pending once its time is up, drained or not', async () => {
+    // Prepare: 450 findings pending; a claim takes 100 ms of a 25 s delivery
+    const w = await backlogWorld();
+
+    // Act
+    const next = await w.sweep(25_000);
+
+    // Assess: some sent, the rest still pending, all of them counted
+    const pending = await w.store.pendingAlerts(1000);
+    expect(w.messages.length).toBeGreaterThan(0);
+    expect(pending.length).toBeGreaterThan(0);
+    expect(next.alertsLeft).toBe(pending.length);
+  });
+});
+
 describe('the ingest delivering alerts with no time left', () => {
   it('decides them with the batch’s runs, leaves them pending, and the sweep sends each once as decided', async () => {
     // Prepare: three jobs fail in one delivery; the invocation's delivery time is up
