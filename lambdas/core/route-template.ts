@@ -42,9 +42,9 @@ const UPPER = /[A-Z]/;
 
 /**
  * The route's template: for a path, alone or after a method (in any case, after spaces or a tab:
- * written `GET `), or a URL (its scheme dropped, its host kept: `api.example.com/users/{id}`), each
- * segment that is an id (`isIdSegment`) is `{id}`, and what follows `?`, `#` or `;` and trailing
- * `/`s are dropped. Any other route is returned as it is, after a few character checks.
+ * written `GET `), or a URL (its scheme dropped, its host kept: `api.example.com/users/{id}`; one
+ * holding `@`, user info, is left as it is), each segment that is an id (`isIdSegment`) is `{id}`,
+ * and what follows `?`, `#` or `;` and trailing `/`s are dropped. Any other route is returned as it is, after a few character checks.
  */
 export function routeTemplate(route: string): string {
   const first = route.charCodeAt(0);
@@ -75,15 +75,17 @@ function schemeEnd(target: string): number {
   return end > 0 && target.charCodeAt(end) === COLON ? end : -1;
 }
 
-/** A URL (`https://api.example.com/users/1`) as its host and path template, its scheme and any user info dropped; undefined for no URL. */
+/**
+ * A URL (`https://api.example.com/users/1`) as its host and path template, its scheme dropped;
+ * undefined for no URL, and for one holding `@` after its `://`: user info (`user:S3c/ret@host`,
+ * `user:S3c#ret@host`) is left as logged, whole, for the url-password redactor, which runs after.
+ */
 function urlTemplate(url: string, colon: number): string | undefined {
   if (colon < 0 || url.charCodeAt(colon + 1) !== SLASH || url.charCodeAt(colon + 2) !== SLASH) return undefined;
-  const rest = url.slice(colon + 3);
-  const bare = untilPathEnd(rest);
+  if (url.indexOf('@', colon + 3) >= 0) return undefined;
+  const bare = untilPathEnd(url.slice(colon + 3));
   const slash = bare.indexOf('/');
-  const authority = slash < 0 ? bare : bare.slice(0, slash);
-  const host = authority.slice(authority.lastIndexOf('@') + 1);
-  return slash < 0 ? host : host + pathTemplate(bare.slice(slash));
+  return slash < 0 ? bare : bare.slice(0, slash) + pathTemplate(bare.slice(slash));
 }
 
 function untilPathEnd(path: string): string {

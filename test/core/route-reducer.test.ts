@@ -7,6 +7,7 @@ import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
 import { processBatch, type ReduceContext, sweepSubjects } from '../../lambdas/core/pipeline.ts';
 import { initialRouteState, MAX_DONE_REQUESTS, MAX_OPEN_BYTES, MAX_OPEN_REQUESTS, PAST_MONTHS, type RouteState, routeReducer } from '../../lambdas/core/route-reducer.ts';
 import { fingerprint } from '../../lambdas/core/token-ring.ts';
+import { parseLine } from '../../lambdas/core/parse/index.ts';
 
 const T = Date.parse('2026-10-05T10:00:00Z');
 const ctx = (config: Config = DEFAULT_CONFIG, now = T + 86_400_000): ReduceContext => ({ config, clock: { now: () => now } });
@@ -738,5 +739,29 @@ describe('retries per route', () => {
     }
     // Assess: the route's time (the sweep's clock less 20 minutes) passes 11:45, 12:00 and 12:15 at 12:05, 12:20 and 12:35; the sweeps between write nothing
     expect(perSweep).toEqual(['12:00 3', '12:05 3', '12:10 0', '12:15 0', '12:20 3', '12:25 0', '12:30 0', '12:35 3', '12:40 0']);
+  });
+
+  it("leaves a URL route's password to the redactor: no secret in a subject, a finding or its message", async () => {
+    // Prepare: 40 requests, every other one retried, to URLs whose user info holds a password (one holding `/`), parsed as lines are
+    const routes = ['https://user:S3cretA@host/x', 'GET https://user:S3cretB@host/x/1', 'https://user:S3c/retF@host/x'];
+    // and one request two hours later, so that their hour is judged
+    const lines = routes.flatMap((route, r) => {
+      const line = (request: string, n: number, outcome: string, ts: number) => JSON.stringify({ type: 'attempt', ts: new Date(ts).toISOString(), route, request_id: `r${r}-${request}`, attempt: n, outcome, latency_ms: 100 });
+      const requests = Array.from({ length: 40 }, (_, i) => (i % 2 ? [line(`${i}`, 1, 'error', T + i * 60_000), line(`${i}`, 2, 'ok', T + i * 60_000 + 10_000)] : [line(`${i}`, 1, 'ok', T + i * 60_000)]));
+      return [...requests.flat(), line('late', 1, 'ok', T + 2 * 3_600_000)];
+    });
+    const events = lines.flatMap((text, i) => {
+      const outcome = parseLine(text, { source: { origin: 'attempts.jsonl', line: i + 1 }, now: T + 3 * 3_600_000 });
+      return outcome.kind === 'events' ? outcome.events : [];
+    });
+    // Act
+    const result = await processBatch(events, [routeReducer], new MemoryAuditStore(), ctx(DEFAULT_CONFIG, T + 3 * 3_600_000));
+    // Assess: every route judged under its redacted name, no password anywhere
+    expect(events).toHaveLength(183);
+    expect([...new Set(result.findings.map((f) => f.subject))].sort()).toEqual([
+      'GET https://user:[REDACTED:url-password]@host/x/1',
+      'https://user:[REDACTED:url-password]@host/x',
+    ]);
+    expect(JSON.stringify(result.findings)).not.toMatch(/S3c|retF/);
   });
 });

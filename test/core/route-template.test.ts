@@ -14,7 +14,7 @@ describe('a route logged as a request path, read as its template', () => {
     ['a method in lower or mixed case, read in capitals', 'get /users/1', 'GET /users/{id}'],
     ['spaces or a tab after the method', 'Post \t /users/1', 'POST /users/{id}'],
     ['a URL after a method: its scheme dropped, its host kept', 'GET https://api.example.com/users/1?x=1', 'GET api.example.com/users/{id}'],
-    ['a URL alone, without its user info', 'https://bot:pw@api.example.com/users/1/', 'api.example.com/users/{id}'],
+    ['a URL alone', 'https://api.example.com/users/1/', 'api.example.com/users/{id}'],
     ['a fragment and matrix parameters, as a query string', '/users/1;jsessionid=ABC#top', '/users/{id}'],
     ['every trailing slash', '/users/1//', '/users/{id}'],
     ['a type-prefixed id', '/orders/ord_8f3k2j9x', '/orders/{id}'],
@@ -44,6 +44,9 @@ describe('a route logged as a request path, read as its template', () => {
     ['a slug naming a hash', '/api/v1/sha256-checksums'],
     ['a camelCased name', '/rpc/getUserNotificationSettings'],
     ['a prefixed word', '/api/user_settings2'],
+    ['a URL with user info (its password left for the redactor)', 'https://bot:pw@api.example.com/users/1/'],
+    ['a URL after a method with a password holding `/`', 'GET https://user:S3c/retF@host/x/1'],
+    ['a URL with a password holding `#` or `?`', 'https://user:S3c#retE@host/x'],
   ])('leaves %s as it is', (_, route) => {
     // Act
     const read = routeTemplate(route);
