@@ -323,13 +323,15 @@ export async function deliverAlerts(
    * Claims a summary's findings a bounded number at a time; when a claim throws, the ones taken are
    * released before the error goes on: the summary is not published, so none of them was sent
    * (a release lost too leaves that claim to run out, and its resend says it may be a repeat).
+   * One whose earlier send was not confirmed is left claimed, so that its resend still says so.
    */
   const claimAll = async (alerts: readonly PlannedAlert[], claim: (alert: PlannedAlert) => Promise<PlannedAlert | undefined>): Promise<(PlannedAlert | undefined)[]> => {
     const taken: string[] = [];
     try {
       return await settleLimited(alerts, PARALLEL_COMMITS, async (alert) => {
         const sending = await claim(alert);
-        if (sending?.candidate) taken.push(sending.candidate.key);
+        // One sent before unconfirmed stays claimed: its claim runs out and its resend keeps the note.
+        if (sending?.candidate && sending.unconfirmedSendAt === undefined) taken.push(sending.candidate.key);
         return sending;
       });
     } catch (error) {
@@ -412,14 +414,18 @@ export async function deliverAlerts(
   for (const alert of [...individual, ...summarized]) {
     if (alert.notice && !tried.has(alert)) outcomeOf(alertStateKey(alert.subject_kind, alert.subject)).unsent.push(alert.notice.id);
   }
-  for (const [key, outcome] of outcomes) {
+  // A bounded number of subjects settled at once: an outage's thousands of notices left for lack of
+  // time are settled in the time the invocation kept, not one write after another past it.
+  const settled = await settleLimited([...outcomes], PARALLEL_COMMITS, async ([key, outcome]) => {
     try {
       const next = await commitSettled(store, key, outcome, written.get(key), options.retry ?? {});
       if (next) written.set(key, next);
+      return undefined;
     } catch (error) {
-      failure ??= { error };
+      return { error };
     }
-  }
+  });
+  failure ??= settled.find((s) => s !== undefined);
   if (failure) throw failure.error;
   const awaiting = [...written.values()].reduce((n, w) => n + noticesAwaitingRetry(w?.state as AlertState | undefined), 0);
   return { sent, failed, errors, suppressed, snoozed, summarized: summarizedCount, abandoned, noticesAwaitingRetry: awaiting, left, noticesLeft, drained };

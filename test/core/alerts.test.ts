@@ -585,4 +585,24 @@ describe('deliverAlerts after a send that was not confirmed', () => {
       expect(message.data.possible_repeats).toBeUndefined();
     }
   });
+
+  it('keeps the possible-repeat note of a storm summary finding sent before unconfirmed when another of the summary\'s claims throws', async () => {
+    // Prepare: b was claimed before and never marked (its send not confirmed); then a, b, c, d beyond a cap of 1, d's claim failing.
+    const config = validateConfig({ defaults: { alert_storm_cap: 1 } }, 'test', undefined, { now: T0 });
+    const store = new FlakyClaimStore();
+    const sink = new RecordingSink();
+    const failures = ['a', 'b', 'c', 'd'].map((subject) => failedRun(subject, T0));
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings: failures, records: [] });
+    await store.claimAlert(findingKey(failures[1]), T0, 60_000);
+    store.failKey = findingKey(failures[3]);
+    await deliverAlerts(failures, store, sink, { now: () => T0 + 2 * 60_000 }, { config, drainLimit: 0 }).catch(() => undefined);
+    store.failKey = undefined;
+    const published = sink.messages.length;
+    // Act
+    await deliverAlerts([], store, sink, { now: () => T0 + 10 * 60_000 }, { config, drainLimit: 50 });
+    // Assess: b's later send still says it may be a repeat.
+    const aboutB = sink.messages.slice(published).filter((m) => m.text.includes('job "b"'));
+    expect(aboutB).toHaveLength(1);
+    expect(aboutB[0].text).toMatch(/Possible repeat: /);
+  });
 });
