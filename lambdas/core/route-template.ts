@@ -19,8 +19,8 @@ const COLON = 0x3a;
 
 /** Where a path's route ends: a query string, a fragment or matrix parameters (`;jsessionid=…`). */
 const PATH_END = /[?#;]/;
-/** A path that may hold an id: a digit, or a segment long enough to be an opaque token. Any other is kept. */
-const MAY_HOLD_ID = /\d|[^/]{16}/;
+/** A path that may hold an id: a digit, or a segment as long as a UUID (one may have no digit). Any other is kept. */
+const MAY_HOLD_ID = /\d|[^/]{36}/;
 const DIGITS = /^\d+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A hex string of 8 or more characters (a hash, an object id); holding a digit, so `deadbeef` or `accepted` stay words. */
@@ -37,8 +37,6 @@ const WORD = /^(?:\d?[a-z]+|[A-Z]?[a-z]+|[A-Z]+)\d{0,3}$/;
 const NAME_SEPARATOR = /[-_]/;
 const DIGIT = /\d/;
 const LETTER = /[a-z]/i;
-const LOWER = /[a-z]/;
-const UPPER = /[A-Z]/;
 
 /**
  * The route's template: for a path, alone or after a method (in any case, after spaces or a tab:
@@ -126,27 +124,13 @@ function isIdSegment(segment: string): boolean {
 
 /**
  * Letters mixed with digits without a name's structure (parts between `-` and `_` that are each a
- * word, `WORD`), or (a Nano ID or base64url id with no digit) upper with lower case switching often:
- * at least once in 4 characters, where a camelCased name (`getUserNotificationSettings`) switches
- * about twice a word.
+ * word, `WORD`). A token with no digit is never opaque: a Nano ID without one (about 1 in 40) is not
+ * told from a camelCased name (`listAllOrdersByCustomer`), so it stays its own route.
  */
 function isOpaque(token: string): boolean {
-  if (!LETTER.test(token)) return false;
-  if (DIGIT.test(token)) return !isNamelike(token);
-  return LOWER.test(token) && UPPER.test(token) && caseSwitches(token) * 4 >= token.length;
+  return DIGIT.test(token) && LETTER.test(token) && !isNamelike(token);
 }
 
 function isNamelike(token: string): boolean {
   return token.split(NAME_SEPARATOR).every((part) => part === '' || WORD.test(part));
-}
-
-/** How often a letter is in the other case from the one before it. */
-function caseSwitches(token: string): number {
-  let switches = 0;
-  for (let i = 1; i < token.length; i++) {
-    const before = token.charCodeAt(i - 1);
-    const code = token.charCodeAt(i);
-    if (isLetter(before) && isLetter(code) && before < 0x61 !== code < 0x61) switches++;
-  }
-  return switches;
 }
