@@ -183,4 +183,37 @@ describe('the ingest delivering alerts with no time left', () => {
     expect(messages.map((m) => m.subject).sort()).toEqual(['backup', 'etl', 'report']);
     expect(await store.pendingAlerts(100)).toEqual([]);
   });
+
+  it('settles the recovery notices it left a bounded number at a time, not one write after another past its deadline', async () => {
+    // Prepare: 40 jobs failed once (alerted), then each has three healthy runs delivered with no time left;
+    // every alert-state write takes 5 ms, and those in flight at once are counted (a subject's second write is its settle)
+    const store = new MemoryAuditStore();
+    const sink = { publish: async () => {}, send: async () => {} };
+    const config = validateConfig({});
+    const job = (i: number) => `job-${String(i).padStart(2, '0')}`;
+    const event = (lines: { type: string; job: string; run_id: string; exit_code: number; ts: string }[]) =>
+      encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/x', logStream: 's', subscriptionFilters: ['f'], logEvents: lines.map((l, i) => ({ id: String(i), timestamp: Date.parse(l.ts), message: JSON.stringify(l) })) });
+    await ingestDelivery(event(Array.from({ length: JOBS }, (_, i) => ({ type: 'run.end', job: job(i), run_id: `${job(i)}-0`, exit_code: 2, ts: new Date(T0).toISOString() }))), { store, sink, config, clock: { now: () => T0 + M } });
+    const healthy = Array.from({ length: JOBS }, (_, i) => [1, 2, 3].map((r) => ({ type: 'run.end', job: job(i), run_id: `${job(i)}-${r}`, exit_code: 0, ts: new Date(T0 + r * 10 * M).toISOString() }))).flat();
+    const written = new Set<string>();
+    let settling = 0;
+    let mostSettlingAtOnce = 0;
+    let settles = 0;
+    const commit = store.commit.bind(store);
+    store.commit = async (...args: Parameters<typeof store.commit>) => {
+      const settle = written.has(args[0].key);
+      written.add(args[0].key);
+      if (settle) (settles++, (mostSettlingAtOnce = Math.max(mostSettlingAtOnce, ++settling)));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (settle) settling--;
+      return commit(...args);
+    };
+
+    // Act
+    const ingested = await ingestDelivery(event(healthy), { store, sink, config, clock: { now: () => T0 + 40 * M }, deliveryTimeLeft: () => 0 });
+
+    // Assess: every recovery notice left; their settles, if any, run several at once
+    expect(ingested.alerts).toMatchObject({ sent: 0, left: JOBS });
+    if (settles > 0) expect(mostSettlingAtOnce).toBeGreaterThan(1);
+  });
 });
