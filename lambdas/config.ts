@@ -1,5 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import {
   ArgTypeSchema,
   backtrackingProblem,
@@ -444,7 +445,8 @@ export const RedactSchema = z.strictObject({
 
 /**
  * The routes keyed as their lines name them (`routeTemplate`): a key written with a concrete id or a
- * trailing `/` (`"GET /api/users/123/"`) names its template; two keys naming one template are an error.
+ * trailing `/` (`"GET /api/users/123/"`) names its template; two keys naming one template with
+ * different settings are an error (with the same settings they are one route, written twice).
  */
 function routesByTemplate<T>(routes: Record<string, T>, ctx: z.RefinementCtx): Record<string, T> {
   const byTemplate: Record<string, T> = {};
@@ -452,7 +454,9 @@ function routesByTemplate<T>(routes: Record<string, T>, ctx: z.RefinementCtx): R
   for (const [key, route] of Object.entries(routes)) {
     const template = routeTemplate(key);
     const other = keyOf.get(template);
-    if (other !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `names the same route as ${JSON.stringify(other)} (${template}): keep one` });
+    if (other !== undefined && !isDeepStrictEqual(byTemplate[template], route)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `names the same route as ${JSON.stringify(other)} (${template}) with other settings: keep one` });
+    }
     keyOf.set(template, key);
     setOwn(byTemplate, template, route);
   }

@@ -58,13 +58,15 @@ exceptions:
     expect(config.exceptions[0]).toMatchObject({ id: 'EX-12', expires: '2025-12-31' });
   });
 
-  it('keys a route written with a concrete id or a trailing slash by its template, and refuses two keys of one route', () => {
+  it('keys a route written with a concrete id or a trailing slash by its template, and refuses two keys of one route only when their settings differ', () => {
     // Act
     const config = parseConfigText('routes:\n  "GET /api/s3-bucket-notifications/": { p99_ms: 50 }\n  "/users/123": { p99_ms: 9 }\n', 'x.yaml');
+    const same = parseConfigText('routes:\n  "/reports/annual-report-2024": { p99_ms: 50, owner: bi }\n  "/reports/annual-report-2023": { owner: bi, p99_ms: 50 }\n', 'x.yaml');
     const problems = problemsOf('routes:\n  "/health/": { p99_ms: 50 }\n  "/health": { p99_ms: 9 }\n');
     // Assess
     expect(config.routes).toEqual({ 'GET /api/s3-bucket-notifications': { p99_ms: 50 }, '/users/{id}': { p99_ms: 9 } });
-    expect(problems).toEqual(['routes./health: names the same route as "/health/" (/health): keep one (line 3)']);
+    expect(same.routes).toEqual({ '/reports/{id}': { p99_ms: 50, owner: 'bi' } });
+    expect(problems).toEqual(['routes./health: names the same route as "/health/" (/health) with other settings: keep one (line 3)']);
   });
 
   it("takes a polling route's retries as normal: retry_rate_max 1, and the relative latency rule turned off with retry_latency_factor 0", () => {
