@@ -243,16 +243,37 @@ function gluedPasswordOption(option: string): RegExp {
 function quotedGluedPasswordOption(option: string): RegExp {
   return new RegExp(String.raw`((?<=[ \t])(\\?["'])${option})((?:(?!\2)[^\r\n]){1,256})(?=\2|$)`, 'g');
 }
-/** A command's passwords glued to their option (`glued`), bare or quoted with it (`quoted`), by `replaceValue`. */
+/**
+ * Whether a command's switch quoted whole at `at` is an argument of its own: every quote after the program's word (which may end in
+ * its path's closing quote) is closed before it. Not inside another quoted argument (`mysql -e "… opt = '-print'"`), nor past the end of
+ * the string holding the command (`{"cmd": "mysql -u app db", "flags": "-pretty"}`: that string's closing quote is left open).
+ * Asked at growing offsets, as a replace meets its matches: it counts each character once (linear however many switches).
+ */
+function argumentsOf(command: string): (at: number) => boolean {
+  let i = 0;
+  while (i < command.length && command[i] !== ' ' && command[i] !== '\t') i++;
+  let doubles = 0;
+  let singles = 0;
+  return (at) => {
+    for (; i < at; i++) {
+      if (command[i] === '"') doubles++;
+      else if (command[i] === "'") singles++;
+    }
+    return doubles % 2 === 0 && singles % 2 === 0;
+  };
+}
+/** A command's passwords glued to their option (`glued`), bare or quoted with it (`quoted`, an argument of its own), by `replaceValue`. */
 function redactGluedPasswords(
   command: string,
   glued: RegExp,
   quoted: RegExp,
   replaceValue: (match: string, option: string, quote: string | undefined, value: string) => string,
 ): string {
-  return command
-    .replace(glued, replaceValue)
-    .replace(quoted, (match: string, option: string, _quote: string, value: string) => replaceValue(match, option, undefined, value));
+  const withGlued = command.replace(glued, replaceValue);
+  const standsAsArgument = argumentsOf(withGlued);
+  return withGlued.replace(quoted, (match: string, option: string, _quote: string, value: string, at: number) =>
+    standsAsArgument(at) ? replaceValue(match, option, undefined, value) : match,
+  );
 }
 /** Its `-pVALUE`: the password glued to `-p` (`-p` alone asks for it; `-P` is the port), also quoted whole: `'-pVALUE'`. */
 const MYSQL_PASSWORD = gluedPasswordOption('-p');

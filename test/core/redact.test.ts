@@ -1677,6 +1677,24 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("takes a quoted -p… for mysql's or 7-Zip's switch only as an argument of its own, not another JSON value's or a quoted SQL literal's", () => {
+    // Prepare: json.dumps' ", " separators before a later "-pretty" value, a SQL literal '-print' inside mysql's -e; the switch quoted whole after a quoted argument
+    const quiet = [
+      '{"cmd": "mysql -u app db", "flags": "-pretty"}',
+      '{"job": "mysql backup", "find_args": "-print0"}',
+      'mysql -e "select * from t where opt = \'-print\'" db',
+      '{"cmd": "7z a b.7z d", "flags": "-pretty"}',
+    ];
+    const commands = ['+ mysql -e "select 1" \'-pS3cretPw\' db', '"C:\\Program Files\\7-Zip\\7z.exe" a "-pS3cretPw" b.7z'];
+    // Act
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the other values stay; the switch after a closed quoted argument, or after a quoted program, goes
+    const C = M('cli-password');
+    expect(kept).toEqual(quiet);
+    expect(redacted).toEqual([`+ mysql -e "select 1" '-p${C}' db`, `"C:\\Program Files\\7-Zip\\7z.exe" a "-p${C}" b.7z`]);
+  });
+
   it('runs no trigger scan on a line naming 7z or another -p with no password (7z a backup.7z -r dir, ping -p ff host, mkdir -p, find -print)', () => {
     // Prepare: every regular expression scanned with matchAll, seen; lines naming 7-Zip without -p, other tools' -p, glued too (find's -print, -perm)
     const matchAll = vi.spyOn(RegExp.prototype, Symbol.matchAll);
