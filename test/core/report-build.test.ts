@@ -993,6 +993,37 @@ describe('runs affected of the month’s runs', () => {
     expect(groupOf(october, 'run-unfinished', 'nightly22').consequence.runsInMonth).toBe(11);
   });
 
+  it('keeps a hung run of a reused id apart from the next run of that id after a missed day, and as the month’s first run', () => {
+    // Prepare: nightly logs run_id "nightly" every day at 02:00 (20 min). Gap: no run on the 3rd, the 4th's run never ended.
+    // First: the 1st's run never ended (no record of that id before it in the month).
+    const nightly = (days: number[]) => days.map((d) => ({ ...runRecord('nightly', 'nightly', `${day(d)}T02:20:00Z`), duration_ms: 1_200_000 }));
+    const hungOn = (d: number) => finding('run-unfinished', 'nightly', `${day(d)}T03:00:00Z`, { run_id: 'nightly', evidence: { started_at: `${day(d)}T02:00:00Z`, max_runtime_ms: 3_600_000 } });
+
+    // Act
+    const gap = buildReport(octoberInput({ findings: [hungOn(4)], previousFindings: [], runs: nightly([1, 2, 5, 6, 7, 8, 9, 10]) }));
+    const first = buildReport(octoberInput({ findings: [hungOn(1)], previousFindings: [], runs: nightly([2, 3, 4, 5, 6, 7, 8, 9, 10]) }));
+
+    // Assess: the run that never ended is one of the month's runs, not the next day's.
+    expect(gap.coverage.rows.find((r) => r.kind === 'job' && r.name === 'nightly')?.runsInMonth).toBe(9);
+    expect(groupOf(gap, 'run-unfinished', 'nightly').consequence.notes[0]).toBe('1 run affected of 9 in October 2026 (11%).');
+    expect(first.coverage.rows.find((r) => r.kind === 'job' && r.name === 'nightly')?.runsInMonth).toBe(10);
+    expect(groupOf(first, 'run-unfinished', 'nightly').consequence.notes[0]).toBe('1 run affected of 10 in October 2026 (10%).');
+  });
+
+  it('links a hung run of a reused id to its own late end within the id’s usual interval, as the first run too', () => {
+    // Prepare: nightly reuses its id daily at 02:00; the 1st's and the 5th's runs were judged unfinished at 03:00 and ended 05:00, logging 10 min.
+    const onTime = [2, 3, 4, 6, 7, 8, 9, 10].map((d) => ({ ...runRecord('nightly', 'nightly', `${day(d)}T02:20:00Z`), duration_ms: 1_200_000 }));
+    const lateEnds = [1, 5].map((d) => ({ ...runRecord('nightly', 'nightly', `${day(d)}T05:00:00Z`), duration_ms: 600_000 }));
+    const hung = [1, 5].map((d) => finding('run-unfinished', 'nightly', `${day(d)}T03:00:00Z`, { run_id: 'nightly', evidence: { started_at: `${day(d)}T02:00:00Z`, max_runtime_ms: 3_600_000 } }));
+
+    // Act
+    const report = buildReport(octoberInput({ findings: hung, previousFindings: [], runs: [...onTime, ...lateEnds] }));
+
+    // Assess
+    expect(report.coverage.rows.find((r) => r.kind === 'job' && r.name === 'nightly')?.runsInMonth).toBe(10);
+    expect(groupOf(report, 'run-unfinished', 'nightly').consequence.notes[0]).toBe('2 runs affected of 10 in October 2026 (20%).');
+  });
+
   it('counts a run that never ended among the month’s runs in the finding of another detector of the same job', () => {
     // Prepare: 4 runs of tidy ended (the one of the 2nd wrote empty output); the run of the 6th never ended.
     const ended = [1, 2, 3, 4].map((d) => runRecord('tidy', `t-${d}`, `${day(d)}T01:00:00Z`));

@@ -28,23 +28,36 @@ function loggedStartOf(record: RunRecord): number {
   return Date.parse(record.ts) - (record.duration_ms ?? 0);
 }
 
+/** The finding's max runtime, when its evidence says (run-unfinished). */
+function maxRuntimeOf(finding: Finding): number | undefined {
+  const ms = finding.evidence?.max_runtime_ms;
+  return typeof ms === 'number' && ms > 0 ? ms : undefined;
+}
+
+/** How often an id's runs start: the smallest gap between the logged starts of its consecutive records. */
+function usualIntervalOf(records: readonly RunRecord[]): number {
+  const starts = records.map(loggedStartOf).sort((a, b) => a - b);
+  let interval = Infinity;
+  for (let i = 1; i < starts.length; i++) if (starts[i] > starts[i - 1]) interval = Math.min(interval, starts[i] - starts[i - 1]);
+  return interval;
+}
+
 /**
  * The record of the run of an id that started at `startedAt` (a run-unfinished finding's run that
  * ended later): the first of that id to end at or after its start, whatever duration it logs (a run
- * waiting on a lock may log only its work's time). For a job reusing one id, only before the next
- * run of that id started: one period of that id's runs (from the start of the one before) after it.
+ * waiting on a lock may log only its work's time). For a job reusing one id, only within the id's
+ * usual interval after that start (its runs' smallest gap; at least the max runtime the run passed,
+ * `maxRuntimeMs`), before or after its first run alike: a later record is the next run's. An id
+ * seen once is linked with no limit.
  */
-function endOfRunStarted(records: readonly RunRecord[], startedAt: number): RunRecord | undefined {
-  let before: RunRecord | undefined;
+function endOfRunStarted(records: readonly RunRecord[], startedAt: number, maxRuntimeMs = 0): RunRecord | undefined {
   let ended: RunRecord | undefined;
   for (const r of records) {
     const at = Date.parse(r.ts);
-    if (at < startedAt) {
-      if (!before || at > Date.parse(before.ts)) before = r;
-    } else if (!ended || at < Date.parse(ended.ts)) ended = r;
+    if (at >= startedAt && (!ended || at < Date.parse(ended.ts))) ended = r;
   }
-  if (!ended || !before) return ended;
-  return Date.parse(ended.ts) < startedAt + (startedAt - loggedStartOf(before)) ? ended : undefined;
+  if (!ended || records.length < 2) return ended;
+  return Date.parse(ended.ts) < startedAt + Math.max(usualIntervalOf(records), maxRuntimeMs) ? ended : undefined;
 }
 
 /**
@@ -81,7 +94,7 @@ export class RunIndex {
     if (spanning) return runKey(spanning);
     const startedAt = startedAtOf(finding);
     if (startedAt !== undefined) {
-      const ended = endOfRunStarted(records, startedAt);
+      const ended = endOfRunStarted(records, startedAt, maxRuntimeOf(finding));
       return ended ? runKey(ended) : `${new Date(startedAt).toISOString()}#${id}`;
     }
     let nearest = records[0];
