@@ -1858,6 +1858,39 @@ describe('the built-in rules', () => {
     expect(redacted).toEqual([`{"cmd":"impdp system/${C}"}`, `msg="expdp system/${C}" level=info`, `{"cmd":"exp userid=scott/${C}"}`]);
   });
 
+  it("redacts an Oracle login ending a single-quoted string (su -c '…', bash -c '…', Python's dict repr) or a quoted one before ; & | )", () => {
+    // Prepare: sqlplus' and Data Pump's logins whose single-quoted string ends after them, and double-quoted ones followed by a list operator
+    const commands = [
+      "su - oracle -c 'sqlplus -s sys/S3cretPw'",
+      "bash -c 'expdp system/S3cretPw'",
+      "{'cmd': 'sqlplus sys/S3cretPw', 'rc': 1}",
+      '{"cmd":"bash -c \'sqlplus sys/S3cretPw\'"}',
+      'bash -c "sqlplus -s sys/S3cretPw"; echo done',
+      'su - oracle -c "sqlplus sys/S3cretPw"&& echo ok',
+      'ssh db1 "sqlplus sys/S3cretPw"|tee out',
+      'su oracle -c "expdp system/S3cretPw";',
+      '(su oracle -c "impdp system/S3cretPw")',
+    ];
+    const quiet = ["{'name': 'exp baseline/lr0.1'}", "msg='imp cfg/base'"];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the user, the quotes and what follows stay; an experiment's path in single quotes stays
+    const C = M('cli-password');
+    expect(redacted).toEqual([
+      `su - oracle -c 'sqlplus -s sys/${C}'`,
+      `bash -c 'expdp system/${C}'`,
+      `{'cmd': 'sqlplus sys/${C}', 'rc': 1}`,
+      `{"cmd":"bash -c 'sqlplus sys/${C}'"}`,
+      `bash -c "sqlplus -s sys/${C}"; echo done`,
+      `su - oracle -c "sqlplus sys/${C}"&& echo ok`,
+      `ssh db1 "sqlplus sys/${C}"|tee out`,
+      `su oracle -c "expdp system/${C}";`,
+      `(su oracle -c "impdp system/${C}")`,
+    ]);
+    expect(kept).toEqual(quiet);
+  });
+
   it("redacts exp's and imp's quoted login and one before a comma, and keeps an ML run's paths in prose", () => {
     // Prepare: the old export's and import's login in quotes (with or without @) and before a comma; experiments' words and paths
     const commands = ["exp 'scott/tiger1'", 'exp "scott/tiger1@orcl"', 'imp "scott/tiger1"', 'exp scott/tiger1, exp done'];
