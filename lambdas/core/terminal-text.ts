@@ -29,30 +29,3 @@ export function escapeControls(text: string): string {
 export function terminalText(text: string): string {
   return text.replace(CONTROLS_BUT_NEWLINE, visible);
 }
-
-/** A control character anywhere in a text (not global: `test` keeps no state). */
-const HAS_CONTROL = new RegExp(CONTROLS.source);
-
-/**
- * Prose from logs on one line (a message, an output excerpt, a reason, an owner): each run of tabs and
- * line breaks read as one space, as a reader takes them, the other controls shown escaped (`escapeControls`).
- */
-export function proseText(text: string): string {
-  return escapeControls(breaksAsSpaces(text));
-}
-
-/** Each run of tabs and line breaks (CR, LF) in a text as one space. */
-export function breaksAsSpaces(text: string): string {
-  return text.replace(/[\t\r\n]+/g, ' ');
-}
-
-/**
- * A name from logs (a subject, a config key, a run id) shown so that no two names look alike: as it
- * is, unless it holds a control character (or begins with a quote); then as YAML writes it, in double
- * quotes, its backslashes and quotes escaped and its controls shown escaped (`"backup\x0aAll clear"`),
- * apart from a name holding the four characters `\x0a`. A Windows path stays as it is.
- */
-export function nameText(name: string): string {
-  if (!HAS_CONTROL.test(name) && !name.startsWith('"')) return name;
-  return `"${escapeControls(name.replace(/[\\"]/g, (c) => `\\${c}`))}"`;
-}

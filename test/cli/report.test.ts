@@ -256,7 +256,7 @@ describe('runReport', () => {
     expect(missing.exitCode).toBe(2);
     expect(missingErr.text()).toContain('gone\\x1b[2J.log');
     expect(printed.exitCode).toBe(0);
-    expect(out.text()).toContain('`"nightly\\x1b[2K\\x1b[1Aevil"`');
+    expect(out.text()).toContain('nightly\\x1b\\[2K\\x1b\\[1Aevil');
     expect(out.text() + err.text() + missingErr.text()).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
   });
 

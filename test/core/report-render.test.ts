@@ -13,7 +13,7 @@ import { renderJson } from '../../lambdas/core/report/render-json.ts';
 import { barChart } from '../../lambdas/core/report/svg-charts.ts';
 import { trendArrow } from '../../lambdas/core/report/format.ts';
 import { reportExampleSvg } from '../../scripts/draw-report-example.ts';
-import { mdCode, mdName, mdText, renderMarkdown } from '../../lambdas/core/report/render-markdown.ts';
+import { md, mdCode, renderMarkdown } from '../../lambdas/core/report/render-markdown.ts';
 import { finding, jobState, octoberInput, RAW_CONFIG, runRecord } from './report-fixtures.ts';
 
 /** A subject and messages as hostile logs could write them. */
@@ -89,13 +89,13 @@ describe('renderHtml', () => {
     // Act
     const page = renderHtml(report);
 
-    // Assess: no control character but the page's own newlines; names quoted as the Markdown shows them, in cells, headings, advice and chart labels; a message's line break as a space
+    // Assess: no control character but the page's own newlines; names as the Markdown shows them, in cells, headings, advice and chart labels
     expect(page).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
-    expect(page).toContain('<strong>&quot;job\\x1b]0;pwned\\x07\\x1b[2J&quot;</strong>');
-    expect(page).toContain('<code>run-failed</code> on &quot;invoice\\u202egnp.exe&quot;</h3>');
-    expect(page).toContain('(set <code>jobs.&quot;invoice\\u202egnp.exe&quot;.owner</code>)');
-    expect(page).toContain('<title>&quot;invoice\\u202egnp.exe&quot;: 1</title>');
-    expect(page).toContain('line one line two');
+    expect(page).toContain('<strong>job\\x1b]0;pwned\\x07\\x1b[2J</strong>');
+    expect(page).toContain('<code>run-failed</code> on invoice\\u202egnp.exe</h3>');
+    expect(page).toContain('(set <code>jobs.invoice\\u202egnp.exe.owner</code>)');
+    expect(page).toContain('<title>invoice\\u202egnp.exe: 1</title>');
+    expect(page).toContain('line one\\x0aline two');
     expect(renderHtml(report)).toBe(page);
   });
 
@@ -155,6 +155,7 @@ describe('renderMarkdown', () => {
     expect(outsideCode).not.toMatch(/(?<!\\)<[a-z/]/i);
     expect(text).toContain('\\<script\\>alert("job")\\</script\\>');
     expect(text).toContain('exited 0 but wrote \\<img src=x onerror=alert(1)\\> \\| \\[click\\](http://evil.example) \\*\\*bold\\*\\*');
+    expect(md('a|b\nc')).toBe('a\\|b c');
     expect(mdCode('x`y|z')).toBe('`` x`y\\|z ``');
     expect(mdCode('output_bytes')).toBe('`output_bytes`');
   });
@@ -174,60 +175,10 @@ describe('renderMarkdown', () => {
 
     // Assess: no control character but the document's own newlines
     expect(rendered).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
-    expect(rendered).toContain('`"nightly\\x1b[2K\\x1b[1Aevil"`');
+    expect(rendered).toContain('nightly\\x1b\\[2K\\x1b\\[1Aevil');
     expect(rendered).toContain('FATAL\\x08\\x08\\x08\\x08\\x08ok \\u202egnp.exe');
-    expect(mdText('a\u001bb\u202Ec')).toBe('a\\x1bb\\u202ec');
+    expect(md('a\u001bb\u202Ec')).toBe('a\\x1bb\\u202ec');
     expect(mdCode('a\u001b|b')).toBe('`a\\x1b\\|b`');
-  });
-
-  it('folds the line breaks and tabs of prose (messages, excerpts) into one space, in both reports', () => {
-    // Prepare: a failed job whose message quotes go test's output, tabs and line breaks in it
-    const input = octoberInput();
-    const report = buildReport({
-      ...input,
-      findings: [...input.findings, finding('run-failed', 'go-tests', '2026-10-05T04:00:00Z', { run_id: 'g-1', message: 'ok\r\nFAIL\tgithub.com/acme/x\t0.012s' })],
-      runs: [...input.runs, runRecord('go-tests', 'g-1', '2026-10-05T04:00:00Z', 'failed')],
-    });
-
-    // Act
-    const markdown = renderMarkdown(report);
-    const page = renderHtml(report);
-
-    // Assess: readable on one line, no \x09 or \x0a shown; the other controls still escaped
-    expect(markdown).toContain('“ok FAIL github.com/acme/x 0.012s”');
-    expect(page).toContain('ok FAIL github.com/acme/x 0.012s<');
-    expect(`${markdown}${page}`).not.toMatch(/\\x0[9ad]/);
-    expect(mdText('a|b\r\n\tc\u001b')).toBe('a\\|b c\\x1b');
-  });
-
-  it('shows a name holding a control character quoted as YAML writes it, so no other name looks alike and the owner advice names its key', () => {
-    // Prepare: unowned failed jobs named with a real newline, with the four characters \x0a, and with a space
-    const names = ['backup\nAll clear', 'backup\\x0aAll clear', 'backup All clear'];
-    const input = octoberInput();
-    const report = buildReport({
-      ...input,
-      findings: [...input.findings, ...names.map((n, i) => finding('run-failed', n, `2026-10-05T0${i + 4}:00:00Z`, { run_id: `n-${i}` }))],
-      runs: [...input.runs, ...names.map((n, i) => runRecord(n, `n-${i}`, `2026-10-05T0${i + 4}:00:00Z`, 'failed'))],
-    });
-
-    // Act
-    const markdown = renderMarkdown(report);
-    const page = renderHtml(report);
-
-    // Assess: each row on one line and its own; each advice with its own key, the odd one quoted; ordinary names as they are
-    expect(markdown).toMatch(/^\| job \| `"backup\\x0aAll clear"` \|/m);
-    expect(markdown).toMatch(/^\| job \| backup\\\\x0aAll clear \|/m);
-    expect(markdown).toMatch(/^\| job \| backup All clear \|/m);
-    expect(markdown).toContain('set `jobs."backup\\x0aAll clear".owner` in the config');
-    expect(markdown).toContain('set `jobs.backup\\x0aAll clear.owner` in the config');
-    expect(markdown).toContain('set `jobs.backup All clear.owner` in the config');
-    expect(page).toContain('<strong>&quot;backup\\x0aAll clear&quot;</strong>');
-    expect(page).toContain('<strong>backup\\x0aAll clear</strong>');
-    expect(page).toContain('(set <code>jobs.&quot;backup\\x0aAll clear&quot;.owner</code>)');
-    expect(page).toContain('(set <code>jobs.backup\\x0aAll clear.owner</code>)');
-    expect(page).toMatch(/Bar chart: [^<]*&quot;backup\\x0aAll clear&quot; 1/);
-    expect(mdName('C:\\jobs\\nightly')).toBe('C:\\\\jobs\\\\nightly');
-    expect(mdName('a\\b\u001b"')).toBe('`"a\\\\b\\x1b\\""`');
   });
 
   it('names the config key of an unowned job holding a pipe without a backslash, outside any table', () => {

@@ -17,7 +17,6 @@ import { configSnoozes } from '../snooze.ts';
 import { stateFacts, type SubjectSnapshot } from './subjects.ts';
 import { ruleWithThresholds, thresholdAppendix } from './thresholds.ts';
 import { subjectKey } from '../pipeline.ts';
-import { nameText } from '../terminal-text.ts';
 
 export interface ReportInput {
   /** `YYYY-MM` */
@@ -240,8 +239,8 @@ export function buildReport(input: ReportInput): AuditReport {
     highlights: open.slice(0, 3).map((g) =>
       // Open without a finding of the month (bypasses the alert cooldown held back in it): its cause says so.
       g.condition.firstAt === undefined
-        ? `${g.severity.toUpperCase()} ${g.detector} on ${nameText(g.subject)}: ${g.cause.narrowed[0] ?? plural(0, 'finding')} (${g.status})`
-        : `${g.severity.toUpperCase()} ${g.detector} on ${nameText(g.subject)}: ${plural(g.condition.occurrences, 'finding')} ` +
+        ? `${g.severity.toUpperCase()} ${g.detector} on ${g.subject}: ${g.cause.narrowed[0] ?? plural(0, 'finding')} (${g.status})`
+        : `${g.severity.toUpperCase()} ${g.detector} on ${g.subject}: ${plural(g.condition.occurrences, 'finding')} ` +
         `${g.condition.days.length === 1 ? `on ${g.condition.firstAt?.slice(0, 10)}` : `from ${g.condition.firstAt?.slice(0, 10)}`}` +
         `${g.consequence.persisted?.ongoing ? ', still happening' : g.condition.days.length === 1 ? '' : ` to ${g.condition.lastAt?.slice(0, 10)}`} (${g.status}${g.correctiveAction.overdue ? ', overdue' : ''})`,
     ),

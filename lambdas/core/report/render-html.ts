@@ -3,7 +3,7 @@ import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, for
 import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS, SEVERITIES } from './model.ts';
-import { barChart, dayChart, escapeHtml, htmlName, htmlText, SEVERITY_COLOR } from './svg-charts.ts';
+import { barChart, dayChart, escapeHtml as esc, SEVERITY_COLOR } from './svg-charts.ts';
 
 /**
  * The report as one self-contained HTML page: inline CSS and SVG, no script, font, image or
@@ -12,11 +12,11 @@ import { barChart, dayChart, escapeHtml, htmlName, htmlText, SEVERITY_COLOR } fr
 
 /** The report's own texts (detector meta) use `code` spans: escaped first, then marked up. */
 function prose(trusted: string): string {
-  return escapeHtml(trusted).replace(/`([^`]+)`/g, '<code>$1</code>');
+  return esc(trusted).replace(/`([^`]+)`/g, '<code>$1</code>');
 }
 
 function code(text: string): string {
-  return `<code>${escapeHtml(text)}</code>`;
+  return `<code>${esc(text)}</code>`;
 }
 
 const STYLE = `
@@ -136,7 +136,7 @@ footer { margin-top: 40px; color: var(--muted); font-size: 13px; border-top: 1px
 `;
 
 function pill(kind: string, text: string): string {
-  return `<span class="pill ${htmlText(kind)}">${htmlText(text)}</span>`;
+  return `<span class="pill ${esc(kind)}">${esc(text)}</span>`;
 }
 
 function sevBadge(s: Severity): string {
@@ -187,8 +187,8 @@ export function kpiCards(r: AuditReport): KpiCard[] {
 }
 
 function kpiHtml(card: KpiCard): string {
-  const trend = card.trend ? `<span class="${card.trend.direction === 'same' ? '' : card.trend.direction}">${htmlText(card.trend.arrow)}</span> ` : '';
-  return `<li class="kpi${card.warn ? ' warn' : ''}"><span class="label">${htmlText(card.label)}</span><span class="value">${card.value}</span><span class="delta">${trend}${htmlText(card.detail)}</span></li>`;
+  const trend = card.trend ? `<span class="${card.trend.direction === 'same' ? '' : card.trend.direction}">${esc(card.trend.arrow)}</span> ` : '';
+  return `<li class="kpi${card.warn ? ' warn' : ''}"><span class="label">${esc(card.label)}</span><span class="value">${card.value}</span><span class="delta">${trend}${esc(card.detail)}</span></li>`;
 }
 
 interface Column {
@@ -207,8 +207,8 @@ function tableHtml(caption: string, head: readonly Column[], rows: readonly (rea
     return names ? ` class="${names}"` : '';
   };
   return (
-    `<div class="table-wrap"><table><caption class="visually-hidden">${htmlText(caption)}</caption><thead><tr>` +
-    head.map((h) => `<th scope="col"${cls(h)}>${htmlText(h.label)}</th>`).join('') +
+    `<div class="table-wrap"><table><caption class="visually-hidden">${esc(caption)}</caption><thead><tr>` +
+    head.map((h) => `<th scope="col"${cls(h)}>${esc(h.label)}</th>`).join('') +
     `</tr></thead><tbody>` +
     rows.map((r) => `<tr>${r.map((cell, i) => `<td${cls(head[i])}>${cell}</td>`).join('')}</tr>`).join('') +
     `</tbody></table></div>`
@@ -216,7 +216,7 @@ function tableHtml(caption: string, head: readonly Column[], rows: readonly (rea
 }
 
 function thresholdList(list: readonly ThresholdUsed[]): string {
-  return list.map((t) => `${code(t.key)} ${htmlText(t.value)} <span class="note">(${htmlText(t.source)})</span>`).join('; ');
+  return list.map((t) => `${code(t.key)} ${esc(t.value)} <span class="note">(${esc(t.source)})</span>`).join('; ');
 }
 
 /** `Oct 2026` for a column header. */
@@ -226,7 +226,7 @@ function shortLabel(label: string): string {
 }
 
 function trendTable(caption: string, first: string, r: AuditReport, rows: readonly (readonly [string, Trend])[]): string {
-  const arrow = (t: Trend) => `<span class="${t.direction === 'up' ? 'up' : t.direction === 'down' ? 'down' : ''}">${htmlText(trendArrow(t))}</span>`;
+  const arrow = (t: Trend) => `<span class="${t.direction === 'up' ? 'up' : t.direction === 'down' ? 'down' : ''}">${esc(trendArrow(t))}</span>`;
   return tableHtml(
     caption,
     [{ label: first }, { label: shortLabel(r.label), num: true }, { label: shortLabel(r.previousLabel), num: true }, { label: 'Change' }],
@@ -239,10 +239,10 @@ function summary(r: AuditReport): string {
   const s = r.summary;
   const legend = `<ul class="legend" aria-hidden="true">${SEVERITIES.map((sev) => `<li style="--swatch:${SEVERITY_COLOR[sev]}">${sev}</li>`).join('')}</ul>`;
   const highlights = s.highlights.length
-    ? `<h3>Look at first</h3><ol class="highlights">${s.highlights.map((h) => `<li>${htmlText(h)}</li>`).join('')}</ol>`
+    ? `<h3>Look at first</h3><ol class="highlights">${s.highlights.map((h) => `<li>${esc(h)}</li>`).join('')}</ol>`
     : '';
   return [
-    `<p class="headline">${htmlText(s.headline)}</p>`,
+    `<p class="headline">${esc(s.headline)}</p>`,
     `<ul class="kpis">`,
     ...kpiCards(r).map(kpiHtml),
     `</ul>`,
@@ -253,10 +253,10 @@ function summary(r: AuditReport): string {
     `<figure><figcaption>Findings per pattern (detector)</figcaption>${barChart(r.charts.perDetector, { id: 'chart-detectors', title: `Findings per detector, ${r.label}`, color: '#1d4ed8' })}</figure>`,
     `<figure><figcaption>Findings per subject</figcaption>${barChart(r.charts.perSubject, { id: 'chart-subjects', title: `Findings per subject, ${r.label}`, color: '#7c3aed' })}</figure>`,
     `</div>`,
-    s.firstMonthMonitored ? `<h3>Trend: first month monitored, nothing in ${htmlText(r.previousLabel)}</h3>` : `<h3>Trend against ${htmlText(r.previousLabel)}</h3>`,
+    s.firstMonthMonitored ? `<h3>Trend: first month monitored, nothing in ${esc(r.previousLabel)}</h3>` : `<h3>Trend against ${esc(r.previousLabel)}</h3>`,
     `<div class="charts">`,
     trendTable(`Findings by severity, ${r.label} against ${r.previousLabel}`, 'Severity', r, [
-      ...s.bySeverity.map((b) => [htmlText(b.severity), b.trend] as const),
+      ...s.bySeverity.map((b) => [esc(b.severity), b.trend] as const),
       ['<strong>All findings</strong>', s.findings] as const,
       ['Subjects affected', s.subjectsAffected] as const,
     ]),
@@ -269,13 +269,13 @@ function summary(r: AuditReport): string {
 
 function coverage(r: AuditReport): string {
   const c = r.coverage;
-  const retired = retiredLine(c.retired, (s) => htmlName(s.name), htmlText(r.label), htmlText(r.previousLabel), c.rows.length > 0);
+  const retired = retiredLine(c.retired, (s) => esc(s.name), esc(r.label), esc(r.previousLabel), c.rows.length > 0);
   const after = retired ? `<p class="caption-note">${retired}</p>` : '';
-  if (c.rows.length === 0) return `<p class="empty">${noCoverageText(c.retired.length, htmlText(r.label))}</p>${after}`;
+  if (c.rows.length === 0) return `<p class="empty">${noCoverageText(c.retired.length, esc(r.label))}</p>${after}`;
   const n = (v: number | null) => (v === null ? '–' : String(v));
   return (
     `<p class="caption-note">${plural(c.counts.monitored, 'monitored subject')}: ${c.counts.ok} OK, ${c.counts.findings} with findings, <strong>${c.counts.unknown} UNKNOWN</strong>. ` +
-    `UNKNOWN means no data, or too little history to judge; it is never counted as healthy.${c.counts.later ? ` ${c.counts.later} ${COVERAGE_LABEL.later}: first seen after ${htmlText(r.label)}.` : ''}</p>` +
+    `UNKNOWN means no data, or too little history to judge; it is never counted as healthy.${c.counts.later ? ` ${c.counts.later} ${COVERAGE_LABEL.later}: first seen after ${esc(r.label)}.` : ''}</p>` +
     tableHtml(
       `Coverage of every monitored subject in ${r.label}`,
       [
@@ -290,15 +290,15 @@ function coverage(r: AuditReport): string {
         { label: 'Note' },
       ],
       c.rows.map((row) => [
-        htmlText(row.kind),
-        `<strong>${htmlName(row.name)}</strong>${row.configured ? '' : '<br><span class="note">not in config</span>'}`,
+        esc(row.kind),
+        `<strong>${esc(row.name)}</strong>${row.configured ? '' : '<br><span class="note">not in config</span>'}`,
         pill(row.status, COVERAGE_LABEL[row.status]),
         n(row.runsInMonth),
         n(row.failedRuns),
         row.history === null ? '–' : row.minHistory === null ? String(row.history) : `${row.history}/${row.minHistory}`,
-        row.findings ? `${row.findings}${row.highestSeverity ? ` <span class="note">${htmlText(row.highestSeverity)}</span>` : ''}` : '0',
-        row.owner ? htmlText(row.owner) : '<em>unassigned</em>',
-        `<span class="note">${htmlText(row.reason ?? '')}</span>`,
+        row.findings ? `${row.findings}${row.highestSeverity ? ` <span class="note">${esc(row.highestSeverity)}</span>` : ''}` : '0',
+        row.owner ? esc(row.owner) : '<em>unassigned</em>',
+        `<span class="note">${esc(row.reason ?? '')}</span>`,
       ]),
     ) +
     after
@@ -308,7 +308,7 @@ function coverage(r: AuditReport): string {
 function exceptions(r: AuditReport): string {
   const e = r.exceptions;
   const parts: string[] = [];
-  if (e.note) parts.push(`<p class="caption-note">${htmlText(e.note)}</p>`);
+  if (e.note) parts.push(`<p class="caption-note">${esc(e.note)}</p>`);
   if (e.rows.length) {
     parts.push(
       tableHtml(
@@ -325,22 +325,22 @@ function exceptions(r: AuditReport): string {
           { label: 'Is it still needed?' },
         ],
         e.rows.map((x) => [
-          `<strong>${htmlName(x.id)}</strong>`,
-          htmlName(x.guard),
-          htmlText(x.owner),
-          `${htmlText(x.expires)}<br><span class="note">${x.daysToExpiry < 0 ? `${-x.daysToExpiry} days ago` : `in ${x.daysToExpiry} days`}</span>`,
+          `<strong>${esc(x.id)}</strong>`,
+          esc(x.guard),
+          esc(x.owner),
+          `${esc(x.expires)}<br><span class="note">${x.daysToExpiry < 0 ? `${-x.daysToExpiry} days ago` : `in ${x.daysToExpiry} days`}</span>`,
           pill(x.state, EXCEPTION_STATE_LABEL[x.state]),
           x.bypassCount === null ? 'unknown' : String(x.bypassCount),
-          x.lastBypassAt ? htmlText(x.lastBypassAt.slice(0, 10)) : '–',
+          x.lastBypassAt ? esc(x.lastBypassAt.slice(0, 10)) : '–',
           String(x.renewals),
-          `${htmlText(x.review)}<br><span class="note">Reason given: “${htmlText(x.reason)}”</span>`,
+          `${esc(x.review)}<br><span class="note">Reason given: “${esc(x.reason)}”</span>`,
         ]),
       ),
     );
   }
   parts.push(
     e.unregistered.length
-      ? `<p>Bypasses without a valid exception this month: ${e.unregistered.map((u) => `<strong>${htmlName(u.guard)}</strong> ×${u.count} (${bypassSplit(u)}; last ${htmlText(u.lastAt.slice(0, 10))})`).join(', ')}.</p>`
+      ? `<p>Bypasses without a valid exception this month: ${e.unregistered.map((u) => `<strong>${esc(u.guard)}</strong> ×${u.count} (${bypassSplit(u)}; last ${esc(u.lastAt.slice(0, 10))})`).join(', ')}.</p>`
       : `<p class="caption-note">No bypass without a valid exception this month.</p>`,
   );
   return parts.join('');
@@ -348,21 +348,21 @@ function exceptions(r: AuditReport): string {
 
 function silenced(r: AuditReport): string {
   const s = r.silenced;
-  const time = (iso: string) => htmlText(minuteTime(iso));
-  const parts = [`<p><strong>Criteria:</strong> ${htmlText(s.criteria)}</p>`, `<p><strong>Consequence:</strong> ${htmlText(s.consequence)}</p>`];
-  if (s.exceptions.length) parts.push(`<p><strong>Exceptions to review:</strong></p><ul>${s.exceptions.map((e) => `<li>${htmlText(e)}</li>`).join('')}</ul>`);
+  const time = (iso: string) => esc(minuteTime(iso));
+  const parts = [`<p><strong>Criteria:</strong> ${esc(s.criteria)}</p>`, `<p><strong>Consequence:</strong> ${esc(s.consequence)}</p>`];
+  if (s.exceptions.length) parts.push(`<p><strong>Exceptions to review:</strong></p><ul>${s.exceptions.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>`);
   parts.push(
     s.snoozes.length
       ? tableHtml(
           `Snoozes that held alerts back in ${r.label}`,
           [{ label: 'Snooze', nowrap: true }, { label: 'Subject' }, { label: 'From', nowrap: true }, { label: 'Until', nowrap: true }, { label: 'Owner', email: true }, { label: 'Reason' }, { label: 'Active at end' }, { label: 'Findings held', num: true }],
           s.snoozes.map((x) => [
-            `<strong>${htmlName(x.id)}</strong>`,
-            `${htmlName(x.subject)}${x.detector ? ` <span class="note">(${htmlName(x.detector)})</span>` : ''}`,
-            x.from ? `${time(x.from)}${x.createdBy ? `<br><span class="note">by ${htmlText(x.createdBy)}</span>` : ''}` : '<span class="note">config file</span>',
-            x.endedAt ? `${time(x.endedAt)}<br><span class="note">ended by ${htmlText(x.endedBy ?? '?')}: ${htmlText(x.endReason ?? '')}</span>` : time(x.until),
-            htmlText(x.owner),
-            htmlText(x.reason),
+            `<strong>${esc(x.id)}</strong>`,
+            `${esc(x.subject)}${x.detector ? ` <span class="note">(${esc(x.detector)})</span>` : ''}`,
+            x.from ? `${time(x.from)}${x.createdBy ? `<br><span class="note">by ${esc(x.createdBy)}</span>` : ''}` : '<span class="note">config file</span>',
+            x.endedAt ? `${time(x.endedAt)}<br><span class="note">ended by ${esc(x.endedBy ?? '?')}: ${esc(x.endReason ?? '')}</span>` : time(x.until),
+            esc(x.owner),
+            esc(x.reason),
             x.activeAtEnd ? 'yes' : 'no',
             x.mayHaveHeldFindings !== undefined ? `may have held ${x.mayHaveHeldFindings}` : String(x.heldFindings),
           ]),
@@ -375,23 +375,23 @@ function silenced(r: AuditReport): string {
           `Maintenance windows in ${r.label}`,
           [{ label: 'Window', nowrap: true }, { label: 'Subjects' }, { label: 'When' }, { label: 'Owner', email: true }, { label: 'Reason' }, { label: 'Active at end' }, { label: 'Findings held', num: true }],
           s.windows.map((w) => [
-            `<strong>${htmlName(w.name)}</strong>`,
-            `${w.subjects.map(htmlName).join(', ')}${w.detectors ? ` <span class="note">(${w.detectors.map(htmlName).join(', ')})</span>` : ''}`,
-            w.cron ? `<code>${htmlText(w.cron)}</code> for ${w.durationMinutes} min${w.timezone ? ` (${htmlText(w.timezone)})` : ''}, until ${htmlText(w.until?.slice(0, 10) ?? '')}` : `${time(w.start ?? '')} to ${time(w.end ?? '')}`,
-            htmlText(w.owner),
-            htmlText(w.reason),
+            `<strong>${esc(w.name)}</strong>`,
+            `${esc(w.subjects.join(', '))}${w.detectors ? ` <span class="note">(${esc(w.detectors.join(', '))})</span>` : ''}`,
+            w.cron ? `<code>${esc(w.cron)}</code> for ${w.durationMinutes} min${w.timezone ? ` (${esc(w.timezone)})` : ''}, until ${esc(w.until?.slice(0, 10) ?? '')}` : `${time(w.start ?? '')} to ${time(w.end ?? '')}`,
+            esc(w.owner),
+            esc(w.reason),
             w.activeAtEnd ? 'yes' : 'no',
             String(w.heldFindings),
           ]),
         )
       : `<p class="caption-note">No maintenance window this month.</p>`,
   );
-  if (s.held.length) parts.push(`<p>Findings whose alert was held back: ${s.held.map((g) => `${htmlName(g.detector)} on <strong>${htmlName(g.subject)}</strong> ${g.held} of ${g.of}${g.mayHaveHeld ? ` for certain, ${g.mayHaveHeld} may have been` : ''} (${g.by.map(htmlName).join(', ')})`).join('; ')}.</p>`);
+  if (s.held.length) parts.push(`<p>Findings whose alert was held back: ${s.held.map((g) => `${esc(g.detector)} on <strong>${esc(g.subject)}</strong> ${g.held} of ${g.of}${g.mayHaveHeld ? ` for certain, ${g.mayHaveHeld} may have been` : ''} (${esc(g.by.join(', '))})`).join('; ')}.</p>`);
   return parts.join('');
 }
 
 function monitored(section: MonitoredSection, noun: string, caption: string, volume: 'runs' | 'requests'): string {
-  if (section.empty) return `<p class="empty">${htmlText(section.empty)}</p>`;
+  if (section.empty) return `<p class="empty">${esc(section.empty)}</p>`;
   return tableHtml(
     caption,
     [
@@ -404,13 +404,13 @@ function monitored(section: MonitoredSection, noun: string, caption: string, vol
       { label: 'Owner', email: true },
     ],
     section.rows.map((row) => [
-      `<strong>${htmlName(row.name)}</strong>`,
+      `<strong>${esc(row.name)}</strong>`,
       pill(row.status, COVERAGE_LABEL[row.status]),
-      htmlText(volumeText(row, volume)),
+      esc(volumeText(row, volume)),
       row.findings ? `${row.findings}: ${row.byDetector.map((d) => `${code(d.detector)} ×${d.count}`).join(', ')}` : '0',
-      row.worst.length ? row.worst.map((w, i) => `${w.of !== undefined && w.of !== row.worst[i - 1]?.of ? `${code(w.of)}<br>` : ''}${htmlText(w.key)} <strong>${htmlText(formatValue(w.value, w.unit))}</strong>`).join('<br>') : '–',
+      row.worst.length ? row.worst.map((w, i) => `${w.of !== undefined && w.of !== row.worst[i - 1]?.of ? `${code(w.of)}<br>` : ''}${esc(w.key)} <strong>${esc(formatValue(w.value, w.unit))}</strong>`).join('<br>') : '–',
       row.limits.length ? thresholdList(row.limits) : '–',
-      row.owner ? htmlText(row.owner) : '<em>unassigned</em>',
+      row.owner ? esc(row.owner) : '<em>unassigned</em>',
     ]),
   );
 }
@@ -418,7 +418,7 @@ function monitored(section: MonitoredSection, noun: string, caption: string, vol
 /** After the owner: where to set it, or, for a subject out of the config, where the owner shown comes from. */
 function ownerNote(g: FindingGroup, r: AuditReport): string {
   const a = g.correctiveAction;
-  if (a.inConfig === false) return a.owner ? ` (as of the ${htmlText(r.previousLabel)} report; ${htmlName(g.subject)} is no longer in the config)` : ` (${htmlName(g.subject)} is not in the config)`;
+  if (a.inConfig === false) return a.owner ? ` (as of the ${esc(r.previousLabel)} report; ${esc(g.subject)} is no longer in the config)` : ` (${esc(g.subject)} is not in the config)`;
   return a.owner ? '' : ` (set ${code(a.ownerKey)})`;
 }
 
@@ -426,54 +426,54 @@ function group(g: FindingGroup, r: AuditReport): string {
   const c = g.condition;
   const a = g.correctiveAction;
   const closed = g.status === 'resolved' || g.status === 'unverified';
-  const before = previousCountText(r.summary.firstMonthMonitored, htmlText(r.previousLabel), c.previousOccurrences);
+  const before = previousCountText(r.summary.firstMonthMonitored, esc(r.previousLabel), c.previousOccurrences);
   const condition =
     c.occurrences > 0
       ? `<p>${plural(c.occurrences, 'finding')}${c.runsAffected ? ` on ${plural(c.runsAffected, 'run')}` : ''}` +
-        (c.occurrences === 1 ? `: ${htmlText(shortTime(c.firstAt!))}.` : ` over ${plural(c.days.length, 'day')}: first ${htmlText(shortTime(c.firstAt!))}, last ${htmlText(shortTime(c.lastAt!))}.`) +
+        (c.occurrences === 1 ? `: ${esc(shortTime(c.firstAt!))}.` : ` over ${plural(c.days.length, 'day')}: first ${esc(shortTime(c.firstAt!))}, last ${esc(shortTime(c.lastAt!))}.`) +
         `${before ? ` ${before}.` : ''}</p>` +
         (c.evidence.length || c.values.length
           ? `<ul>${c.evidence
-              .map((s) => `<li>${code(s.key)}${s.label ? ` (${s.label})` : ''}: ${s.min === s.max ? htmlText(formatValue(s.min, s.unit)) : `${htmlText(formatValue(s.min, s.unit))} / ${htmlText(formatValue(s.median, s.unit))} / ${htmlText(formatValue(s.max, s.unit))} <span class="note">(min / median / max)</span>`}</li>`)
-              .join('')}${c.values.map((v) => `<li>${code(v.key)}: ${htmlText(v.value)} ×${v.count}</li>`).join('')}</ul>`
+              .map((s) => `<li>${code(s.key)}${s.label ? ` (${s.label})` : ''}: ${s.min === s.max ? esc(formatValue(s.min, s.unit)) : `${esc(formatValue(s.min, s.unit))} / ${esc(formatValue(s.median, s.unit))} / ${esc(formatValue(s.max, s.unit))} <span class="note">(min / median / max)</span>`}</li>`)
+              .join('')}${c.values.map((v) => `<li>${code(v.key)}: ${esc(v.value)} ×${v.count}</li>`).join('')}</ul>`
           : '') +
-        (c.evidenceCut ? `<p class="note">${htmlText(evidenceCutNote(c.evidenceCut))}</p>` : '') +
-        c.examples.map((e) => `<blockquote class="example">${htmlText(e.text)}${e.count > 1 ? ` <span class="note">×${e.count}</span>` : ''}</blockquote>`).join('')
-      : `<p>No finding in ${htmlText(r.label)}${before ? ` (${before})` : ''}.</p>${c.examples[0] ? `<blockquote class="example">${htmlText(c.examples[0].text)}</blockquote>` : ''}`;
-  const list = (items: readonly string[]) => (items.length ? `<ul>${items.map((i) => `<li>${htmlText(i)}</li>`).join('')}</ul>` : '');
+        (c.evidenceCut ? `<p class="note">${esc(evidenceCutNote(c.evidenceCut))}</p>` : '') +
+        c.examples.map((e) => `<blockquote class="example">${esc(e.text)}${e.count > 1 ? ` <span class="note">×${e.count}</span>` : ''}</blockquote>`).join('')
+      : `<p>No finding in ${esc(r.label)}${before ? ` (${before})` : ''}.</p>${c.examples[0] ? `<blockquote class="example">${esc(c.examples[0].text)}</blockquote>` : ''}`;
+  const list = (items: readonly string[]) => (items.length ? `<ul>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>` : '');
   return (
-    `<article class="group ${closed ? 'closed' : g.severity}" id="${escapeHtml(g.id)}" aria-labelledby="${escapeHtml(g.id)}-h">` +
-    `<header>${sevBadge(g.severity)}<h3 id="${escapeHtml(g.id)}-h">${code(g.detector)} on ${htmlName(g.subject)}</h3>${pill(g.status, GROUP_STATUS_LABEL[g.status])}${a.overdue ? pill('overdue', 'overdue') : ''}</header>` +
-    `<p class="where">${htmlText(g.subjectKind)} · open since ${htmlText(g.openSince)}${a.owner ? ` · owner ${htmlText(a.owner)}` : ''}${a.due ? ` · due ${htmlText(a.due)}` : ''}</p>` +
+    `<article class="group ${closed ? 'closed' : g.severity}" id="${esc(g.id)}" aria-labelledby="${esc(g.id)}-h">` +
+    `<header>${sevBadge(g.severity)}<h3 id="${esc(g.id)}-h">${code(g.detector)} on ${esc(g.subject)}</h3>${pill(g.status, GROUP_STATUS_LABEL[g.status])}${a.overdue ? pill('overdue', 'overdue') : ''}</header>` +
+    `<p class="where">${esc(g.subjectKind)} · open since ${esc(g.openSince)}${a.owner ? ` · owner ${esc(a.owner)}` : ''}${a.due ? ` · due ${esc(a.due)}` : ''}</p>` +
     `<dl class="five-cs">` +
-    `<dt>Criteria</dt><dd><p>${prose(g.criteria.rule)}</p>${g.criteria.thresholds.length ? `<p>Thresholds used: ${thresholdList(g.criteria.thresholds)}.</p>` : ''}${g.criteria.baseline ? `<p>Baseline: ${htmlText(g.criteria.baseline)}.</p>` : ''}</dd>` +
+    `<dt>Criteria</dt><dd><p>${prose(g.criteria.rule)}</p>${g.criteria.thresholds.length ? `<p>Thresholds used: ${thresholdList(g.criteria.thresholds)}.</p>` : ''}${g.criteria.baseline ? `<p>Baseline: ${esc(g.criteria.baseline)}.</p>` : ''}</dd>` +
     `<dt>Condition</dt><dd>${condition}</dd>` +
     `<dt>Cause</dt><dd><p>${prose(g.cause.known)}</p>${list(g.cause.narrowed)}</dd>` +
     `<dt>Consequence</dt><dd><p>${prose(g.consequence.known)}</p>${list(g.consequence.notes)}</dd>` +
-    `<dt>Corrective action</dt><dd><p>${closed ? htmlText(a.action) : prose(a.action)}</p><ul class="facts">` +
-    `<li>Owner: <strong>${a.owner ? htmlText(a.owner) : 'unassigned'}</strong>${ownerNote(g, r)}</li>` +
-    (a.due ? `<li>Due: <strong>${htmlText(a.due)}</strong>${a.overdue ? ' (overdue)' : ''}</li>` : '') +
-    `<li>Status: <strong>${htmlText(GROUP_STATUS_LABEL[a.status])}</strong></li></ul></dd>` +
+    `<dt>Corrective action</dt><dd><p>${closed ? esc(a.action) : prose(a.action)}</p><ul class="facts">` +
+    `<li>Owner: <strong>${a.owner ? esc(a.owner) : 'unassigned'}</strong>${ownerNote(g, r)}</li>` +
+    (a.due ? `<li>Due: <strong>${esc(a.due)}</strong>${a.overdue ? ' (overdue)' : ''}</li>` : '') +
+    `<li>Status: <strong>${esc(GROUP_STATUS_LABEL[a.status])}</strong></li></ul></dd>` +
     `</dl></article>`
   );
 }
 
 function findings(r: AuditReport): string {
-  if (r.findings.length === 0) return `<p class="empty">No findings in ${htmlText(r.label)} or ${htmlText(r.previousLabel)}.</p>`;
+  if (r.findings.length === 0) return `<p class="empty">No findings in ${esc(r.label)} or ${esc(r.previousLabel)}.</p>`;
   const open = r.findings.filter((g) => g.status === 'new' || g.status === 'recurring').length;
-  return `<p class="caption-note">${plural(open, 'open group')}, then ${plural(r.findings.length - open, 'group')} from ${htmlText(r.previousLabel)} that did not come back. One group per detector and subject.</p>${r.findings.map((g) => group(g, r)).join('')}`;
+  return `<p class="caption-note">${plural(open, 'open group')}, then ${plural(r.findings.length - open, 'group')} from ${esc(r.previousLabel)} that did not come back. One group per detector and subject.</p>${r.findings.map((g) => group(g, r)).join('')}`;
 }
 
 function appendix(r: AuditReport): string {
   const t = r.thresholds;
   return [
     `<h3>Defaults</h3>`,
-    tableHtml('Default thresholds', [{ label: 'Key', nowrap: true }, { label: 'Value' }, { label: 'Set', nowrap: true }], t.defaults.map((d) => [code(d.key), htmlText(d.value), d.builtIn ? '<span class="note">built-in</span>' : 'in the config'])),
+    tableHtml('Default thresholds', [{ label: 'Key', nowrap: true }, { label: 'Value' }, { label: 'Set', nowrap: true }], t.defaults.map((d) => [code(d.key), esc(d.value), d.builtIn ? '<span class="note">built-in</span>' : 'in the config'])),
     `<h3>Per-subject settings</h3>`,
     t.overrides.length
-      ? tableHtml('Per-subject settings', [{ label: 'Where', nowrap: true }, { label: 'Key', nowrap: true }, { label: 'Value' }], t.overrides.map((o) => [htmlText(o.source), code(o.key), htmlText(o.value)]))
+      ? tableHtml('Per-subject settings', [{ label: 'Where', nowrap: true }, { label: 'Key', nowrap: true }, { label: 'Value' }], t.overrides.map((o) => [esc(o.source), code(o.key), esc(o.value)]))
       : `<p class="empty">No per-subject settings.</p>`,
-    `<p>Due dates count from the report date: ${(Object.entries(t.dueDays) as [Severity, number][]).map(([s, d]) => `${htmlText(s)} ${d} days`).join(', ')}.</p>`,
+    `<p>Due dates count from the report date: ${(Object.entries(t.dueDays) as [Severity, number][]).map(([s, d]) => `${esc(s)} ${d} days`).join(', ')}.</p>`,
     t.rules.length ? `<h3>Rules of the detectors that fired</h3><dl class="five-cs">${t.rules.map((x) => `<dt>${code(x.detector)}</dt><dd>${prose(x.criteria)}</dd>`).join('')}</dl>` : '',
   ].join('');
 }
@@ -491,7 +491,7 @@ export function renderHtml(r: AuditReport): string {
     thresholds: appendix(r),
   };
   const title = `Monthly audit report: ${r.label}`;
-  const notes = r.notes.length ? `<div class="notes" role="note">${r.notes.map((n) => `<p>${htmlText(n)}</p>`).join('')}</div>` : '';
+  const notes = r.notes.length ? `<div class="notes" role="note">${r.notes.map((n) => `<p>${esc(n)}</p>`).join('')}</div>` : '';
   return [
     '<!doctype html>',
     '<html lang="en">',
@@ -499,17 +499,17 @@ export function renderHtml(r: AuditReport): string {
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<meta name="generator" content="silent-audit">`,
-    `<title>${htmlText(title)} · silent-audit</title>`,
+    `<title>${esc(title)} · silent-audit</title>`,
     `<style>${STYLE}</style>`,
     '</head>',
     '<body>',
-    `<header class="masthead"><div class="page"><p class="eyebrow">silent-audit · monthly 5 Cs audit</p><h1>${htmlText(title)}</h1>` +
-      `<p class="meta">${htmlText(r.period.from.slice(0, 10))} to ${htmlText(r.period.to.slice(0, 10))} (UTC, end exclusive) · ${comparedWithText(r.summary.firstMonthMonitored, htmlText(r.previousLabel))} · generated ${htmlText(shortTime(r.generatedAt))}</p></div></header>`,
-    `<nav class="toc" aria-label="Sections"><ol>${REPORT_SECTIONS.map((s) => `<li><a href="#${s.id}">${htmlText(s.title)}</a></li>`).join('')}</ol></nav>`,
+    `<header class="masthead"><div class="page"><p class="eyebrow">silent-audit · monthly 5 Cs audit</p><h1>${esc(title)}</h1>` +
+      `<p class="meta">${esc(r.period.from.slice(0, 10))} to ${esc(r.period.to.slice(0, 10))} (UTC, end exclusive) · ${comparedWithText(r.summary.firstMonthMonitored, esc(r.previousLabel))} · generated ${esc(shortTime(r.generatedAt))}</p></div></header>`,
+    `<nav class="toc" aria-label="Sections"><ol>${REPORT_SECTIONS.map((s) => `<li><a href="#${s.id}">${esc(s.title)}</a></li>`).join('')}</ol></nav>`,
     `<main class="page">${notes}`,
-    ...REPORT_SECTIONS.map((s) => `<section id="${s.id}" aria-labelledby="${s.id}-h"><h2 id="${s.id}-h">${htmlText(s.title)}</h2>${sections[s.id]}</section>`),
+    ...REPORT_SECTIONS.map((s) => `<section id="${s.id}" aria-labelledby="${s.id}-h"><h2 id="${s.id}-h">${esc(s.title)}</h2>${sections[s.id]}</section>`),
     `<footer>Generated by silent-audit from the findings, run records and subject state in its store, and the exception registry. ` +
-      `Statuses compare with ${htmlText(r.previousLabel)}; UNKNOWN is never counted as healthy. JSON and Markdown versions of this report sit beside it.</footer>`,
+      `Statuses compare with ${esc(r.previousLabel)}; UNKNOWN is never counted as healthy. JSON and Markdown versions of this report sit beside it.</footer>`,
     '</main>',
     '</body>',
     '</html>',

@@ -1,35 +1,22 @@
 import type { Severity } from '../findings.ts';
-import { breaksAsSpaces, escapeControls, nameText } from '../terminal-text.ts';
+import { escapeControls } from '../terminal-text.ts';
 import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, minuteTime, noCoverageText, plural, previousCountText, retiredLine, shortTime, trendArrow } from './format.ts';
 import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, sparkline, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, ReportSummary, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS } from './model.ts';
 
 /**
- * Text from logs made inert in Markdown: no links, emphasis, HTML or table breaks, and no control
- * character (shown escaped, `\x1b`: the report is read with `cat` in a terminal too).
+ * Text from logs (subjects, messages, evidence) made inert in Markdown: no links, emphasis, HTML
+ * or table breaks, and no control character (shown escaped, `\x1b`: the report is read with `cat`
+ * in a terminal too). The report's own texts (detector meta) are trusted Markdown and pass as written.
  */
-function inert(text: string): string {
-  return escapeControls(text.replace(/[\\`*_[\]<>|#~!]/g, (c) => `\\${c}`).replace(/&/g, '&amp;'));
-}
-
-/**
- * Prose from logs (messages, excerpts, reasons, owners) in Markdown: inert, on one line, its tabs and
- * line breaks read as one space (`breaksAsSpaces`). The report's own texts (detector meta) are trusted
- * Markdown and pass as written.
- */
-export function mdText(text: string): string {
-  return inert(breaksAsSpaces(text));
-}
-
-/**
- * A name from logs (a subject, an id, a config key) in Markdown: inert as it is, or, when it holds a
- * control character, as `nameText` quotes it, in a code span (where its backslashes read as written),
- * so no two names look alike: `"backup\x0aAll clear"` is not the job named `backup\x0aAll clear`.
- */
-export function mdName(name: string): string {
-  const shown = nameText(name);
-  return shown === name ? inert(name) : mdCode(shown);
+export function md(text: string): string {
+  return escapeControls(
+    text
+      .replace(/[\r\n\t]+/g, ' ')
+      .replace(/[\\`*_[\]<>|#~!]/g, (c) => `\\${c}`)
+      .replace(/&/g, '&amp;'),
+  );
 }
 
 /**
@@ -37,7 +24,8 @@ export function mdName(name: string): string {
  * shown escaped, pipes escaped for a table (not when `inTable` is false: outside a table a code span shows the backslash).
  */
 export function mdCode(text: string, inTable = true): string {
-  const clean = escapeControls(inTable ? text.replace(/\|/g, '\\|') : text);
+  const oneLine = text.replace(/[\r\n\t]+/g, ' ');
+  const clean = escapeControls(inTable ? oneLine.replace(/\|/g, '\\|') : oneLine);
   const longest = Math.max(0, ...(clean.match(/`+/g) ?? []).map((run) => run.length));
   const fence = '`'.repeat(longest + 1);
   const pad = longest > 0 || clean.startsWith(' ') || clean.endsWith(' ') ? ' ' : '';
@@ -61,7 +49,7 @@ function trendRow(label: string, t: Trend, firstMonth = false): string[] {
 }
 
 function thresholds(list: readonly ThresholdUsed[]): string {
-  return list.map((t) => `${mdCode(t.key)} ${mdText(t.value)} (${mdText(t.source)})`).join('; ');
+  return list.map((t) => `${mdCode(t.key)} ${md(t.value)} (${md(t.source)})`).join('; ');
 }
 
 function summary(r: AuditReport): string[] {
@@ -69,7 +57,7 @@ function summary(r: AuditReport): string[] {
   const first = s.firstMonthMonitored === true;
   const perDay = r.charts.perDay.map((d) => d.total);
   const out = [
-    `**${mdText(s.headline)}**`,
+    `**${md(s.headline)}**`,
     '',
     ...table(['', r.label, r.previousLabel, 'change'], [
       trendRow('Findings', s.findings, first),
@@ -82,7 +70,7 @@ function summary(r: AuditReport): string[] {
     `- Exceptions: ${s.exceptions.total} not revoked: ${s.exceptions.expired} expired, ${s.exceptions.expiringSoon} expiring within 30 days${r.exceptions.available ? `, ${s.exceptions.unused} unused` : ' (no registry connected)'}.`,
     `- Findings per day, ${r.charts.perDay[0]?.date.slice(8)}–${r.charts.perDay[r.charts.perDay.length - 1]?.date.slice(8)}: \`${sparkline(perDay)}\` (busiest: ${Math.max(0, ...perDay)})`,
   ];
-  if (s.highlights.length) out.push('', 'Look at first:', '', ...s.highlights.map((h, i) => `${i + 1}. ${mdText(h)}`));
+  if (s.highlights.length) out.push('', 'Look at first:', '', ...s.highlights.map((h, i) => `${i + 1}. ${md(h)}`));
   if (s.byDetector.length) {
     out.push('', ...table(['Detector', r.label, r.previousLabel, 'change'], s.byDetector.map((d) => trendRow(mdCode(d.detector), d.trend, first)), ['l', 'r', 'r', 'l']));
   }
@@ -91,7 +79,7 @@ function summary(r: AuditReport): string[] {
 
 function coverage(r: AuditReport): string[] {
   const c = r.coverage;
-  const retired = retiredLine(c.retired, (s) => mdName(s.name), r.label, r.previousLabel, c.rows.length > 0);
+  const retired = retiredLine(c.retired, (s) => md(s.name), r.label, r.previousLabel, c.rows.length > 0);
   const after = retired ? ['', retired] : [];
   if (c.rows.length === 0) return [noCoverageText(c.retired.length, r.label), ...after];
   const n = (v: number | null) => (v === null ? '–' : String(v));
@@ -102,14 +90,14 @@ function coverage(r: AuditReport): string[] {
       ['Kind', 'Subject', 'Status', 'Runs', 'Failed', 'History', 'Findings', 'Owner', 'Note'],
       c.rows.map((row) => [
         row.kind,
-        mdName(row.name),
+        md(row.name),
         row.status === 'ok' || row.status === 'later' ? COVERAGE_LABEL[row.status] : `**${COVERAGE_LABEL[row.status]}**`,
         n(row.runsInMonth),
         n(row.failedRuns),
         row.history === null ? '–' : row.minHistory === null ? String(row.history) : `${row.history}/${row.minHistory}`,
         row.findings ? `${row.findings}${row.highestSeverity ? ` (${row.highestSeverity})` : ''}` : '0',
-        row.owner ? mdText(row.owner) : '_unassigned_',
-        row.reason ? mdText(row.reason) : '',
+        row.owner ? md(row.owner) : '_unassigned_',
+        row.reason ? md(row.reason) : '',
       ]),
       ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'l', 'l'],
     ),
@@ -120,31 +108,31 @@ function coverage(r: AuditReport): string[] {
 function exceptions(r: AuditReport): string[] {
   const e = r.exceptions;
   const out: string[] = [];
-  if (e.note) out.push(`_${mdText(e.note)}_`, '');
+  if (e.note) out.push(`_${md(e.note)}_`, '');
   if (e.rows.length) {
     out.push(
       ...table(
         ['ID', 'Guard', 'Owner', 'Expires', 'State', 'Bypasses', 'Last bypass', 'Renewals', 'Is it still needed?'],
         e.rows.map((x) => [
-          mdName(x.id),
-          mdName(x.guard),
-          mdText(x.owner),
+          md(x.id),
+          md(x.guard),
+          md(x.owner),
           x.expires,
           x.state === 'expired' ? `**${EXCEPTION_STATE_LABEL.expired}**` : EXCEPTION_STATE_LABEL[x.state],
           x.bypassCount === null ? 'unknown' : String(x.bypassCount),
           x.lastBypassAt ? x.lastBypassAt.slice(0, 10) : '–',
           String(x.renewals),
-          mdText(x.review),
+          md(x.review),
         ]),
         ['l', 'l', 'l', 'l', 'l', 'r', 'l', 'r', 'l'],
       ),
     );
-    out.push('', ...e.rows.map((x) => `- ${mdName(x.id)} (${mdName(x.guard)}): reason given: “${mdText(x.reason)}”`));
+    out.push('', ...e.rows.map((x) => `- ${md(x.id)} (${md(x.guard)}): reason given: “${md(x.reason)}”`));
   }
   out.push('');
   out.push(
     e.unregistered.length
-      ? `Bypasses without a valid exception this month: ${e.unregistered.map((u) => `${mdName(u.guard)} ×${u.count} (${bypassSplit(u)}; last ${u.lastAt.slice(0, 10)})`).join(', ')}.`
+      ? `Bypasses without a valid exception this month: ${e.unregistered.map((u) => `${md(u.guard)} ×${u.count} (${bypassSplit(u)}; last ${u.lastAt.slice(0, 10)})`).join(', ')}.`
       : 'No bypass without a valid exception this month.',
   );
   return out;
@@ -152,19 +140,19 @@ function exceptions(r: AuditReport): string[] {
 
 function silenced(r: AuditReport): string[] {
   const s = r.silenced;
-  const out = [`**Criteria:** ${mdText(s.criteria)}`, '', `**Consequence:** ${mdText(s.consequence)}`, ''];
-  if (s.exceptions.length) out.push('**Exceptions to review:**', '', ...s.exceptions.map((e) => `- ${mdText(e)}`), '');
+  const out = [`**Criteria:** ${md(s.criteria)}`, '', `**Consequence:** ${md(s.consequence)}`, ''];
+  if (s.exceptions.length) out.push('**Exceptions to review:**', '', ...s.exceptions.map((e) => `- ${md(e)}`), '');
   if (s.snoozes.length) {
     out.push(
       ...table(
         ['Snooze', 'Subject', 'From', 'Until', 'Owner', 'Reason', 'Active at end', 'Findings held'],
         s.snoozes.map((x) => [
-          mdName(x.id),
-          `${mdName(x.subject)}${x.detector ? ` (${mdName(x.detector)})` : ''}`,
-          x.from ? `${minuteTime(x.from)}${x.createdBy ? ` by ${mdText(x.createdBy)}` : ''}` : 'config file',
-          x.endedAt ? `${minuteTime(x.endedAt)} (ended by ${mdText(x.endedBy ?? '?')}: ${mdText(x.endReason ?? '')})` : minuteTime(x.until),
-          mdText(x.owner),
-          mdText(x.reason),
+          md(x.id),
+          `${md(x.subject)}${x.detector ? ` (${md(x.detector)})` : ''}`,
+          x.from ? `${minuteTime(x.from)}${x.createdBy ? ` by ${md(x.createdBy)}` : ''}` : 'config file',
+          x.endedAt ? `${minuteTime(x.endedAt)} (ended by ${md(x.endedBy ?? '?')}: ${md(x.endReason ?? '')})` : minuteTime(x.until),
+          md(x.owner),
+          md(x.reason),
           x.activeAtEnd ? 'yes' : 'no',
           x.mayHaveHeldFindings !== undefined ? `may have held ${x.mayHaveHeldFindings}` : String(x.heldFindings),
         ]),
@@ -178,11 +166,11 @@ function silenced(r: AuditReport): string[] {
       ...table(
         ['Maintenance window', 'Subjects', 'When', 'Owner', 'Reason', 'Active at end', 'Findings held'],
         s.windows.map((w) => [
-          mdName(w.name),
-          `${w.subjects.map(mdName).join(', ')}${w.detectors ? ` (${w.detectors.map(mdName).join(', ')})` : ''}`,
-          w.cron ? `${mdCode(w.cron)} for ${w.durationMinutes} min${w.timezone ? ` (${mdText(w.timezone)})` : ''}, until ${w.until?.slice(0, 10)}` : `${minuteTime(w.start ?? '')} to ${minuteTime(w.end ?? '')}`,
-          mdText(w.owner),
-          mdText(w.reason),
+          md(w.name),
+          `${w.subjects.map(md).join(', ')}${w.detectors ? ` (${w.detectors.map(md).join(', ')})` : ''}`,
+          w.cron ? `${mdCode(w.cron)} for ${w.durationMinutes} min${w.timezone ? ` (${md(w.timezone)})` : ''}, until ${w.until?.slice(0, 10)}` : `${minuteTime(w.start ?? '')} to ${minuteTime(w.end ?? '')}`,
+          md(w.owner),
+          md(w.reason),
           w.activeAtEnd ? 'yes' : 'no',
           String(w.heldFindings),
         ]),
@@ -191,22 +179,22 @@ function silenced(r: AuditReport): string[] {
       '',
     );
   } else out.push('No maintenance window this month.', '');
-  if (s.held.length) out.push(`Findings whose alert was held back: ${s.held.map((g) => `${mdName(g.detector)} on ${mdName(g.subject)} ${g.held} of ${g.of}${g.mayHaveHeld ? ` for certain, ${g.mayHaveHeld} may have been` : ''} (${g.by.map(mdName).join(', ')})`).join('; ')}.`);
+  if (s.held.length) out.push(`Findings whose alert was held back: ${s.held.map((g) => `${md(g.detector)} on ${md(g.subject)} ${g.held} of ${g.of}${g.mayHaveHeld ? ` for certain, ${g.mayHaveHeld} may have been` : ''} (${g.by.map(md).join(', ')})`).join('; ')}.`);
   return out;
 }
 
 function monitoredTable(section: MonitoredSection, noun: string, volume: 'runs' | 'requests'): string[] {
-  if (section.empty) return [`_${mdText(section.empty)}_`];
+  if (section.empty) return [`_${md(section.empty)}_`];
   return table(
     [noun, 'Status', volume === 'runs' ? 'Runs' : 'Requests', 'Findings', 'Worst measured', 'Limits', 'Owner'],
     section.rows.map((row) => [
-      mdName(row.name),
+      md(row.name),
       row.status === 'ok' || row.status === 'later' ? COVERAGE_LABEL[row.status] : `**${COVERAGE_LABEL[row.status]}**`,
       volumeText(row, volume),
       row.findings ? `${row.findings}: ${row.byDetector.map((d) => `${mdCode(d.detector)} ×${d.count}`).join(', ')}` : '0',
-      row.worst.length ? row.worst.map((w, i) => `${w.of !== undefined && w.of !== row.worst[i - 1]?.of ? `${i > 0 ? '; ' : ''}${mdCode(w.of)} ` : i > 0 ? ', ' : ''}${mdText(w.key)} ${formatValue(w.value, w.unit)}`).join('') : '–',
+      row.worst.length ? row.worst.map((w, i) => `${w.of !== undefined && w.of !== row.worst[i - 1]?.of ? `${i > 0 ? '; ' : ''}${mdCode(w.of)} ` : i > 0 ? ', ' : ''}${md(w.key)} ${formatValue(w.value, w.unit)}`).join('') : '–',
       row.limits.length ? thresholds(row.limits) : '–',
-      row.owner ? mdText(row.owner) : '_unassigned_',
+      row.owner ? md(row.owner) : '_unassigned_',
     ]),
     ['l', 'l', 'r', 'l', 'l', 'l', 'l'],
   );
@@ -224,7 +212,7 @@ export function groupMarkdown(
   const c = g.condition;
   const before = previousCountText(r.summary?.firstMonthMonitored, r.previousLabel, c.previousOccurrences);
   const status = `${GROUP_STATUS_LABEL[g.status]}${g.correctiveAction.overdue ? ', OVERDUE' : ''}`;
-  const out = [`### ${index}. ${SEVERITY_MARK[g.severity]} · ${mdCode(g.detector)} on ${mdName(g.subject)} · ${status}`, ''];
+  const out = [`### ${index}. ${SEVERITY_MARK[g.severity]} · ${mdCode(g.detector)} on ${md(g.subject)} · ${status}`, ''];
   out.push(`- **Criteria.** ${g.criteria.rule}`);
   if (g.criteria.thresholds.length) out.push(`  Thresholds used: ${thresholds(g.criteria.thresholds)}.`);
   if (g.criteria.baseline) out.push(`  Baseline: ${g.criteria.baseline}.`);
@@ -237,20 +225,20 @@ export function groupMarkdown(
     for (const s of c.evidence) {
       out.push(`  - ${mdCode(s.key)}${s.label ? ` (${s.label})` : ''}: ${s.min === s.max ? formatValue(s.min, s.unit) : `${formatValue(s.min, s.unit)} / ${formatValue(s.median, s.unit)} / ${formatValue(s.max, s.unit)} (min / median / max)`}`);
     }
-    for (const v of c.values) out.push(`  - ${mdCode(v.key)}: ${mdText(v.value)} ×${v.count}`);
-    if (c.evidenceCut) out.push(`  - ${mdText(evidenceCutNote(c.evidenceCut))}`);
-    for (const e of c.examples) out.push(`  - “${mdText(e.text)}”${e.count > 1 ? ` ×${e.count}` : ''}`);
+    for (const v of c.values) out.push(`  - ${mdCode(v.key)}: ${md(v.value)} ×${v.count}`);
+    if (c.evidenceCut) out.push(`  - ${md(evidenceCutNote(c.evidenceCut))}`);
+    for (const e of c.examples) out.push(`  - “${md(e.text)}”${e.count > 1 ? ` ×${e.count}` : ''}`);
   } else {
-    out.push(`- **Condition.** No finding in ${r.label}${before ? ` (${before})` : ''}.${c.examples[0] ? ` Last message: “${mdText(c.examples[0].text)}”` : ''}`);
+    out.push(`- **Condition.** No finding in ${r.label}${before ? ` (${before})` : ''}.${c.examples[0] ? ` Last message: “${md(c.examples[0].text)}”` : ''}`);
   }
   out.push(`- **Cause.** ${g.cause.known}`);
-  for (const n of g.cause.narrowed) out.push(`  - ${mdText(n)}`);
+  for (const n of g.cause.narrowed) out.push(`  - ${md(n)}`);
   out.push(`- **Consequence.** ${g.consequence.known}`);
-  for (const n of g.consequence.notes) out.push(`  - ${mdText(n)}`);
+  for (const n of g.consequence.notes) out.push(`  - ${md(n)}`);
   const a = g.correctiveAction;
-  out.push(`- **Corrective action.** ${g.status === 'resolved' || g.status === 'unverified' ? mdText(a.action) : a.action}`);
+  out.push(`- **Corrective action.** ${g.status === 'resolved' || g.status === 'unverified' ? md(a.action) : a.action}`);
   out.push(
-    `  Owner: ${a.owner ? `${mdText(a.owner)}${a.inConfig === false ? ` (as of the ${r.previousLabel} report; ${mdName(g.subject)} is no longer in the config)` : ''}` : a.inConfig === false ? `_unassigned: ${mdName(g.subject)} is not in the config_` : `_unassigned: set ${mdCode(a.ownerKey, false)} in the config_`}. ` +
+    `  Owner: ${a.owner ? `${md(a.owner)}${a.inConfig === false ? ` (as of the ${r.previousLabel} report; ${md(g.subject)} is no longer in the config)` : ''}` : a.inConfig === false ? `_unassigned: ${md(g.subject)} is not in the config_` : `_unassigned: set ${mdCode(a.ownerKey, false)} in the config_`}. ` +
       `${a.due ? `Due: **${a.due}**${a.overdue ? ' (overdue)' : ''}. ` : ''}Status: **${status}** (open since ${g.openSince}).`,
   );
   return out;
@@ -268,9 +256,9 @@ function appendix(r: AuditReport): string[] {
   return [
     'Defaults (`defaults` in the config; _built-in_ when not set there):',
     '',
-    ...table(['Key', 'Value', ''], t.defaults.map((d) => [mdCode(d.key), mdText(d.value), d.builtIn ? '_built-in_' : 'configured'])),
+    ...table(['Key', 'Value', ''], t.defaults.map((d) => [mdCode(d.key), md(d.value), d.builtIn ? '_built-in_' : 'configured'])),
     '',
-    ...(t.overrides.length ? ['Per-subject settings:', '', ...table(['Where', 'Key', 'Value'], t.overrides.map((o) => [mdText(o.source), mdCode(o.key), mdText(o.value)])), ''] : ['No per-subject settings.', '']),
+    ...(t.overrides.length ? ['Per-subject settings:', '', ...table(['Where', 'Key', 'Value'], t.overrides.map((o) => [md(o.source), mdCode(o.key), md(o.value)])), ''] : ['No per-subject settings.', '']),
     `Due dates count from the report date: ${(Object.entries(t.dueDays) as [Severity, number][]).map(([s, d]) => `${s} ${d} days`).join(', ')}.`,
     ...(t.rules.length ? ['', 'Rules of the detectors that fired:', '', ...t.rules.map((x) => `- ${mdCode(x.detector)}: ${x.criteria}`)] : []),
   ];
@@ -292,7 +280,7 @@ export function renderMarkdown(r: AuditReport): string {
     `# Monthly audit report: ${r.label}`,
     '',
     `silent-audit · ${r.period.from.slice(0, 10)} to ${r.period.to.slice(0, 10)} (UTC, end exclusive) · ${comparedWithText(r.summary.firstMonthMonitored, r.previousLabel)} · generated ${r.generatedAt}`,
-    ...r.notes.map((n) => `\n> ${mdText(n)}`),
+    ...r.notes.map((n) => `\n> ${md(n)}`),
   ];
   for (const { id } of REPORT_SECTIONS) {
     out.push('', `## ${title(id)}`, '');

@@ -3,7 +3,6 @@ import type { GuardException } from '../../ports.ts';
 import { anyLineArrived, MAX_START_MONTHS } from '../job-reducer.ts';
 import { monthStart } from '../route-reducer.ts';
 import { ownValue } from '../own-property.ts';
-import { nameText } from '../terminal-text.ts';
 
 /** A subject as the store knows it: its kind, name and stored state (a JobState for jobs). */
 export interface SubjectSnapshot {
@@ -205,16 +204,12 @@ const SECTION_OF_KIND: Readonly<Record<string, 'jobs' | 'agents' | 'routes' | 't
   tool: 'tools',
 };
 
-/**
- * The config key that names a subject's owner: `jobs.nightly-backup.owner`; a name holding a control
- * character quoted as the config must write it (`nameText`): `jobs."backup\x0aAll clear".owner`.
- */
+/** The config key that names a subject's owner: `jobs.nightly-backup.owner`. */
 export function ownerKeyOf(kind: string, name: string): string {
-  const key = nameText(name);
   const section = SECTION_OF_KIND[kind];
-  if (section) return `${section}.${key}.owner`;
-  if (kind === 'guard') return `exceptions[guard=${key}].owner`;
-  return `${kind}s.${key}.owner`;
+  if (section) return `${section}.${name}.owner`;
+  if (kind === 'guard') return `exceptions[guard=${name}].owner`;
+  return `${kind}s.${name}.owner`;
 }
 
 /** The owner from the config (for a guard: the owners of its exceptions), if any. */

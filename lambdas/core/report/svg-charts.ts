@@ -1,6 +1,6 @@
 import type { Severity } from '../findings.ts';
 import { clipUnits } from '../output-capture.ts';
-import { escapeControls, nameText, proseText } from '../terminal-text.ts';
+import { escapeControls } from '../terminal-text.ts';
 import type { DayCount } from './model.ts';
 import { SEVERITIES } from './model.ts';
 
@@ -16,16 +16,6 @@ import { SEVERITIES } from './model.ts';
  */
 export function escapeHtml(text: string): string {
   return escapeControls(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-/** A name from logs (a subject, a config key) as HTML: as `nameText` shows it, so no two names look alike. */
-export function htmlName(name: string): string {
-  return escapeHtml(nameText(name));
-}
-
-/** Prose from logs (a message, an excerpt, a reason) as HTML: its tabs and line breaks read as spaces (`proseText`). */
-export function htmlText(text: string): string {
-  return escapeHtml(proseText(text));
 }
 
 export const SEVERITY_COLOR: Readonly<Record<Severity, string>> = {
@@ -127,8 +117,8 @@ export function barChart(items: readonly { label: string; count: number }[], opt
     const yTop = top + i * row;
     const w = Math.max(2, (item.count / max) * barMax);
     parts.push(
-      `<g><title>${htmlName(item.label)}: ${item.count}</title>` +
-        `<text x="${labelW - 8}" y="${yTop + row / 2 + 4}" text-anchor="end" font-size="12" fill="${INK}">${escapeHtml(clipUnits(nameText(item.label), 26))}</text>` +
+      `<g><title>${escapeHtml(`${item.label}: ${item.count}`)}</title>` +
+        `<text x="${labelW - 8}" y="${yTop + row / 2 + 4}" text-anchor="end" font-size="12" fill="${INK}">${escapeHtml(clipUnits(item.label, 26))}</text>` +
         `<rect x="${labelW}" y="${yTop + 4}" width="${w.toFixed(1)}" height="${row - 8}" rx="2" fill="${options.color}"/>` +
         `<text x="${(labelW + w + 6).toFixed(1)}" y="${yTop + row / 2 + 4}" font-size="12" fill="${INK}">${item.count}</text></g>`,
     );
@@ -138,6 +128,6 @@ export function barChart(items: readonly { label: string; count: number }[], opt
     parts.push(`<text x="${labelW}" y="${top + shown.length * row + row / 2 + 4}" font-size="12" fill="${INK}">+ ${rest.length} more (${sum} findings)</text>`);
   }
   if (shown.length === 0) parts.push(`<text x="${width / 2}" y="${top + row / 2 + 4}" text-anchor="middle" font-size="12" fill="${INK}">No findings</text>`);
-  const desc = shown.length ? `Bar chart: ${items.map((i) => `${nameText(i.label)} ${i.count}`).join(', ')}.` : 'No findings.';
+  const desc = shown.length ? `Bar chart: ${items.map((i) => `${i.label} ${i.count}`).join(', ')}.` : 'No findings.';
   return frame(options.id, options.title, desc, width, height, parts.join(''));
 }
