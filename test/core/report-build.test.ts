@@ -993,6 +993,22 @@ describe('runs affected of the month’s runs', () => {
     expect(groupOf(october, 'run-unfinished', 'nightly22').consequence.runsInMonth).toBe(11);
   });
 
+  it('says a job’s only run of the month, reported unfinished on its last night, ended the next month rather than counting it of the month’s runs', () => {
+    // Prepare: nightly31's only October run started 31 October 22:00, was judged unfinished at 23:00 and ended 1 November 02:00.
+    const runs = [{ ...runRecord('nightly31', 'n-1031', '2026-11-01T02:00:00Z'), duration_ms: 4 * 3_600_000 }, { ...runRecord('nightly31', 'n-1101', '2026-11-01T22:20:00Z'), duration_ms: 1_200_000 }];
+    const hung = finding('run-unfinished', 'nightly31', `${day(31)}T23:00:00Z`, { run_id: 'n-1031', evidence: { started_at: `${day(31)}T22:00:00Z`, max_runtime_ms: 3_600_000 } });
+    const config = validateConfig({ ...RAW_CONFIG, jobs: { ...RAW_CONFIG.jobs, nightly31: { schedule: '0 22 * * *', max_runtime_minutes: 60 } } }, 'report test config');
+
+    // Act
+    const october = buildReport(octoberInput({ findings: [hung], previousFindings: [], runs, config, clock: { now: () => Date.parse('2026-11-02T00:00:00Z') } }));
+
+    // Assess: Coverage and the card agree, no run ended in October; the card says when the affected run ended.
+    const g = groupOf(october, 'run-unfinished', 'nightly31');
+    expect(october.coverage.rows.find((row) => row.kind === 'job' && row.name === 'nightly31')?.runsInMonth).toBe(0);
+    expect([g.consequence.runsAffected, g.consequence.runsInMonth]).toEqual([1, 0]);
+    expect(g.consequence.notes[0]).toBe('1 run affected (ended in November 2026).');
+  });
+
   it('keeps a hung run of a reused id apart from the next run of that id after a missed day, and as the month’s first run', () => {
     // Prepare: nightly logs run_id "nightly" every day at 02:00 (20 min). Gap: no run on the 3rd, the 4th's run never ended.
     // First: the 1st's run never ended (no record of that id before it in the month).

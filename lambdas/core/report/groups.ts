@@ -8,7 +8,7 @@ import { beganAt, costOf, evidenceStats, evidenceValues, evidenceWasCut, happene
 import { minOf } from '../stats.ts';
 import { formatPercent, formatSpan, formatValue, plural, shortTime } from './format.ts';
 import { firstBy, listsBy } from './lookup.ts';
-import { addDays, isoSecond, type MonthSpan } from './month.ts';
+import { addDays, isoSecond, monthOf, monthSpan, type MonthSpan } from './month.ts';
 import { utcDay } from '../parse-time.ts';
 import type { CoverageSection, EvidenceStat, FindingGroup, GroupStatus, ThresholdUsed } from './model.ts';
 import { SEVERITIES } from './model.ts';
@@ -66,6 +66,11 @@ const fallbackFiveCs = (detector: string) => ({
 function outOfConfig(kind: string, subject: string, config: Config, before: CarriedGroup | undefined): { removed: boolean; carriedOwner?: string } {
   const removed = inConfig(kind, subject, config) === false;
   return { removed, carriedOwner: removed ? before?.owner : undefined };
+}
+
+/** The months runs ended in, named as a report names its month ("November 2026", "November 2026 and December 2026"). */
+function endedInText(endedAts: readonly string[]): string {
+  return [...new Set(endedAts.map((ts) => monthOf(Date.parse(ts))))].sort().map((m) => monthSpan(m).label).join(' and ');
 }
 
 /**
@@ -207,9 +212,10 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     // A run writes its record when it ends; one that never ended (run-unfinished, of this group or another of the subject's) is still one of the month's runs, as its Coverage row counts it.
     const recordsRuns = coverageOf(kind, subject)?.runsInMonth !== null || subjectRuns.length > 0;
     const unended = runIndex.unendedRuns(findingsBySubject.get(subjectKey(kind, subject)) ?? []);
-    // A run that ended after the month counts in the month it ended, though a finding of this month is about it (never fewer than those affected).
-    const endedAfter = new Set(runsAfter.map(runKey));
-    const runsInMonth = recordsRuns ? Math.max(runsAffected, new Set([...subjectRuns.map(runKey), ...[...affected].filter((k) => !endedAfter.has(k)), ...unended.keys()]).size) : null;
+    // A run that ended after the month counts in the month it ended, though a finding of this month is about it: its note says so.
+    const endedAfter = new Map(runsAfter.map((r) => [runKey(r), r.ts]));
+    const runsInMonth = recordsRuns ? new Set([...subjectRuns.map(runKey), ...[...affected].filter((k) => !endedAfter.has(k)), ...unended.keys()]).size : null;
+    const endedLater = [...affected].flatMap((k) => endedAfter.get(k) ?? []);
     const severity = highestSeverity(findings.map((f) => f.severity)) ?? 'medium';
     const before = carried.get(key);
     // A group last month's report resolved starts over when it comes back; an open or unverified one continues.
@@ -230,7 +236,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const asOf = ongoing && input.generatedAtMs < span.toMs ? shortTime(isoSecond(Math.max(input.generatedAtMs, endMs))) : undefined;
     const until = asOf ? `as of ${asOf}` : 'at the end of the month';
     const notes: string[] = [
-      runsInMonth && runsAffected
+      runsInMonth !== null && runsAffected > runsInMonth
+        ? `${plural(runsAffected, 'run')} affected (${endedLater.length < runsAffected ? `${endedLater.length} of them ` : ''}ended in ${endedInText(endedLater)}).`
+        : runsInMonth && runsAffected
         ? `${plural(runsAffected, 'run')} affected of ${runsInMonth} in ${span.label} (${formatPercent(runsAffected / runsInMonth)}).`
         : `${plural(occurrences.length, 'occurrence')} in ${span.label}.`,
       // A single occurrence has no duration; one still happening had nothing after its last occurrence to show it stopped.
