@@ -449,6 +449,8 @@ export interface ErrorLogged {
   /** The request id of the invocation that logged it; OPEN_RUN for systemd's lines (above). */
   readonly run_id: string;
   readonly reason: string;
+  /** The exit status of a systemd control process that exited non-zero (`U: control process exited, code=exited status=1`). */
+  readonly exit_code?: number;
   /** The host of a systemd line. */
   readonly host?: string;
 }

@@ -1147,7 +1147,7 @@ function withLoggedErrorReasons(events: readonly AuditEvent[]): readonly AuditEv
  */
 const SYSTEMD_STOP_WINDOW_MS = 5 * 60_000;
 
-/** Whether an event is a reason of the service manager's (run.error): systemd 219's `U start operation timed out. Terminating.`, a `Failed at step EXEC spawning …`. */
+/** Whether an event is a reason of the service manager's (run.error): systemd 219's `U start operation timed out. Terminating.`, a `Failed at step EXEC spawning …`, a control process's non-zero exit. */
 function isSystemdReason(event: AuditEvent): event is AuditEvent<ErrorLogged> {
   return event.body.type === 'run.error' && event.format !== undefined && SYSTEMD_FORMATS.has(event.format);
 }
@@ -1166,14 +1166,19 @@ function isSystemdReason(event: AuditEvent): event is AuditEvent<ErrorLogged> {
  * when no exit line comes); any other end (`Deactivated successfully`, `status=1/FAILURE`, a kill,
  * `Failed with result 'timeout'`: the command of an `ExecStartPre=-…`, whose failure systemd
  * ignores, failed to exec, and the run went on to end for its own reason) ends the wait and keeps
- * its own reason.
+ * its own reason. A control process's non-zero exit (`U: control process exited, code=exited
+ * status=1`: an ExecStartPre's, an ExecReload's) is read alike: it fails nothing, but a result that
+ * names no exit of its own (`Failed with result 'exit-code'`, 219's `entered failed state`) after it
+ * takes its reason and exit code; a success (an ignored `ExecStartPre=-…`), a start, or no end at all
+ * (a failed reload: the unit stays active) leaves the run as it was. Coming after a timeout or the
+ * step it is caused by (`status=203/EXEC`), it gives that reason its exit code (`withControlExit`).
  */
 function withSystemdReasons(events: readonly AuditEvent[]): readonly AuditEvent[] {
   if (!events.some(isSystemdReason)) return events;
   const logged = new Map<string, AuditEvent<ErrorLogged>>();
   const keyOf = (body: { readonly job?: string; readonly host?: string }) => `${body.job}\u0000${body.host ?? ''}`;
   return withExecUnitsTied(events).map((event) => {
-    if (isSystemdReason(event)) logged.set(keyOf(event.body), event);
+    if (isSystemdReason(event)) logged.set(keyOf(event.body), withControlExit(logged.get(keyOf(event.body)), event));
     if (logged.size === 0) return event;
     if (event.body.type === 'run.start') logged.delete(keyOf(event.body));
     if (!isSystemdManagerEnd(event)) return event;
@@ -1184,8 +1189,21 @@ function withSystemdReasons(events: readonly AuditEvent[]): readonly AuditEvent[
     if (event.at - reason.at > SYSTEMD_STOP_WINDOW_MS) return event;
     if (!failsAnyEnd(reason) && !stepCaused(reason, body)) return event;
     const failure: RunFailedMarker = { type: 'run.failed', job: body.job, run_id: body.run_id, reason: reason.body.reason };
-    return { ...event, body: { ...failure, ...(body.exit_code ? { exit_code: body.exit_code } : {}), ...(body.host === undefined ? {} : { host: body.host }) } };
+    const exitCode = body.exit_code || reason.body.exit_code;
+    return { ...event, body: { ...failure, ...(exitCode ? { exit_code: exitCode } : {}), ...(body.host === undefined ? {} : { host: body.host }) } };
   });
+}
+
+/**
+ * The reason a unit's next end takes once `reason` is logged after `earlier`: a control process's
+ * exit after a timeout, or after the step of spawning whose status it exited with, gives that reason
+ * its exit code; any other reason replaces the one before it.
+ */
+function withControlExit(earlier: AuditEvent<ErrorLogged> | undefined, reason: AuditEvent<ErrorLogged>): AuditEvent<ErrorLogged> {
+  const exitCode = reason.body.exit_code;
+  if (earlier === undefined || exitCode === undefined) return reason;
+  if (!failsAnyEnd(earlier) && spawnStepStatus(earlier.body.reason) !== exitCode) return reason;
+  return { ...earlier, body: { ...earlier.body, exit_code: exitCode } };
 }
 
 /** Whether a reason of the service manager's fails its unit's end even when that end is a success: a start timeout's (systemd stopped the process, whatever it then exited with). */
@@ -1194,10 +1212,10 @@ function failsAnyEnd(reason: AuditEvent<ErrorLogged>): boolean {
 }
 
 /**
- * Whether an end is the failure a step of spawning (`<step> failed: …`) causes: an exit with that
- * step's status (`status=203/EXEC`), or a result that names no exit of its own (`Failed with result
- * 'exit-code'`, 219's `entered failed state`) when no exit line came first. Never a timeout, a kill
- * or another exit status: those are the run's own.
+ * Whether an end is the failure a step of spawning (`<step> failed: …`) or a control process's exit
+ * causes: an exit with that step's status (`status=203/EXEC`), or a result that names no exit of its
+ * own (`Failed with result 'exit-code'`, 219's `entered failed state`) when no exit line came first.
+ * Never a timeout, a kill or another exit status: those are the run's own.
  */
 function stepCaused(reason: AuditEvent<ErrorLogged>, body: RunEnd | RunFailedMarker): boolean {
   const status = spawnStepStatus(reason.body.reason);
@@ -1237,8 +1255,13 @@ function withExecUnitsTied(events: readonly AuditEvent[]): readonly AuditEvent[]
   });
 }
 
+/** Whether an event is a control process's non-zero exit (a reason of the service manager's with its exit code): a failure line of its unit to `execFailureUnit`. */
+function isControlExit(event: AuditEvent): event is AuditEvent<ErrorLogged> {
+  return isSystemdReason(event) && event.body.exit_code !== undefined;
+}
+
 /** Whether a failure is systemd 219's `Unit U entered failed state.` (its result, no exit line). */
-function isFailedState(body: RunEnd | RunFailedMarker): boolean {
+function isFailedState(body: RunEnd | RunFailedMarker | ErrorLogged): boolean {
   return body.type === 'run.failed' && body.exit_code === undefined && body.reason === SYSTEMD_FAILED_STATE;
 }
 
@@ -1255,7 +1278,7 @@ function execFailureUnit(events: readonly AuditEvent[], index: number, exec: Aud
     const event = events[i];
     if (!near(event)) continue;
     if (isUnnamedExecFailure(event)) return undefined;
-    if (!isSystemdManagerEnd(event) || !isFailedEnd(event.body)) continue;
+    if (!isControlExit(event) && (!isSystemdManagerEnd(event) || !isFailedEnd(event.body))) continue;
     failed.add(event.body.job);
     if (stepStatus !== undefined && event.body.exit_code === stepStatus) execFailed.add(event.body.job);
     if (!isFailedState(event.body)) exited.add(event.body.job);

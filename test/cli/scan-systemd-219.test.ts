@@ -84,6 +84,18 @@ describe("scanning systemd 219's (CentOS 7) failed runs: one finding each", () =
   });
 
   it.each([
+    ['an ignored ExecStartPre=-… exited 1 (LogLevel=debug), the unit described', 'syslog/systemd-centos7-startpre-ignored.log'],
+    ['an ignored ExecStartPre=-… exited 1 (LogLevel=debug), the unit named', 'syslog/systemd-centos7-startpre-ignored-named.log'],
+    ['a failed ExecReload (the unit stays active)', 'syslog/systemd-centos7-reload-failed.log'],
+    ['a failed ExecReload (newer systemd: `Reload failed for …`)', 'syslog/systemd-reload-failed.log'],
+  ])("reports no failure when a control process's exit is not followed by its unit's failure: %s", async (_, name) => {
+    // Act
+    const result = await scan(fixture(name));
+    // Assess
+    expect(described(result.findings)).toEqual([]);
+  });
+
+  it.each([
     ['ignores SIGTERM and is killed 90 s later', 'syslog/systemd-centos7-timeout-killed.log', '2026-10-08T04:01:30Z', 1],
     ['traps SIGTERM and exits 143 15 s later', 'syslog/systemd-centos7-timeout-trapped.log', '2026-10-08T04:00:15Z', 143],
     ['ignores SIGTERM and is killed 90 s later (journalctl -o json)', 'journal/centos7-timeout-killed.jsonl', '2026-10-08T04:01:30Z', 1],

@@ -44,13 +44,14 @@ const RETRY = lambdaLines(
 );
 const TIMED_OUT = INVOCATION.slice(2);
 
-/** A `pg-dump.service` run as syslog writes systemd's lines: started at 02:30, then `end` at 03:00. */
-function systemdLines(end: string): AuditEvent[] {
-  return [`Oct  6 02:30:00 db01 systemd[1]: Started pg-dump.service - Nightly database dump.`, `Oct  6 03:00:00 db01 systemd[1]: ${end}`].flatMap((message, line) => {
+/** A `pg-dump.service` run as syslog writes systemd's lines: started at 02:30, then the `ends` at 03:00, as the job reducer's `enrich` reads them. */
+function systemdLines(...ends: string[]): readonly AuditEvent[] {
+  const events = [`Oct  6 02:30:00 db01 systemd[1]: Started pg-dump.service - Nightly database dump.`, ...ends.map((end) => `Oct  6 03:00:00 db01 systemd[1]: ${end}`)].flatMap((message, line) => {
     const outcome = parseLine(message, { source: { origin: 'syslog', line }, year: 2026 });
     if (outcome.kind !== 'events') throw new Error(`not a systemd line: ${message}`);
     return outcome.events;
   });
+  return jobReducer.enrich?.(events, DEFAULT_CONFIG) ?? events;
 }
 
 /** systemd's lines as syslog writes them (year 2026), as the parser reads them. */
@@ -589,7 +590,7 @@ describe('job runs reducer', () => {
       'a control process exit status (a code of its own)',
       'pg-dump.service',
       [],
-      () => systemdLines('pg-dump.service: Control process exited, code=exited, status=2/INVALIDARGUMENT'),
+      () => systemdLines('pg-dump.service: Control process exited, code=exited, status=2/INVALIDARGUMENT', "pg-dump.service: Failed with result 'exit-code'."),
       'run exited with code 2 after 30.0 min (control process exited with status 2)',
     ],
   ])('says what happened to a run that ended with %s, and an exit code only when it logged one', (_, name, earlier: readonly AuditEvent[], lines, message) => {

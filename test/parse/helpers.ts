@@ -59,7 +59,7 @@ export function summary(outcome: ParseOutcome): string {
         case 'run.failed':
           return `run.failed ${b.job} ${b.run_id ?? '-'} "${b.reason}" ${at}`;
         case 'run.error':
-          return `run.error ${b.job} ${b.run_id} "${b.reason}" ${at}`;
+          return `run.error ${b.job} ${b.run_id} "${b.reason}"${b.exit_code === undefined ? '' : ` exit=${b.exit_code}`} ${at}`;
         case 'output.discarded':
           return `output.discarded ${b.host ?? '-'} ${at}`;
         case 'unit.starting':

@@ -14,7 +14,7 @@ import { isUnitName, unitOfSubject } from './unit-subject.ts';
  *   `Starting Nightly backup...` (older, the description only)                       → unit.starting
  *   `backup.service: Main process exited, code=exited, status=1/FAILURE`            → run.end, exit 1
  *   `backup.service: Main process exited, code=killed, status=9/KILL`               → run.failed
- *   `backup.service: control process exited, code=exited status=1` (systemd 219)    → run.failed, exit 1
+ *   `backup.service: control process exited, code=exited status=1` (systemd 219)    → run.error, exit 1
  *   `backup.service: Failed with result 'exit-code'.`                               → run.failed
  *   `backup.service: Deactivated successfully.` (`Succeeded.` before v248)          → run.end, exit 0
  *   `Finished backup.service - Nightly backup.` / `Finished Nightly backup.`        → run.end, exit 0
@@ -23,6 +23,12 @@ import { isUnitName, unitOfSubject } from './unit-subject.ts';
  *   `Unit backup.service entered failed state.` (systemd 219)                        → run.failed
  *   `backup.service: Failed at step EXEC spawning /opt/x: No such file or directory` → run.error, 'exec failed: …' (CHDIR, USER, …: '<step> failed: …')
  *   `backup.service: Consumed 1.234s CPU time.`, `Failed to start …`, `U failed.`, `Stopping …`, … → nothing
+ *
+ * A control process's exit with a non-zero status (an ExecStartPre's, ExecReload's, ExecStopPost's;
+ * `Control process exited, code=exited, status=1/FAILURE` in newer wording) fails nothing itself:
+ * systemd ignores an `ExecStartPre=-…`'s and keeps a unit whose reload failed active. It is the
+ * reason, with its exit code, of its unit's failure end that follows (`Failed with result
+ * 'exit-code'`, 219's `entered failed state`; the job reducer's `withSystemdReasons`).
  *
  * The job is the unit name; a line of the older wording that names no unit has only the unit's
  * description, which is then the job. End lines cannot name their run: they carry OPEN_RUN.
@@ -170,7 +176,12 @@ function spawnStepFailure(message: string): RegExpExecArray | null {
   return message.startsWith(STEP_FAILED) ? SPAWN_STEP_FAILED.exec(message) : null;
 }
 
-function processExit(unit: string, m: RegExpExecArray, host: string | undefined, fields: SystemdJournalFields): RunEnd | RunFailedMarker | undefined {
+/** A control process that exited non-zero: the reason, with its exit code, of the failure its unit's end says, no failure itself. */
+function controlExited(unit: string, status: number, host: string | undefined): ErrorLogged {
+  return defined<ErrorLogged>({ type: 'run.error', job: unit, run_id: OPEN_RUN, reason: `control process exited with status ${status}`, exit_code: status, host });
+}
+
+function processExit(unit: string, m: RegExpExecArray, host: string | undefined, fields: SystemdJournalFields): RunEnd | RunFailedMarker | ErrorLogged | undefined {
   const [, kind, codeText, statusText, statusName, success] = m;
   const isMain = kind.toLowerCase() === 'main';
   const code = fields.exitCode ?? codeText;
@@ -178,7 +189,7 @@ function processExit(unit: string, m: RegExpExecArray, host: string | undefined,
   if (code === 'exited') {
     if (status === 0 || success) return isMain ? endOk(unit, host) : undefined;
     if (isMain) return defined<RunEnd>({ type: 'run.end', job: unit, run_id: OPEN_RUN, exit_code: status, host });
-    return failed(unit, `control process exited with status ${status}`, host, status);
+    return controlExited(unit, status, host);
   }
   const signal = statusName ?? String(status);
   const what = isMain ? 'main process' : 'control process';
