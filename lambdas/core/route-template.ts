@@ -19,6 +19,8 @@ const COLON = 0x3a;
 
 /** Where a path's route ends: a query string, a fragment or matrix parameters (`;jsessionid=…`). */
 const PATH_END = /[?#;]/;
+/** Where a URL's authority ends: its path, query or fragment. */
+const PATH_OR_QUERY = /[/?#]/;
 /** A path that may hold an id: a digit, or a segment as long as a UUID (one may have no digit). Any other is kept. */
 const MAY_HOLD_ID = /\d|[^/]{36}/;
 const DIGITS = /^\d+$/;
@@ -75,15 +77,31 @@ function schemeEnd(target: string): number {
 
 /**
  * A URL (`https://api.example.com/users/1`) as its host and path template, its scheme dropped;
- * undefined for no URL, and for one holding `@` after its `://`: user info (`user:S3c/ret@host`,
- * `user:S3c#ret@host`) is left as logged, whole, for the url-password redactor, which runs after.
+ * undefined for no URL, and for one that may hold user info (`mayHoldUserInfo`): it is left as
+ * logged, whole, for the url-password redactor, which runs after.
  */
 function urlTemplate(url: string, colon: number): string | undefined {
   if (colon < 0 || url.charCodeAt(colon + 1) !== SLASH || url.charCodeAt(colon + 2) !== SLASH) return undefined;
-  if (url.indexOf('@', colon + 3) >= 0) return undefined;
+  if (mayHoldUserInfo(url, colon + 3)) return undefined;
   const bare = untilPathEnd(url.slice(colon + 3));
   const slash = bare.indexOf('/');
   return slash < 0 ? bare : bare.slice(0, slash) + pathTemplate(bare.slice(slash));
+}
+
+/**
+ * Whether a URL's authority (from `from`, after `://`) may hold user info: an `@` before its path,
+ * query or fragment (`user:pw@host`), or, with an `@` later on, a `:` there followed by something
+ * other than a port (`user:S3c/ret@host`, `user:S3c#ret@host`: a password may hold `/`, `?` or `#`).
+ * An `@` in a path or query after a plain host (`host/users/@me`, `host:8443/x?email=a@b.co`) is none.
+ */
+function mayHoldUserInfo(url: string, from: number): boolean {
+  const at = url.indexOf('@', from);
+  if (at < 0) return false;
+  const authorityEnd = url.slice(from).search(PATH_OR_QUERY);
+  if (authorityEnd < 0 || from + authorityEnd > at) return true;
+  const authority = url.slice(from, from + authorityEnd);
+  const colon = authority.indexOf(':');
+  return colon >= 0 && !/^\d*$/.test(authority.slice(colon + 1));
 }
 
 function untilPathEnd(path: string): string {

@@ -19,6 +19,9 @@ describe('a route logged as a request path, read as its template', () => {
     ['every trailing slash', '/users/1//', '/users/{id}'],
     ['a type-prefixed id', '/orders/ord_8f3k2j9x', '/orders/{id}'],
     ['a ULID', '/01ARZ3NDEKTSV4RRFFQ69G5FAV', '/{id}'],
+    ['a URL with an `@` in its query, after a plain host', 'GET https://api.example.com/users/1000?email=ops@example.com', 'GET api.example.com/users/{id}'],
+    ['a URL with an `@` in its path', 'GET https://discord.com/api/users/@me/guilds/1000', 'GET discord.com/api/users/@me/guilds/{id}'],
+    ['a URL with a port and an `@` in its query', 'https://api.example.com:8443/users/7?to=a@b.co', 'api.example.com:8443/users/{id}'],
   ])('templates %s', (_, route, template) => {
     // Act
     const read = routeTemplate(route);
@@ -52,6 +55,7 @@ describe('a route logged as a request path, read as its template', () => {
     ['a URL with user info (its password left for the redactor)', 'https://bot:pw@api.example.com/users/1/'],
     ['a URL after a method with a password holding `/`', 'GET https://user:S3c/retF@host/x/1'],
     ['a URL with a password holding `#` or `?`', 'https://user:S3c#retE@host/x'],
+    ['a URL with a password holding `?`', 'https://user:S3c?retE@host/x/1'],
   ])('leaves %s as it is', (_, route) => {
     // Act
     const read = routeTemplate(route);
