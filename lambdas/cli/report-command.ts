@@ -15,7 +15,7 @@ import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import { type Clock, type PublishedReport, type ReportDocument, systemClock } from '../ports.ts';
-import { type InFlightSettlement, lateNote, leftOutNote, olderRunsNote, scanToStore, settleRoutes, sourceNotes, unjudgedAgentRunsNote, writeSourceNotes, writeZonelessNote } from './scan-command.ts';
+import { type InFlightSettlement, lateNote, leftOutNote, olderRunsNote, scanToStore, settleInFlight, sourceNotes, unjudgedAgentRunsNote, writeSourceNotes, writeZonelessNote } from './scan-command.ts';
 import { ScanStore } from './scan-store.ts';
 import { type AuditStore, type OpenedStore, openStore, StoreSpecError } from './stores.ts';
 
@@ -83,7 +83,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
     return { exitCode: 2 };
   }
   let opened: OpenedStore;
-  /** The findings and states the report reads: the store's, with, made from the store, the routes it still held in flight settled. */
+  /** The findings and states the report reads: the store's, with, made from the store, the routes and agent runs it still held in flight settled. */
   let read: Pick<ReportSources, 'findings' | 'catalog'>;
   let inputNotes: string[] = [];
   let inputEndsAt: number | undefined;
@@ -136,7 +136,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
       opts.stderr.write(`silent-audit report: ${terminalText(error.message)}\n`);
       return { exitCode: 2 };
     }
-    read = await withRoutesSettled(opened.store, opts.config, settlementFor(opts.month, clock.now()));
+    read = await withInFlightSettled(opened.store, opts.config, settlementFor(opts.month, clock.now()));
   }
 
   let report: AuditReport;
@@ -244,15 +244,16 @@ export function settlementFor(month: string, reportDate: number): InFlightSettle
 }
 
 /**
- * The store's findings and states with the routes a scan left in flight in it (its input ended
- * mid-window, or before the month's end) settled as of the report (`settlementFor`), as the deployed
- * sweep would have judged them and as a report from the same log files does (`settleRoutes`): their
- * requests counted, their windows judged. Settled in memory over the store (`ScanStore`), which is
- * not written: moving it on is the scans' business.
+ * The store's findings and states with the routes and agent runs a scan left in flight in it (its
+ * input ended mid-window, before the month's end, or before a run that never ended was judged)
+ * settled as of the report (`settlementFor`), as the deployed sweep would have judged them and as a
+ * report from the same log files does (`settleInFlight`): the routes' requests counted and windows
+ * judged, the agents' open root runs judged (unfinished, their cost). Settled in memory over the
+ * store (`ScanStore`), which is not written: moving it on is the scans' business.
  */
-async function withRoutesSettled(store: AuditStore, config: Config, settle: InFlightSettlement): Promise<Pick<ReportSources, 'findings' | 'catalog'>> {
+async function withInFlightSettled(store: AuditStore, config: Config, settle: InFlightSettlement): Promise<Pick<ReportSources, 'findings' | 'catalog'>> {
   const settled = new ScanStore(store, { keepRecords: false });
-  const { findings } = await settleRoutes(settled, { config, clock: { now: () => settle.at } }, settle);
+  const { findings } = await settleInFlight(settled, { config, clock: { now: () => settle.at } }, settle);
   if (findings.length === 0) return { findings: store, catalog: settled };
   return {
     catalog: settled,

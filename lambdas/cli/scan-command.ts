@@ -503,12 +503,8 @@ export async function settleInFlight(store: StateStore & SubjectCatalog, ctx: Re
   return { findings: [...routes.findings, ...agents.findings], subjects: routes.subjects + agents.subjects, conflicts: routes.conflicts + agents.conflicts };
 }
 
-/**
- * Settles the routes' requests and windows still in flight (`InFlightSettlement`): the route sweep
- * once more, as of `settle.at`. A report settles them so, from log files (`settleInFlight`) or from
- * a store a scan left them open in.
- */
-export async function settleRoutes(store: StateStore & SubjectCatalog, ctx: ReduceContext, settle: InFlightSettlement): Promise<BatchResult> {
+/** Settles the routes' requests and windows still in flight (`InFlightSettlement`): the route sweep once more, as of `settle.at`. */
+async function settleRoutes(store: StateStore & SubjectCatalog, ctx: ReduceContext, settle: InFlightSettlement): Promise<BatchResult> {
   // The route sweep judges as of its clock less SWEEP_MARGIN_MS and closes the requests quiet for
   // REQUEST_HORIZON_MS before that: a clock this far past `at` closes every request last heard of
   // before `at` and judges every window that ends by `at` (the month's too, at its end; a month

@@ -547,6 +547,36 @@ describe('runReport', () => {
     expect(windows(JSON.parse(fromStore.stdout) as AuditReport)).toEqual(windows(JSON.parse(fromFile.stdout) as AuditReport));
   }, 300_000);
 
+  it('settles the agent runs a scan left unfinished in the store as the report from the file does, and leaves the store unwritten', async () => {
+    // Prepare: support-bot's run sb-906 spends $2.00 on 9 October and never ends; in the fixture, sb-900 goes over its budget and never ends:
+    // a scan of each file into the store ends before their runs are judged unfinished, and the month is over
+    const costly = join(mkdtempSync(join(tmpdir(), 'report-agent-store-')), 'support-bot.jsonl');
+    writeFileSync(costly, costlyRunThatNeverEnds().join('\n') + '\n');
+    const fromFileAndStore = (file: string) => {
+      const dir = mkdtempSync(join(tmpdir(), 'report-agent-store-'));
+      const cli = (args: string[]) => spawnSync(process.execPath, [join(repo, 'bin/silent-audit.mjs'), ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+      const db = () => readFileSync(join(dir, '.silent-audit/dynamodb/shared-local-instance.db'));
+      const month = ['report', '--month', '2026-10', '--now', '2026-11-01T06:00:00Z', '--format', 'json'];
+      const fromFile = cli([...month, file]);
+      const scan = cli(['scan', '--store', 'local', file]);
+      const scanned = db();
+      const fromStore = cli(month);
+      return { statuses: [fromFile.status, scan.status, fromStore.status], fromFile: JSON.parse(fromFile.stdout) as AuditReport, fromStore: JSON.parse(fromStore.stdout) as AuditReport, unwritten: scanned.equals(db()) };
+    };
+    const seen = (report: AuditReport) => [report.findings.map((g) => [g.detector, g.subject, g.condition.occurrences]), report.coverage.rows.map((r) => [r.name, r.status])];
+
+    // Act
+    const cost = fromFileAndStore(costly);
+    const budget = fromFileAndStore(agentFixture('support-bot-never-ends.jsonl'));
+
+    // Assess
+    expect([cost.statuses, budget.statuses]).toEqual([[0, 0, 0], [0, 1, 0]]); // scan exits 1 on the findings it judged (budget-exceeded)
+    expect(seen(cost.fromFile)).toEqual([[['cost-outlier', 'support-bot', 1], ['run-unfinished', 'support-bot', 1]], [['support-bot', 'findings']]]);
+    expect(seen(budget.fromFile)).toEqual([[['budget-exceeded', 'support-bot', 1], ['run-unfinished', 'support-bot', 1]], [['support-bot', 'findings']]]);
+    expect([seen(cost.fromStore), seen(budget.fromStore)]).toEqual([seen(cost.fromFile), seen(budget.fromFile)]);
+    expect([cost.unwritten, budget.unwritten]).toEqual([true, true]);
+  }, 300_000);
+
   it('says, on stderr and in its notes, how many runs of the files it scans into the store were older than their job remembers', async () => {
     // Prepare: a job every minute; 1,100 runs of 2 November scanned into the store first, then a report of 1 November's 60 runs with it
     const dir = mkdtempSync(join(tmpdir(), 'report-older-'));
