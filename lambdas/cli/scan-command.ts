@@ -78,7 +78,7 @@ export interface InFlight {
   /** Epoch ms the scan judged at: `now`, else the latest event. */
   readonly at: number;
   readonly requests: number;
-  /** Routes whose latest requests are counted but in no judged window yet (`latestWindowsJudgedAt`). */
+  /** Routes whose latest requests are counted but whose day window holding them is not judged yet (`latestWindowsJudgedAt`). */
   readonly routeWindows: number;
   /** Epoch ms: when the sweep has judged those windows of every such route, the latest (undefined without one). */
   readonly routeWindowsJudgedAt?: number;
@@ -769,8 +769,9 @@ function inFlightNote({ at, requests, routeWindows, routeWindowsJudgedAt, agentR
   if (agentRuns > 0) parts.push(`${agentRuns} agent run${agentRuns === 1 ? '' : 's'} that never logged ${agentRuns === 1 ? 'its' : 'their'} end (judged after an hour with no line)`);
   if (requests > 0) parts.push(`${plural(requests, 'route request')} waiting for a retry (counted 20 minutes after ${requests === 1 ? 'its' : 'their'} last attempt)`);
   if (routeWindows > 0) {
-    const by = `${routeWindows === 1 ? 'its hour and day windows are judged at' : 'their hour and day windows are judged by'} ${isoTime(routeWindowsJudgedAt as number)}`;
-    parts.push(`${plural(routeWindows, 'route')} with requests in no judged retry window yet (${by})`);
+    // An hour window counting them may be judged already (its finding printed above): only the day window's judgment is still to come.
+    const whose = routeWindows === 1 ? 'whose day window holding its latest requests is judged at' : 'whose day windows holding their latest requests are judged by';
+    parts.push(`${plural(routeWindows, 'route')} ${whose} ${isoTime(routeWindowsJudgedAt as number)}`);
   }
   const it = requests + routeWindows + agentRuns + jobRuns === 1 ? 'it' : 'them';
   return (

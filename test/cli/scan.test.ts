@@ -377,7 +377,7 @@ describe('silent-audit scan (contract §5)', () => {
     expect(later.stdout).not.toContain('Still in flight');
     expect(route.stdout).toContain(
       'Still in flight at 2026-10-20T11:03:59Z, the latest event, so not judged yet: 30 route requests waiting for a retry (counted 20 minutes after their last attempt); ' +
-        '1 route with requests in no judged retry window yet (its hour and day windows are judged at 2026-10-20T11:20:00Z). Add --now',
+        '1 route whose day window holding its latest requests is judged at 2026-10-20T11:20:00Z. Add --now',
     );
   });
 
@@ -398,11 +398,34 @@ describe('silent-audit scan (contract §5)', () => {
     // Assess: no request is open, but the hour and day windows that count the last ones end at 14:00, judged 20 minutes later
     expect([atEnd.result.exitCode, atEnd.result.findings.length]).toEqual([0, 0]);
     expect(atEnd.stdout).toContain(
-      'Still in flight at 2026-10-07T13:47:30Z, the latest event, so not judged yet: 1 route with requests in no judged retry window yet (its hour and day windows are judged at 2026-10-07T14:20:00Z). ' +
+      'Still in flight at 2026-10-07T13:47:30Z, the latest event, so not judged yet: 1 route whose day window holding its latest requests is judged at 2026-10-07T14:20:00Z. ' +
         'Add --now with a later time to judge it',
     );
     expect([later.result.exitCode, later.result.findings.map((f) => [f.detector, f.subject])]).toEqual([1, [['retry-rate', 'checkout-api']]]);
     expect(later.stdout).not.toContain('Still in flight');
+  });
+
+  it('says only the day window of a route is still to be judged when an hour window counting its latest requests was judged', async () => {
+    // Prepare: 20 requests to checkout-api from 12:46 to 13:04:03, the first 3 retried (15% > 10%); search-api's requests go on from 13:20 to 13:40,
+    // so checkout-api's hour to 13:15 is judged, but not its day window to 14:00
+    const file = join(mkdtempSync(join(tmpdir(), 'scan-route-hour-judged-')), 'routes.jsonl');
+    const attempt = (route: string, i: number, ms: number, n: number, outcome: string) => JSON.stringify({ type: 'attempt', ts: new Date(ms).toISOString(), route, request_id: `${route}-${i}`, attempt: n, outcome, latency_ms: 100 });
+    const checkout = Array.from({ length: 20 }, (_, i) => {
+      const at = Date.parse('2026-10-07T12:46:00Z') + i * 57_000;
+      return i < 3 ? [attempt('checkout-api', i, at, 1, 'error'), attempt('checkout-api', i, at + 200, 2, 'ok')] : [attempt('checkout-api', i, at, 1, 'ok')];
+    });
+    const search = Array.from({ length: 5 }, (_, i) => attempt('search-api', i, Date.parse('2026-10-07T13:20:00Z') + i * 300_000, 1, 'ok'));
+    writeFileSync(file, [...checkout.flat(), ...search].join('\n') + '\n');
+
+    // Act
+    const atEnd = await scan([file]);
+
+    // Assess: the hour window's finding is printed; the note says it is the day windows that are still to come, not that no window counts the requests
+    expect(atEnd.result.findings.map((f) => [f.detector, f.subject])).toEqual([['retry-rate', 'checkout-api']]);
+    expect(atEnd.stdout).toContain(
+      'Still in flight at 2026-10-07T13:40:00Z, the latest event, so not judged yet: 2 routes whose day windows holding their latest requests are judged by 2026-10-07T14:20:00Z. ',
+    );
+    expect(atEnd.stdout).not.toContain('no judged retry window');
   });
 
   it('says a job run that has logged no end yet when the log ends is still in flight, until its max runtime', async () => {
