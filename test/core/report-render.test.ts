@@ -89,13 +89,13 @@ describe('renderHtml', () => {
     // Act
     const page = renderHtml(report);
 
-    // Assess: no control character but the page's own newlines; names as the Markdown shows them, in cells, headings, advice and chart labels
+    // Assess: no control character but the page's own newlines; names as the Markdown shows them, in cells, headings, advice and chart labels; a message's line break as a space
     expect(page).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
     expect(page).toContain('<strong>job\\x1b]0;pwned\\x07\\x1b[2J</strong>');
     expect(page).toContain('<code>run-failed</code> on invoice\\u202egnp.exe</h3>');
     expect(page).toContain('(set <code>jobs.invoice\\u202egnp.exe.owner</code>)');
     expect(page).toContain('<title>invoice\\u202egnp.exe: 1</title>');
-    expect(page).toContain('line one\\x0aline two');
+    expect(page).toContain('line one line two');
     expect(renderHtml(report)).toBe(page);
   });
 

@@ -11,11 +11,12 @@ import { SEVERITIES } from './model.ts';
 
 /**
  * Text as HTML or SVG text and attribute values: the markup characters as entities and, as in the
- * Markdown report, every control and bidi character shown escaped (`escapeControls`: `\x1b`,
- * `\u202e`), so that neither `cat report.html` nor a browser acts on what a log line wrote.
+ * Markdown report, line breaks and tabs as one space and every other control and bidi character
+ * shown escaped (`escapeControls`: `\x1b`, `\u202e`), so that neither `cat report.html` nor a
+ * browser acts on what a log line wrote.
  */
 export function escapeHtml(text: string): string {
-  return escapeControls(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return escapeControls(text.replace(/[\r\n\t]+/g, ' ')).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 export const SEVERITY_COLOR: Readonly<Record<Severity, string>> = {
