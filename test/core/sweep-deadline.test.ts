@@ -111,7 +111,15 @@ describe('the sweep draining a backlog of pending alerts', () => {
   async function backlogWorld() {
     const store = new MemoryAuditStore();
     const messages: AlertMessage[] = [];
-    const sink = { publish: async () => {}, send: async (message: AlertMessage) => void messages.push(message) };
+    const sns = { down: false, attempts: 0 };
+    const sink = {
+      publish: async () => {},
+      send: async (message: AlertMessage) => {
+        sns.attempts++;
+        if (sns.down) throw new Error('SNS down');
+        messages.push(message);
+      },
+    };
     let spentMs = 0;
     const claimAlert = store.claimAlert.bind(store);
     store.claimAlert = async (...args: Parameters<typeof store.claimAlert>) => {
@@ -124,7 +132,7 @@ describe('the sweep draining a backlog of pending alerts', () => {
       spentMs = 0;
       return runSweep({ store, sink, config: FLEET_CONFIG, clock: { now: () => T0 + 2 * H + 20 * M }, ...(budgetMs !== undefined ? { deliveryTimeLeft: () => budgetMs - spentMs } : {}) });
     };
-    return { store, messages, outOfTime, sweep };
+    return { store, messages, sns, outOfTime, sweep };
   }
 
   it('sends a backlog of more than one drain page in one sweep while it has time, past the storm cap in summaries', async () => {
@@ -143,6 +151,23 @@ describe('the sweep draining a backlog of pending alerts', () => {
     expect(w.messages.filter((m) => m.kind === 'summary').length).toBeLessThanOrEqual(Math.ceil(FLEET / 200));
     expect(await w.store.pendingAlerts(1000)).toEqual([]);
     expect(next.alertsLeft).toBe(0);
+  });
+
+  it('tries each pending finding at most once per sweep while SNS is down, not page after page', async () => {
+    // Prepare: 450 findings pending; every send fails
+    const w = await backlogWorld();
+    w.sns.down = true;
+    w.sns.attempts = 0;
+
+    // Act
+    const next = await w.sweep();
+
+    // Assess: the drain stopped after the first page with a failed send; no finding failed twice
+    const failures = (await w.store.pendingAlerts(1000, Number.MAX_SAFE_INTEGER)).map((f) => f.alert_failure?.failures ?? 0);
+    expect(next.alerts.failed).toBeGreaterThan(0);
+    expect(next.alerts.drained).toBeLessThanOrEqual(200);
+    expect(Math.max(...failures)).toBe(1);
+    expect(w.sns.attempts).toBe(next.alerts.failed);
   });
 
   it('counts in alertsLeft every finding still pending once its time is up, drained or not', async () => {
