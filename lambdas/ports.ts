@@ -116,6 +116,11 @@ export interface StoredFinding extends Finding {
   readonly alerted: boolean;
   /** Its alert's failed sends, when one failed: it is retried later, or was given up (then no longer pending). */
   readonly alert_failure?: AlertFailure;
+  /**
+   * When an earlier claim of its alert was made, never marked nor released (read by `pendingAlerts` only):
+   * its send was not confirmed, so it awaits a retry (counted by `alertsAwaitingRetry`, not `alertsPending`).
+   */
+  readonly alert_claimed_at?: number;
 }
 
 /** What a finding's failed sends left on it. */

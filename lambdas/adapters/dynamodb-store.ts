@@ -376,7 +376,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of res.Items ?? []) out.push(this.toStored(item as unknown as FindingItem));
+      for (const item of res.Items as FindingItem[] | undefined ?? []) out.push(item.claimed_at === undefined ? this.toStored(item) : { ...this.toStored(item), alert_claimed_at: item.claimed_at });
       start = res.LastEvaluatedKey;
       if (!start || now === undefined) break;
     }

@@ -45,7 +45,8 @@ export class MemoryFindingOutbox implements OutboxMethods {
     return this.all()
       .filter((f) => !f.alerted && !f.alert_failure?.gave_up && (now === undefined || (this.leases.get(f.key) ?? 0) <= now))
       .sort((a, b) => a.key.localeCompare(b.key))
-      .slice(0, limit);
+      .slice(0, limit)
+      .map((f) => (this.claimedAt.has(f.key) ? { ...f, alert_claimed_at: this.claimedAt.get(f.key) } : f));
   }
 
   async alertsPending(): Promise<number> {

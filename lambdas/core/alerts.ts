@@ -49,6 +49,8 @@ export interface DeliveryResult {
   readonly left?: number;
   /** The notices among `left`: pending in their subject's state, not in the outbox. */
   readonly noticesLeft?: number;
+  /** The findings among `left` awaiting a retry (a send failed or not confirmed before): not counted by `FindingStore.alertsPending`. */
+  readonly retriesLeft?: number;
   /** The pending findings this delivery read from the outbox (`drainLimit` at most): as many as the limit, more may be waiting. */
   readonly drained?: number;
 }
@@ -102,7 +104,7 @@ const RETRY_MAX_MS = 3_600_000;
 const GIVE_UP_AFTER_MS = 14 * 86_400_000;
 
 function storedAsFinding(stored: StoredFinding): Finding {
-  const { key: _key, alerted: _alerted, alert_failure: _failure, ...finding } = stored;
+  const { key: _key, alerted: _alerted, alert_failure: _failure, alert_claimed_at: _claimedAt, ...finding } = stored;
   return finding;
 }
 
@@ -159,9 +161,12 @@ export async function deliverAlerts(
   /** Findings and notices left for a later delivery for lack of time. */
   let left = 0;
   let noticesLeft = 0;
-  const leave = (alert?: PlannedAlert): undefined => {
+  /** The findings among `left` awaiting a retry (a failed or unconfirmed send): not counted by `alertsPending`. */
+  let retriesLeft = 0;
+  const leave = (alert?: PlannedAlert, key = alert?.candidate?.key): undefined => {
     left++;
     if (alert && !alert.candidate) noticesLeft++;
+    if (key !== undefined && awaitingRetry.has(key)) retriesLeft++;
     return undefined;
   };
 
@@ -172,6 +177,8 @@ export async function deliverAlerts(
   }
   const drainLimit = options.drainLimit ?? 50;
   const priorFailures = new Map<string, AlertFailure>();
+  /** The drained findings awaiting a retry: a send failed or not confirmed before. */
+  const awaitingRetry = new Set<string>();
   let drained = 0;
   if (drainLimit > 0) {
     const pendings = await store.pendingAlerts(drainLimit, now);
@@ -180,6 +187,7 @@ export async function deliverAlerts(
       if (candidates.has(pending.key)) continue;
       candidates.set(pending.key, { key: pending.key, finding: storedAsFinding(pending) });
       if (pending.alert_failure) priorFailures.set(pending.key, pending.alert_failure);
+      if (pending.alert_failure || pending.alert_claimed_at !== undefined) awaitingRetry.add(pending.key);
     }
   }
   let abandoned = 0;
@@ -266,7 +274,7 @@ export async function deliverAlerts(
   // Out of time, a subject with no runs of the batch is left undecided: its findings stay pending, its state as it is.
   const decided = await settleLimited([...groups], PARALLEL_COMMITS, async ([key, group]) => {
     if (group.replayed.length === 0 && !withRuns?.has(key) && outOfTime()) {
-      left += group.candidates.length;
+      for (const candidate of group.candidates) leave(undefined, candidate.key);
       return { alerts: [], held: [], snoozedNotices: 0, stored: loaded.get(key) };
     }
     return decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes, replayed: group.replayed, judgedAtNow: options.due !== undefined }, contextFor, options.retry ?? {});
@@ -278,7 +286,7 @@ export async function deliverAlerts(
   let snoozed = decided.reduce((n, d) => n + d.snoozedNotices, 0);
   const held = decided.flatMap((d) => d.held);
   // Out of time, a held finding stays pending: a later delivery marks it as decided.
-  const marked = await settleLimited(held, PARALLEL_COMMITS, async (h) => (outOfTime() ? leave() : store.markAlerted(h.key)));
+  const marked = await settleLimited(held, PARALLEL_COMMITS, async (h) => (outOfTime() ? leave(undefined, h.key) : store.markAlerted(h.key)));
   held.forEach((h, i) => {
     if (!marked[i]) return;
     if (h.disposition === 'snoozed' || h.disposition === 'maintenance') snoozed++;
@@ -428,7 +436,7 @@ export async function deliverAlerts(
   failure ??= settled.find((s) => s !== undefined);
   if (failure) throw failure.error;
   const awaiting = [...written.values()].reduce((n, w) => n + noticesAwaitingRetry(w?.state as AlertState | undefined), 0);
-  return { sent, failed, errors, suppressed, snoozed, summarized: summarizedCount, abandoned, noticesAwaitingRetry: awaiting, left, noticesLeft, drained };
+  return { sent, failed, errors, suppressed, snoozed, summarized: summarizedCount, abandoned, noticesAwaitingRetry: awaiting, left, noticesLeft, retriesLeft, drained };
 }
 
 /**

@@ -110,8 +110,8 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
     conflicts: result.conflicts,
     awaitingRetry,
     // What is still pending once the delivery stopped: the findings in the outbox never claimed (a
-    // backlog its time did not cover, all sent by a later sweep) and the notices it left in their state.
-    alertsLeft: (await deps.store.alertsPending()) + (alerts.noticesLeft ?? 0),
+    // backlog its time did not cover, all sent by a later sweep), those due for a retry it left, and the notices it left in their state.
+    alertsLeft: (await deps.store.alertsPending()) + (alerts.retriesLeft ?? 0) + (alerts.noticesLeft ?? 0),
   };
 }
 
@@ -148,7 +148,7 @@ function sentOneByOne(delivery: DeliveryResult): number {
 
 /** Two deliveries of one sweep as one; the notices awaiting a retry are the first's (it read every state with one pending). */
 function addDeliveries(a: DeliveryResult, b: DeliveryResult): DeliveryResult {
-  const sum = (key: 'suppressed' | 'snoozed' | 'summarized' | 'abandoned' | 'left' | 'noticesLeft' | 'drained') => (a[key] ?? 0) + (b[key] ?? 0);
+  const sum = (key: 'suppressed' | 'snoozed' | 'summarized' | 'abandoned' | 'left' | 'noticesLeft' | 'retriesLeft' | 'drained') => (a[key] ?? 0) + (b[key] ?? 0);
   return {
     sent: a.sent + b.sent,
     failed: a.failed + b.failed,
@@ -160,6 +160,7 @@ function addDeliveries(a: DeliveryResult, b: DeliveryResult): DeliveryResult {
     noticesAwaitingRetry: a.noticesAwaitingRetry,
     left: sum('left'),
     noticesLeft: sum('noticesLeft'),
+    retriesLeft: sum('retriesLeft'),
     drained: sum('drained'),
   };
 }

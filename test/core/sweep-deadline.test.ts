@@ -183,6 +183,23 @@ describe('the sweep draining a backlog of pending alerts', () => {
     expect(pending.length).toBeGreaterThan(0);
     expect(next.alertsLeft).toBe(pending.length);
   });
+  it('counts in alertsLeft the findings due for a retry that its delivery left for lack of time', async () => {
+    // Prepare: 450 findings pending; a sweep's sends all fail (each due for a retry), then SNS is back
+    const w = await backlogWorld();
+    w.sns.down = true;
+    const failedSweep = await w.sweep();
+    w.sns.down = false;
+
+    // Act: a sweep after the retry is due, with no time left
+    const retrying = await runSweep({ store: w.store, sink: { publish: async () => {}, send: async () => {} }, config: FLEET_CONFIG, clock: { now: () => T0 + 4 * H }, deliveryTimeLeft: () => 0 });
+
+    // Assess: every finding still unsent is counted, those due for a retry included
+    const unsent = await w.store.pendingAlerts(1000, T0 + 4 * H);
+    expect(failedSweep.alerts.failed).toBeGreaterThan(0);
+    expect(unsent.some((f) => f.alert_failure !== undefined)).toBe(true);
+    expect(retrying.alerts.left).toBeGreaterThan(0);
+    expect(retrying.alertsLeft).toBe(unsent.length);
+  });
 });
 
 describe('the ingest delivering alerts with no time left', () => {
