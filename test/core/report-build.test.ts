@@ -1009,6 +1009,20 @@ describe('runs affected of the month’s runs', () => {
     expect(g.consequence.notes[0]).toBe('1 run affected (ended in November 2026).');
   });
 
+  it('says a run of the month’s last night that ended the next month ended then, though other runs of the job ended in the month', () => {
+    // Prepare: nightly31's runs of 29 and 30 October ended on time; the 31st's, judged unfinished at 23:00, ended 1 November 02:00.
+    const onTime = [29, 30].map((d) => ({ ...runRecord('nightly31', `n-10${d}`, `${day(d)}T22:20:00Z`), duration_ms: 1_200_000 }));
+    const runs = [...onTime, { ...runRecord('nightly31', 'n-1031', '2026-11-01T02:00:00Z'), duration_ms: 4 * 3_600_000 }];
+    const hung = finding('run-unfinished', 'nightly31', `${day(31)}T23:00:00Z`, { run_id: 'n-1031', evidence: { started_at: `${day(31)}T22:00:00Z`, max_runtime_ms: 3_600_000 } });
+
+    // Act
+    const october = buildReport(octoberInput({ findings: [hung], previousFindings: [], runs, clock: { now: () => Date.parse('2026-11-02T00:00:00Z') } }));
+
+    // Assess: October counts the two runs that ended in it; the affected run is not one of them, and the card says when it ended.
+    expect(october.coverage.rows.find((row) => row.kind === 'job' && row.name === 'nightly31')?.runsInMonth).toBe(2);
+    expect(groupOf(october, 'run-unfinished', 'nightly31').consequence.notes[0]).toBe('1 run affected (ended in November 2026).');
+  });
+
   it('keeps a hung run of a reused id apart from the next run of that id after a missed day, and as the month’s first run', () => {
     // Prepare: nightly logs run_id "nightly" every day at 02:00 (20 min). Gap: no run on the 3rd, the 4th's run never ended.
     // First: the 1st's run never ended (no record of that id before it in the month).

@@ -235,8 +235,12 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     // Still happening when the report was made, if the month had not ended yet (explain_finding mid-month).
     const asOf = ongoing && input.generatedAtMs < span.toMs ? shortTime(isoSecond(Math.max(input.generatedAtMs, endMs))) : undefined;
     const until = asOf ? `as of ${asOf}` : 'at the end of the month';
+    // Affected runs that ended after the month are not of its runs: the note says when they ended, with the share of the month's runs for the others.
+    const affectedInMonth = runsAffected - endedLater.length;
     const notes: string[] = [
-      runsInMonth !== null && runsAffected > runsInMonth
+      runsInMonth !== null && endedLater.length > 0 && affectedInMonth > 0 && runsInMonth > 0
+        ? `${plural(runsAffected, 'run')} affected: ${affectedInMonth} of ${runsInMonth} in ${span.label} (${formatPercent(affectedInMonth / runsInMonth)}), ${endedLater.length} ended in ${endedInText(endedLater)}.`
+        : runsInMonth !== null && (endedLater.length > 0 || runsAffected > runsInMonth)
         ? `${plural(runsAffected, 'run')} affected (${endedLater.length < runsAffected ? `${endedLater.length} of them ` : ''}ended in ${endedInText(endedLater)}).`
         : runsInMonth && runsAffected
         ? `${plural(runsAffected, 'run')} affected of ${runsInMonth} in ${span.label} (${formatPercent(runsAffected / runsInMonth)}).`
