@@ -85,7 +85,7 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
   const startAt = deps.outOfTime ? Math.imul(Math.floor(deps.clock.now() / SWEEP_PERIOD_MS), 0x9e3779b1) >>> 0 : 0;
   const subjects = await sweepSubjects(deps.reducers ?? REDUCERS, deps.store, ctx, { configured: true, outOfTime: deps.outOfTime, startAt, retry: deps.subjectsRetry ?? deps.retry });
   // Agent trees whose root never ended are judged once they have been quiet long enough; out of time, by a later sweep.
-  const rootsLeft = deps.deliveryTimeLeft !== undefined && deps.deliveryTimeLeft() <= 0;
+  const rootsLeft = deliveryTimeUp(deps);
   const roots = rootsLeft ? { findings: [], subjects: 0, conflicts: 0 } : await sweepAgentRoots(deps.store, ctx, DEFAULT_STALE_OPTIONS, undefined, { retry: deps.retry });
   const result = {
     subjects: subjects.subjects + roots.subjects,
@@ -109,10 +109,24 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
     alerts,
     conflicts: result.conflicts,
     awaitingRetry,
-    // What is still pending once the delivery stopped: the findings in the outbox never claimed (a
-    // backlog its time did not cover, all sent by a later sweep), those due for a retry it left, and the notices it left in their state.
-    alertsLeft: (await deps.store.alertsPending()) + (alerts.retriesLeft ?? 0) + (alerts.noticesLeft ?? 0),
+    // What is still pending once the delivery stopped for lack of time: the findings in the outbox never claimed
+    // (a backlog its time did not cover, all sent by a later sweep), those due for a retry it left, and the notices it left in their state.
+    alertsLeft: (deliveryStoppedForTime(deps, alerts) ? await deps.store.alertsPending() : 0) + (alerts.retriesLeft ?? 0) + (alerts.noticesLeft ?? 0),
   };
+}
+
+/**
+ * Whether the delivery stopped for lack of time (its time is up, or a page left alerts), so the never-claimed
+ * findings still pending are left for the next sweep; a drain stopped by a failed send (SNS down) is not:
+ * those findings wait for their retry (`AlertsAwaitingRetry`, `AlertsFailed`).
+ */
+function deliveryStoppedForTime(deps: SweepDeps, alerts: DeliveryResult): boolean {
+  return deliveryTimeUp(deps) || (alerts.left ?? 0) > 0;
+}
+
+/** Whether the delivery's time is up (`deliveryTimeLeft`); never without a limit. */
+function deliveryTimeUp(deps: SweepDeps): boolean {
+  return deps.deliveryTimeLeft !== undefined && deps.deliveryTimeLeft() <= 0;
 }
 
 /**
@@ -124,7 +138,7 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
 async function drainBacklog(first: DeliveryResult, deps: SweepDeps, drain: DeliveryOptions): Promise<DeliveryResult> {
   let total = first;
   let stormCapUsed = sentOneByOne(first);
-  for (let page = first; mayHaveMore(page) && !(deps.deliveryTimeLeft !== undefined && deps.deliveryTimeLeft() <= 0); ) {
+  for (let page = first; mayHaveMore(page) && !deliveryTimeUp(deps); ) {
     page = await deliverAlerts([], deps.store, deps.sink, deps.clock, { ...drain, stormCapUsed });
     stormCapUsed += sentOneByOne(page);
     total = addDeliveries(total, page);

@@ -170,6 +170,21 @@ describe('the sweep draining a backlog of pending alerts', () => {
     expect(w.sns.attempts).toBe(next.alerts.failed);
   });
 
+  it('counts nothing in alertsLeft when SNS is down and the sweep had no time limit: the findings await their retry', async () => {
+    // Prepare: 450 findings pending; every send fails
+    const w = await backlogWorld();
+    w.sns.down = true;
+
+    // Act: a sweep with no time limit
+    const next = await w.sweep();
+
+    // Assess: the drain stopped on a failed send, not for lack of time; the outage shows as alerts awaiting a retry
+    expect(next.alerts.failed).toBeGreaterThan(0);
+    expect(await w.store.alertsPending()).toBeGreaterThan(0);
+    expect(next.awaitingRetry).toBe(next.alerts.drained);
+    expect(next.alertsLeft).toBe(0);
+  });
+
   it('counts in alertsLeft every finding still pending once its time is up, drained or not', async () => {
     // Prepare: 450 findings pending; a claim takes 100 ms of a 25 s delivery
     const w = await backlogWorld();
