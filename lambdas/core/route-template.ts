@@ -21,6 +21,7 @@ const COLON = 0x3a;
 const PATH_END = /[?#;]/;
 /** Where a URL's authority ends: its path, query or fragment. */
 const PATH_OR_QUERY = /[/?#]/;
+const PORT = /^\d{1,5}$/;
 /** A path that may hold an id: a digit, or a segment as long as a UUID (one may have no digit). Any other is kept. */
 const MAY_HOLD_ID = /\d|[^/]{36}/;
 const DIGITS = /^\d+$/;
@@ -91,7 +92,8 @@ function urlTemplate(url: string, colon: number): string | undefined {
 /**
  * Whether a URL's authority (from `from`, after `://`) may hold user info: an `@` before its path,
  * query or fragment (`user:pw@host`), or, with an `@` later on, a `:` there followed by something
- * other than a port (`user:S3c/ret@host`, `user:S3c#ret@host`: a password may hold `/`, `?` or `#`).
+ * other than a port (`user:S3c/ret@host`, `user:S3c#ret@host`, `admin:20240101/Pw@host`: a password
+ * may hold `/`, `?` or `#`).
  * An `@` in a path or query after a plain host (`host/users/@me`, `host:8443/x?email=a@b.co`) is none.
  */
 function mayHoldUserInfo(url: string, from: number): boolean {
@@ -100,8 +102,9 @@ function mayHoldUserInfo(url: string, from: number): boolean {
   const authorityEnd = url.slice(from).search(PATH_OR_QUERY);
   if (authorityEnd < 0 || from + authorityEnd > at) return true;
   const authority = url.slice(from, from + authorityEnd);
-  const colon = authority.indexOf(':');
-  return colon >= 0 && !/^\d*$/.test(authority.slice(colon + 1));
+  // A bracketed IPv6 host's own colons are none; a port is 1 to 5 digits, as the url-password redactor reads one.
+  const colon = authority.indexOf(':', authority.startsWith('[') ? authority.indexOf(']') + 1 : 0);
+  return colon >= 0 && !PORT.test(authority.slice(colon + 1));
 }
 
 function untilPathEnd(path: string): string {

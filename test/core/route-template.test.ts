@@ -22,6 +22,7 @@ describe('a route logged as a request path, read as its template', () => {
     ['a URL with an `@` in its query, after a plain host', 'GET https://api.example.com/users/1000?email=ops@example.com', 'GET api.example.com/users/{id}'],
     ['a URL with an `@` in its path', 'GET https://discord.com/api/users/@me/guilds/1000', 'GET discord.com/api/users/@me/guilds/{id}'],
     ['a URL with a port and an `@` in its query', 'https://api.example.com:8443/users/7?to=a@b.co', 'api.example.com:8443/users/{id}'],
+    ['a URL with an IPv6 host, a port and an `@` in its query', 'https://[::1]:8080/x/5?e=a@b', '[::1]:8080/x/{id}'],
   ])('templates %s', (_, route, template) => {
     // Act
     const read = routeTemplate(route);
@@ -56,6 +57,8 @@ describe('a route logged as a request path, read as its template', () => {
     ['a URL after a method with a password holding `/`', 'GET https://user:S3c/retF@host/x/1'],
     ['a URL with a password holding `#` or `?`', 'https://user:S3c#retE@host/x'],
     ['a URL with a password holding `?`', 'https://user:S3c?retE@host/x/1'],
+    ['a URL with a password of more digits than a port before a `/`', 'https://admin:20240101/Pw@db.example.com/y/1'],
+    ['a URL with an empty password before a `/`', 'https://user:/S3cZ@host/y/1'],
   ])('leaves %s as it is', (_, route) => {
     // Act
     const read = routeTemplate(route);
