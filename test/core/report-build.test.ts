@@ -1023,6 +1023,23 @@ describe('runs affected of the month’s runs', () => {
     expect(groupOf(october, 'run-unfinished', 'nightly31').consequence.notes[0]).toBe('1 run affected (ended in November 2026).');
   });
 
+  it('gives the share of the month’s runs for affected runs that ended in it, and says when the others ended', () => {
+    // Prepare: nightly31's run of 30 October was judged unfinished at 23:00 and ended 23:30; the 31st's ended 1 November 02:00.
+    const runs = [
+      { ...runRecord('nightly31', 'n-1029', `${day(29)}T22:20:00Z`), duration_ms: 1_200_000 },
+      { ...runRecord('nightly31', 'n-1030', `${day(30)}T23:30:00Z`), duration_ms: 5_400_000 },
+      { ...runRecord('nightly31', 'n-1031', '2026-11-01T02:00:00Z'), duration_ms: 4 * 3_600_000 },
+    ];
+    const hung = [30, 31].map((d) => finding('run-unfinished', 'nightly31', `${day(d)}T23:00:00Z`, { run_id: `n-10${d}`, evidence: { started_at: `${day(d)}T22:00:00Z`, max_runtime_ms: 3_600_000 } }));
+
+    // Act
+    const october = buildReport(octoberInput({ findings: hung, previousFindings: [], runs, clock: { now: () => Date.parse('2026-11-02T00:00:00Z') } }));
+
+    // Assess
+    expect(october.coverage.rows.find((row) => row.kind === 'job' && row.name === 'nightly31')?.runsInMonth).toBe(2);
+    expect(groupOf(october, 'run-unfinished', 'nightly31').consequence.notes[0]).toBe('2 runs affected: 1 of 2 in October 2026 (50%), 1 ended in November 2026.');
+  });
+
   it('keeps a hung run of a reused id apart from the next run of that id after a missed day, and as the month’s first run', () => {
     // Prepare: nightly logs run_id "nightly" every day at 02:00 (20 min). Gap: no run on the 3rd, the 4th's run never ended.
     // First: the 1st's run never ended (no record of that id before it in the month).

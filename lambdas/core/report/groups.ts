@@ -241,7 +241,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
       runsInMonth !== null && endedLater.length > 0 && affectedInMonth > 0 && runsInMonth > 0
         ? `${plural(runsAffected, 'run')} affected: ${affectedInMonth} of ${runsInMonth} in ${span.label} (${formatPercent(affectedInMonth / runsInMonth)}), ${endedLater.length} ended in ${endedInText(endedLater)}.`
         : runsInMonth !== null && (endedLater.length > 0 || runsAffected > runsInMonth)
-        ? `${plural(runsAffected, 'run')} affected (${endedLater.length < runsAffected ? `${endedLater.length} of them ` : ''}ended in ${endedInText(endedLater)}).`
+        ? `${plural(runsAffected, 'run')} affected (ended in ${endedInText(endedLater)}).`
         : runsInMonth && runsAffected
         ? `${plural(runsAffected, 'run')} affected of ${runsInMonth} in ${span.label} (${formatPercent(runsAffected / runsInMonth)}).`
         : `${plural(occurrences.length, 'occurrence')} in ${span.label}.`,
