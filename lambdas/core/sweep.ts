@@ -132,7 +132,7 @@ function deliveryTimeUp(deps: SweepDeps): boolean {
 /**
  * A backlog of pending alerts larger than a drain page (alerts an earlier delivery left for lack of
  * time, an SNS outage's) is delivered page after page while the time lasts: a page read whole and
- * sent with no send failed and no alert left for lack of time may be followed by more. The alerts sent one by one
+ * dealt with (sent, snoozed…) with no send failed and no alert left for lack of time may be followed by more. The alerts sent one by one
  * count against the storm cap over the pages, so the rest of the backlog goes out in summaries.
  */
 async function drainBacklog(first: DeliveryResult, deps: SweepDeps, drain: DeliveryOptions): Promise<DeliveryResult> {
@@ -147,12 +147,14 @@ async function drainBacklog(first: DeliveryResult, deps: SweepDeps, drain: Deliv
 }
 
 /**
- * Whether a delivery read a whole drain page, left nothing for lack of time and sent some of it with no
- * send failed: more may be pending. A failed send (SNS down) or a page with nothing sent stops the drain,
+ * Whether a delivery read a whole drain page, left nothing for lack of time and dealt with some of it
+ * (sent, suppressed, snoozed or summarized) with no send failed: more may be pending, behind a page of
+ * snoozed findings too. A failed send (SNS down) or a page with nothing dealt with stops the drain,
  * so each pending alert is tried at most once per sweep and the rest waits for its retry.
  */
 function mayHaveMore(page: DeliveryResult): boolean {
-  return page.drained === SWEEP_DRAIN_LIMIT && (page.left ?? 0) === 0 && page.sent > 0 && page.failed === 0;
+  const dealtWith = page.sent + (page.suppressed ?? 0) + (page.snoozed ?? 0) + (page.summarized ?? 0);
+  return page.drained === SWEEP_DRAIN_LIMIT && (page.left ?? 0) === 0 && dealtWith > 0 && page.failed === 0;
 }
 
 /** The messages a delivery sent one by one: all it sent but its storm summary. */

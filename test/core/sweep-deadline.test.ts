@@ -100,15 +100,23 @@ describe('the sweep delivering a burst of findings with little time left', () =>
 
 describe('the sweep draining a backlog of pending alerts', () => {
   const FLEET = 450;
-  const FLEET_CONFIG: Config = validateConfig(
-    { defaults: { alert_storm_cap: CAP }, jobs: Object.fromEntries(Array.from({ length: FLEET }, (_, i) => [`nightly-${String(i).padStart(3, '0')}`, { schedule: '0 2 * * *' }])) },
-    'silent-audit.yaml',
-    undefined,
-    { now: T0 },
-  );
+  const FLEET_JOBS = Array.from({ length: FLEET }, (_, i) => `nightly-${String(i).padStart(3, '0')}`);
+  /** The fleet's config; `snoozed`: how many of its first jobs (in outbox order) are snoozed. */
+  const fleetConfig = (snoozed = 0): Config =>
+    validateConfig(
+      {
+        defaults: { alert_storm_cap: CAP },
+        jobs: Object.fromEntries(FLEET_JOBS.map((job) => [job, { schedule: '0 2 * * *' }])),
+        snoozes: FLEET_JOBS.slice(0, snoozed).map((subject) => ({ subject, owner: 'ops@example.com', reason: 'migration', until: '2026-10-20' })),
+      },
+      'silent-audit.yaml',
+      undefined,
+      { now: T0 },
+    );
+  const FLEET_CONFIG = fleetConfig();
 
   /** A fleet of 450 nightly jobs whose 02:00 starts a sweep with no time left judged missed: every alert pending. */
-  async function backlogWorld() {
+  async function backlogWorld(config: Config = FLEET_CONFIG) {
     const store = new MemoryAuditStore();
     const messages: AlertMessage[] = [];
     const sns = { down: false, attempts: 0 };
@@ -126,11 +134,11 @@ describe('the sweep draining a backlog of pending alerts', () => {
       spentMs += 100;
       return claimAlert(...args);
     };
-    await runSweep({ store, sink, config: FLEET_CONFIG, clock: { now: () => T0 } });
-    const outOfTime = await runSweep({ store, sink, config: FLEET_CONFIG, clock: { now: () => T0 + 2 * H + 15 * M }, deliveryTimeLeft: () => 0 });
+    await runSweep({ store, sink, config, clock: { now: () => T0 } });
+    const outOfTime = await runSweep({ store, sink, config, clock: { now: () => T0 + 2 * H + 15 * M }, deliveryTimeLeft: () => 0 });
     const sweep = (budgetMs?: number) => {
       spentMs = 0;
-      return runSweep({ store, sink, config: FLEET_CONFIG, clock: { now: () => T0 + 2 * H + 20 * M }, ...(budgetMs !== undefined ? { deliveryTimeLeft: () => budgetMs - spentMs } : {}) });
+      return runSweep({ store, sink, config, clock: { now: () => T0 + 2 * H + 20 * M }, ...(budgetMs !== undefined ? { deliveryTimeLeft: () => budgetMs - spentMs } : {}) });
     };
     return { store, messages, sns, outOfTime, sweep };
   }
@@ -182,6 +190,21 @@ describe('the sweep draining a backlog of pending alerts', () => {
     expect(next.alerts.failed).toBeGreaterThan(0);
     expect(await w.store.alertsPending()).toBeGreaterThan(0);
     expect(next.awaitingRetry).toBe(next.alerts.drained);
+    expect(next.alertsLeft).toBe(0);
+  });
+
+  it('drains past whole pages of snoozed findings in one sweep, sending the alerts behind them', async () => {
+    // Prepare: 450 findings pending, the first 250 in outbox order on snoozed jobs
+    const w = await backlogWorld(fleetConfig(250));
+
+    // Act: the next sweep, with no time limit
+    const next = await w.sweep();
+
+    // Assess: the 200 alerts behind the snoozed page all reported by that sweep, nothing pending or left
+    const reported = w.messages.flatMap((m) => m.findings.map(findingKey));
+    expect(next.alerts.snoozed).toBe(250);
+    expect(new Set(reported).size).toBe(FLEET - 250);
+    expect(await w.store.pendingAlerts(1000)).toEqual([]);
     expect(next.alertsLeft).toBe(0);
   });
 
