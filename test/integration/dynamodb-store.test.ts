@@ -170,6 +170,26 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     expect([waitingWhileClaimed, waitingAfterFailure, await store.alertsAwaitingRetry()]).toEqual([1, 1, 0]);
   });
 
+  it('reads back a pending finding\'s unconfirmed claim (alert_claimed_at) once its lease is over, and counts only the never-claimed one in alertsPending', async () => {
+    // Prepare: two stored findings; one claimed at 1000 and never marked nor released (the invocation died)
+    const { store } = await freshDynamoStore();
+    const claimed = finding('2026-10-05T02:31:07Z');
+    const unclaimed = finding('2026-10-05T02:32:07Z');
+    await store.commit({ key: 'job#backup', expectedVersion: 0, state: {}, findings: [claimed, unclaimed], records: [] });
+    await store.claimAlert(findingKey(claimed), 1000, 60_000);
+
+    // Act: read after the claim's lease
+    const pending = await store.pendingAlerts(10, 70_000);
+
+    // Assess
+    expect(pending.map((p) => [p.key, p.alert_claimed_at])).toEqual([
+      [findingKey(claimed), 1000],
+      [findingKey(unclaimed), undefined],
+    ]);
+    expect(await store.alertsPending()).toBe(1);
+    expect(await store.alertsAwaitingRetry()).toBe(1);
+  });
+
   it('reads back from a claim only the fields it changed, not the stored finding, and still tells it of an unconfirmed send kept through a failed one', async () => {
     // Prepare: a stored finding with a large output tail; every item DynamoDB returns is noted.
     const { store } = await freshDynamoStore();
