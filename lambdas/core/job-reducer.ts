@@ -2432,7 +2432,6 @@ function withEarliest(earliest: number[] | undefined, at: number): number[] {
   return [...earliest, at].sort((a, b) => a - b).slice(0, EARLIEST_STARTS);
 }
 
-/** One line per stored job: what it did, where, and its schedule (configured or learned; in `hostZone`, the hosts' `--timezone`, when given). */
 /**
  * A job's open runs reported `run-unfinished` (`unfinishedReported`): runs that never ended, each one
  * of its runs, as its starts per host count it and the report counts it. One whose end came later is
@@ -2444,6 +2443,7 @@ function unfinishedRunsOpen(state: Pick<JobState, 'open' | 'unfinishedReported'>
   return state.open.filter((r) => reported.some((key) => keyNamesRun(key, { run_id: r.run_id, startedAt: r.at }))).length;
 }
 
+/** One line per stored job: what it did, where, and its schedule (configured or learned; in `hostZone`, the hosts' `--timezone`, when given). */
 export async function summarizeJobs(catalog: SubjectCatalog, config: Config, hostZone?: string): Promise<JobSummary[]> {
   const jobs = await catalog.subjects(jobReducer.kind);
   return jobs.map(({ state }) => {
