@@ -1658,7 +1658,7 @@ function groupedByFirstLetter(scan: RegExp): RegExp {
 const GROUPED_TRIGGER_SCAN = groupedByFirstLetter(TRIGGER_SCAN);
 const ANY_TRIGGER = new RegExp(GROUPED_TRIGGER_SCAN.source, 'i');
 
-/** The trigger a scan's word stands for: one for GitHub's prefixes (`gh_`), GitLab's (`gl-`), Vault's (`hv.`), Samba's `net`, the old export's and import's login, zip's `-P` and a glued `-p` (7-Zip's) each. */
+/** The trigger a scan's word stands for: one for GitHub's prefixes (`gh_`), GitLab's (`gl-`), Vault's (`hv.`), Samba's `net`, the old export's and import's login and zip's `-P` each (7-Zip's glued `-p` is no word of the scan: `triggersIn` adds its trigger). */
 function triggerOf(word: string): string {
   if (word.startsWith('g')) return word.startsWith('gl') ? 'gl-' : 'gh_';
   if (word.startsWith('hv')) return 'hv.';
