@@ -23,7 +23,7 @@ export function resolveJobOptions(config: Config, job: string): JobOptions {
 }
 
 /** A job's `expect_pattern` as its runs' output is judged by it, none when it has none. */
-export function expectPatternOf(config: Config, job: string): RegExp | undefined {
+function expectPatternOf(config: Config, job: string): RegExp | undefined {
   return compiledPattern(ownValue(config.jobs, job)?.expect_pattern);
 }
 
