@@ -6,7 +6,7 @@
  */
 
 /** What a path segment that names one thing, not a kind of thing, becomes. */
-export const ID_SEGMENT = '{id}';
+const ID_SEGMENT = '{id}';
 
 /** The HTTP methods a route may begin with, in any case, before spaces and its path (`GET /users/123`). */
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']);
