@@ -5,6 +5,7 @@ import type { Snooze, SnoozeRegistry, SnoozeStore } from '../ports.ts';
 import type { Suppression } from './alert-policy.ts';
 import type { Finding } from './findings.ts';
 import { noSuchDay } from './parse-time.ts';
+import { routeTemplate } from './route-template.ts';
 import { cronOf } from './schedule.ts';
 
 /**
@@ -96,15 +97,24 @@ export function windowId(w: MaintenanceWindow, index: number): string {
  * detector, when the snooze names one), else a maintenance window of its subject around its time.
  */
 export function suppressionFor(finding: Finding, now: number, snoozes: readonly Snooze[], windows: readonly MaintenanceWindow[]): Suppression | undefined {
-  const snooze = snoozes.find((s) => s.subject === finding.subject && (s.detector === undefined || s.detector === finding.detector) && snoozeStanding(s, now) === 'active');
+  const snooze = snoozes.find((s) => namesSubject(s.subject, finding) && (s.detector === undefined || s.detector === finding.detector) && snoozeStanding(s, now) === 'active');
   if (snooze) return { kind: 'snoozed', id: snooze.id, owner: snooze.owner, reason: snooze.reason, until: snooze.until };
   const at = Date.parse(finding.ts);
   const index = windows.findIndex(
-    (w) => w.subjects.includes(finding.subject) && (w.detectors === undefined || w.detectors.includes(finding.detector)) && inMaintenanceWindow(w, at),
+    (w) => w.subjects.some((subject) => namesSubject(subject, finding)) && (w.detectors === undefined || w.detectors.includes(finding.detector)) && inMaintenanceWindow(w, at),
   );
   if (index < 0) return undefined;
   const w = windows[index];
   return { kind: 'maintenance', id: windowId(w, index), owner: w.owner, reason: w.reason, until: w.end ?? w.until ?? '' };
+}
+
+/**
+ * Whether a snooze's or a maintenance window's subject names the finding's: the same name, or, for a
+ * route, the route as its lines logged it (`GET /users/123`), whose template the findings name, as a
+ * `routes` key so written does. Only a route's: a job's path is never read as a template.
+ */
+function namesSubject(named: string, finding: Finding): boolean {
+  return named === finding.subject || (finding.subject_kind === 'route' && routeTemplate(named) === finding.subject);
 }
 
 /** `+3d`, `12h`, `90m`, `2w` from `now`, or an ISO-8601 time (UTC without an offset), or a date (its end, UTC). */

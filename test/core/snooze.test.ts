@@ -93,6 +93,8 @@ describe('snoozes and maintenance windows at work', () => {
     ['not a snooze of another subject', [snooze({ subject: 'backup' })], finding(), undefined],
     ['not an expired snooze', [snooze({ until: '2026-10-05T11:59:59.000Z' })], finding(), undefined],
     ['not an ended snooze', [snooze({ status: 'ended' })], finding(), undefined],
+    ['a snooze of a route written as its lines logged it (its template names the route)', [snooze({ subject: 'GET /users/123' })], finding({ detector: 'retry-rate', subject: 'GET /users/{id}', subject_kind: 'route' }), 'SZ-1'],
+    ['not a snooze of a job path read as a route template', [snooze({ subject: '/opt/jobs/2024/run.sh' })], finding({ subject: '/opt/jobs/{id}/run.sh' }), undefined],
   ] as Array<[string, Snooze[], Finding, string | undefined]>)('holds a finding under %s', (_, snoozes, f, id) => {
     expect(suppressionFor(f, NOW, snoozes, [])?.id).toBe(id);
   });
@@ -124,6 +126,15 @@ describe('snoozes and maintenance windows at work', () => {
     expect(suppressionFor(finding({ ts: '2026-10-11T00:30:00Z' }), NOW, [], config.maintenance_windows)).toEqual({ kind: 'maintenance', id: 'sunday-patching', owner: 'ops', reason: 'OS patching', until: '2027-01-01T00:00:00.000Z' });
     expect(suppressionFor(finding({ subject: 'backup', detector: 'missed-run', ts: '2026-10-08T02:00:00Z' }), NOW, [], config.maintenance_windows)?.id).toBe('maintenance-2');
     expect(suppressionFor(finding({ subject: 'backup', detector: 'run-failed', ts: '2026-10-08T02:00:00Z' }), NOW, [], config.maintenance_windows)).toBeUndefined();
+  });
+
+  it('holds a route finding in a maintenance window naming the route as its lines logged it', () => {
+    // Prepare: the window names a concrete path; the route's findings name its template.
+    const window = { subjects: ['https://api.example.com/users/123/'], owner: 'api', reason: 'upstream migration', start: '2026-10-07T22:00:00Z', end: '2026-10-08T04:00:00Z' };
+    const config = validateConfig({ maintenance_windows: [window] }, 'cfg', undefined, { now: NOW });
+    const onRoute = finding({ detector: 'retry-latency', subject: 'api.example.com/users/{id}', subject_kind: 'route', ts: '2026-10-08T02:00:00Z' });
+    // Act and Assess
+    expect(suppressionFor(onRoute, NOW, [], config.maintenance_windows)?.id).toBe('maintenance-1');
   });
 
   it("reads a recurring window's day fields as cron does: '*/2' in day of month with weekdays is the odd-numbered weekdays", () => {
