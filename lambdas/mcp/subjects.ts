@@ -205,7 +205,7 @@ export type LastStatus = 'ok' | 'failed' | 'running' | 'started' | 'unfinished';
  * run; what came after `now` (a `--now` earlier than the store's data) has not happened yet: a job
  * whose last end is later is judged by its last run record by then (`runs`, in its window), or is
  * running when it started a run after that record, by then (`lastStartOf`), that had not ended.
- * An agent's root run reported `run-unfinished` that wrote no record (`unrecorded`, its
+ * A job's run or an agent's root run reported `run-unfinished` that wrote no record (`unrecorded`, its
  * `JudgedSubject.unfinished`; by now) is `unfinished`, as the report counts it a run that never ended, not `running`.
  */
 export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[], now = Number.POSITIVE_INFINITY, unrecorded: readonly Finding[] = []): LastStatus | undefined {
@@ -214,13 +214,18 @@ export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[], 
     const lastEnd = s.lastEnd !== undefined && s.lastEnd.at <= now ? s.lastEnd : undefined;
     const lastEndAt = lastEnd?.at ?? Number.NEGATIVE_INFINITY;
     const lastRecord = lastEnd === undefined ? runs[runs.length - 1] : undefined;
+    const afterLast = (at: number) => at > lastEndAt && (lastRecord === undefined || at > Date.parse(lastRecord.ts));
+    // A run reported run-unfinished by now, after its last end, never ended: the report counts it a run, unfinished; one started after it runs.
+    const hung = latestUnfinishedStart(unrecorded, now, afterLast);
+    const later = (at: number) => afterLast(at) && at > hung;
     // A job whose runs log no end only starts them; one that logs ends (or a new job's first run of a format that does) runs them.
-    if (s.open.some((o) => o.at > lastEndAt && o.at <= now && (lastRecord === undefined || o.at > Date.parse(lastRecord.ts)))) return runsLogEnds(s) ? 'running' : 'started';
+    if (s.open.some((o) => o.at <= now && later(o.at))) return runsLogEnds(s) ? 'running' : 'started';
     // Its last end is after now: a run that started by then, after the last run record by then, had not ended yet (the store's `open` is its state at the end).
     if (s.lastEnd !== undefined && lastEnd === undefined) {
       const start = lastStartOf(s, now);
-      if (typeof start === 'number' && (lastRecord === undefined || start > Date.parse(lastRecord.ts))) return runsLogEnds(s) ? 'running' : 'started';
+      if (typeof start === 'number' && later(start)) return runsLogEnds(s) ? 'running' : 'started';
     }
+    if (Number.isFinite(hung)) return 'unfinished';
     if (lastEnd) return lastEnd.exit_code === 0 ? 'ok' : 'failed';
     return lastRecord?.status;
   }
@@ -230,13 +235,18 @@ export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[], 
     // Later than the last recorded run's start, not its end: a run that started while it went on is the latest root.
     const after = (at: number) => last === undefined || at > runStartOf(last);
     // A root run reported run-unfinished by now never ended: the report counts it a run, unfinished, not one going on.
-    const unfinished = unrecorded.flatMap((f) => startedAtOf(f) ?? []).filter((at) => at <= now && after(at));
+    const hung = latestUnfinishedStart(unrecorded, now, after);
     const going = agentRootsGoingOn(s, now).filter(after);
-    if (unfinished.length > 0 && maxOf(unfinished) >= maxOf(going)) return 'unfinished';
+    if (Number.isFinite(hung) && hung >= maxOf(going)) return 'unfinished';
     if (going.length > 0) return 'running';
     return last?.status === 'started' ? 'started' : last?.status;
   }
   return undefined;
+}
+
+/** The latest start, by `now` and `after` it, of the runs reported run-unfinished that wrote no record (`unrecorded`); -Infinity when none. */
+function latestUnfinishedStart(unrecorded: readonly Finding[], now: number, after: (at: number) => boolean): number {
+  return maxOf(unrecorded.flatMap((f) => startedAtOf(f) ?? []).filter((at) => at <= now && after(at)));
 }
 
 /** When a run record's run started: its end less its duration (its end when it gives none). */
@@ -387,8 +397,8 @@ export interface JudgedSubject {
   readonly runs: readonly RunRecord[];
   readonly open: readonly StoredFinding[];
   /**
-   * Of an agent, its root runs reported run-unfinished in the window that wrote no run record
-   * (`unrecordedUnfinished`): runs of it that never ended, as the report counts them. None of other kinds.
+   * Its runs (a job's, an agent's root runs) reported run-unfinished in the window that wrote no run
+   * record (`unrecordedUnfinished`): runs of it that never ended, as the report counts them.
    */
   readonly unfinished: readonly StoredFinding[];
   /**
@@ -598,7 +608,7 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
     }
     if (found === undefined) throw new Error(`no coverage row for ${subject.kind} ${subject.name}`);
     const ongoing = subject.kind === 'job' ? (drifts.get(subject.name) ?? []) : [];
-    const unfinished = subject.kind === 'agent' ? unrecordedUnfinished(own, runs) : [];
+    const unfinished = unrecordedUnfinished(own, runs);
     return { subject, ...(schedule ? { schedule } : {}), windowDays: windowDays[i], row: found, findings: own, runs, open: openFindings(own, runs, ongoing), unfinished };
   });
 }

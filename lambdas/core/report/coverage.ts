@@ -552,8 +552,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
  * The runs of `run-unfinished` findings that wrote no run record (a job's run or an agent's root
  * run that never ended; `RunIndex.unendedRuns`), each once: its first such finding. The report counts
  * each as one of the subject's runs, in its Coverage row and its findings' Consequence; MCP's
- * last status and subject_status's runs and success rates count an agent's so
- * (`JudgedSubject.unfinished`), not a job's.
+ * last status and subject_status's runs and success rates count them so (`JudgedSubject.unfinished`).
  */
 export function unrecordedUnfinished<F extends Finding>(findings: readonly F[], records: readonly RunRecord[]): F[] {
   return [...new RunIndex(records).unendedRuns(findings).values()];

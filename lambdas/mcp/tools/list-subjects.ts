@@ -21,7 +21,7 @@ export const SubjectRowSchema = z.object({
     .string()
     .nullable()
     .describe("when the last run at or before now started, as find_overdue's last_run_at (a guard's last bypass); null when not seen by then, and for routes, whose state keeps no time of the last request"),
-  last_status: LastStatusSchema.nullable().describe("the last run's outcome at now; an agent's root run reported run-unfinished (it never logged its end) is unfinished, as the report counts it"),
+  last_status: LastStatusSchema.nullable().describe("the last run's outcome at now; a job's run or an agent's root run reported run-unfinished (it never logged its end) is unfinished, as the report counts it"),
   schedule: ScheduleSchema.nullable(),
   findings_in_window: z.number(),
   open_findings: z.number().describe('findings not followed by a clean run, and an audit-trail drift while it goes on'),

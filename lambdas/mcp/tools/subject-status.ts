@@ -20,7 +20,7 @@ const SuccessWindowSchema = z.object({
   runs: z
     .number()
     .describe(
-      'runs recorded in the window (by their end), and of an agent its root runs reported run-unfinished in it (unfinished); of a job whose runs log only their start (and failures: Debian cron), its starts in it',
+      'runs recorded in the window (by their end), and its runs (an agent’s root runs) reported run-unfinished in it that never logged their end (unfinished); of a job whose runs log only their start (and failures: Debian cron), its starts in it',
     ),
   ok: z
     .number()
@@ -29,7 +29,7 @@ const SuccessWindowSchema = z.object({
       'runs ended with exit 0, or with no exit status logged (cronie’s CMDEND without one: no exit_code in recent_runs); of a job whose runs log only their start, its starts whose healthy window passed with no failure; null when no failure of it was ever logged (cronie without -s): a start with no failure is then no sign of success',
     ),
   failed: z.number().describe('runs ended failed (a non-zero exit, a failure line)'),
-  unfinished: z.number().optional().describe('only of an agent with such runs: its root runs reported run-unfinished in the window (by the finding), which never logged their end: in runs, neither ok nor failed, as the report counts them'),
+  unfinished: z.number().optional().describe('only of a job or agent with such runs: its runs (an agent’s root runs) reported run-unfinished in the window (by the finding), which never logged their end: in runs, neither ok nor failed, as the report counts them'),
   in_flight: z.number().optional().describe('only of a job whose runs log only their start: its starts neither failed nor past their healthy window yet (their outcome not known)'),
   success_rate: z
     .number()
@@ -42,7 +42,7 @@ const SuccessWindowSchema = z.object({
 const RecentRunSchema = z.object({
   run_id: z.string(),
   ts: z.string(),
-  status: z.enum(['ok', 'failed', 'started', 'unfinished']).describe('unfinished: an agent root run reported run-unfinished that never logged its end (ts: when it was reported)'),
+  status: z.enum(['ok', 'failed', 'started', 'unfinished']).describe('unfinished: a job run or agent root run reported run-unfinished that never logged its end (ts: when it was reported)'),
   exit_code: z.number().optional(),
   duration_ms: z.number().optional(),
   output_bytes: z.number().optional(),
@@ -99,7 +99,7 @@ export function baselineOf(subject: KnownSubject, now: number): Baseline {
   }
 }
 
-/** The success of the runs recorded after `fromMs`, and of an agent's root runs reported unfinished after it (`unfinished`, flagged, neither ok nor failed). */
+/** The success of the runs recorded after `fromMs`, and of the runs reported unfinished after it that wrote no record (`unfinished`, flagged, neither ok nor failed). */
 function successOver(runs: readonly RunRecord[], flagged: ReadonlySet<string>, fromMs: number, unfinished: readonly StoredFinding[] = []): z.infer<typeof SuccessWindowSchema> {
   const inWindow = runs.filter((r) => Date.parse(r.ts) > fromMs);
   const ok = inWindow.filter((r) => r.status === 'ok').length;
@@ -121,8 +121,16 @@ function successOver(runs: readonly RunRecord[], flagged: ReadonlySet<string>, f
  * their start, `runsByStarts`); those are ok once their healthy window passed only if a failure of them was logged
  * then, else their outcome is not known. The rate is over the runs whose outcome is known.
  */
-function switchedSuccessOver(job: JobState, runs: readonly RunRecord[], flagged: ReadonlySet<string>, fromMs: number, now: number, config: Config): z.infer<typeof SuccessWindowSchema> {
-  const recorded = successOver(runs, flagged, fromMs);
+function switchedSuccessOver(
+  job: JobState,
+  runs: readonly RunRecord[],
+  flagged: ReadonlySet<string>,
+  fromMs: number,
+  now: number,
+  config: Config,
+  unfinished: readonly StoredFinding[],
+): z.infer<typeof SuccessWindowSchema> {
+  const recorded = successOver(runs, flagged, fromMs, unfinished);
   const switchAt = job.endsLoggedFrom;
   if (switchAt === undefined || switchAt <= fromMs) return recorded;
   const until = Math.min(switchAt - 1, now);
@@ -238,13 +246,13 @@ export function statusOf(judged: JudgedSubject, now: number, recent: number, ope
   const flagged = new Set(byRun.keys());
   const records = RECORDS_RUNS.has(judged.subject.kind);
   const startsOnly = startsOnlyJob(judged.subject);
-  // As the report: an agent's root run reported run-unfinished that wrote no record is one of its runs.
+  // As the report: a job's run or an agent's root run reported run-unfinished that wrote no record is one of its runs.
   const unfinished = judged.unfinished;
   const successOf = (fromMs: number) =>
     !records ? null : startsOnly
         ? startsSuccessOver(startsOnly, judged.runs, flagged, fromMs, now, config)
         : judged.subject.kind === 'job' && judged.subject.state
-          ? switchedSuccessOver(judged.subject.state as JobState, judged.runs, flagged, fromMs, now, config)
+          ? switchedSuccessOver(judged.subject.state as JobState, judged.runs, flagged, fromMs, now, config, unfinished)
           : successOver(judged.runs, flagged, fromMs, unfinished);
   return {
     recent_runs: [
