@@ -347,6 +347,21 @@ export async function deliverAlerts(
       throw error;
     }
   };
+  /** Publishes a claimed alert as itself (`sending`: as claimed), then settles and marks it, or records its failed send. */
+  const sendOne = async (alert: PlannedAlert, sending: PlannedAlert): Promise<void> => {
+    tried.add(alert);
+    try {
+      await deliver(sink, alertMessage(sending, config), now);
+    } catch (error) {
+      failed++;
+      const message = (error as Error).message;
+      errors.push(`${alert.candidate?.key ?? alert.notice?.id}: ${alert.candidate ? await failSend(alert.candidate.key, message, sending.unconfirmedSendAt) : failNotice(alert, message)}`);
+      return;
+    }
+    settle(alert);
+    sent++;
+    if (alert.candidate) await store.markAlerted(alert.candidate.key);
+  };
   const sendAll = async (): Promise<void> => {
     for (const alert of individual) {
       // A recovery notice never goes ahead of a failure of its subject whose send failed before it: it waits as long.
@@ -361,19 +376,7 @@ export async function deliverAlerts(
         continue;
       }
       const sending = await claimed(alert);
-      if (!sending) continue;
-      tried.add(alert);
-      try {
-        await deliver(sink, alertMessage(sending, config), now);
-      } catch (error) {
-        failed++;
-        const message = (error as Error).message;
-        errors.push(`${alert.candidate?.key ?? alert.notice?.id}: ${alert.candidate ? await failSend(alert.candidate.key, message, sending.unconfirmedSendAt) : failNotice(alert, message)}`);
-        continue;
-      }
-      settle(alert);
-      sent++;
-      if (alert.candidate) await store.markAlerted(alert.candidate.key);
+      if (sending) await sendOne(alert, sending);
     }
 
     if (summarized.length === 0) return;
@@ -387,6 +390,8 @@ export async function deliverAlerts(
     };
     const included = (await claimAll(summarized, async (alert) => (inTimeToClaim() ? claimed(alert) : leave(alert)))).filter((alert): alert is PlannedAlert => alert !== undefined);
     if (included.length === 0) return;
+    // A summary of one alert would hide its detector and subject: it goes as itself (counted one by one, not summarized).
+    if (included.length === 1) return sendOne(included[0], included[0]);
     for (const alert of included) tried.add(alert);
     try {
       await deliver(sink, summaryMessage(included, policy.stormCap), now);

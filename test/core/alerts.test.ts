@@ -389,6 +389,24 @@ describe('deliverAlerts for many subjects at once', () => {
     expect(result).toMatchObject({ sent: 21, failed: 0, summarized: 80 });
     expect(await store.pendingAlerts(1000, T0 + TEN_MIN)).toEqual([]);
   });
+
+  it('sends an alert as itself, not as a storm summary of one, when only one goes past the storm cap', async () => {
+    // Prepare: 21 failing jobs against the default storm cap of 20.
+    const jobs = Array.from({ length: 21 }, (_, i) => `job-${String(i).padStart(3, '0')}`);
+    const findings = jobs.map((job, i) => failedRun(job, T0 + i * 1000));
+    const store = new MemoryAuditStore();
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings, records: [] });
+    const sink = new RecordingSink();
+
+    // Act
+    const result = await deliverAlerts(findings, store, sink, { now: () => T0 + TEN_MIN }, { drainLimit: 0 });
+
+    // Assess: 21 messages, each a finding's own alert naming its job; none summarized, none left pending.
+    expect(sink.messages.map((m) => m.kind)).toEqual(jobs.map(() => 'finding'));
+    expect(sink.messages.map((m) => m.subject)).toEqual(jobs);
+    expect(result).toMatchObject({ sent: 21, failed: 0, summarized: 0 });
+    expect(await store.pendingAlerts(1000, T0 + TEN_MIN)).toEqual([]);
+  });
 });
 
 /** A memory store whose finding marks throw while `failMarks` is set (DynamoDB unreachable after SNS accepted the message). */

@@ -114,16 +114,19 @@ describe('where the lines of an alert came from', () => {
   });
 
   it('gives a storm summary no source or log_group attribute: it is about the findings of several log groups', async () => {
-    // Prepare: a storm cap of 1, two jobs of two teams failing in one delivery
+    // Prepare: a storm cap of 1, three jobs of three teams failing in one delivery (a summary holds two at least: one alone goes as itself)
     const { deps, setNow } = deployed(validateConfig({ defaults: { alert_storm_cap: 1 } }));
     setNow(T0 + 120_000);
 
     // Act
-    await ingestPayloads([runPayload('/team-a/jobs', 'host-1', 'job-a', 'r1', T0, 1), runPayload('/team-b/jobs', 'host-1', 'job-b', 'r1', T0, 1)], deps);
+    await ingestPayloads(
+      [runPayload('/team-a/jobs', 'host-1', 'job-a', 'r1', T0, 1), runPayload('/team-b/jobs', 'host-1', 'job-b', 'r1', T0, 1), runPayload('/team-c/jobs', 'host-1', 'job-c', 'r1', T0, 1)],
+      deps,
+    );
 
     // Assess: the one alert sent alone names its log group; the summary names none
     const byKind = new Map(published().map((input) => [input.MessageAttributes?.kind?.StringValue, input.MessageAttributes]));
-    expect(byKind.get('finding')?.log_group?.StringValue).toMatch(/^\/team-[ab]\/jobs$/);
+    expect(byKind.get('finding')?.log_group?.StringValue).toMatch(/^\/team-[abc]\/jobs$/);
     expect(byKind.get('summary')).toBeDefined();
     expect(byKind.get('summary')?.log_group).toBeUndefined();
     expect(byKind.get('summary')?.source).toBeUndefined();

@@ -208,6 +208,24 @@ describe('the sweep draining a backlog of pending alerts', () => {
     expect(next.alertsLeft).toBe(0);
   });
 
+  it('sends the one alert of a drain page past the storm cap as itself, and the later pages in summaries', async () => {
+    // Prepare: 450 findings pending, the first 194 in outbox order on snoozed jobs: the first page holds 6 alerts against a cap of 5
+    const w = await backlogWorld(fleetConfig(194));
+
+    // Act: the next sweep, with no time limit
+    const next = await w.sweep();
+
+    // Assess: the first page's 6 alerts one by one, no summary of a single alert, every alert reported once, nothing pending
+    const reported = w.messages.flatMap((m) => m.findings.map(findingKey));
+    const summaries = w.messages.filter((m) => m.kind === 'summary');
+    expect(w.messages.filter((m) => m.kind === 'finding')).toHaveLength(CAP + 1);
+    expect(summaries.map((m) => m.findings.length)).toEqual([200, 50]);
+    expect(reported).toHaveLength(FLEET - 194);
+    expect(new Set(reported).size).toBe(FLEET - 194);
+    expect(next.alerts).toMatchObject({ snoozed: 194, summarized: 250, failed: 0 });
+    expect(await w.store.pendingAlerts(1000)).toEqual([]);
+  });
+
   it('counts in alertsLeft every finding still pending once its time is up, drained or not', async () => {
     // Prepare: 450 findings pending; a claim takes 100 ms of a 25 s delivery
     const w = await backlogWorld();
