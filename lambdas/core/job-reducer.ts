@@ -9,7 +9,7 @@ import { expectPatternsOf, graceMinutesOf, resolveJobOptions } from './job-optio
 import { type OutputSummary, summaryOfLines, withOutputLine } from './output-capture.ts';
 import { exitedLine, RUNTIME_EXIT_ERROR, runtimeExited, runtimeFailed, timedOut } from './parse/lambda-platform.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
-import { spawnStepStatus, SYSTEMD_EXIT_CODE, SYSTEMD_FAILED_STATE, SYSTEMD_TIMEOUT, UNNAMED_UNIT } from './parse/systemd.ts';
+import { CONTROL_PROCESS, spawnStepStatus, SYSTEMD_EXIT_CODE, SYSTEMD_FAILED_STATE, SYSTEMD_SIGNAL_RESULTS, SYSTEMD_TIMEOUT, UNNAMED_UNIT } from './parse/systemd.ts';
 import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
@@ -1147,7 +1147,7 @@ function withLoggedErrorReasons(events: readonly AuditEvent[]): readonly AuditEv
  */
 const SYSTEMD_STOP_WINDOW_MS = 5 * 60_000;
 
-/** Whether an event is a reason of the service manager's (run.error): systemd 219's `U start operation timed out. Terminating.`, a `Failed at step EXEC spawning …`, a control process's non-zero exit. */
+/** Whether an event is a reason of the service manager's (run.error): systemd 219's `U start operation timed out. Terminating.`, a `Failed at step EXEC spawning …`, a control process's non-zero exit or death by a signal. */
 function isSystemdReason(event: AuditEvent): event is AuditEvent<ErrorLogged> {
   return event.body.type === 'run.error' && event.format !== undefined && SYSTEMD_FORMATS.has(event.format);
 }
@@ -1170,8 +1170,10 @@ function isSystemdReason(event: AuditEvent): event is AuditEvent<ErrorLogged> {
  * status=1`: an ExecStartPre's, an ExecReload's) is read alike: it fails nothing, but a result that
  * names no exit of its own (`Failed with result 'exit-code'`, 219's `entered failed state`) after it
  * takes its reason and exit code; a success (an ignored `ExecStartPre=-…`), a start, or no end at all
- * (a failed reload: the unit stays active) leaves the run as it was. Coming after a timeout or the
- * step it is caused by (`status=203/EXEC`), it gives that reason its exit code (`withControlExit`).
+ * (a failed reload: the unit stays active) leaves the run as it was. So is its death by a signal
+ * (`code=killed`, `code=dumped`), whose reason names the signal and is taken by `Failed with result
+ * 'signal'` (`'core-dump'`) or `entered failed state`. Coming after a timeout, or after the step it
+ * is caused by (`status=203/EXEC`), it gives that reason its exit code, if any (`withControlExit`).
  */
 function withSystemdReasons(events: readonly AuditEvent[]): readonly AuditEvent[] {
   if (!events.some(isSystemdReason)) return events;
@@ -1196,14 +1198,15 @@ function withSystemdReasons(events: readonly AuditEvent[]): readonly AuditEvent[
 
 /**
  * The reason a unit's next end takes once `reason` is logged after `earlier`: a control process's
- * exit after a timeout, or after the step of spawning whose status it exited with, gives that reason
- * its exit code; any other reason replaces the one before it.
+ * exit or kill after a timeout (systemd stopping it), or its exit after the step of spawning whose
+ * status it exited with, keeps that reason and gives it its exit code, if any; any other reason
+ * replaces the one before it.
  */
 function withControlExit(earlier: AuditEvent<ErrorLogged> | undefined, reason: AuditEvent<ErrorLogged>): AuditEvent<ErrorLogged> {
+  if (earlier === undefined || !isControlExit(reason)) return reason;
   const exitCode = reason.body.exit_code;
-  if (earlier === undefined || exitCode === undefined) return reason;
-  if (!failsAnyEnd(earlier) && spawnStepStatus(earlier.body.reason) !== exitCode) return reason;
-  return { ...earlier, body: { ...earlier.body, exit_code: exitCode } };
+  if (!failsAnyEnd(earlier) && (exitCode === undefined || spawnStepStatus(earlier.body.reason) !== exitCode)) return reason;
+  return exitCode === undefined ? earlier : { ...earlier, body: { ...earlier.body, exit_code: exitCode } };
 }
 
 /** Whether a reason of the service manager's fails its unit's end even when that end is a success: a start timeout's (systemd stopped the process, whatever it then exited with). */
@@ -1214,13 +1217,18 @@ function failsAnyEnd(reason: AuditEvent<ErrorLogged>): boolean {
 /**
  * Whether an end is the failure a step of spawning (`<step> failed: …`) or a control process's exit
  * causes: an exit with that step's status (`status=203/EXEC`), or a result that names no exit of its
- * own (`Failed with result 'exit-code'`, 219's `entered failed state`) when no exit line came first.
- * Never a timeout, a kill or another exit status: those are the run's own.
+ * own (`Failed with result 'exit-code'`, 219's `entered failed state`) when no exit line came first;
+ * for a control process killed by a signal, `Failed with result 'signal'` (`'core-dump'`) or
+ * `entered failed state`. Never a timeout, a main process's kill or another exit status: those are
+ * the run's own.
  */
 function stepCaused(reason: AuditEvent<ErrorLogged>, body: RunEnd | RunFailedMarker): boolean {
   const status = spawnStepStatus(reason.body.reason);
   if (body.exit_code !== undefined) return status !== undefined && body.exit_code === status;
-  return body.type === 'run.failed' && (body.reason === SYSTEMD_EXIT_CODE || body.reason === SYSTEMD_FAILED_STATE);
+  if (body.type !== 'run.failed') return false;
+  if (body.reason === SYSTEMD_FAILED_STATE) return true;
+  const killed = reason.body.exit_code === undefined && isControlExit(reason);
+  return killed ? SYSTEMD_SIGNAL_RESULTS.has(body.reason) : body.reason === SYSTEMD_EXIT_CODE;
 }
 
 /** Whether an end is a failure: a result or exit line that says so, or an exit status other than 0. */
@@ -1255,9 +1263,9 @@ function withExecUnitsTied(events: readonly AuditEvent[]): readonly AuditEvent[]
   });
 }
 
-/** Whether an event is a control process's non-zero exit (a reason of the service manager's with its exit code): a failure line of its unit to `execFailureUnit`. */
+/** Whether an event is a control process's non-zero exit or death by a signal (a reason of the service manager's): a failure line of its unit to `execFailureUnit`. */
 function isControlExit(event: AuditEvent): event is AuditEvent<ErrorLogged> {
-  return isSystemdReason(event) && event.body.exit_code !== undefined;
+  return isSystemdReason(event) && event.body.reason.startsWith(CONTROL_PROCESS);
 }
 
 /** Whether a failure is systemd 219's `Unit U entered failed state.` (its result, no exit line). */

@@ -88,11 +88,37 @@ describe("scanning systemd 219's (CentOS 7) failed runs: one finding each", () =
     ['an ignored ExecStartPre=-… exited 1 (LogLevel=debug), the unit named', 'syslog/systemd-centos7-startpre-ignored-named.log'],
     ['a failed ExecReload (the unit stays active)', 'syslog/systemd-centos7-reload-failed.log'],
     ['a failed ExecReload (newer systemd: `Reload failed for …`)', 'syslog/systemd-reload-failed.log'],
+    ['an ExecReload killed by a signal (code=killed status=9)', 'syslog/systemd-centos7-reload-killed.log'],
+    ['an ExecReload killed by a signal or dumping core (newer systemd: code=killed, code=dumped)', 'syslog/systemd-reload-killed.log'],
   ])("reports no failure when a control process's exit is not followed by its unit's failure: %s", async (_, name) => {
     // Act
     const result = await scan(fixture(name));
     // Assess
     expect(described(result.findings)).toEqual([]);
+  });
+
+  it.each([
+    [
+      "systemd 219's, then its unit's failed state (a start-pre timeout's kill keeps the timeout)",
+      'syslog/systemd-centos7-control-killed.log',
+      [
+        ['run-failed', 'backup.service', '2026-10-23T02:30:05Z', 'control process killed by signal 9', 1],
+        ['run-failed', 'backup.service', '2026-10-24T02:31:30Z', "systemd result 'timeout'", 1],
+      ],
+    ],
+    [
+      "newer systemd's, then its unit's result 'signal' or 'core-dump'",
+      'syslog/systemd-control-killed.log',
+      [
+        ['run-failed', 'export.service', '2026-10-23T02:30:05Z', 'control process killed by signal KILL', 1],
+        ['run-failed', 'export.service', '2026-10-24T02:30:02Z', 'control process dumped core on signal SEGV', 1],
+      ],
+    ],
+  ])("reports a control process killed by a signal as one failure of its unit, when its unit's failure follows: %s", async (_, name, expected) => {
+    // Act
+    const result = await scan(fixture(name));
+    // Assess
+    expect(described(result.findings.filter((f) => f.detector === 'run-failed'))).toEqual(expected);
   });
 
   it.each([

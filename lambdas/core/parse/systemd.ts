@@ -15,6 +15,7 @@ import { isUnitName, unitOfSubject } from './unit-subject.ts';
  *   `backup.service: Main process exited, code=exited, status=1/FAILURE`            → run.end, exit 1
  *   `backup.service: Main process exited, code=killed, status=9/KILL`               → run.failed
  *   `backup.service: control process exited, code=exited status=1` (systemd 219)    → run.error, exit 1
+ *   `backup.service: Control process exited, code=killed, status=9/KILL`            → run.error
  *   `backup.service: Failed with result 'exit-code'.`                               → run.failed
  *   `backup.service: Deactivated successfully.` (`Succeeded.` before v248)          → run.end, exit 0
  *   `Finished backup.service - Nightly backup.` / `Finished Nightly backup.`        → run.end, exit 0
@@ -25,10 +26,12 @@ import { isUnitName, unitOfSubject } from './unit-subject.ts';
  *   `backup.service: Consumed 1.234s CPU time.`, `Failed to start …`, `U failed.`, `Stopping …`, … → nothing
  *
  * A control process's exit with a non-zero status (an ExecStartPre's, ExecReload's, ExecStopPost's;
- * `Control process exited, code=exited, status=1/FAILURE` in newer wording) fails nothing itself:
- * systemd ignores an `ExecStartPre=-…`'s and keeps a unit whose reload failed active. It is the
- * reason, with its exit code, of its unit's failure end that follows (`Failed with result
- * 'exit-code'`, 219's `entered failed state`; the job reducer's `withSystemdReasons`).
+ * `Control process exited, code=exited, status=1/FAILURE` in newer wording), or its death by a signal
+ * (`code=killed`, `code=dumped`), fails nothing itself: systemd ignores an `ExecStartPre=-…`'s and
+ * keeps a unit whose reload failed active. It is the reason, with its exit code when it exited, of
+ * its unit's failure end that follows (`Failed with result 'exit-code'`, `'signal'`, `'core-dump'`,
+ * 219's `entered failed state`; the job reducer's `withSystemdReasons`). A main process killed by a
+ * signal is its run's failure.
  *
  * The job is the unit name; a line of the older wording that names no unit has only the unit's
  * description, which is then the job. End lines cannot name their run: they carry OPEN_RUN.
@@ -74,6 +77,8 @@ const ENTERED_FAILED_219 = /^Unit (\S+) entered failed state\.?\s*$/;
 export const SYSTEMD_FAILED_STATE = "systemd result 'failed'";
 /** The reason of `U: Failed with result 'exit-code'.`: a process of the unit exited non-zero (its exit line, when read, says with what). */
 export const SYSTEMD_EXIT_CODE = "systemd result 'exit-code'";
+/** The reasons of `U: Failed with result 'signal'.` and `'core-dump'`: a process of the unit was killed by a signal (its exit line, when read, says which). */
+export const SYSTEMD_SIGNAL_RESULTS: ReadonlySet<string> = new Set(["systemd result 'signal'", "systemd result 'core-dump'"]);
 /**
  * A unit's process that could not be set up or run its command: `Failed at step EXEC spawning
  * /opt/x: No such file or directory` (`Permission denied`, …), and the other steps of systemd's
@@ -176,9 +181,12 @@ function spawnStepFailure(message: string): RegExpExecArray | null {
   return message.startsWith(STEP_FAILED) ? SPAWN_STEP_FAILED.exec(message) : null;
 }
 
-/** A control process that exited non-zero: the reason, with its exit code, of the failure its unit's end says, no failure itself. */
-function controlExited(unit: string, status: number, host: string | undefined): ErrorLogged {
-  return defined<ErrorLogged>({ type: 'run.error', job: unit, run_id: OPEN_RUN, reason: `control process exited with status ${status}`, exit_code: status, host });
+/** The start of a control process's reason (`control process exited with status 1`, `control process killed by signal KILL`). */
+export const CONTROL_PROCESS = 'control process ';
+
+/** A control process that exited non-zero (with its exit code) or was killed by a signal: the reason of the failure its unit's end says, no failure itself. */
+function controlExited(unit: string, reason: string, host: string | undefined, exitCode?: number): ErrorLogged {
+  return defined<ErrorLogged>({ type: 'run.error', job: unit, run_id: OPEN_RUN, reason, exit_code: exitCode, host });
 }
 
 function processExit(unit: string, m: RegExpExecArray, host: string | undefined, fields: SystemdJournalFields): RunEnd | RunFailedMarker | ErrorLogged | undefined {
@@ -189,11 +197,12 @@ function processExit(unit: string, m: RegExpExecArray, host: string | undefined,
   if (code === 'exited') {
     if (status === 0 || success) return isMain ? endOk(unit, host) : undefined;
     if (isMain) return defined<RunEnd>({ type: 'run.end', job: unit, run_id: OPEN_RUN, exit_code: status, host });
-    return controlExited(unit, status, host);
+    return controlExited(unit, `${CONTROL_PROCESS}exited with status ${status}`, host, status);
   }
   const signal = statusName ?? String(status);
-  const what = isMain ? 'main process' : 'control process';
-  return failed(unit, code === 'dumped' ? `${what} dumped core on signal ${signal}` : `${what} ${code} by signal ${signal}`, host);
+  const what = isMain ? 'main process ' : CONTROL_PROCESS;
+  const reason = code === 'dumped' ? `${what}dumped core on signal ${signal}` : `${what}${code} by signal ${signal}`;
+  return isMain ? failed(unit, reason, host) : controlExited(unit, reason, host);
 }
 
 /**
