@@ -545,11 +545,10 @@ const ZIP_PASSWORD = spacedPasswordOption('-[A-OQ-Za-z]{0,7}P', true);
  * where one starts (the text's start, a space, `|`, `;`, `&`, `(`, a quote or backquote) or after a path's `/` or `\`; a file
  * name ending in `.7z` is none (`find /backups/*.7z -print`, `scp backup.7z host: -pq`: another tool's `-p…` after it stays).
  * Its path may be quoted, also escaped, as Windows' default must be (`"C:\Program Files\7-Zip\7z.exe" a -pVALUE`, `'/opt/7-Zip/7zz'`).
- * One of 7-Zip's commands follows (`a b d e h i l rn t u x`, in any case), after at most 8 switches (`7z -y -bb3 x …`): a quoted value `"7z"`
- * (`format="7z" cmd="mkdir -pv …"`) or a directory named 7z (`find /srv/archives/7z -print`, `find /srv/7z -type d -print`: find's
- * `-type`, `-xtype`, `-name`, `-iname` take a word that may look like a command) starts none.
+ * One of 7-Zip's commands follows (`a b d e h i l rn t u x`, in any case): a quoted value `"7z"` (`format="7z" cmd="mkdir -pv …"`) or a
+ * directory named 7z (`find /srv/archives/7z -print`) starts none.
  */
-const SEVEN_ZIP_COMMAND = /(?<![^\s|;&(\/\\"'`])7z[arz]?(?:\.exe)?(?:\\?["'])?(?:[ \t]+-(?!(?:x?type|i?name)[ \t])[\w-]{1,16}){0,8}[ \t]+(?:[abdehiltux]|rn)[ \t][^|;&\r\n]*/gi;
+const SEVEN_ZIP_COMMAND = /(?<![^\s|;&(\/\\"'`])7z[arz]?(?:\.exe)?(?:\\?["'])?[ \t]+(?:[abdehiltux]|rn)[ \t][^|;&\r\n]*/gi;
 /** Its `-pVALUE` anywhere among its arguments (`-p` alone asks for it; no other switch starts with `p`, and switches ignore case: `-PVALUE`). */
 const SEVEN_ZIP_PASSWORD = gluedPasswordOption('-[pP]');
 const SEVEN_ZIP_QUOTED_PASSWORD = quotedGluedPasswordOption('-[pP]');
