@@ -43,7 +43,7 @@ const LETTER = /[a-z]/i;
 
 /**
  * The route's template: for a path, alone or after a method (in any case, after spaces or a tab:
- * written `GET `), or a URL (its scheme dropped, its host kept, lowercased: `api.example.com/users/{id}`; one
+ * written `GET `), or a URL (its scheme dropped, its host kept: `api.example.com/users/{id}`; one
  * holding `@`, user info, is left as it is), each segment that is an id (`isIdSegment`) is `{id}`,
  * and what follows `?`, `#` or `;` and trailing `/`s are dropped. Any other route is returned as it is, after a few character checks.
  */
@@ -77,9 +77,8 @@ function schemeEnd(target: string): number {
 }
 
 /**
- * A URL (`https://api.example.com/users/1`) as its host and path template, its scheme dropped and
- * its host lowercased (DNS names are case-insensitive: `API.example.com` is `api.example.com`; the
- * path is kept as logged); undefined for no URL, and for one that may hold user info (`mayHoldUserInfo`): it is left as
+ * A URL (`https://api.example.com/users/1`) as its host and path template, its scheme dropped;
+ * undefined for no URL, and for one that may hold user info (`mayHoldUserInfo`): it is left as
  * logged, whole, for the url-password redactor, which runs after.
  */
 function urlTemplate(url: string, colon: number): string | undefined {
@@ -87,7 +86,7 @@ function urlTemplate(url: string, colon: number): string | undefined {
   if (mayHoldUserInfo(url, colon + 3)) return undefined;
   const bare = untilPathEnd(url.slice(colon + 3));
   const slash = bare.indexOf('/');
-  return slash < 0 ? bare.toLowerCase() : bare.slice(0, slash).toLowerCase() + pathTemplate(bare.slice(slash));
+  return slash < 0 ? bare : bare.slice(0, slash) + pathTemplate(bare.slice(slash));
 }
 
 /**
