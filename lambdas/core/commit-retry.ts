@@ -72,6 +72,15 @@ export function deliveryTimeWithin(context: { getRemainingTimeInMillis(): number
   return () => context.getRemainingTimeInMillis() - KEPT_AFTER_DELIVERY_MS;
 }
 
+/**
+ * What a Lambda invocation's `context` bounds of its ingest or sweep: a write that loses to another
+ * invocation's is retried while it has time (`retryWithin`), and its alert delivery stops with the
+ * time kept to finish (`deliveryTimeWithin`), the rest left pending.
+ */
+export function invocationLimits(context: { getRemainingTimeInMillis(): number }): { readonly retry: CommitRetry; readonly deliveryTimeLeft: () => number } {
+  return { retry: retryWithin(context), deliveryTimeLeft: deliveryTimeWithin(context) };
+}
+
 /** The retry of a Lambda invocation: for as long as its `context` says it has time, keeping `reservedMs` of it. */
 export function retryWithin(context: { getRemainingTimeInMillis(): number }, reservedMs = RESERVED_MS): CommitRetry {
   return { remainingMs: () => context.getRemainingTimeInMillis(), reservedMs };

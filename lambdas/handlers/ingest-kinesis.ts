@@ -1,5 +1,5 @@
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
-import { deliveryTimeWithin, retryWithin } from '../core/commit-retry.ts';
+import { invocationLimits } from '../core/commit-retry.ts';
 import type { IngestDeps } from '../core/ingest.ts';
 import { type KinesisBatchResponse, type KinesisIngestResult, ingestKinesisBatch } from '../core/kinesis-ingest.ts';
 import { buildAwsDeps } from './aws-deps.ts';
@@ -33,7 +33,7 @@ export function createKinesisIngestHandler(
   observeFailed: (failedRecords: number) => void = kinesisBatchObserver,
 ) {
   return async (event: KinesisStreamEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<KinesisBatchResponse> => {
-    const result = await ingestKinesisBatch(event, context ? { ...deps(), retry: retryWithin(context), deliveryTimeLeft: deliveryTimeWithin(context) } : deps());
+    const result = await ingestKinesisBatch(event, context ? { ...deps(), ...invocationLimits(context) } : deps());
     logFallback(result, log);
     for (const report of result.reports) observe(report);
     observeFailed(result.response.batchItemFailures.length);

@@ -1,5 +1,5 @@
 import type { CloudWatchLogsEvent, Context } from 'aws-lambda';
-import { deliveryTimeWithin, retryWithin } from '../core/commit-retry.ts';
+import { invocationLimits } from '../core/commit-retry.ts';
 import { type IngestDeps, type IngestReport, ingestDelivery } from '../core/ingest.ts';
 import { buildAwsDeps } from './aws-deps.ts';
 import { powertoolsObserver } from './observability.ts';
@@ -16,7 +16,7 @@ export function createIngestHandler(deps: () => IngestDeps, observe: IngestObser
   return async (event: CloudWatchLogsEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<IngestResponse> => {
     // A write that loses to another environment's is retried while the invocation has time; the
     // alerts not sent in it stay pending for the sweep.
-    const report = await ingestDelivery(event, context ? { ...deps(), retry: retryWithin(context), deliveryTimeLeft: deliveryTimeWithin(context) } : deps());
+    const report = await ingestDelivery(event, context ? { ...deps(), ...invocationLimits(context) } : deps());
     observe(report);
     return withFindingsCut(report);
   };

@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { runSweep, type SweepDeps, type SweepReport } from '../core/sweep.ts';
-import { deliveryTimeWithin, retryWithin } from '../core/commit-retry.ts';
+import { invocationLimits, retryWithin } from '../core/commit-retry.ts';
 import { buildAwsDeps } from './aws-deps.ts';
 import { addAlertMetrics } from './observability.ts';
 import { type CutResponse, withFindingsCut } from './response.ts';
@@ -27,8 +27,7 @@ export function createSweepHandler(deps: () => SweepDeps) {
       ? {
           outOfTime: () => context.getRemainingTimeInMillis() < RESERVED_FOR_DELIVERY_MS,
           subjectsRetry: retryWithin(context, RESERVED_FOR_DELIVERY_MS),
-          retry: retryWithin(context),
-          deliveryTimeLeft: deliveryTimeWithin(context),
+          ...invocationLimits(context),
         }
       : {};
     const report = await runSweep({ ...deps(), ...limits });
