@@ -14,7 +14,7 @@ import { findingsQueryEnd, happenedIn } from '../core/report/evidence.ts';
 import { LATE_RUN_DETECTORS, lateRunJudge, lateRunReadsFrom, RUNS_READ_TO, retractLateRuns } from '../core/report/late-runs.ts';
 import { listsBy } from '../core/report/lookup.ts';
 import { maxOf } from '../core/stats.ts';
-import { startedAtOf } from '../core/report/run-keys.ts';
+import { runStartOf, startedAtOf } from '../core/report/run-keys.ts';
 import type { CoverageRow, RetiredSubject } from '../core/report/model.ts';
 import { type MonthSpan, monthOf, previousMonthSpan } from '../core/report/month.ts';
 import { compareSubjects, configuredSubjects, isUnseenJobLeftConfig, ownerOf, type SubjectSnapshot, stateFacts } from '../core/report/subjects.ts';
@@ -247,11 +247,6 @@ export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[], 
 /** The latest start, by `now` and `after` it, of the runs reported run-unfinished that wrote no record (`unrecorded`); -Infinity when none. */
 function latestUnfinishedStart(unrecorded: readonly Finding[], now: number, after: (at: number) => boolean): number {
   return maxOf(unrecorded.flatMap((f) => startedAtOf(f) ?? []).filter((at) => at <= now && after(at)));
-}
-
-/** When a run record's run started: its end less its duration (its end when it gives none). */
-export function runStartOf(run: RunRecord): number {
-  return Date.parse(run.ts) - (run.duration_ms ?? 0);
 }
 
 /**

@@ -24,7 +24,7 @@ export function startedAtOf(finding: Finding): number | undefined {
 }
 
 /** Where a record's run started, as far as it says: its end less its logged duration (its end when it logs none). */
-function loggedStartOf(record: RunRecord): number {
+export function runStartOf(record: RunRecord): number {
   return Date.parse(record.ts) - (record.duration_ms ?? 0);
 }
 
@@ -36,7 +36,7 @@ function maxRuntimeOf(finding: Finding): number | undefined {
 
 /** How often an id's runs start: the smallest gap between the logged starts of its consecutive records. */
 function usualIntervalOf(records: readonly RunRecord[]): number {
-  const starts = records.map(loggedStartOf).sort((a, b) => a - b);
+  const starts = records.map(runStartOf).sort((a, b) => a - b);
   let interval = Infinity;
   for (let i = 1; i < starts.length; i++) if (starts[i] > starts[i - 1]) interval = Math.min(interval, starts[i] - starts[i - 1]);
   return interval;
