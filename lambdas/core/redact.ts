@@ -1597,7 +1597,7 @@ const NET_TRIGGER = 'et ads';
 const ORACLE_TOOL_TRIGGER = 'xp user/';
 const ZIP_PASSWORD_TRIGGER = 'p -p';
 const SEVEN_ZIP_TRIGGER = '7z -p';
-/** A glued `-p…` (`-pVALUE`, `-PVALUE`), looked for only in a text naming `7z` (SEVEN_ZIP_WORD). */
+/** A glued `-p…` (`-pVALUE`, `-PVALUE`), looked for only in a text naming `7z` (SEVEN_ZIP, SEVEN_ZIP_UPPER: triggersIn's two string searches, not SEVEN_ZIP_WORD's regex). */
 const GLUED_P_OPTION = /[ \t](?:\\?["'])?-p[^\s-]/i;
 /** `7z` in either case (`7Z.EXE`), looked for on every text before the trigger scan: two searches for a string cost about half of one /7z/i. */
 const SEVEN_ZIP = '7z';
