@@ -427,19 +427,15 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     else if (failure.gave_up) await this.conditionalUpdate(key, 'REMOVE outbox, lease_until, claimed_at SET alert_failure = :f', 'attribute_exists(outbox)', { ':f': JSON.stringify(failure) });
     // A claim needs `lease_until < now`: claimable from `retry_at` on. A send not confirmed before
     // this failed one stays as `claimed_at` (its time), which the retry's claim reads back.
-    else if (failure.unconfirmed_send_at !== undefined)
-      await this.conditionalUpdate(key, 'SET outbox = :retry, lease_until = :until, alert_failure = :f, claimed_at = :unconfirmed', 'attribute_exists(outbox)', {
-        ':retry': OUTBOX_RETRY,
-        ':until': failure.retry_at - 1,
-        ':f': JSON.stringify(failure),
-        ':unconfirmed': failure.unconfirmed_send_at,
-      });
-    else
-      await this.conditionalUpdate(key, 'SET outbox = :retry, lease_until = :until, alert_failure = :f REMOVE claimed_at', 'attribute_exists(outbox)', {
-        ':retry': OUTBOX_RETRY,
-        ':until': failure.retry_at - 1,
-        ':f': JSON.stringify(failure),
-      });
+    else {
+      const unconfirmed = failure.unconfirmed_send_at;
+      await this.conditionalUpdate(
+        key,
+        `SET outbox = :retry, lease_until = :until, alert_failure = :f${unconfirmed === undefined ? ' REMOVE claimed_at' : ', claimed_at = :unconfirmed'}`,
+        'attribute_exists(outbox)',
+        { ':retry': OUTBOX_RETRY, ':until': failure.retry_at - 1, ':f': JSON.stringify(failure), ...(unconfirmed === undefined ? {} : { ':unconfirmed': unconfirmed }) },
+      );
+    }
   }
 
   async markAlerted(key: string): Promise<boolean> {
