@@ -44,7 +44,7 @@ const LETTER = /[a-z]/i;
 /**
  * The route's template: for a path, alone or after a method (in any case, after spaces or a tab:
  * written `GET `), or a URL (its scheme dropped, its host kept: `api.example.com/users/{id}`; one
- * holding `@`, user info, is left as it is), each segment that is an id (`isIdSegment`) is `{id}`,
+ * that may hold user info, `user:pw@host` (`mayHoldUserInfo`), is left as it is; an `@` in its path or query is none), each segment that is an id (`isIdSegment`) is `{id}`,
  * and what follows `?`, `#` or `;` and trailing `/`s are dropped. Any other route is returned as it is, after a few character checks.
  */
 export function routeTemplate(route: string): string {
