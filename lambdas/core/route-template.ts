@@ -51,8 +51,7 @@ export function routeTemplate(route: string): string {
   const first = route.charCodeAt(0);
   if (first === SLASH) return pathTemplate(route);
   if (!isLetter(first)) return route;
-  let end = 1;
-  while (end < route.length && end <= LONGEST_WORD && isLetter(route.charCodeAt(end))) end++;
+  const end = wordEnd(route);
   const next = route.charCodeAt(end);
   if (next === COLON) return urlTemplate(route, end) ?? route;
   if (next !== SPACE && next !== TAB) return route;
@@ -69,10 +68,16 @@ function isLetter(code: number): boolean {
   return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
 }
 
+/** Where the letters a text begins with end, looking no further than one past `LONGEST_WORD`. */
+function wordEnd(text: string): number {
+  let end = 0;
+  while (end < text.length && end <= LONGEST_WORD && isLetter(text.charCodeAt(end))) end++;
+  return end;
+}
+
 /** Where a URL's scheme (letters before `:`) ends, or -1. */
 function schemeEnd(target: string): number {
-  let end = 0;
-  while (end < target.length && end <= LONGEST_WORD && isLetter(target.charCodeAt(end))) end++;
+  const end = wordEnd(target);
   return end > 0 && target.charCodeAt(end) === COLON ? end : -1;
 }
 
