@@ -207,6 +207,18 @@ describe('fastValidate: the same answer as the zod schemas, faster', () => {
     expect(zodResult('attempt', atBound).success).toBe(true);
   });
 
+  it('leaves to zod an attempt whose route is a URL of no host or path, whose template is empty, and zod refuses it', () => {
+    // Prepare: a URL of a scheme alone is templated to nothing; a route must name something.
+    const routes = ['https://', 'http://?x', 'https://#a'];
+
+    // Act and Assess
+    for (const route of routes) {
+      const raw = { ...VALID.attempt, type: 'attempt', route };
+      expect(fastValidate('attempt', raw)).toBeUndefined();
+      expect(zodResult('attempt', raw).success).toBe(false);
+    }
+  });
+
   it('bounds an identifier in UTF-16 units and bytes alike, emoji included: each side of 256 units and 400 bytes', () => {
     // Prepare: an emoji is 2 UTF-16 units and 4 bytes; zod's own `.max` would count it as 1 character.
     const cases: Array<[string, boolean]> = [

@@ -42,10 +42,13 @@ const trimmed: Copy = (v) => {
   const text = (v as string).trim();
   return text === '' ? UNSURE : text;
 };
-/** `routeName`: a request path as its template; one whose template is too long to be a name is unsure (zod words why). */
+/**
+ * `routeName`: a request path as its template; one whose template is empty (a URL of a scheme alone,
+ * `https://`) or too long to be a name is unsure (zod words why, or, for a bypass's, accepts it).
+ */
 const templated: Copy = (v) => {
   const route = routeTemplate(v as string);
-  return route === v || identifierFits(route) ? route : UNSURE;
+  return route === v || (route !== '' && identifierFits(route)) ? route : UNSURE;
 };
 /** `z.number()`: finite; `.finite()` adds nothing in zod 4. */
 const isNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v);
