@@ -178,13 +178,17 @@ function backToBack(all: readonly { s: Snooze; fromMs?: number; toMs: number }[]
   for (const x of all) {
     if (x.fromMs === undefined) continue;
     const key = `${x.s.subject}\u0000${x.s.detector ?? ''}`;
-    byTarget.set(key, [...(byTarget.get(key) ?? []), { s: x.s, fromMs: x.fromMs, toMs: x.toMs }]);
+    const entry = { s: x.s, fromMs: x.fromMs, toMs: x.toMs };
+    const list = byTarget.get(key);
+    if (list) list.push(entry);
+    else byTarget.set(key, [entry]);
   }
   const out: string[] = [];
   for (const list of byTarget.values()) {
     let chain: typeof list = [];
+    /** When the chain's latest snooze ends: a snooze starting more than BACK_TO_BACK_MS after it starts a new chain. */
+    let end = -Infinity;
     const close = () => {
-      const end = Math.max(...chain.map((c) => c.toMs));
       const length = chain.length > 1 ? end - chain[0].fromMs : 0;
       const longestFlagged = Math.max(0, ...chain.filter((x) => flagged.has(x.s.id)).map((x) => x.toMs - x.fromMs));
       if (length > LONG_SILENCE_DAYS * DAY_MS && length > longestFlagged && chain[0].fromMs < monthEndMs && end > monthFromMs) {
@@ -194,10 +198,12 @@ function backToBack(all: readonly { s: Snooze; fromMs?: number; toMs: number }[]
         );
       }
       chain = [];
+      end = -Infinity;
     };
     for (const x of list) {
-      if (chain.length > 0 && x.fromMs > Math.max(...chain.map((c) => c.toMs)) + BACK_TO_BACK_MS) close();
+      if (chain.length > 0 && x.fromMs > end + BACK_TO_BACK_MS) close();
       chain.push(x);
+      end = Math.max(end, x.toMs);
     }
     close();
   }
