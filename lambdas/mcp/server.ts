@@ -52,18 +52,30 @@ function takesNoArgument(tool: AuditTool<z.ZodRawShape, z.ZodRawShape>, keys: re
  * arguments, so it is refused here by that schema, with every other problem of the call, in the
  * tool error the SDK gives any other (`Input validation error: …`, its `getParseErrorMessage`).
  */
-function protoArgument(message: JSONRPCMessage): JSONRPCMessage | undefined {
-  if (!isJSONRPCRequest(message) || message.method !== 'tools/call') return undefined;
-  const params = message.params as { name?: unknown; arguments?: unknown } | undefined;
-  const args = params?.arguments;
+function protoArgument(call: ToolCall): JSONRPCMessage | undefined {
+  const { id, name, args } = call;
   if (typeof args !== 'object' || args === null || !Object.hasOwn(args, '__proto__')) return undefined;
-  const tool = (AUDIT_TOOLS as readonly AuditTool<z.ZodRawShape, z.ZodRawShape>[]).find((t) => t.name === params?.name);
+  const tool = (AUDIT_TOOLS as readonly AuditTool<z.ZodRawShape, z.ZodRawShape>[]).find((t) => t.name === name);
   if (tool === undefined) return undefined;
   // The copy keeps `__proto__` an own key, which the strict schema names with every other problem of the call.
   const checked = strictInput(tool).safeParse({ ...args });
   if (checked.success) return undefined;
   const refusal = new McpError(ErrorCode.InvalidParams, `Input validation error: Invalid arguments for tool ${tool.name}: ${getParseErrorMessage(checked.error)}`);
-  return { jsonrpc: '2.0', id: message.id, result: errorResult(refusal.message) };
+  return { jsonrpc: '2.0', id, result: errorResult(refusal.message) };
+}
+
+/** A `tools/call` request as the checks before the SDK's read it: its id, the tool it names and its arguments as sent. */
+interface ToolCall {
+  readonly id: string | number;
+  readonly name: unknown;
+  readonly args: unknown;
+}
+
+/** The message as a `tools/call` request, or undefined for any other message. */
+function toolCallOf(message: JSONRPCMessage): ToolCall | undefined {
+  if (!isJSONRPCRequest(message) || message.method !== 'tools/call') return undefined;
+  const params = message.params as { name?: unknown; arguments?: unknown } | undefined;
+  return { id: message.id, name: params?.name, args: params?.arguments };
 }
 
 /**
@@ -97,16 +109,14 @@ function errorWithoutId(code: number, message: string): JSONRPCMessage {
  * A `tools/call` whose `arguments` is not an object (a string, a list, null): the SDK would answer
  * -32603 Internal error with its schema check's dump; this is the client's mistake, -32602.
  */
-function argumentsNotAnObject(message: JSONRPCMessage): JSONRPCMessage | undefined {
-  if (!isJSONRPCRequest(message) || message.method !== 'tools/call') return undefined;
-  const params = message.params as { name?: unknown; arguments?: unknown } | undefined;
-  const args = params?.arguments;
+function argumentsNotAnObject(call: ToolCall): JSONRPCMessage | undefined {
+  const { id, name, args } = call;
   if (args === undefined || (typeof args === 'object' && args !== null && !Array.isArray(args))) return undefined;
   const given = args === null ? 'null' : Array.isArray(args) ? 'a list' : `a ${typeof args}`;
   return {
     jsonrpc: '2.0',
-    id: message.id,
-    error: { code: ErrorCode.InvalidParams, message: `Invalid params: the arguments of ${String(params?.name)} must be an object naming each argument (e.g. {"since": "7d"}), not ${given}` },
+    id,
+    error: { code: ErrorCode.InvalidParams, message: `Invalid params: the arguments of ${String(name)} must be an object naming each argument (e.g. {"since": "7d"}), not ${given}` },
   };
 }
 
@@ -126,7 +136,8 @@ export async function connectAuditServer(server: McpServer, transport: Transport
   await server.connect(transport);
   const handle = transport.onmessage;
   transport.onmessage = (message, extra) => {
-    const refused = argumentsNotAnObject(message) ?? protoArgument(message);
+    const call = toolCallOf(message);
+    const refused = call && (argumentsNotAnObject(call) ?? protoArgument(call));
     if (refused !== undefined) void transport.send(refused);
     else handle?.(message, extra);
   };
