@@ -176,6 +176,23 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
   const runsOf = (kind: string, subject: string): readonly RunRecord[] => runsBySubject.get(subjectKey(kind, subject)) ?? [];
   const coverageOf = (kind: string, subject: string) => coverageRows.get(subjectKey(kind, subject));
   const fiveCsOf = (detector: string) => meta.get(detector)?.fiveCs ?? fallbackFiveCs(detector);
+  /**
+   * A subject's runs indexed (the month's and those recorded after it: a run that ended after the
+   * month is its record there), its runs that ended after the month by key, and its runs that never
+   * ended (`unendedRuns`, of all its findings): the same for each of its groups, so built once.
+   */
+  const subjectRunsIndexed = new Map<string, { runIndex: RunIndex; endedAfter: Map<string, string>; unended: ReadonlyMap<string, Finding> }>();
+  const indexedRunsOf = (kind: string, subject: string, subjectRuns: readonly RunRecord[]) => {
+    const key = subjectKey(kind, subject);
+    let indexed = subjectRunsIndexed.get(key);
+    if (indexed === undefined) {
+      const runsAfter = runsAfterBySubject.get(key) ?? [];
+      const runIndex = new RunIndex(runsAfter.length > 0 ? [...subjectRuns, ...runsAfter] : subjectRuns);
+      indexed = { runIndex, endedAfter: new Map(runsAfter.map((r) => [runKey(r), r.ts])), unended: runIndex.unendedRuns(findingsBySubject.get(key) ?? []) };
+      subjectRunsIndexed.set(key, indexed);
+    }
+    return indexed;
+  };
 
   const groups: FindingGroup[] = [];
   for (const [key, findings] of current) {
@@ -192,8 +209,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const fiveCs = fiveCsOf(detector);
     const subjectRuns = runsOf(kind, subject);
     // A run is its id at a time: a job may use one id for every run. One that ended after the month is its record there.
-    const runsAfter = runsAfterBySubject.get(subjectKey(kind, subject)) ?? [];
-    const runIndex = new RunIndex(runsAfter.length > 0 ? [...subjectRuns, ...runsAfter] : subjectRuns);
+    const { runIndex, endedAfter, unended } = indexedRunsOf(kind, subject, subjectRuns);
     const affected = runIndex.runsOf(findings);
     const runsAffected = affected.size;
     const laterCleanRun = subjectRuns.some((r) => r.ts > lastAt && !affected.has(runKey(r)));
@@ -211,9 +227,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const stats = evidenceStats(findings);
     // A run writes its record when it ends; one that never ended (run-unfinished, of this group or another of the subject's) is still one of the month's runs, as its Coverage row counts it.
     const recordsRuns = coverageOf(kind, subject)?.runsInMonth !== null || subjectRuns.length > 0;
-    const unended = runIndex.unendedRuns(findingsBySubject.get(subjectKey(kind, subject)) ?? []);
-    // A run that ended after the month counts in the month it ended, though a finding of this month is about it: its note says so.
-    const endedAfter = new Map(runsAfter.map((r) => [runKey(r), r.ts]));
+    // A run that ended after the month counts in the month it ended, though a finding of this month is about it: its note says so (`endedAfter`).
     const runsInMonth = recordsRuns ? new Set([...subjectRuns.map(runKey), ...[...affected].filter((k) => !endedAfter.has(k)), ...unended.keys()]).size : null;
     const endedLater = [...affected].flatMap((k) => endedAfter.get(k) ?? []);
     const severity = highestSeverity(findings.map((f) => f.severity)) ?? 'medium';
