@@ -25,7 +25,8 @@ const PORT = /^\d{1,5}$/;
 /** A path that may hold an id: a digit, or a segment as long as a UUID (one may have no digit). Any other is kept. */
 const MAY_HOLD_ID = /\d|[^/]{36}/;
 const DIGITS = /^\d+$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A UUID in its 8-4-4-4-12 hex form, any case (a path's id here, a tool argument's `uuid` type in `tool-args.ts`). */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A hex string of 8 or more characters (a hash, an object id); holding a digit, so `deadbeef` or `accepted` stay words. */
 const HEX = /^[0-9a-f]{8,}$/i;
 /** A long token (a base64url, Nano ID or random id): 16 or more of these characters. */

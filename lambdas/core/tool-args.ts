@@ -3,6 +3,7 @@ import { unitPrefix } from './output-capture.ts';
 import { isoTime } from './findings.ts';
 import { noSuchDay, parseTime, utcDay } from './parse-time.ts';
 import { isWhollyRedacted } from './redact.ts';
+import { UUID } from './route-template.ts';
 
 /**
  * Semantic checks of tool arguments (contract §2 `tools.<name>.args`): the one definition behind
@@ -296,7 +297,6 @@ const WORDS: Record<string, TypeWords> = {
   date: { expected: 'a date (ISO 8601)', example: '2026-10-05', literal: 'pass the calendar date itself, as YYYY-MM-DD' },
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * An address with an internationalised domain passes as typed (`ivan@пример.рф`, RFC 6531) or in
  * punycode (`info@example.xn--p1ai`): labels of letters, digits and marks in any script, a
