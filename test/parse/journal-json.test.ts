@@ -57,9 +57,15 @@ describe('journalctl -o json (contract §1b)', () => {
       { type: 'run.error', job: '', reason: 'exec failed: /opt/bin/export.sh: No such file or directory' },
     ],
     ['UNIT_RESULT for the reason', record('backup.service: Failed with result', { UNIT_RESULT: 'oom-kill', MESSAGE: "backup.service: Failed with result 'oom-kill'." }), { reason: "systemd result 'oom-kill'" }],
+    [
+      "EXIT_STATUS of an ignored control process's failure (`(ignored)`): nothing, no rejection",
+      record('backup.service: Main process exited', { MESSAGE: 'backup.service: Control process exited, code=exited, status=1/FAILURE (ignored)', EXIT_CODE: 'exited', EXIT_STATUS: '1' }),
+      undefined,
+    ],
   ])('takes %s', (_, line, body) => {
     const outcome = parseLine(line, contextFor('journal.jsonl', 1));
-    expect(outcome.kind === 'events' && outcome.events[0].body).toMatchObject({ run_id: expect.any(String), ...body });
+    if (body === undefined) expect(outcome).toEqual({ kind: 'events', events: [] });
+    else expect(outcome.kind === 'events' && outcome.events[0].body).toMatchObject({ run_id: expect.any(String), ...body });
   });
 
   it('reads an instrumented event that a job wrote to the journal, at the record time', () => {

@@ -232,6 +232,24 @@ describe('systemd as text (contract §1b)', () => {
   });
 
   it.each([
+    [
+      "an ignored control process's failure (systemd >= 250's `(ignored)`, ExecStartPre=-…): nothing, no rejection",
+      'Dec  7 03:00:01 host systemd[1]: backup.service: Control process exited, code=exited, status=1/FAILURE (ignored)',
+      'nothing',
+    ],
+    [
+      "a main process's failure without a suffix: still its run's failed end",
+      'Dec  7 03:00:01 host systemd[1]: backup.service: Main process exited, code=exited, status=1/FAILURE',
+      'run.end backup.service *open exit=1 @2025-12-07T03:00:01.000Z',
+    ],
+  ])('reads %s', (_, line, expected) => {
+    // Act
+    const outcome = parseLine(line, contextFor('syslog', 1, { now: NOW }));
+    // Assess
+    expect(summary(outcome)).toBe(expected);
+  });
+
+  it.each([
     ['an exit line cut short', 'Nov 25 00:47:02 backup01 systemd[1]: backup.service: Main process exited, code=exi', /^systemd process-exit line without code= and status= \(cut short\?\)/],
     ['an exit status out of range', 'Nov 25 00:47:02 backup01 systemd[1]: backup.service: Main process exited, code=exited, status=99999999999999999999/n/a', /^systemd process-exit line with a status out of range: status=99999999999999999999$/],
     ['a result line cut short', 'Nov 25 00:47:03 backup01 systemd[1]: backup.service: Failed with res', /^systemd result line without its result \(cut short\?\)/],

@@ -49,8 +49,12 @@ import { isUnitName, unitOfSubject } from './unit-subject.ts';
 
 const FORMAT = 'systemd';
 const UNIT_PREFIXED = /^(\S+): (.*)$/s;
-/** `code=exited, status=1/FAILURE`; systemd 219 writes a control process's as `code=exited status=1` (no comma, no name). */
-const PROCESS_EXIT = /^([Mm]ain|[Cc]ontrol) process exited, code=(\w+),? status=(\d+)(?:\/(\S+?))?( \(success\))?\.?\s*$/;
+/**
+ * `code=exited, status=1/FAILURE`; systemd 219 writes a control process's as `code=exited status=1` (no comma, no name).
+ * A failure systemd does not count (`SuccessExitStatus=`, an `ExecStartPre=-…`) ends in ` (success)`, or ` (ignored)`
+ * (systemd ≥ 250): read as a success.
+ */
+const PROCESS_EXIT = /^([Mm]ain|[Cc]ontrol) process exited, code=(\w+),? status=(\d+)(?:\/(\S+?))?( \((?:success|ignored)\))?\.?\s*$/;
 const FAILED_RESULT = /^Failed with result '([^']*)'\.?\s*$/;
 const DEACTIVATED = /^(?:Deactivated successfully|Succeeded)\.?\s*$/;
 const STARTED = /^Started (.+?)\.?\s*$/s;
