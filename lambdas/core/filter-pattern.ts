@@ -46,6 +46,8 @@ export const SUBSCRIPTION_FILTER_TERMS: readonly string[] = [
   // Older systemd's end of a unit, and a unit that never started for a failed dependency.
   'Succeeded',
   'Dependency failed',
+  // A failed reload (`Reload failed for U - D.`): the reason of its unit's failure that follows.
+  'Reload failed',
   'Consumed',
   // systemd 219's (CentOS 7, RHEL 7) result lines: `U start operation timed out. Terminating.` (`start-pre` for its
   // ExecStartPre), `Unit U entered failed state.` (not the bare 'operation timed out' that apps' errors end with).

@@ -9,7 +9,7 @@ import { expectPatternsOf, graceMinutesOf, resolveJobOptions } from './job-optio
 import { type OutputSummary, summaryOfLines, withOutputLine } from './output-capture.ts';
 import { exitedLine, RUNTIME_EXIT_ERROR, runtimeExited, runtimeFailed, timedOut } from './parse/lambda-platform.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
-import { CONTROL_PROCESS, spawnStepStatus, SYSTEMD_EXIT_CODE, SYSTEMD_FAILED_STATE, SYSTEMD_SIGNAL_RESULTS, SYSTEMD_TIMEOUT, UNNAMED_UNIT } from './parse/systemd.ts';
+import { CONTROL_PROCESS, spawnStepStatus, SYSTEMD_EXIT_CODE, SYSTEMD_FAILED_STATE, SYSTEMD_RELOAD_FAILED, SYSTEMD_SIGNAL_RESULTS, SYSTEMD_TIMEOUT, UNNAMED_UNIT } from './parse/systemd.ts';
 import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
@@ -1147,7 +1147,7 @@ function withLoggedErrorReasons(events: readonly AuditEvent[]): readonly AuditEv
  */
 const SYSTEMD_STOP_WINDOW_MS = 5 * 60_000;
 
-/** Whether an event is a reason of the service manager's (run.error): systemd 219's `U start operation timed out. Terminating.`, a `Failed at step EXEC spawning …`, a control process's non-zero exit or death by a signal. */
+/** Whether an event is a reason of the service manager's (run.error): systemd 219's `U start operation timed out. Terminating.`, a `Failed at step EXEC spawning …`, a control process's non-zero exit or death by a signal, a `Reload failed for U.`. */
 function isSystemdReason(event: AuditEvent): event is AuditEvent<ErrorLogged> {
   return event.body.type === 'run.error' && event.format !== undefined && SYSTEMD_FORMATS.has(event.format);
 }
@@ -1174,6 +1174,8 @@ function isSystemdReason(event: AuditEvent): event is AuditEvent<ErrorLogged> {
  * (`code=killed`, `code=dumped`), whose reason names the signal and is taken by `Failed with result
  * 'signal'` (`'core-dump'`) or `entered failed state`. Coming after a timeout, or after the step it
  * is caused by (`status=203/EXEC`), it gives that reason its exit code, if any (`withControlExit`).
+ * A failed reload (`Reload failed for U.`) is read alike, with reason `reload failed`; after its
+ * control process's exit it keeps that exit's reason and code, naming the reload.
  */
 function withSystemdReasons(events: readonly AuditEvent[]): readonly AuditEvent[] {
   if (!events.some(isSystemdReason)) return events;
@@ -1199,10 +1201,14 @@ function withSystemdReasons(events: readonly AuditEvent[]): readonly AuditEvent[
 /**
  * The reason a unit's next end takes once `reason` is logged after `earlier`: a control process's
  * exit or kill after a timeout (systemd stopping it), or its exit after the step of spawning whose
- * status it exited with, keeps that reason and gives it its exit code, if any; any other reason
+ * status it exited with, keeps that reason and gives it its exit code, if any; a failed reload after
+ * a control process's exit (its ExecReload's) keeps that exit, naming the reload; any other reason
  * replaces the one before it.
  */
 function withControlExit(earlier: AuditEvent<ErrorLogged> | undefined, reason: AuditEvent<ErrorLogged>): AuditEvent<ErrorLogged> {
+  if (earlier !== undefined && reason.body.reason === SYSTEMD_RELOAD_FAILED && isControlExit(earlier)) {
+    return { ...earlier, body: { ...earlier.body, reason: `${earlier.body.reason} (${SYSTEMD_RELOAD_FAILED})` } };
+  }
   if (earlier === undefined || !isControlExit(reason)) return reason;
   const exitCode = reason.body.exit_code;
   if (!failsAnyEnd(earlier) && (exitCode === undefined || spawnStepStatus(earlier.body.reason) !== exitCode)) return reason;

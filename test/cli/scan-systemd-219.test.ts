@@ -107,6 +107,25 @@ describe("scanning systemd 219's (CentOS 7) failed runs: one finding each", () =
 
   it.each([
     [
+      'syslog, newer wording after its control process exit: the exit keeps its reason and code, naming the reload',
+      'syslog/systemd-reload-failed-then-failed.log',
+      [['run-failed', 'backup.service', '2026-10-23T02:31:00Z', 'control process exited with status 1 (reload failed)', 1]],
+    ],
+    [
+      'journalctl -o json, older wording (the description only, UNIT names the unit); a reload failing with no failure after it fails nothing',
+      'journal/reload-failed.jsonl',
+      [['run-failed', 'backup.service', '2026-10-24T02:31:00Z', 'reload failed', 1]],
+    ],
+  ])("reads a failed reload (`Reload failed for …`) as the reason of its unit's next failure, no failure itself: %s", async (_, name, expected) => {
+    // Act
+    const result = await scan(fixture(name));
+    // Assess
+    expect(result.counts.rejected + result.counts.unrecognised).toBe(0);
+    expect(described(result.findings)).toEqual(expected);
+  });
+
+  it.each([
+    [
       "systemd 219's, then its unit's failed state (a start-pre timeout's kill keeps the timeout)",
       'syslog/systemd-centos7-control-killed.log',
       [

@@ -100,7 +100,7 @@ describe('subscriptionFilterPattern', () => {
     const required = [
       'run.start', 'run.end', 'agent.start', 'agent.action', 'agent.end', 'tool.call', 'attempt', 'guard.bypass', 'audit.write',
       'CRON', 'crond', 'CROND', ') CMD (', 'exited abnormally',
-      'Started', 'Finished', 'process exited', 'Failed with result', 'Deactivated successfully', 'Succeeded', 'Dependency failed',
+      'Started', 'Finished', 'process exited', 'Failed with result', 'Deactivated successfully', 'Succeeded', 'Dependency failed', 'Reload failed',
       'START RequestId', 'END RequestId', 'REPORT RequestId', 'Task timed out', 'platform.start', 'platform.report',
       'gen_ai.operation.name',
     ];

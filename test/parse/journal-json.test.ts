@@ -62,6 +62,11 @@ describe('journalctl -o json (contract §1b)', () => {
       record('backup.service: Main process exited', { MESSAGE: 'backup.service: Control process exited, code=exited, status=1/FAILURE (ignored)', EXIT_CODE: 'exited', EXIT_STATUS: '1' }),
       undefined,
     ],
+    [
+      'UNIT for a failed reload whose MESSAGE names only the description',
+      record('Started report-mailer', { MESSAGE: 'Reload failed for Weekly report mailer.', JOB_TYPE: 'reload', JOB_RESULT: 'failed' }),
+      { type: 'run.error', job: 'report-mailer.service', reason: 'reload failed' },
+    ],
   ])('takes %s', (_, line, body) => {
     const outcome = parseLine(line, contextFor('journal.jsonl', 1));
     if (body === undefined) expect(outcome).toEqual({ kind: 'events', events: [] });

@@ -242,6 +242,16 @@ describe('systemd as text (contract §1b)', () => {
       'Dec  7 03:00:01 host systemd[1]: backup.service: Main process exited, code=exited, status=1/FAILURE',
       'run.end backup.service *open exit=1 @2025-12-07T03:00:01.000Z',
     ],
+    [
+      'a failed reload naming the unit (newer wording): the reason of its next failure, no failure itself',
+      'Dec  7 03:00:01 host systemd[1]: Reload failed for backup.service - Backup.',
+      'run.error backup.service *open "reload failed" @2025-12-07T03:00:01.000Z',
+    ],
+    [
+      'a failed reload naming the description only (older wording): the reason of its next failure, no failure itself',
+      'Dec  7 03:00:01 host systemd[1]: Reload failed for Backup service.',
+      'run.error Backup service *open "reload failed" @2025-12-07T03:00:01.000Z',
+    ],
   ])('reads %s', (_, line, expected) => {
     // Act
     const outcome = parseLine(line, contextFor('syslog', 1, { now: NOW }));

@@ -20,6 +20,7 @@ import { isUnitName, unitOfSubject } from './unit-subject.ts';
  *   `backup.service: Deactivated successfully.` (`Succeeded.` before v248)          → run.end, exit 0
  *   `Finished backup.service - Nightly backup.` / `Finished Nightly backup.`        → run.end, exit 0
  *   `Dependency failed for backup.service - Nightly backup.`                        → run.failed
+ *   `Reload failed for backup.service - Nightly backup.` / `Reload failed for Nightly backup.` → run.error, 'reload failed'
  *   `backup.service start operation timed out. Terminating.` (systemd 219)           → run.error, 'timeout'
  *   `Unit backup.service entered failed state.` (systemd 219)                        → run.failed
  *   `backup.service: Failed at step EXEC spawning /opt/x: No such file or directory` → run.error, 'exec failed: …' (CHDIR, USER, …: '<step> failed: …')
@@ -61,6 +62,16 @@ const STARTED = /^Started (.+?)\.?\s*$/s;
 const STARTING = /^Starting (.+?)(?:\.\.\.|…)?\s*$/s;
 const FINISHED = /^Finished (.+?)\.?\s*$/s;
 const DEPENDENCY_FAILED = /^Dependency failed for (.+?)\.?\s*$/s;
+/**
+ * A reload job's failure (its ExecReload exited non-zero or was killed; the unit stays active). It
+ * fails nothing itself: like a control process's exit, it is the reason of its unit's failure that
+ * follows (the job reducer's `withSystemdReasons`), which keeps the reason and exit code of the
+ * control process exit logged just before it (`withControlExit`).
+ */
+const RELOAD_FAILED_PREFIX = 'Reload failed for ';
+const RELOAD_FAILED = /^Reload failed for (.+?)\.?\s*$/s;
+/** The reason of `Reload failed for U.`. */
+export const SYSTEMD_RELOAD_FAILED = 'reload failed';
 /** Job and unit lines of the service manager that say nothing §1b needs (the result line follows). */
 const OTHER_LIFECYCLE = /^(?:Stopping .+|Stopped .+|Failed to start .+|Timed out starting .+|Reloading .+|Reloaded .+|\S+\.(?:service|socket|timer|mount|path|target|scope|slice|swap|automount|device) failed\.)\s*$/s;
 /**
@@ -166,6 +177,11 @@ function failed(job: string, reason: string, host: string | undefined, exitCode?
 /** systemd 219's start timeout: the reason of the failure its unit's end says, no failure itself. */
 function timedOut219(unit: string, host: string | undefined): ErrorLogged {
   return defined<ErrorLogged>({ type: 'run.error', job: unit, run_id: OPEN_RUN, reason: SYSTEMD_TIMEOUT, host });
+}
+
+/** A failed reload (`Reload failed for U.`): the reason of the failure its unit's end says, no failure itself. */
+function reloadFailed(unit: string, host: string | undefined): ErrorLogged {
+  return defined<ErrorLogged>({ type: 'run.error', job: unit, run_id: OPEN_RUN, reason: SYSTEMD_RELOAD_FAILED, host });
 }
 
 /** A unit's process that failed a step of spawning (`Failed at step EXEC spawning …`): the reason of the failure its unit's end says, no failure itself. */
@@ -280,6 +296,8 @@ function managerBodies(message: string, at: number, host: string | undefined, fi
   }
   const dependency = DEPENDENCY_FAILED.exec(message);
   if (dependency) return [failed(fields.unit ?? unitOfSubject(dependency[1]), 'dependency failed', host)];
+  const reload = message.startsWith(RELOAD_FAILED_PREFIX) ? RELOAD_FAILED.exec(message) : null;
+  if (reload) return [reloadFailed(fields.unit ?? unitOfSubject(reload[1]), host)];
   const timedOut = TIMED_OUT_219.exec(message);
   if (timedOut) return isUnitName(timedOut[1]) ? [timedOut219(fields.unit ?? timedOut[1], host)] : [];
   const enteredFailed = ENTERED_FAILED_219.exec(message);
