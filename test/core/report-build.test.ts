@@ -1188,6 +1188,32 @@ describe('coverage of a subject with a great many runs in the month', () => {
   });
 });
 
+describe('group ids', () => {
+  const failed = (subject: string, ts: string) => finding('run-failed', subject, ts, { evidence: { exit_code: 1 } });
+  const idsOf = (findings: Finding[]) => new Map(buildReport(octoberInput({ findings, previousFindings: [], runs: [] })).findings.map((g) => [g.subject, g.id]));
+
+  it('gives each subject its own id, the same whatever else the month holds and in whatever order', () => {
+    // Prepare: names whose slugs meet (etl load, etl-load, ETL-Load) and names with no letter a slug keeps (备份, 同步).
+    const subjects = ['etl load', 'etl-load', 'ETL-Load', '备份', '同步'];
+    const all = subjects.map((s, i) => failed(s, `2026-10-0${i + 1}T01:00:00Z`));
+    const reversed = subjects.map((s, i) => failed(s, `2026-10-0${5 - i}T01:00:00Z`));
+
+    // Act
+    const together = idsOf(all);
+    const backwards = idsOf(reversed);
+    const alone = subjects.map((s) => idsOf([failed(s, '2026-10-09T01:00:00Z')]).get(s));
+
+    // Assess
+    expect(new Set(together.values()).size).toBe(subjects.length);
+    expect(subjects.map((s) => together.get(s))).toEqual(subjects.map((s) => backwards.get(s)));
+    expect(subjects.map((s) => together.get(s))).toEqual(alone);
+    expect(together.get('etl-load')).toBe('run-failed--etl-load');
+    expect(together.get('etl load')).toMatch(/^run-failed--etl-load-[0-9a-f]{8}$/);
+    expect(together.get('备份')).toMatch(/^run-failed--[0-9a-f]{8}$/);
+    for (const id of together.values()) expect(id).toMatch(/^[a-z][a-z0-9_-]*$/);
+  });
+});
+
 describe('detectors the report does not know', () => {
   it('groups their findings with fallback text and the evidence it can read', () => {
     // Prepare

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Config } from '../../config.ts';
 import type { DetectorMeta } from '../../detectors/types.ts';
 import type { GuardException, RunRecord } from '../../ports.ts';
@@ -101,12 +102,22 @@ function lastMonthFirst(findings: readonly Finding[] | undefined): { lastMonthFi
   return findings?.length ? { lastMonthFirstDay: utcDay(minOf(findings.map(happenedAt))) } : {};
 }
 
-function anchor(detector: string, subject: string, used: Set<string>): string {
-  const base = `${detector}--${subject}`.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'group';
-  let id = base;
-  for (let n = 2; used.has(id); n++) id = `${base}-${n}`;
-  used.add(id);
-  return id;
+/** A subject that is its own slug and cannot be read as a slug with a digest (`-` and 8 hex digits) after it. */
+const SPELLS_ITSELF = /^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?$/;
+const ENDS_AS_DIGEST = /-[0-9a-f]{8}$/;
+
+/**
+ * A group's id, an HTML id and URL fragment the same every month for its detector and subject:
+ * `output-shrink--nightly-backup` when the subject spells its own slug, else the slug (lower case,
+ * runs of other characters one `-`; none for a name without any of it) and an 8-hex digest of the
+ * exact subject: `run-failed--etl-load-1a2b3c4d` for "etl load", `run-failed--5e6f7a8b` for "备份".
+ * Groups are one per detector and subject (`groupKey`), so no two share an id.
+ */
+function anchor(detector: string, subject: string): string {
+  if (SPELLS_ITSELF.test(subject) && !ENDS_AS_DIGEST.test(subject)) return `${detector}--${subject}`;
+  const slug = subject.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+  const digest = createHash('sha256').update(subject, 'utf8').digest('hex').slice(0, 8);
+  return `${detector}--${slug ? `${slug}-` : ''}${digest}`;
 }
 
 function baselineText(stats: readonly EvidenceStat[]): string | undefined {
@@ -164,7 +175,6 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
   const previous = groupBy(input.previousFindings);
   const carried = new Map((input.carried ?? []).map((c) => [groupKey(c.detector, c.subject), c]));
   const reportDay = utcDay(input.generatedAtMs);
-  const used = new Set<string>();
 
   // Indexed once by subject (a fleet's month has thousands of groups and over 100,000 runs and findings).
   const runsBySubject = listsBy(input.runs, (r) => subjectKey(r.subject_kind, r.subject));
@@ -275,7 +285,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const examples = distinctMessages(findings);
     const evidenceCut = findings.filter(evidenceWasCut).length;
     groups.push({
-      id: anchor(detector, subject, used),
+      id: anchor(detector, subject),
       detector,
       subject,
       subjectKind: kind,
@@ -361,7 +371,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     // Out of the config: its owner is the one last month's report named, and no key to set is offered for it.
     const { removed, carriedOwner } = outOfConfig(kind, q.subject, config, before);
     groups.push({
-      id: anchor(q.detector, q.subject, used),
+      id: anchor(q.detector, q.subject),
       detector: q.detector,
       subject: q.subject,
       subjectKind: kind,

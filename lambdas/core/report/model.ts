@@ -213,7 +213,7 @@ export interface ThresholdUsed {
 }
 
 export interface FindingGroup {
-  /** A stable anchor: `output-shrink--nightly-backup`. */
+  /** An anchor the same every month for its detector and subject: `output-shrink--nightly-backup`, or with a digest of a subject its slug does not spell (`run-failed--etl-load-1a2b3c4d`). */
   readonly id: string;
   readonly detector: string;
   readonly subject: string;
