@@ -146,7 +146,7 @@ const FOREIGN_FILLERS = [
   'nieznan[ya]', // Polish
   'bilinmiyor', // Turkish
   'неизвест\\p{L}*|нет(?: данных)?|н\\/д', // Russian: неизвестно, неизвестен, неизвестный, …
-  '未知|待定|暂无|暫無|无|無|[没沒]有|不明|未定|(?:該当|特に)?なし|無し|미정|(?:해당 ?)?없음|알 ?수 ?없음', // Chinese (Simplified, Traditional), Japanese, Korean
+  '未知|待定|暂无|暫無|无|無|[没沒]有|同上|不明|未定|(?:該当|特に)?なし|無し|미정|(?:해당 ?)?없음|알 ?수 ?없음|위와 ?같음|상동', // Chinese (Simplified, Traditional), Japanese, Korean; 同上, 위와 같음, 상동: "same as above"
   'غير معروف|अज्ञात', // Arabic, Hindi
 ].join('|');
 const PLACEHOLDER_WORDS = new RegExp(
@@ -178,13 +178,24 @@ function isCodeArg(name: string | undefined): boolean {
 /**
  * Words that refer to something instead of being it: "the user mentioned …", "his email", "same … as last time";
  * in other languages only "mentioned", "same", "previous(ly)" (an article or a possessive there is also a name's word:
- * Jean de la Fontaine, Son Heung-min). Bounded by letters in any script, not by `\b`'s ASCII words.
+ * Jean de la Fontaine, Son Heung-min). Bounded by letters (and their marks: Hindi's vowel signs) in any script, not
+ * by `\b`'s ASCII words. Arabic: المذكور, نفس, السابق, أعلاه; Hindi: उल्लिखित, वही, पिछले, पहले, ऊपर.
  */
 const REFERENTIAL = new RegExp(
-  String.raw`(?<![\p{L}\p{N}_])(the|his|her|their|its|our|my|your|this|that|these|those|same|previous|earlier|above|below|last|mentioned|current|aforementioned|said|given|provided|customer'?s|user'?s` +
-    String.raw`|mencionad[oa]s?|mism[oa]s?|anterior(?:es|mente)?|mentionnée?s?|même|précédente?s?|précédemment|erwähnte[nrms]?|genannte[nrms]?|gleiche[nrms]?|vorherige[nrms]?|mesm[oa]s?|menzionat[oaie]|stess[oaie]|precedente|упомянут\p{L}*|тот же)(?![\p{L}\p{N}_])`,
+  String.raw`(?<![\p{L}\p{M}\p{N}_])(the|his|her|their|its|our|my|your|this|that|these|those|same|previous|earlier|above|below|last|mentioned|current|aforementioned|said|given|provided|customer'?s|user'?s` +
+    String.raw`|mencionad[oa]s?|mism[oa]s?|anterior(?:es|mente)?|mentionnée?s?|même|précédente?s?|précédemment|erwähnte[nrms]?|genannte[nrms]?|gleiche[nrms]?|vorherige[nrms]?|(?:der|die|das|dem|den)selben?` +
+    String.raw`|mesm[oa]s?|menzionat[oaie]|stess[oaie]|precedente|упомянут\p{L}*|тот же` +
+    String.raw`|(?:ال)?مذكور\p{L}*|[بو]?نفس|(?:ال)?سابق[\p{L}\p{M}]*|أعلاه|उल्लिखित|उल्लेखित|उपर्युक्त|वही|पिछल[ाीे]|पहले|ऊपर|이전)(?![\p{L}\p{M}\p{N}_])`,
   'iu',
 );
+/**
+ * The same words in Chinese, Japanese and Korean, which write them inside a longer word (对话中提到的用户,
+ * 会話で言及されたユーザー, 대화에서 언급된 사용자): found anywhere, so none is a name's or an address's syllable
+ * (王无忌, 上海市, 東京都渋谷区, 김민준). `CJK_SCRIPT`, one character test, spares other text the alternation.
+ */
+const CJK_SCRIPT = /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/;
+const CJK_REFERENTIAL =
+  /提到|提及|所述|上述|前述|上記|言及|同じ|前回|先ほど|さっき|以前の|之前的|先前的|上次的?|相同的|同[样樣]的|上面的|前面的|[刚剛]才|언급|앞서|이전의|지난번|위와 ?같|같은/;
 
 /**
  * Whether a string reads as a stand-in for a value rather than the value: a template slot
@@ -194,6 +205,7 @@ const REFERENTIAL = new RegExp(
  */
 export function looksLikePlaceholder(value: string, name?: string): boolean {
   if (isSlotOrFiller(value, name)) return true;
+  if (CJK_SCRIPT.test(value) && CJK_REFERENTIAL.test(value)) return true;
   return /\S\s+\S/.test(value.trim()) && REFERENTIAL.test(value);
 }
 

@@ -315,6 +315,35 @@ describe('checkToolArgs', () => {
     expect([spanish.placeholder, german.placeholder, french.placeholder, person.placeholder]).toEqual([true, true, true, false]);
   });
 
+  it('fails descriptions in Chinese, Japanese, Korean, Arabic, Hindi and German by their words for "mentioned", "same", "previous", also written without spaces, and leaves CJK names and addresses alone', () => {
+    // Prepare: "the user mentioned in the conversation", "same as above", "the same user", "the previous user"; then Chinese, Japanese, Korean names and addresses
+    const descriptions = [
+      '对话中提到的用户',
+      '同上',
+      '上述用户',
+      '会話で言及されたユーザー',
+      '前回と同じユーザー',
+      '대화에서 언급된 사용자',
+      '위와 같음',
+      '이전의 사용자',
+      '이전 사용자',
+      'المستخدم المذكور في المحادثة',
+      'نفس المستخدم',
+      'उल्लिखित उपयोगकर्ता',
+      'पिछले उपयोगकर्ता',
+      'derselbe Benutzer',
+      'dieselbe Kundennummer',
+    ];
+    const values = ['王无忌', '上海市', '東京都渋谷区', '김민준', '上野', '同上海路'];
+    // Act
+    const errors = descriptions.map((value) => check({ user_id: value })[0]);
+    const valueErrors = values.flatMap((value) => check({ user_id: value }));
+    // Assess
+    expect(errors.map((e) => [e?.got, e?.placeholder])).toEqual(descriptions.map((value) => [JSON.stringify(value), true]));
+    expect(valueErrors).toEqual([]);
+    expect(values.map((value) => looksLikePlaceholder(value))).toEqual(values.map(() => false));
+  });
+
   it('fails the standard Japanese and Korean N/A, the Traditional forms of the Chinese "none", and 没有', () => {
     // Prepare: Japanese 該当なし, 特になし, 無し; Korean 해당없음 with and without its space; Traditional 暫無, 無; "have none" 没有/沒有; then names that hold these characters
     const fillers = ['該当なし', '特になし', '無し', '해당없음', '해당 없음', '暫無', '無', '没有', '沒有'];
