@@ -66,19 +66,62 @@ function cronProblem(expr: string): string | undefined {
   }
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) return `${NOT_CRON}: a date or time is not a schedule; ${FIVE_FIELDS}`;
   if (/^rate\(/i.test(text)) return rateProblem(text);
+  if (/^at\(/i.test(text)) {
+    return `${NOT_CRON}: ${text} is AWS EventBridge Scheduler's one-time schedule, which is not supported: a schedule here names the times a job runs again and again; for a job run once leave schedule out (its runs and failures are still reported, none is expected)`;
+  }
   const zoned = zonePrefixProblem(text);
   if (zoned) return zoned;
-  const fields = text.split(/\s+/).length;
-  if (fields === 6 || fields === 7) {
-    return `${NOT_CRON}: ${fields} fields; AWS EventBridge's cron(minutes hours day-of-month month day-of-week year) and a seconds field are not supported: ${FIVE_FIELDS}`;
+  const fields = text.split(/\s+/);
+  if (fields.length === 6 || fields.length === 7) {
+    return `${NOT_CRON}: ${fields.length} fields; AWS EventBridge's cron(minutes hours day-of-month month day-of-week year) and a seconds field are not supported: ${FIVE_FIELDS}`;
   }
-  if (fields !== 5) return NOT_CRON;
+  if (fields.length !== 5) return NOT_CRON;
   try {
     cronOf(text, { paused: true });
     return undefined;
   } catch {
-    return NOT_CRON;
+    return stepFromStartProblem(fields) ?? NOT_CRON;
   }
+}
+
+/** The minute, hour, day-of-month and month fields (EventBridge numbers them as cron does): first and last value, and what they count. */
+const STEPPED_FIELDS = [
+  { first: 0, last: 59, unit: 'minutes' },
+  { first: 0, last: 23, unit: 'hours' },
+  { first: 1, last: 31, unit: 'days' },
+  { first: 1, last: 12, unit: 'months' },
+];
+
+/**
+ * AWS EventBridge's and Quartz's step from a single start, `a/b` (every b from a: `0/15` every 15
+ * minutes), which neither croner nor cron(8) takes (cronie steps over a range or `*` only, and refuses
+ * `0/15` as a bad minute), with the cron to write: `*\/b` from the field's first value, else
+ * `a-last/b`. Undefined when no field has one, or the cron with them rewritten is still no cron.
+ * Day of week is left out: EventBridge numbers its days 1-7 from Sunday, cron 0-6.
+ */
+function stepFromStartProblem(fields: readonly string[]): string | undefined {
+  let first: { item: string; from: string; every: string; unit: string } | undefined;
+  const rewritten = fields.map((field, i) => {
+    const stepped = STEPPED_FIELDS[i];
+    if (!stepped || !field.includes('/')) return field;
+    return field
+      .split(',')
+      .map((item) => {
+        const m = /^(\d+)\/(\d+)$/.exec(item);
+        if (!m) return item;
+        first ??= { item, from: m[1], every: m[2], unit: stepped.unit };
+        return Number(m[1]) === stepped.first ? `*/${m[2]}` : `${m[1]}-${stepped.last}/${m[2]}`;
+      })
+      .join(',');
+  });
+  if (!first) return undefined;
+  const cron = rewritten.join(' ');
+  try {
+    cronOf(cron, { paused: true });
+  } catch {
+    return undefined;
+  }
+  return `${NOT_CRON}: ${first.item} is AWS EventBridge's (and Quartz's) step from a single start, every ${first.every} ${first.unit} from ${first.from}, which cron does not take (it steps over a range or *): write "${cron}"`;
 }
 
 const RATE = /^rate\(\s*(\d+)\s+(minute|hour|day)(s?)\s*\)$/i;

@@ -161,6 +161,18 @@ tools:
   });
 
   it.each([
+    ['0/15 * * * 1-5', 'not a cron expression: 0/15 is AWS EventBridge\'s (and Quartz\'s) step from a single start, every 15 minutes from 0, which cron does not take (it steps over a range or *): write "*/15 * * * 1-5"'],
+    ['0/15 * ? * MON-FRI', 'not a cron expression: 0/15 is AWS EventBridge\'s (and Quartz\'s) step from a single start, every 15 minutes from 0, which cron does not take (it steps over a range or *): write "*/15 * ? * MON-FRI"'],
+    ['5/20 8/4 * * *', 'not a cron expression: 5/20 is AWS EventBridge\'s (and Quartz\'s) step from a single start, every 20 minutes from 5, which cron does not take (it steps over a range or *): write "5-59/20 8-23/4 * * *"'],
+    ['at(2026-10-05T09:00:00)', 'not a cron expression: at(2026-10-05T09:00:00) is AWS EventBridge Scheduler\'s one-time schedule, which is not supported: a schedule here names the times a job runs again and again; for a job run once leave schedule out (its runs and failures are still reported, none is expected)'],
+  ])('refuses the EventBridge schedule %j as jobs.*.schedule and maintenance_windows.*.cron, saying what to write', (cron, message) => {
+    // Act
+    const problems = problemsOf(`jobs:\n  backup: { schedule: "${cron}" }\nmaintenance_windows:\n  - { subjects: [backup], owner: o, reason: r, cron: "${cron}", duration_minutes: 30, until: 2026-12-31 }\n`);
+    // Assess
+    expect(problems).toEqual([`jobs.backup.schedule: ${message} (line 2)`, `maintenance_windows.0.cron: ${message} (line 4)`]);
+  });
+
+  it.each([
     ['0 0 30 2 *', 'February has no 30th'],
     ['0 0 31 4 *', 'April has no 31st'],
     ['0 0 31 2,4,6,9,11 *', 'February, April, June, September and November have no 31st'],
