@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { describeValue } from './event-issues.ts';
 import { isPlainObject } from './own-property.ts';
-import { parseTime, TIME_LIMIT_MS } from './parse-time.ts';
+import { isTimeInRange, LEAST_EPOCH_MS, parseTime, TIME_LIMIT_MS } from './parse-time.ts';
 import { MAX_COST_USD, MAX_DURATION_MS, MAX_TOKENS } from './quantity-limits.ts';
 import { routeTemplate } from './route-template.ts';
 
@@ -87,8 +87,11 @@ const milliseconds = nonNegative.max(MAX_DURATION_MS, `must be at most ${MAX_DUR
 /**
  * `ts` is ISO-8601 or epoch milliseconds; absent means "the log record's time". An ISO time that
  * names no offset is UTC (`parseTime`), never the local time of the machine that reads it. Epoch
- * milliseconds lie before the year 10000, as an ISO time's four-digit year does; a fraction
- * (Python's `time.time() * 1000`) is cut to the whole millisecond, as an ISO time's is.
+ * milliseconds lie from 10^12 (2001, `LEAST_EPOCH_MS`, as a logger's `time` is read) to before the
+ * year 10000, as an ISO time's four-digit year does: a smaller number is most often epoch seconds
+ * (zap's default `ts`, Python's `time.time()`), which read as milliseconds would be a day in 1970,
+ * and is rejected saying so. A fraction (Python's `time.time() * 1000`) is cut to the whole
+ * millisecond, as an ISO time's is.
  */
 export const TimestampSchema = z
   .custom<string | number>((value) => timestampFault(value) === undefined, { error: (issue) => timestampFault(issue.input) })
@@ -100,9 +103,19 @@ const TS_FORMS = 'an ISO-8601 time such as 2026-10-03T02:31:07Z (UTC when it nam
 function timestampFault(value: unknown): string | undefined {
   if (typeof value === 'string') return Number.isNaN(parseTime(value)) ? `must be ${TS_FORMS}, got ${describeValue(value)}` : undefined;
   if (typeof value !== 'number') return `must be ${TS_FORMS}, got ${describeValue(value)}`;
-  if (!(value >= 1)) return `must be ${TS_FORMS} (1 or more), got ${describeValue(value)}`;
+  if (!(value >= LEAST_EPOCH_MS)) return `must be ${TS_FORMS} from 10^12 (2001-09-09), got ${describeValue(value)}${asEpochSeconds(value)}`;
   if (value >= TIME_LIMIT_MS) return `must be epoch milliseconds before the year 10000 (below ${TIME_LIMIT_MS}), got ${value}: a larger number may be microseconds or nanoseconds`;
   return undefined;
+}
+
+/** The least number read as epoch seconds in a rejection's hint: 10^8 s, 1973 (a smaller one is a count or a duration). */
+const LEAST_EPOCH_SECONDS = 1e8;
+
+/** A hint for a `ts` below `LEAST_EPOCH_MS` that is epoch seconds of a time from 1973 on: the time it names so read; else nothing. */
+function asEpochSeconds(value: number): string {
+  const at = value * 1000;
+  if (!(value >= LEAST_EPOCH_SECONDS) || !isTimeInRange(at)) return '';
+  return `: that is epoch seconds (${new Date(at).toISOString()}); log epoch milliseconds (the number × 1000) or an ISO-8601 time`;
 }
 
 /**

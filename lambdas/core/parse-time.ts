@@ -8,6 +8,14 @@ export const EARLIEST_TIME_MS = -62_167_219_200_000;
 /** 10000-01-01T00:00:00Z: the first instant after the range. */
 export const TIME_LIMIT_MS = 253_402_300_800_000;
 
+/**
+ * The least epoch-ms number read as a time a log line names (a `ts`, a logger's `time`): 10^12 ms,
+ * 2001-09-09. A smaller number is no instant a logger writes today: a duration (`"time": 1500`) or,
+ * most often, epoch seconds (zap's default `ts`, Python's `time.time()`), which would read as a day
+ * in 1970.
+ */
+export const LEAST_EPOCH_MS = 1e12;
+
 /** Whether an epoch-ms time lies in the years 0000 to 9999 (`NaN` does not). */
 export function isTimeInRange(at: number): boolean {
   return at >= EARLIEST_TIME_MS && at < TIME_LIMIT_MS;

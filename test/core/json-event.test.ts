@@ -519,8 +519,13 @@ describe('rejection reasons, in the terms of who wrote the line', () => {
   const TS_FORMS = 'an ISO-8601 time such as 2026-10-03T02:31:07Z (UTC when it names no offset), or epoch milliseconds';
 
   it.each([
-    ['a ts below 1 ms', { ...action, ts: 0.5 }, `agent.action event rejected: ts: must be ${TS_FORMS} (1 or more), got 0.5`],
-    ['a ts of 0', { ...action, ts: 0 }, `agent.action event rejected: ts: must be ${TS_FORMS} (1 or more), got 0`],
+    ['a ts below 1 ms', { ...action, ts: 0.5 }, `agent.action event rejected: ts: must be ${TS_FORMS} from 10^12 (2001-09-09), got 0.5`],
+    ['a ts of 0', { ...action, ts: 0 }, `agent.action event rejected: ts: must be ${TS_FORMS} from 10^12 (2001-09-09), got 0`],
+    [
+      "a ts of epoch seconds (zap's default, Python's time.time())",
+      { ...action, ts: 1790994600.123 },
+      `agent.action event rejected: ts: must be ${TS_FORMS} from 10^12 (2001-09-09), got 1790994600.123: that is epoch seconds (2026-10-03T02:30:00.123Z); log epoch milliseconds (the number × 1000) or an ISO-8601 time`,
+    ],
     ['a ts in an array', { ...action, ts: ['2026-10-03T05:00:00Z'] }, `agent.action event rejected: ts: must be ${TS_FORMS}, got an array`],
     ['a ts that is no time', { ...action, ts: 'yesterday' }, `agent.action event rejected: ts: must be ${TS_FORMS}, got "yesterday"`],
     ['a ts past the safe integers', { ...action, ts: 1e308 }, 'agent.action event rejected: ts: must be epoch milliseconds before the year 10000 (below 253402300800000), got 1e+308: a larger number may be microseconds or nanoseconds'],

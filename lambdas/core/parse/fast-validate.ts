@@ -1,6 +1,6 @@
 import { identifierFits, idOfNumber, type InstrumentedType } from '../events.ts';
 import { isPlainObject } from '../own-property.ts';
-import { parseTime, TIME_LIMIT_MS } from '../parse-time.ts';
+import { LEAST_EPOCH_MS, parseTime, TIME_LIMIT_MS } from '../parse-time.ts';
 import { MAX_COST_USD, MAX_DURATION_MS, MAX_TOKENS } from '../quantity-limits.ts';
 import { routeTemplate } from '../route-template.ts';
 
@@ -61,7 +61,7 @@ const positiveInt: Check = (v) => Number.isSafeInteger(v) && (v as number) > 0;
 const dollars: Check = (v) => typeof v === 'number' && v >= 0 && v <= MAX_COST_USD;
 const tokens: Check = (v) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= MAX_TOKENS;
 const milliseconds: Check = (v) => typeof v === 'number' && v >= 0 && v <= MAX_DURATION_MS;
-const timestamp: Check = (v) => (typeof v === 'number' ? v >= 1 && v < TIME_LIMIT_MS : typeof v === 'string' && !Number.isNaN(parseTime(v)));
+const timestamp: Check = (v) => (typeof v === 'number' ? v >= LEAST_EPOCH_MS && v < TIME_LIMIT_MS : typeof v === 'string' && !Number.isNaN(parseTime(v)));
 /** `TimestampSchema`'s transform: epoch milliseconds with a fraction are cut to the whole millisecond. */
 const wholeMs: Copy = (v) => (typeof v === 'number' ? Math.floor(v) : v);
 const numberOrString: Check = (v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));

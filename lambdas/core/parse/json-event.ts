@@ -1,6 +1,6 @@
 import { describeIssues, eventIssueMessage } from '../event-issues.ts';
 import { INSTRUMENTED_TYPES, type InstrumentedType, resolveTimestamp, validateEvent } from '../events.ts';
-import { isTimeInRange, parseTime } from '../parse-time.ts';
+import { isTimeInRange, LEAST_EPOCH_MS, parseTime } from '../parse-time.ts';
 import { fastValidate } from './fast-validate.ts';
 import { consoleRequestId, withRequestId } from './lambda-platform.ts';
 import { inRecordZone, namesNoZone, tsPrecisionMs } from './local-time.ts';
@@ -168,12 +168,6 @@ function arrayReason(line: string, objectStart: number): string | undefined {
 
 /** The time fields a structured logger adds to the object it writes: pino's and bunyan's `time`; Powertools Logger's and winston's `timestamp`. */
 const LOGGER_TIME_KEYS = ['time', 'timestamp'] as const;
-/**
- * The least epoch-ms number read as a logger's time: 10^12 ms, 2001-09-09. A smaller number is no
- * instant a logger writes today: a duration (`"time": 1500`; none is 31 years long) or epoch
- * seconds, which would read as a day in 1970.
- */
-const LEAST_LOGGER_EPOCH_MS = 1e12;
 
 /**
  * The time a structured logger (pino, bunyan, Powertools Logger, winston) wrote beside one of our
@@ -193,7 +187,7 @@ function loggerTime(raw: Record<string, unknown>): number | undefined {
       continue;
     }
     const at = Math.floor(value);
-    if (value >= LEAST_LOGGER_EPOCH_MS && isTimeInRange(at)) return at;
+    if (value >= LEAST_EPOCH_MS && isTimeInRange(at)) return at;
   }
   return undefined;
 }
