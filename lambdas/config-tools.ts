@@ -591,6 +591,72 @@ function unionDetail(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
   return shaped[0].map((i) => ({ ...i, path: [...issue.path, ...i.path] })).flatMap(unionDetail);
 }
 
+const NO_JSON_COMMENTS = 'JSON has no comments (a YAML config writes them after #)';
+
+/**
+ * A `.json` config read as JSON, strictly: its data, or why it is no JSON at the line and column
+ * where JSON.parse stopped, with the fix for what YAML would have taken (a comma after the last
+ * item, an unquoted key, single quotes, a comment). A byte order mark before it is skipped.
+ */
+export function readJson(text: string): { data: unknown } | { problem: string } {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  try {
+    return { data: JSON.parse(body) };
+  } catch (error) {
+    return { problem: jsonProblem(body, (error as Error).message) };
+  }
+}
+
+function jsonProblem(text: string, message: string): string {
+  let at = jsonErrorOffset(text, message);
+  // A word (`five`, `True`) is refused at the letter after the one a literal would start with: name the word.
+  while (at > 0 && /\w/.test(text[at]) && /\w/.test(text[at - 1])) at--;
+  const rest = text.slice(at);
+  const before = text.slice(0, at).trimEnd();
+  let what: string;
+  if (/^\/[/*]/.test(rest)) what = `a ${rest.slice(0, 2)} comment: ${NO_JSON_COMMENTS}`;
+  else if (/^[}\]]/.test(rest) && before.endsWith(',')) {
+    at = before.length - 1;
+    what = 'a comma after the last item: JSON takes none, remove it';
+  } else if (rest.startsWith("'")) {
+    const quoted = /^'([^'\n]*)'/.exec(rest);
+    what = quoted ? `${quoted[0]} is in single quotes: JSON writes ${JSON.stringify(quoted[1])} (a .yaml config takes YAML)` : 'a single quote: JSON quotes with " (a .yaml config takes YAML)';
+  } else if (/property name/.test(message) && /^[A-Za-z_$]/.test(rest)) {
+    const key = /^[\w$-]+/.exec(rest)![0];
+    what = `the key ${key} is not quoted: JSON writes "${key}" (a .yaml config takes YAML)`;
+  } else if (/^\w/.test(rest)) {
+    const word = /^\w+/.exec(rest)![0];
+    what = `${word} is no JSON value: write a string in double quotes (${JSON.stringify(word)}), true, false and null in lower case`;
+  } else what = message.replace(/ at position \d+.*$/s, '').replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '');
+  const line = text.slice(0, at).split('\n').length;
+  return `line ${line}, column ${at - text.lastIndexOf('\n', at - 1)}: ${what}`;
+}
+
+/**
+ * Where JSON.parse stopped: the position its message gives, else (Node 20's `Unexpected token 'x', "…"
+ * is not valid JSON` gives none) the end of the shortest start of the text it refuses before its end.
+ */
+function jsonErrorOffset(text: string, message: string): number {
+  const given = / at position (\d+)/.exec(message);
+  if (given) return Number(given[1]);
+  const refusedBefore = (end: number) => {
+    try {
+      JSON.parse(text.slice(0, end));
+      return false;
+    } catch (error) {
+      const m = / at position (\d+)/.exec((error as Error).message);
+      return m ? Number(m[1]) < end : !/end of JSON input/.test((error as Error).message);
+    }
+  };
+  let [low, high] = [1, text.length];
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (refusedBefore(mid)) high = mid;
+    else low = mid + 1;
+  }
+  return Math.max(low - 1, 0);
+}
+
 /** Each config problem as `key.path: message (line N)`, its path redacted, in line order. */
 export function problemTexts(issues: readonly z.core.$ZodIssue[], redactor: Redactor, lineOf: ((path: PropertyKey[]) => number | undefined) | undefined): string[] {
   return issues
@@ -600,7 +666,7 @@ export function problemTexts(issues: readonly z.core.$ZodIssue[], redactor: Reda
       return paths.map((path) => {
         const at = path.length ? path.map((segment) => redactor.redactText(String(segment))).join('.') : '(top level)';
         const line = lineOf?.(path);
-        const message = issue.code === 'unrecognized_keys' ? `unknown key${/^\s*\/[/*]/.test(String(path[path.length - 1])) ? ': JSON has no comments (a YAML config writes them after #)' : ''}` : issue.message;
+        const message = issue.code === 'unrecognized_keys' ? `unknown key${/^\s*\/[/*]/.test(String(path[path.length - 1])) ? `: ${NO_JSON_COMMENTS}` : ''}` : issue.message;
         return { text: `${at}: ${message}${line ? ` (line ${line})` : ''}`, line: line ?? 0 };
       });
     })

@@ -9,6 +9,7 @@ import {
   DATE,
   dateProblem,
   problemTexts,
+  readJson,
   regex,
   slashedPatternProblem,
   ToolsSchema,
@@ -1099,12 +1100,19 @@ function aliasProblems(doc: Document, lineCounter: LineCounter): string[] {
   return problems;
 }
 
-/** Parses YAML or JSON text (JSON is YAML) and validates it, naming file, key path and line. */
+/**
+ * Parses YAML text, or JSON text strictly when the file is `.json`, and validates it, naming file,
+ * key path and line. The YAML parser gives the lines of a JSON file's keys (JSON is YAML).
+ */
 export function parseConfigText(text: string, file: string, reading: Pick<ConfigReading, 'deploying' | 'warn'> = {}): Config {
+  const json = /\.json$/i.test(file) ? readJson(text) : undefined;
+  if (json && 'problem' in json) throw new ConfigError(file, [json.problem]);
   const lineCounter = new LineCounter();
   // Merge keys (`<<: *base`) as fleet configs use them with anchors: a mapping's own keys win.
   // A key written twice is named with its key path, with the file's other problems (`duplicateKeyIssues`).
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: !json, uniqueKeys: false });
+  // Should the YAML parser refuse JSON that JSON.parse took, its data is validated without lines.
+  if (json && doc.errors.length > 0) return validateConfig(json.data, file, undefined, reading);
   if (doc.errors.length > 0) {
     const lines = text.split(/\r?\n/);
     const hinted = new Set<string>();
@@ -1131,6 +1139,7 @@ export function parseConfigText(text: string, file: string, reading: Pick<Config
     }
     return undefined;
   };
+  if (json) return validateConfig(json.data, file, lineOf, { ...reading, textIssues: duplicateKeyIssues(doc, lineCounter) });
   let data: unknown;
   try {
     data = doc.toJS();

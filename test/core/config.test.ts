@@ -1103,6 +1103,45 @@ maintenance_windows:
     expect(new RegExp(config.jobs.ep.expect_pattern!).test('wrote /srv/backup/')).toBe(true);
   });
 
+  it.each([
+    ['a trailing comma', '{"jobs": {"sync": {"schedule": "0 3 * * *",}}}', 'line 1, column 43: a comma after the last item: JSON takes none, remove it'],
+    ['a trailing comma in a list', '{\n  "deploy": {"log_groups": ["/jobs/cron",\n  ]}\n}', 'line 2, column 41: a comma after the last item: JSON takes none, remove it'],
+    ['an unquoted key', "{jobs: {'sync': {schedule: '0 3 * * *'}}}", 'line 1, column 2: the key jobs is not quoted: JSON writes "jobs" (a .yaml config takes YAML)'],
+    ['single quotes', "{\"jobs\": {'sync': {}}}", 'line 1, column 11: \'sync\' is in single quotes: JSON writes "sync" (a .yaml config takes YAML)'],
+    ['a comment', '{"jobs": {"nb": {"schedule": "0 1 * * *"}},\n // the nightly job\n}\n', 'line 2, column 2: a // comment: JSON has no comments (a YAML config writes them after #)'],
+    ['a bare word', '{"jobs": {"nb": {"grace_minutes": five}}}', 'line 1, column 35: five is no JSON value: write a string in double quotes ("five"), true, false and null in lower case'],
+    ['a capitalised literal', '{"defaults": {"x": True}}', 'line 1, column 20: True is no JSON value: write a string in double quotes ("True"), true, false and null in lower case'],
+    ['a character no JSON takes', '{"jobs": {"nb": {"grace_minutes": 5}}};', 'line 1, column 39: Unexpected non-whitespace character after JSON'],
+    ['an empty file', '', 'line 1, column 1: Unexpected end of JSON input'],
+  ])('refuses a .json config that is not JSON (%s), at the line and column of what is wrong', (_, text, problem) => {
+    // Act
+    let problems: string[] = [];
+    try {
+      parseConfigText(text, 'silent-audit.config.json');
+    } catch (error) {
+      problems = [...(error as ConfigError).problems];
+    }
+
+    // Assess
+    expect(problems).toEqual([problem]);
+  });
+
+  it('names a valid JSON config\'s problems by key path and line, a key written twice too', () => {
+    // Prepare
+    const text = '{\n  "jobs": {\n    "a": {"grace_minutes": -1},\n    "b": {},\n    "b": {}\n  }\n}\n';
+
+    // Act
+    let problems: string[] = [];
+    try {
+      parseConfigText(text, 'c.json');
+    } catch (error) {
+      problems = [...(error as ConfigError).problems];
+    }
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(/^jobs\.a\.grace_minutes: .* \(line 3\)$/), expect.stringMatching(/^jobs\.b: written again on line 5 .* \(line 4\)$/)]);
+  });
+
   it('reads JSON too', () => {
     const config = parseConfigText('{"jobs": {"a": {"grace_minutes": 5}}}', 'c.json');
     expect(config.jobs.a.grace_minutes).toBe(5);
