@@ -147,7 +147,8 @@ const FOREIGN_FILLERS = [
   'bilinmiyor', // Turkish
   'неизвест\\p{L}*|нет(?: данных)?|н\\/д', // Russian: неизвестно, неизвестен, неизвестный, …
   '未知|待定|暂无|暫無|无|無|[没沒]有|同上|不明|未定|(?:該当|特に)?なし|無し|미정|(?:해당 ?)?없음|알 ?수 ?없음|위와 ?같음|상동', // Chinese (Simplified, Traditional), Japanese, Korean; 同上, 위와 같음, 상동: "same as above"
-  'غير معروف|अज्ञात', // Arabic, Hindi
+  'غير معروفة?|مجهول|لا يوجد|لا شيء|غير متوفرة?|غير متاحة?|لا ينطبق|يحدد لاحق\\p{M}?ا\\p{M}?', // Arabic: unknown, none, N/A, TBD (لاحقا, لاحقاً, لاحقًا)
+  'अज्ञात|कोई नहीं|कुछ नहीं|लागू नहीं|उपलब्ध नहीं|तय होना बाकी(?: है)?|लंबित', // Hindi: unknown, none, N/A, TBD, pending
 ].join('|');
 const PLACEHOLDER_WORDS = new RegExp(
   String.raw`^\s*(tbd|tba|tbc|todo|unknown|n\/a|none|null|nil|undefined|placeholder|pending|same|same as (before|above|last time)|\?+|x{3,}|-+|\.{3}|…|${FOREIGN_FILLERS})[.!。]*\s*$`,

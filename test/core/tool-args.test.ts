@@ -772,6 +772,23 @@ describe('checkToolArgs', () => {
     expect(failed.map((e) => [e.arg, e.placeholder])).toEqual([['notes[0]', true]]);
   });
 
+  it('fails the Arabic and Hindi words for "unknown", "none", "N/A", "TBD", and every CJK and Korean filler word the docs list, as placeholders and under a pattern they match', () => {
+    // Prepare: Arabic and Hindi unknown / none / not available / N/A / TBD; the Chinese, Japanese, Korean fillers of docs/agents.md; a city pattern that admits any of them
+    const arabic = ['غير معروف', 'لا يوجد', 'غير متوفر', 'غير متاح', 'لا ينطبق', 'يحدد لاحقا', 'يحدد لاحقًا', 'لا شيء'];
+    const hindi = ['अज्ञात', 'कोई नहीं', 'लागू नहीं', 'उपलब्ध नहीं', 'तय होना बाकी', 'तय होना बाकी है', 'कुछ नहीं'];
+    const cjk = ['未知', '待定', '无', '暂无', '無', '暫無', '没有', '沒有', '同上', '不明', '未定', 'なし', '該当なし', '特になし', '無し', '미정', '없음', '해당없음', '해당 없음', '위와 같음'];
+    const fillers = [...arabic, ...hindi, ...cjk];
+    const configured: Record<string, ArgType> = { city: { pattern: '^[^0-9]{1,60}$' } };
+    // Act
+    const idErrors = fillers.map((value) => check({ customer_id: value })[0]);
+    const patternErrors = fillers.map((value) => check({ city: value }, configured)[0]);
+    // Assess
+    expect(idErrors.map((e) => [e?.got, e?.placeholder])).toEqual(fillers.map((value) => [JSON.stringify(value), true]));
+    expect(patternErrors.map((e) => [e?.got, e?.placeholder])).toEqual(fillers.map((value) => [JSON.stringify(value), true]));
+    expect(check({ city: 'القاهرة' }, configured)).toEqual([]);
+    expect(check({ city: 'नई दिल्ली' }, configured)).toEqual([]);
+  });
+
   it('accepts under a pattern a filler word the pattern spells out, descriptions of words that are values, and an enum\'s own values', () => {
     // Prepare: the pattern and the enum name "none" and "pending" as values; "The Hague" reads like a description but a city pattern admits it.
     const configured: Record<string, ArgType> = { coupon: { pattern: '^(none|[A-Z]{4}\\d{2})$' }, state: { enum: ['pending', 'done'] }, city: { pattern: '^[A-Za-z ]+$' } };
