@@ -11,9 +11,6 @@ const MAX_MESSAGE_BYTES = 240_000;
 /** What a text body is cut to, one after the other, while a message is too large. */
 const TEXT_CUTS = [20_000, 4_000, 500] as const;
 
-/** The protocols that get the JSON body; email and SMS get text. */
-const MACHINE_PROTOCOLS = ['email-json', 'sqs', 'lambda', 'http', 'https', 'firehose'] as const;
-
 /** What SNS refuses in a message attribute's value: control characters other than tab, LF and CR, a lone surrogate, U+FFFE and U+FFFF. */
 const NOT_IN_ATTRIBUTE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
@@ -38,18 +35,17 @@ function cutText(text: string, chars: number): string {
 }
 
 /**
- * The body of a `MessageStructure: 'json'` publish: one string per protocol. People (email, and
- * `default` for anything else) read the plain text; machines (SQS, Lambda, HTTP/S, Firehose,
- * email-json) get the JSON; SMS gets the one-line title.
+ * The body of a `MessageStructure: 'json'` publish: the JSON in `default`, which every machine
+ * protocol (SQS, Lambda, HTTP/S, Firehose, email-json) takes, written once; only the protocols read
+ * by people override it: email with the plain text, SMS with the one-line title.
  *
- * The JSON is repeated once per machine protocol, so a large message is cut until it fits, measured
- * in UTF-8 bytes each time: the text is cut and a finding's evidence dropped (`evidence_cut`); then a
- * summary keeps only its first (most urgent) `items` and counts the rest in `items_more`; then the
- * text is cut shorter.
+ * A message over the size limit (the text twice, in email and the JSON's `text`) is cut until it
+ * fits, measured in UTF-8 bytes each time: the text is cut and a finding's evidence dropped
+ * (`evidence_cut`); then a summary keeps only its first (most urgent) `items` and counts the rest in
+ * `items_more`; then the text is cut shorter.
  */
 export function snsMessageBody(message: AlertMessage): string {
-  const compose = (text: string, json: string) =>
-    JSON.stringify({ default: text, email: text, sms: message.title, ...Object.fromEntries(MACHINE_PROTOCOLS.map((p) => [p, json])) });
+  const compose = (text: string, json: string) => JSON.stringify({ default: json, email: text, sms: message.title });
   const body = compose(message.text, JSON.stringify(message.data));
   if (fits(body)) return body;
   const { text: _text, finding, items, ...rest } = message.data as Record<string, unknown> & { finding?: Finding; items?: unknown };
@@ -75,13 +71,13 @@ export function snsMessageBody(message: AlertMessage): string {
   }
   // Still too large (a huge field elsewhere): the fields filter policies and readers need, and the cut text.
   const text = cutText(message.text, TEXT_CUTS[TEXT_CUTS.length - 1]);
-  const { version, kind, severity, detector, subject, subject_kind, title } = rest;
-  return compose(text, JSON.stringify({ version, kind, severity, detector, subject, subject_kind, title, text, cut: true }));
+  const { version, id, correlation_key, kind, severity, detector, subject, subject_kind, title } = rest;
+  return compose(text, JSON.stringify({ version, id, correlation_key, kind, severity, detector, subject, subject_kind, title, text, cut: true }));
 }
 
 /**
  * Alerts through an SNS topic: `MessageStructure: 'json'` with a plain-text body for email and a
- * JSON body for machines, a Subject in printable ASCII under 100 characters (`snsSubject`: SNS
+ * JSON body for machines (`default`), a Subject in printable ASCII under 100 characters (`snsSubject`: SNS
  * refuses any other; the title keeps its own characters in the bodies), and the message attributes `kind`,
  * `detector`, `severity`, `subject` and `subject_kind` for subscription filter policies, with
  * `source` and `log_group` when the alert's finding names where its lines came from.

@@ -2,8 +2,9 @@ import type { Config } from '../config.ts';
 import { DETECTOR_META } from '../detectors/index.ts';
 import type { DetectorId } from '../detectors/ids.ts';
 import { alertBody, controlsAsSpaces, fitLine, fitSubject } from './alert-format.ts';
-import type { AlertKind, PlannedAlert } from './alert-policy.ts';
-import { type Finding, isoTime, type Severity, type SubjectKind } from './findings.ts';
+import type { AlertKind, PendingNotice, PlannedAlert } from './alert-policy.ts';
+import { createHash } from 'node:crypto';
+import { type Finding, findingKey, isoTime, type Severity, type SubjectKind } from './findings.ts';
 import { escapeControls } from './terminal-text.ts';
 import { ruleWithEvidenceThresholds, ruleWithThresholds, thresholdsFor } from './report/thresholds.ts';
 
@@ -115,12 +116,42 @@ function baseData(kind: AlertKind, severity: Severity, detector: string, subject
 }
 
 /**
+ * A message's `id` (what a subscriber dedupes on: delivery is at least once, and a resend of the
+ * message has the same) and `correlation_key` (`<subject_kind>#<subject>#<episode start>`, shared
+ * by an episode's alerts and the recovery that closes it). An alert about a finding is named by the
+ * finding's key (`<ts>#<detector>#<subject>#<run>`, its key in the findings table), a notice by its
+ * subject and its own id (`job#etl#recovery@2026-10-07T04:00:00.000Z`). The episode starts when what
+ * opened it happened; without a known start (a notice stored before it was kept), at the notice's or finding's time.
+ */
+function messageKeys(alert: PlannedAlert): { id: string; correlation_key: string } {
+  const id = alert.candidate ? alert.candidate.key || findingKey(alert.candidate.finding) : `${alert.subject_kind}#${alert.subject}#${alert.notice!.id}`;
+  return { id, correlation_key: `${alert.subject_kind}#${alert.subject}#${episodeSince(alert)}` };
+}
+
+/** When an alert's episode opened, as ISO text (what its `correlation_key` ends with). */
+function episodeSince(alert: PlannedAlert): string {
+  return isoTime(alert.episodeSince ?? (alert.candidate ? Date.parse(alert.candidate.finding.ts) : noticeEpisodeStart(alert.notice!)));
+}
+
+/** A summary's `id`: a digest of the ids of the alerts it sums up, in order, so a resend of the same summary has the same. */
+function summaryId(alerts: readonly PlannedAlert[]): string {
+  const ids = alerts.map((a) => messageKeys(a).id).sort();
+  return `summary#${createHash('sha256').update(ids.join('\n'), 'utf8').digest('base64url').slice(0, 22)}`;
+}
+
+/**
  * A notice's time (`open_since`, `flapping_since`) as the ISO text every other time is written in:
  * a notice stored before they were written so (epoch milliseconds) is read too.
  */
 function noticeTime(value: number | string | undefined): string | undefined {
   if (value === undefined) return undefined;
   return isoTime(typeof value === 'number' ? value : Date.parse(value));
+}
+
+/** A notice's episode start when it did not keep one (stored before it was kept): a recovery's `open_since`, else the notice's time. */
+function noticeEpisodeStart(notice: PendingNotice): number {
+  const since = noticeTime(notice.detail.open_since);
+  return since !== undefined ? Date.parse(since) : notice.at;
 }
 
 /**
@@ -182,7 +213,7 @@ export function alertMessage(alert: PlannedAlert, config?: Config): AlertMessage
     severity: alert.severity,
     ...headline,
     text,
-    data: { ...baseData(alert.kind, alert.severity, alert.detector, alert.subject, alert.subject_kind, title), text, notice: { id: notice.id, at: isoTime(notice.at), detectors: notice.detectors, ...notice.detail }, ...repeatData(alert) },
+    data: { ...baseData(alert.kind, alert.severity, alert.detector, alert.subject, alert.subject_kind, title), ...messageKeys(alert), text, notice: { id: notice.id, at: isoTime(notice.at), detectors: notice.detectors, ...notice.detail }, ...repeatData(alert) },
     findings: [],
   };
 }
@@ -213,6 +244,7 @@ function findingMessage(alert: PlannedAlert, config: Config | undefined): AlertM
     text,
     data: {
       ...baseData(alert.kind, alert.severity, finding.detector, finding.subject, finding.subject_kind, title),
+      ...messageKeys(alert),
       text,
       finding,
       ...(alert.suppressed > 0 ? { suppressed: { count: alert.suppressed, snoozed: alert.snoozed, ...(alert.since !== undefined ? { since: isoTime(alert.since) } : {}) } } : {}),
@@ -229,7 +261,7 @@ function findingMessage(alert: PlannedAlert, config: Config | undefined): AlertM
  * config's thresholds, or without a config only those its evidence keeps (never the defaults, which the config may not keep).
  */
 export function singleFindingMessage(finding: Finding, config?: Config): AlertMessage {
-  return findingMessage({ kind: 'finding', subject: finding.subject, subject_kind: finding.subject_kind, detector: finding.detector, severity: finding.severity, at: Date.parse(finding.ts), candidate: { key: '', finding }, suppressed: 0, snoozed: 0, coalesced: 0, retry: false }, config);
+  return findingMessage({ kind: 'finding', subject: finding.subject, subject_kind: finding.subject_kind, detector: finding.detector, severity: finding.severity, at: Date.parse(finding.ts), candidate: { key: findingKey(finding), finding }, suppressed: 0, snoozed: 0, coalesced: 0, retry: false }, config);
 }
 
 /** How many detector × subject lines a summary's text lists, the most urgent first: a storm over hundreds of subjects stays readable. */
@@ -249,6 +281,8 @@ export interface SummaryItem {
   readonly subject_kind: string;
   readonly kind: AlertKind;
   readonly severity: Severity;
+  /** When the episode its alerts belong to opened (a recovery: the one it closes): their messages' `correlation_key` is `<subject_kind>#<subject>#<episode_since>`. */
+  readonly episode_since: string;
   readonly count: number;
   readonly coalesced?: number;
   readonly suppressed?: { readonly count: number; readonly snoozed: number; readonly since?: string };
@@ -302,8 +336,9 @@ export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): Al
   const order: Severity[] = ['low', 'medium', 'high', 'critical'];
   for (const a of alerts) {
     if (a.kind !== 'recovery' && order.indexOf(a.severity) > order.indexOf(severity)) severity = a.severity;
-    const id = `${a.kind}|${a.detector}|${a.subject_kind}|${a.subject}`;
-    const g = groups.get(id) ?? { detector: a.detector, subject: a.subject, subject_kind: a.subject_kind, kind: a.kind, severity: a.severity, count: 0, folded: 0, held: 0, snoozed: 0, repeats: 0 };
+    const episode_since = episodeSince(a);
+    const id = `${a.kind}|${a.detector}|${a.subject_kind}|${a.subject}|${episode_since}`;
+    const g = groups.get(id) ?? { detector: a.detector, subject: a.subject, subject_kind: a.subject_kind, kind: a.kind, severity: a.severity, episode_since, count: 0, folded: 0, held: 0, snoozed: 0, repeats: 0 };
     g.count++;
     if (a.unconfirmedSendAt !== undefined) g.repeats++;
     g.folded += a.coalesced;
@@ -348,7 +383,7 @@ export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): Al
     severity,
     ...headline,
     text,
-    data: { ...baseData('summary', severity, 'multiple', 'multiple', 'multiple', title), text, storm_cap: cap, alerts: alerts.length, items, ...(repeats > 0 ? { possible_repeats: repeats } : {}) },
+    data: { ...baseData('summary', severity, 'multiple', 'multiple', 'multiple', title), id: summaryId(alerts), text, storm_cap: cap, alerts: alerts.length, items, ...(repeats > 0 ? { possible_repeats: repeats } : {}) },
     findings: alerts.flatMap((a) => (a.candidate ? [a.candidate.finding] : [])),
   };
 }

@@ -148,6 +148,8 @@ export interface PendingNotice {
   readonly sendingAt?: number;
   /** When a send of it that was not confirmed started: its next send says it may be a repeat. */
   readonly unconfirmedSendAt?: number;
+  /** When the episode it belongs to opened (`open.since`; a recovery the one it closes): its message's `correlation_key`. */
+  readonly episodeSince?: number;
   readonly severity: Severity;
   readonly detectors: readonly string[];
   readonly detail: Readonly<Record<string, number | string>>;
@@ -262,6 +264,8 @@ export interface PlannedAlert {
   readonly retry: boolean;
   /** When a send of it started that was never confirmed (published or not, unknown): this one may be a repeat, and says so. */
   readonly unconfirmedSendAt?: number;
+  /** When the episode it opened, belongs to or closes opened (`open.since`): its message's `correlation_key`. */
+  readonly episodeSince?: number;
 }
 
 export interface HeldFinding {
@@ -428,7 +432,7 @@ export function decideAlerts(
     };
   };
   const planNotice = (notice: PendingNotice) => {
-    alerts.push({ kind: notice.kind, subject: base.subject, subject_kind: base.subject_kind, detector: notice.detectors[0] ?? notice.kind, severity: notice.severity, at: notice.at, notice, suppressed: 0, snoozed: 0, coalesced: 0, retry: false });
+    alerts.push({ kind: notice.kind, subject: base.subject, subject_kind: base.subject_kind, detector: notice.detectors[0] ?? notice.kind, severity: notice.severity, at: notice.at, notice, suppressed: 0, snoozed: 0, coalesced: 0, retry: false, ...episodeOf(notice) });
   };
 
   /** Until when a recovery notice waits for a finding of the subject that waits for its retry (undefined: none waits). */
@@ -441,7 +445,7 @@ export function decideAlerts(
       if (n.kind === 'recovery' && findingWaits !== undefined) return { ...n, leaseUntil: findingWaits };
       const unconfirmedSendAt = n.unconfirmedSendAt ?? n.sendingAt;
       const renewed = { ...n, leaseUntil: now + ctx.leaseMs, sendingAt: now, ...(unconfirmedSendAt !== undefined ? { unconfirmedSendAt } : {}) };
-      alerts.push({ kind: n.kind, subject: base.subject, subject_kind: base.subject_kind, detector: n.detectors[0] ?? n.kind, severity: n.severity, at: n.at, notice: renewed, suppressed: 0, snoozed: 0, coalesced: 0, retry: true, unconfirmedSendAt });
+      alerts.push({ kind: n.kind, subject: base.subject, subject_kind: base.subject_kind, detector: n.detectors[0] ?? n.kind, severity: n.severity, at: n.at, notice: renewed, suppressed: 0, snoozed: 0, coalesced: 0, retry: true, unconfirmedSendAt, ...episodeOf(n) });
       return renewed;
     });
   }
@@ -476,6 +480,8 @@ export function decideAlerts(
           coalesced: prior.coalesced ?? 0,
           ...(prior.streak !== undefined ? { streak: prior.streak } : {}),
           retry: true,
+          // Its episode: a recovery waits for its retry, so the one open is still the one it opened or joined.
+          episodeSince: base.open?.since ?? parseTime(finding.ts),
         });
       } else {
         held.push({ key, finding, disposition: prior.disposition, by: prior.by });
@@ -521,6 +527,7 @@ export function decideAlerts(
       // Sent, the failure reopens the episode (a held one does not: the recovery still goes out).
       dropSupersededRecovery(parseTime(finding.ts));
       const since = entry.lastSentAt ?? entry.firstHeldAt;
+      openWith(severity, d, parseTime(finding.ts));
       const alert: PlannedAlert = {
         kind,
         subject: finding.subject,
@@ -535,6 +542,7 @@ export function decideAlerts(
         coalesced: 0,
         ...(kind === 'escalation' ? { streak } : {}),
         retry: false,
+        episodeSince: open!.since,
       };
       alerts.push(alert);
       planned.set(d, { alert, key });
@@ -547,7 +555,6 @@ export function decideAlerts(
         ...(kind === 'escalation' ? { streak } : {}),
       });
       detectors[d] = { lastSentAt: now, suppressed: 0, snoozed: 0, streak, escalated: entry.escalated || kind === 'escalation', severity: entry.severity };
-      openWith(severity, d, parseTime(finding.ts));
     };
 
     const suppression = ctx.suppressionOf(finding);
@@ -619,8 +626,8 @@ export function decideAlerts(
         snoozedNotices++;
       } else {
         next = { ...next, flapping: { since: outcome.at, lastSentAt: now, suppressed: 0 } };
-        addNotice('flapping', outcome.at, severity, names, { transitions: transitions.length, window_hours: 24, suppressed: 0 });
         openWith(severity, names[0] ?? 'flapping', outcome.at);
+        addNotice('flapping', outcome.at, severity, names, { transitions: transitions.length, window_hours: 24, suppressed: 0 });
       }
     } else if (flapping && flappingOver(next, outcome.at, switched, options)) {
       // Settled: judged before any reminder, so a switch after a quiet day ends flapping and its failure is alerted.
@@ -634,9 +641,9 @@ export function decideAlerts(
           snoozedNotices++;
         }
       } else {
-        addNotice('flapping', outcome.at, severity, names, { transitions: transitions.length, window_hours: 24, suppressed: flapping.suppressed, flapping_since: isoTime(flapping.since) });
         // Its first notice (the others were held) opens the episode, as a first flapping alert does.
         if (flapping.lastSentAt === undefined) openWith(severity, names[0] ?? 'flapping', outcome.at);
+        addNotice('flapping', outcome.at, severity, names, { transitions: transitions.length, window_hours: 24, suppressed: flapping.suppressed, flapping_since: isoTime(flapping.since) });
         next = { ...next, flapping: { since: flapping.since, lastSentAt: now, suppressed: 0 } };
       }
     }
@@ -723,12 +730,18 @@ export function decideAlerts(
 
   function addNotice(kind: PendingNotice['kind'], at: number, severity: Severity, names: readonly string[], detail: Record<string, number | string>): void {
     const held = kind === 'recovery' ? findingWaits : undefined;
-    const notice: PendingNotice = { id: `${kind}@${new Date(at).toISOString()}`, kind, at, leaseUntil: held ?? now + ctx.leaseMs, ...(held === undefined ? { sendingAt: now } : {}), severity, detectors: [...names], detail };
+    const episodeSince = open?.since;
+    const notice: PendingNotice = { id: `${kind}@${new Date(at).toISOString()}`, kind, at, leaseUntil: held ?? now + ctx.leaseMs, ...(held === undefined ? { sendingAt: now } : {}), ...(episodeSince !== undefined ? { episodeSince } : {}), severity, detectors: [...names], detail };
     if (notices.some((n) => n.id === notice.id)) return;
     notices = [...notices, notice].slice(-MAX_NOTICES);
     changed = true;
     if (held === undefined) planNotice(notice);
   }
+}
+
+/** A notice's episode start as a planned alert carries it (none for a notice stored before it was kept). */
+function episodeOf(notice: PendingNotice): Pick<PlannedAlert, 'episodeSince'> {
+  return notice.episodeSince !== undefined ? { episodeSince: notice.episodeSince } : {};
 }
 
 /**

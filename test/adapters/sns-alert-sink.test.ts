@@ -39,16 +39,15 @@ describe('SnsAlertSink', () => {
     expect(input.Subject).toBe('[HIGH] empty-output: nightly-backup');
     expect(input.MessageStructure).toBe('json');
     const body = bodies(input);
-    expect(Object.keys(body).sort()).toEqual(['default', 'email', 'email-json', 'firehose', 'http', 'https', 'lambda', 'sms', 'sqs']);
-    expect(body.email).toBe(body.default);
+    // The JSON once, in `default` (every machine protocol takes it); email and SMS override it.
+    expect(Object.keys(body).sort()).toEqual(['default', 'email', 'sms']);
     expect(body.email).toContain('exit 0 with empty output (0 B)');
     expect(body.email).toContain('Run:      r-1042');
     expect(body.email).toContain('output_bytes: 0');
     expect(body.email).toMatch(/Rule: .+/);
     expect(body.email).toMatch(/What to do: .+/);
     expect(body.sms).toBe('[HIGH] empty-output: nightly-backup');
-    for (const protocol of ['sqs', 'lambda', 'https', 'email-json']) expect(body[protocol]).toBe(body.sqs);
-    expect(JSON.parse(body.sqs)).toMatchObject({
+    expect(JSON.parse(body.default)).toMatchObject({
       version: 1,
       kind: 'finding',
       severity: 'high',
@@ -84,7 +83,7 @@ describe('SnsAlertSink', () => {
     expect(rules[2]).toContain('exceed 10% (`retry_rate_max`');
     for (const b of emails) {
       expect(b.email).not.toContain('{{');
-      expect(JSON.parse(b.sqs).text).not.toContain('{{');
+      expect(JSON.parse(b.default).text).not.toContain('{{');
     }
   });
 
@@ -237,7 +236,7 @@ describe('SnsAlertSink', () => {
     expect(email).toContain('  excerpt: ERROR: disk full\\x0aStatus: OK');
     expect(email).not.toMatch(/^(All clear|Status)/m);
     // The JSON keeps the name as it is (JSON escapes it); the attribute drops what SNS refuses.
-    expect(JSON.parse(bodies(input).sqs)).toMatchObject({ subject: forged.subject, finding: { run_id: forged.run_id } });
+    expect(JSON.parse(bodies(input).default)).toMatchObject({ subject: forged.subject, finding: { run_id: forged.run_id } });
     expect(input.MessageAttributes?.subject?.StringValue).not.toContain('\u001b');
   });
 
@@ -249,7 +248,7 @@ describe('SnsAlertSink', () => {
     await sink.publish({ ...finding, detector: 'run-failed', subject: 'db-backup \u202edeen noitca on ,KO\u202c' });
     await sink.publish({ ...finding, detector: 'run-failed', subject: 'etl\u009b2J\u0085Run: fine' });
     // Assess: both titles show each such character as the email does; no raw one is left
-    const titles = sns.commandCalls(PublishCommand).map((c) => bodies(c.args[0].input)).map((b) => [b.sms, JSON.parse(b.sqs).title as string]);
+    const titles = sns.commandCalls(PublishCommand).map((c) => bodies(c.args[0].input)).map((b) => [b.sms, JSON.parse(b.default).title as string]);
     expect(titles).toEqual([
       ['[HIGH] run-failed: db-backup \\u202edeen noitca on ,KO\\u202c', '[HIGH] run-failed: db-backup \\u202edeen noitca on ,KO\\u202c'],
       ['[HIGH] run-failed: etl\\x9b2J\\x85Run: fine', '[HIGH] run-failed: etl\\x9b2J\\x85Run: fine'],
@@ -362,9 +361,9 @@ describe('SnsAlertSink', () => {
     expect(input.MessageAttributes).toMatchObject({ kind: { DataType: 'String', StringValue: 'summary' }, subject: { DataType: 'String', StringValue: 'multiple' }, severity: { DataType: 'String', StringValue: 'high' } });
     const body = bodies(input);
     expect(body.email).toContain('  run-failed × job "b": 2 (high)\n  run-failed × job "a": 1 (medium)');
-    expect(JSON.parse(body.sqs).items).toEqual([
-      { detector: 'run-failed', subject: 'b', subject_kind: 'job', kind: 'finding', severity: 'high', count: 2 },
-      { detector: 'run-failed', subject: 'a', subject_kind: 'job', kind: 'finding', severity: 'medium', count: 1 },
+    expect(JSON.parse(body.default).items).toEqual([
+      { detector: 'run-failed', subject: 'b', subject_kind: 'job', kind: 'finding', severity: 'high', episode_since: '2026-10-03T02:31:07Z', count: 2 },
+      { detector: 'run-failed', subject: 'a', subject_kind: 'job', kind: 'finding', severity: 'medium', episode_since: '2026-10-03T02:31:07Z', count: 1 },
     ]);
   });
 
@@ -374,7 +373,7 @@ describe('SnsAlertSink', () => {
     await sink.publish({ ...finding, evidence: { output_head: 'x'.repeat(100_000) } });
     const input = sns.commandCalls(PublishCommand)[0].args[0].input;
     expect(Buffer.byteLength(input.Message ?? '')).toBeLessThan(240_000);
-    expect(JSON.parse(bodies(input).sqs).finding).toMatchObject({ detector: 'empty-output', evidence: {}, evidence_cut: true });
+    expect(JSON.parse(bodies(input).default).finding).toMatchObject({ detector: 'empty-output', evidence: {}, evidence_cut: true });
   });
 
   it('stays under the SNS size limit with a storm summary over 300 subjects, keeping the most urgent items and counting the rest', async () => {
@@ -391,11 +390,29 @@ describe('SnsAlertSink', () => {
     // Assess
     const input = sns.commandCalls(PublishCommand)[0].args[0].input;
     expect(Buffer.byteLength(input.Message ?? '', 'utf8')).toBeLessThanOrEqual(240_000);
-    const data = JSON.parse(bodies(input).sqs) as { alerts: number; items: Array<{ subject: string; severity: string }>; items_more: number };
+    const data = JSON.parse(bodies(input).default) as { alerts: number; items: Array<{ subject: string; severity: string }>; items_more?: number };
     expect(data.alerts).toBe(300);
     expect(data.items.length).toBeGreaterThan(0);
-    expect(data.items.length + data.items_more).toBe(300);
+    expect(data.items.length + (data.items_more ?? 0)).toBe(300);
     expect(data.items[0]).toMatchObject({ subject: storm[299].subject, severity: 'critical' });
+  });
+
+  it('writes the JSON of a storm summary once, so a machine subscriber gets most of 380 long names, not 33', async () => {
+    // Prepare: 380 jobs named in 198 characters of emoji, Japanese and ASCII (about 430 bytes each).
+    sns.on(PublishCommand).resolves({});
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
+    const storm = Array.from({ length: 380 }, (_, i) => {
+      const subject = `${'🔥'.repeat(40)}夜間バ${'a'.repeat(150)}-${String(i).padStart(4, '0')}`;
+      return { kind: 'finding' as const, subject, subject_kind: 'job' as const, detector: 'run-failed', severity: 'high' as const, at: 0, candidate: { key: subject, finding: { ...finding, detector: 'run-failed' as const, subject, severity: 'high' as const } }, suppressed: 0, snoozed: 0, coalesced: 0, retry: false };
+    });
+    // Act
+    await sink.send(summaryMessage(storm, 20));
+    // Assess
+    const input = sns.commandCalls(PublishCommand)[0].args[0].input;
+    expect(Buffer.byteLength(input.Message ?? '', 'utf8')).toBeLessThanOrEqual(240_000);
+    const data = JSON.parse(bodies(input).default) as { items: unknown[]; items_more?: number };
+    expect(data.items.length).toBeGreaterThanOrEqual(200);
+    expect(data.items.length + (data.items_more ?? 0)).toBe(380);
   });
 
   it('lets a failed publish surface, so the finding stays pending', async () => {

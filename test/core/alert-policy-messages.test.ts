@@ -173,7 +173,7 @@ describe('alert messages', () => {
     // Assess
     expect(message.text.split('\n')[0]).toBe('More than 1 alert in one delivery: the most urgent one went out on its own, this one is summed up here.');
     expect(message.text).toContain('  run-failed × job "etl": 1 (high); 6 similar alerts suppressed since 2026-10-06T19:10:00Z (2 while snoozed or in maintenance)');
-    expect(message.data.items).toEqual([{ detector: 'run-failed', subject: 'etl', subject_kind: 'job', kind: 'finding', severity: 'high', count: 1, suppressed: { count: 6, snoozed: 2, since: '2026-10-06T19:10:00Z' } }]);
+    expect(message.data.items).toEqual([{ detector: 'run-failed', subject: 'etl', subject_kind: 'job', kind: 'finding', severity: 'high', episode_since: '2026-10-07T01:10:00Z', count: 1, suppressed: { count: 6, snoozed: 2, since: '2026-10-06T19:10:00Z' } }]);
   });
 
   it.each([
@@ -224,8 +224,8 @@ describe('alert messages', () => {
       '  run-failed × job "etl": 1 (high); 1 more finding like it in the same delivery',
     ]);
     expect(message.data.items).toEqual([
-      { detector: 'run-failed', subject: 'etl', subject_kind: 'job', kind: 'escalation', severity: 'critical', count: 1 },
-      { detector: 'run-failed', subject: 'etl', subject_kind: 'job', kind: 'finding', severity: 'high', count: 1, coalesced: 1 },
+      { detector: 'run-failed', subject: 'etl', subject_kind: 'job', kind: 'escalation', severity: 'critical', episode_since: '2026-10-07T01:10:00Z', count: 1 },
+      { detector: 'run-failed', subject: 'etl', subject_kind: 'job', kind: 'finding', severity: 'high', episode_since: '2026-10-07T01:10:00Z', count: 1, coalesced: 1 },
     ]);
   });
 

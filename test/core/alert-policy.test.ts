@@ -13,6 +13,7 @@ import {
   settleNotices,
   type Suppression,
 } from '../../lambdas/core/alert-policy.ts';
+import { alertMessage } from '../../lambdas/core/alert-policy-messages.ts';
 import type { DetectorId } from '../../lambdas/detectors/ids.ts';
 import { type Finding, findingKey, isoTime } from '../../lambdas/core/findings.ts';
 
@@ -785,5 +786,26 @@ describe('alert policy: helpers', () => {
     expect(describeResult(first)[0]).toBe('sent finding output-shrink high +249');
     expect(first.state.decided[findingKey(burst[0])]).toMatchObject({ disposition: 'sent', coalesced: 249 });
     expect(describeResult(retried)).toEqual(['resent finding output-shrink high +249']);
+  });
+});
+
+describe('alert policy: message ids and correlation keys', () => {
+  it("gives each message an id of its own (the finding's key, a notice's subject and time), and the episode's alerts and its recovery one correlation key", () => {
+    // Prepare: etl fails three times (an alert, then an escalation), then recovers; a second job recovers at the same moment.
+    const { results } = simulate([{ at: 0, findings: ['run-failed'], runs: ['fail'] }, { at: 400, findings: ['run-failed'], runs: ['fail'] }, { at: 800, findings: ['run-failed'], runs: ['fail'] }, { at: 900, runs: ['ok', 'ok', 'ok'] }], { defaults: { escalate_after_failures: 3 } });
+    const alerts = results.flatMap((r) => r.alerts);
+    const other = alerts.map((a) => ({ ...a, subject: 'export', ...(a.candidate ? { candidate: { ...a.candidate, key: findingKey({ ...a.candidate.finding, subject: 'export' }), finding: { ...a.candidate.finding, subject: 'export' } } } : {}) }));
+    // Act
+    const data = [...alerts, ...other].map((a) => alertMessage(a).data as { kind: string; id?: string; correlation_key?: string });
+    // Assess
+    expect(alerts.map((a) => a.kind)).toEqual(['finding', 'finding', 'escalation', 'recovery']);
+    expect(data[0].id).toBe(findingKey(alerts[0].candidate!.finding));
+    expect(data[2].id).toBe(findingKey(alerts[2].candidate!.finding));
+    expect(data[3].id).toMatch(/^job#etl#recovery@/);
+    expect(new Set(data.map((d) => d.id)).size).toBe(8);
+    expect(data.slice(0, 4).map((d) => d.correlation_key)).toEqual(Array(4).fill(`job#etl#${isoTime(T0)}`));
+    expect(data[7].correlation_key).toBe(`job#export#${isoTime(T0)}`);
+    // A resend of a message has its id.
+    expect((alertMessage({ ...alerts[3], retry: true, unconfirmedSendAt: T0 }).data as { id: string }).id).toBe(data[3].id);
   });
 });

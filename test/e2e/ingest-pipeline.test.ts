@@ -80,8 +80,8 @@ describe('CloudWatch payload → ingest handler → findings in DynamoDB → ale
     expect(input.MessageStructure).toBe('json');
     const body = JSON.parse(input.Message ?? '{}') as Record<string, string>;
     expect(body.email).toContain('output 412 B is 6% of the median 6.8 KiB of the last 6 runs');
-    expect(body.default).toBe(body.email);
-    expect(JSON.parse(body.sqs)).toMatchObject({ kind: 'finding', detector: 'output-shrink', subject: 'nightly-backup', finding: { run_id: 'r-07', evidence: { output_bytes: 412 } } });
+    expect(Object.keys(body).sort()).toEqual(['default', 'email', 'sms']);
+    expect(JSON.parse(body.default)).toMatchObject({ kind: 'finding', detector: 'output-shrink', subject: 'nightly-backup', finding: { run_id: 'r-07', evidence: { output_bytes: 412 } } });
     expect(input.MessageAttributes).toEqual({
       detector: { DataType: 'String', StringValue: 'output-shrink' },
       severity: { DataType: 'String', StringValue: 'high' },
@@ -121,7 +121,7 @@ describe('CloudWatch payload → ingest handler → findings in DynamoDB → ale
     expect(await store.pendingAlerts(10)).toEqual([]);
     const calls = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
     expect(calls.map((input) => input.Subject)).toEqual(['[HIGH] run-failed: etl', '[HIGH] run-failed: etl']);
-    expect(calls.map((input) => JSON.parse(JSON.parse(input.Message ?? '{}').sqs).finding.run_id)).toEqual(['x-1', 'x-1']);
+    expect(calls.map((input) => JSON.parse(JSON.parse(input.Message ?? '{}').default).finding.run_id)).toEqual(['x-1', 'x-1']);
   });
 
   it('processes the good lines of a batch that also holds bad ones, counting each rejection', async () => {

@@ -150,7 +150,7 @@ export async function runMonth(month: ReplayMonth, options: MonthRunOptions = {}
 
 /** What a publish is about: `<kind> <finding key>` from its JSON body for machines, or the notice it carries. */
 export function aboutOf(input: PublishCommandInput): string {
-  const data = JSON.parse(JSON.parse(input.Message ?? '{}').sqs) as { kind: string; subject: string; finding?: Finding; notice?: { id: string } };
+  const data = JSON.parse(JSON.parse(input.Message ?? '{}').default) as { kind: string; subject: string; finding?: Finding; notice?: { id: string } };
   return data.finding ? `${data.kind} ${findingKey(data.finding)}` : `${data.kind} ${data.subject} ${data.notice?.id ?? ''}`;
 }
 
