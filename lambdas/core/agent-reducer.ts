@@ -238,9 +238,14 @@ const UNFINISHED_JUDGES = [runUnfinishedRootRunDetector];
  */
 function agentMaxRuntime(tree: TreeSnapshot, config: Config, history: readonly AgentHistoryEntry[]): MaxRuntime | undefined {
   if (tree.phase !== 'ended' && tree.judged_at === undefined) return undefined;
-  return maxRuntimeBound(ownValue(config.agents, tree.agent)?.max_runtime_minutes, () =>
-    median(history.flatMap((h) => (h.started_at !== undefined && h.run_id !== tree.root_run_id ? [h.ended_at - h.started_at] : []))),
-  );
+  return maxRuntimeBound(ownValue(config.agents, tree.agent)?.max_runtime_minutes, () => median(rootDurations(history, tree.root_run_id)));
+}
+
+/** The durations of the history's root runs that logged their start, but `rootRunId`'s: in one array, none per entry (each judged tree asks). */
+function rootDurations(history: readonly AgentHistoryEntry[], rootRunId: string): number[] {
+  const durations: number[] = [];
+  for (const h of history) if (h.started_at !== undefined && h.run_id !== rootRunId) durations.push(h.ended_at - h.started_at);
+  return durations;
 }
 
 function judgeTree(tree: TreeSnapshot, history: CostHistory, config: Config, options: AgentTreeOptions, maxRuntime?: MaxRuntime, judges = TREE_JUDGES): Finding[] {

@@ -906,13 +906,15 @@ function startedBy(run: OpenRun | undefined, at: number): OpenRun | undefined {
 /**
  * The open run with this id that an end at `at` closes. There is more than one when a run with the
  * id never ended and the id was used again: the one that started last at or before the end (on its
- * host when both name one), else the first with the id.
+ * host when both name one), else the first with the id. The id compared is the run's own, or what
+ * `idOf` reads of it (its request id, its id as logged).
  */
-function openRunWithId(open: readonly OpenRun[], runId: string, at: number, host: string | undefined, idOf: (r: OpenRun) => string | undefined = (r) => r.run_id): OpenRun | undefined {
+function openRunWithId(open: readonly OpenRun[], runId: string, at: number, host: string | undefined, idOf?: (r: OpenRun) => string | undefined): OpenRun | undefined {
   let first: OpenRun | undefined;
   let best: OpenRun | undefined;
   for (const r of open) {
-    if (idOf(r) !== runId) continue;
+    // Its own id read in place: the common case (every end of a run) calls no function per open run.
+    if ((idOf === undefined ? r.run_id : idOf(r)) !== runId) continue;
     first ??= r;
     if (r.at <= at && sameHost(host, r.host) && (best === undefined || r.at > best.at)) best = r;
   }
