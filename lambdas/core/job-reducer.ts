@@ -10,6 +10,7 @@ import { type OutputSummary, summaryOfLines, withOutputLine } from './output-cap
 import { exitedLine, RUNTIME_EXIT_ERROR, runtimeExited, runtimeFailed, timedOut } from './parse/lambda-platform.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
 import { CONTROL_PROCESS, spawnStepStatus, SYSTEMD_EXIT_CODE, SYSTEMD_FAILED_STATE, SYSTEMD_RELOAD_FAILED, SYSTEMD_SIGNAL_RESULTS, SYSTEMD_TIMEOUT, UNNAMED_UNIT } from './parse/systemd.ts';
+import { isUnitName } from './parse/unit-subject.ts';
 import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
@@ -1162,7 +1163,7 @@ function isSystemdReason(event: AuditEvent): event is AuditEvent<ErrorLogged> {
  * within SYSTEMD_STOP_WINDOW_MS, becomes a failure with the timeout's reason (its exit code kept), so
  * the run is one failure, a timeout, whenever its process died. A start of the unit between them
  * ends the wait. A timeout whose end comes in a later delivery leaves that end its own reason. A
- * `Failed at step EXEC spawning …` of the unit (tied to it by `withExecUnitsTied` when it names none)
+ * `Failed at step EXEC spawning …` of the unit (tied to it by `withReasonUnitsTied` when it names none)
  * is read alike, but it fails nothing: its end takes its reason, `exec failed: …`, only when that
  * end is the failure the step causes (`stepCaused`: its exit status, `status=203/EXEC`, or its result
  * when no exit line comes); any other end (`Deactivated successfully`, `status=1/FAILURE`, a kill,
@@ -1183,7 +1184,7 @@ function withSystemdReasons(events: readonly AuditEvent[]): readonly AuditEvent[
   if (!events.some(isSystemdReason)) return events;
   const logged = new Map<string, AuditEvent<ErrorLogged>>();
   const keyOf = (body: { readonly job?: string; readonly host?: string }) => `${body.job}\u0000${body.host ?? ''}`;
-  return withExecUnitsTied(events).map((event) => {
+  return withReasonUnitsTied(events).map((event) => {
     if (isSystemdReason(event)) logged.set(keyOf(event.body), withControlExit(logged.get(keyOf(event.body)), event));
     if (logged.size === 0) return event;
     if (event.body.type === 'run.start') logged.delete(keyOf(event.body));
@@ -1203,18 +1204,29 @@ function withSystemdReasons(events: readonly AuditEvent[]): readonly AuditEvent[
 /**
  * The reason a unit's next end takes once `reason` is logged after `earlier`: a control process's
  * exit or kill after a timeout (systemd stopping it), or its exit after the step of spawning whose
- * status it exited with, keeps that reason and gives it its exit code, if any; a failed reload after
- * a control process's exit (its ExecReload's) keeps that exit, naming the reload; any other reason
- * replaces the one before it.
+ * status it exited with, keeps that reason and gives it its exit code, if any; a failed reload keeps
+ * the reason just before it and its code (`withReloadNoted`); any other reason replaces the one before it.
  */
 function withControlExit(earlier: AuditEvent<ErrorLogged> | undefined, reason: AuditEvent<ErrorLogged>): AuditEvent<ErrorLogged> {
-  if (earlier !== undefined && reason.body.reason === SYSTEMD_RELOAD_FAILED && isControlExit(earlier)) {
-    return { ...earlier, body: { ...earlier.body, reason: `${earlier.body.reason} (${SYSTEMD_RELOAD_FAILED})` } };
-  }
+  if (earlier !== undefined && reason.body.reason === SYSTEMD_RELOAD_FAILED && reason.at - earlier.at <= EXEC_END_WINDOW_MS) return withReloadNoted(earlier);
   if (earlier === undefined || !isControlExit(reason)) return reason;
   const exitCode = reason.body.exit_code;
   if (!failsAnyEnd(earlier) && (exitCode === undefined || spawnStepStatus(earlier.body.reason) !== exitCode)) return reason;
   return exitCode === undefined ? earlier : { ...earlier, body: { ...earlier.body, exit_code: exitCode } };
+}
+
+/** The note a control process's exit takes when a failed reload follows it (its ExecReload's). */
+const RELOAD_NOTE = ` (${SYSTEMD_RELOAD_FAILED})`;
+
+/**
+ * The reason of the service manager's a failed reload (`Reload failed for U.`) leaves stored for its
+ * unit when that reason came just before it (systemd logs its ExecReload's end and the job's result at
+ * once): that reason and its code (an exec step's, a control process's exit, a timeout); a control process's
+ * exit names the reload, once however often the line comes. An older reason is replaced by the reload.
+ */
+function withReloadNoted(earlier: AuditEvent<ErrorLogged>): AuditEvent<ErrorLogged> {
+  if (!isControlExit(earlier) || earlier.body.reason.endsWith(RELOAD_NOTE)) return earlier;
+  return { ...earlier, body: { ...earlier.body, reason: `${earlier.body.reason}${RELOAD_NOTE}` } };
 }
 
 /** Whether a reason of the service manager's fails its unit's end even when that end is a success: a start timeout's (systemd stopped the process, whatever it then exited with). */
@@ -1252,6 +1264,16 @@ function isUnnamedExecFailure(event: AuditEvent): event is AuditEvent<ErrorLogge
   return isSystemdReason(event) && event.body.job === UNNAMED_UNIT;
 }
 
+/** Whether an event is a `Reload failed for D.` that names only its unit's description (older systemd's as text). */
+function isDescribedReload(event: AuditEvent): event is AuditEvent<ErrorLogged> {
+  return isSystemdReason(event) && event.body.reason === SYSTEMD_RELOAD_FAILED && !isUnitName(event.body.job);
+}
+
+/** Whether an event is a reason of the service manager's whose unit its line does not name (`withReasonUnitsTied`). */
+function isUntiedReason(event: AuditEvent): event is AuditEvent<ErrorLogged> {
+  return isUnnamedExecFailure(event) || isDescribedReload(event);
+}
+
 /**
  * systemd 219 writes `Failed at step EXEC spawning …` from the unit's forked process, naming no
  * unit in its text. It is the unit's whose failure (an end of the service manager's that is not a
@@ -1259,14 +1281,17 @@ function isUnnamedExecFailure(event: AuditEvent): event is AuditEvent<ErrorLogge
  * `status=203/EXEC`, or, when none did, one unit whose only failure is its `Unit U entered failed
  * state.` (no exit line of its own said why), and no other such line of the host is that close:
  * nothing is guessed, so a unit that failed for its own reason (`status=1/FAILURE`) or two units that
- * fail to exec in one second never take a reason not theirs. A line not tied stays what it was: it
+ * fail to exec in one second never take a reason not theirs. Older systemd's `Reload failed for D.`
+ * (before 249) names only the description: it is the unit's whose control process exit (its
+ * ExecReload's, logged at once before it) came just before it on its host, within
+ * EXEC_END_WINDOW_MS, when no other unit's did (`reloadUnit`). A line not tied stays what it was: it
  * fails nothing.
  */
-function withExecUnitsTied(events: readonly AuditEvent[]): readonly AuditEvent[] {
-  if (!events.some(isUnnamedExecFailure)) return events;
+function withReasonUnitsTied(events: readonly AuditEvent[]): readonly AuditEvent[] {
+  if (!events.some(isUntiedReason)) return events;
   return events.map((event, index) => {
-    if (!isUnnamedExecFailure(event)) return event;
-    const unit = execFailureUnit(events, index, event);
+    if (!isUntiedReason(event)) return event;
+    const unit = isUnnamedExecFailure(event) ? execFailureUnit(events, index, event) : reloadUnit(events, index, event);
     return unit === undefined ? event : { ...event, body: { ...event.body, job: unit } };
   });
 }
@@ -1276,12 +1301,24 @@ function isControlExit(event: AuditEvent): event is AuditEvent<ErrorLogged> {
   return isSystemdReason(event) && event.body.reason.startsWith(CONTROL_PROCESS);
 }
 
+/** The unit of the `Reload failed for D.` at `index` (`withReasonUnitsTied`): the one unit whose control process exit came just before it on its host, else undefined. */
+function reloadUnit(events: readonly AuditEvent[], index: number, reload: AuditEvent<ErrorLogged>): string | undefined {
+  let unit: string | undefined;
+  for (let i = index - 1; i >= 0 && reload.at - events[i].at <= EXEC_END_WINDOW_MS; i--) {
+    const event = events[i];
+    if (!isControlExit(event) || event.body.host !== reload.body.host) continue;
+    if (unit !== undefined && unit !== event.body.job) return undefined;
+    unit = event.body.job;
+  }
+  return unit;
+}
+
 /** Whether a failure is systemd 219's `Unit U entered failed state.` (its result, no exit line). */
 function isFailedState(body: RunEnd | RunFailedMarker | ErrorLogged): boolean {
   return body.type === 'run.failed' && body.exit_code === undefined && body.reason === SYSTEMD_FAILED_STATE;
 }
 
-/** The unit the unnamed `Failed at step EXEC spawning …` at `index` is of (`withExecUnitsTied`), undefined when it cannot be told. */
+/** The unit the unnamed `Failed at step EXEC spawning …` at `index` is of (`withReasonUnitsTied`), undefined when it cannot be told. */
 function execFailureUnit(events: readonly AuditEvent[], index: number, exec: AuditEvent<ErrorLogged>): string | undefined {
   const host = exec.body.host;
   const near = (other: AuditEvent) => Math.abs(other.at - exec.at) <= EXEC_END_WINDOW_MS && other.body.host === host;

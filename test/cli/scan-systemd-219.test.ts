@@ -116,6 +116,21 @@ describe("scanning systemd 219's (CentOS 7) failed runs: one finding each", () =
       'journal/reload-failed.jsonl',
       [['run-failed', 'backup.service', '2026-10-24T02:31:00Z', 'reload failed', 1]],
     ],
+    [
+      'syslog, after its ExecReload failed to exec: the exec step keeps its reason and code (status=203/EXEC)',
+      'syslog/systemd-reload-exec-failed.log',
+      [['run-failed', 'backup.service', '2026-10-23T02:31:00Z', 'exec failed: /opt/bin/reload.sh: No such file or directory', 203]],
+    ],
+    [
+      'syslog, the line duplicated (a relay writing it twice): the reload named once',
+      'syslog/systemd-reload-failed-duplicated.log',
+      [['run-failed', 'backup.service', '2026-10-23T02:31:00Z', 'control process exited with status 1 (reload failed)', 1]],
+    ],
+    [
+      'syslog, older wording (the description only): the unit of the control process exit just before it on the host',
+      'syslog/systemd-reload-failed-description.log',
+      [['run-failed', 'backup.service', '2026-10-23T02:31:00Z', 'control process exited with status 1 (reload failed)', 1]],
+    ],
   ])("reads a failed reload (`Reload failed for …`) as the reason of its unit's next failure, no failure itself: %s", async (_, name, expected) => {
     // Act
     const result = await scan(fixture(name));

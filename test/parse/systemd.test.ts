@@ -248,7 +248,7 @@ describe('systemd as text (contract §1b)', () => {
       'run.error backup.service *open "reload failed" @2025-12-07T03:00:01.000Z',
     ],
     [
-      'a failed reload naming the description only (older wording): the reason of its next failure, no failure itself',
+      'a failed reload naming the description only (older wording): named by it, the job reducer ties it to the unit of the control process exit just before it; no failure itself',
       'Dec  7 03:00:01 host systemd[1]: Reload failed for Backup service.',
       'run.error Backup service *open "reload failed" @2025-12-07T03:00:01.000Z',
     ],

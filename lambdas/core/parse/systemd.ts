@@ -66,7 +66,9 @@ const DEPENDENCY_FAILED = /^Dependency failed for (.+?)\.?\s*$/s;
  * A reload job's failure (its ExecReload exited non-zero or was killed; the unit stays active). It
  * fails nothing itself: like a control process's exit, it is the reason of its unit's failure that
  * follows (the job reducer's `withSystemdReasons`), which keeps the reason and exit code of the
- * control process exit logged just before it (`withControlExit`).
+ * control process exit logged just before it (`withControlExit`). Older systemd's `Reload failed for
+ * D.` names only the description: its job is then D, which the job reducer ties to the unit of that
+ * control process exit when that is unambiguous (`withReasonUnitsTied`).
  */
 const RELOAD_FAILED_PREFIX = 'Reload failed for ';
 const RELOAD_FAILED = /^Reload failed for (.+?)\.?\s*$/s;
@@ -104,7 +106,7 @@ export const SYSTEMD_SIGNAL_RESULTS: ReadonlySet<string> = new Set(["systemd res
  * run.error, the job reducer's `withSystemdReasons`). systemd 219 writes it from the forked process
  * and names no unit in its text (its journal record's `UNIT` does): its job is then UNNAMED_UNIT,
  * which the job reducer ties to the unit whose failure follows it on the host when that is
- * unambiguous (`withExecUnitsTied`).
+ * unambiguous (`withReasonUnitsTied`).
  */
 const STEP_FAILED = 'Failed at step ';
 const SPAWN_STEP_FAILED = /^Failed at step ([A-Z_]+) spawning (.*)$/s;
