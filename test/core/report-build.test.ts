@@ -24,7 +24,7 @@ import { ReportEventError, reportMonthOf } from '../../lambdas/core/report/repor
 import { heldBackAtMonthEnd } from '../../lambdas/core/report/sections.ts';
 import type { SubjectSnapshot } from '../../lambdas/core/report/subjects.ts';
 import { ev } from '../helpers/events.ts';
-import { CONFIG, clock, day, finding, guardException, jobState as fixtureJobState, octoberInput, RAW_CONFIG, runRecord } from './report-fixtures.ts';
+import { CONFIG, clock, day, finding, guardException, jobState as fixtureJobState, octoberInput, octoberSubjects, RAW_CONFIG, runRecord } from './report-fixtures.ts';
 
 const groupOf = (report: ReturnType<typeof buildReport>, detector: string, subject: string) => {
   const group = report.findings.find((g) => g.detector === detector && g.subject === subject);
@@ -165,7 +165,7 @@ describe('buildReport for a known month (October 2026 against September)', () =>
       ['error-keyword', 0, 1, 'down'],
     ]);
     expect(s.subjectsAffected).toEqual({ current: 6, previous: 2, delta: 4, direction: 'up' });
-    expect(s.groups).toEqual({ new: 7, recurring: 1, resolved: 1, unverified: 1 });
+    expect(s.groups).toEqual({ new: 7, recurring: 1, resolved: 1, unverified: 1, retired: 0 });
     expect(s.coverage).toEqual({ monitored: 10, ok: 1, findings: 6, unknown: 3, later: 0 });
     expect(s.exceptions).toEqual({ total: 4, expired: 1, expiringSoon: 1, unused: 2 });
     expect(s.highlights).toEqual([
@@ -746,6 +746,37 @@ describe('statuses carried over two months', () => {
     expect(groupOf(november, 'run-failed', 'etl-loader').correctiveAction).toMatchObject({ status: 'recurring', owner: 'data-eng@example.com', inConfig: false });
     expect(renderMarkdown(november)).toContain('Owner: data-eng@example.com (as of the October 2026 report; etl-loader is no longer in the config).');
     expect(renderMarkdown(november)).not.toContain('jobs.etl-loader.owner');
+  });
+
+  it('closes a group of a job taken out of the config as no longer monitored, and leaves a job never configured judged as before', () => {
+    // Prepare: legacy (configured hourly, judged for missed runs) missed its runs on 1-5 October, then left the config;
+    // adhoc (never configured, learned from its logs) failed on 5 October; the report is made on 20 October.
+    const missed = [1, 2, 3, 4, 5].map((d) => finding('missed-run', 'legacy', `${day(d)}T10:30:00Z`));
+    const adhoc = finding('run-failed', 'adhoc', '2026-10-05T04:00:00Z', { run_id: 'ad-10-05', evidence: { exit_code: 1 } });
+    const legacyState = { ...fixtureJobState('legacy', 20, '2026-09-01T10:30:00Z', '2026-09-30T10:30:00Z'), absenceCheckedUntil: Date.parse('2026-10-05T10:30:00Z'), absenceSchedule: 'none' };
+    const adhocState = { ...fixtureJobState('adhoc', 3, '2026-10-01T04:00:00Z', '2026-10-05T04:00:00Z'), absenceSchedule: 'none' };
+    const input = octoberInput({
+      findings: [...missed, adhoc],
+      previousFindings: [],
+      runs: [runRecord('legacy', 'lg-10-01', '2026-10-01T09:30:00Z'), runRecord('adhoc', 'ad-10-05', '2026-10-05T04:00:00Z', 'failed')],
+      subjects: [...octoberSubjects(), { kind: 'job', name: 'legacy', state: legacyState }, { kind: 'job', name: 'adhoc', state: adhocState }],
+      clock: { now: () => Date.parse('2026-10-20T00:00:00Z') },
+    });
+
+    // Act
+    const report = buildReport(input);
+
+    // Assess
+    const legacy = groupOf(report, 'missed-run', 'legacy');
+    expect(legacy.status).toBe('retired');
+    expect(legacy.correctiveAction).toMatchObject({ status: 'retired', inConfig: false });
+    expect(legacy.consequence.persisted?.ongoing).toBe(false);
+    expect(legacy.consequence.notes.join(' ')).toMatch(/legacy was removed from the config: no longer monitored/);
+    const markdown = renderMarkdown(report);
+    const card = markdown.slice(markdown.indexOf('`missed-run` on legacy'));
+    expect(card.slice(0, card.indexOf('\n### '))).not.toMatch(/still happening|had not recovered|jobs\.legacy\.owner/);
+    expect(renderHtml(report)).not.toContain('jobs.legacy.owner');
+    expect(groupOf(report, 'run-failed', 'adhoc')).toMatchObject({ status: 'new', consequence: { persisted: { ongoing: true } } });
   });
 
   it('calls a group recurring when it was open in last month’s report though last month’s findings are gone', () => {

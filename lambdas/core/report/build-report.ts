@@ -199,6 +199,7 @@ export function buildReport(input: ReportInput): AuditReport {
     coverage,
     carried: input.carried,
     heldBack: input.heldBack,
+    subjects: input.subjects,
     generatedAtMs,
   });
   const exceptions = reviewExceptions({ exceptions: input.exceptions, notStored: input.exceptionsNotStored, config: input.config, findings, heldBack: input.heldBack, generatedAtMs, span });
@@ -218,7 +219,7 @@ export function buildReport(input: ReportInput): AuditReport {
     headline:
       `${span.label}: ${plural(findings.length, 'finding')} in ${plural(open.length, 'open group')} across ${plural(subjectsOf(findings), 'subject')} ` +
       `(${firstMonth ? `first month monitored: nothing in ${previousSpan.label} to compare with` : `${trendArrow(findingsTrend)} vs ${previousSpan.label}`}); ${statusCount('new')} new, ${statusCount('recurring')} recurring, ${statusCount('resolved')} resolved` +
-      `${statusCount('unverified') ? `, ${statusCount('unverified')} unverified` : ''}; ${coverage.counts.unknown} of ${plural(coverage.counts.monitored, 'monitored subject')} UNKNOWN.`,
+      `${statusCount('unverified') ? `, ${statusCount('unverified')} unverified` : ''}${statusCount('retired') ? `, ${statusCount('retired')} no longer monitored` : ''}; ${coverage.counts.unknown} of ${plural(coverage.counts.monitored, 'monitored subject')} UNKNOWN.`,
     findings: findingsTrend,
     bySeverity: SEVERITIES.map((severity) => ({
       severity,
@@ -226,7 +227,7 @@ export function buildReport(input: ReportInput): AuditReport {
     })),
     byDetector,
     subjectsAffected: trend(subjectsOf(findings), subjectsOf(previousFindings)),
-    groups: { new: statusCount('new'), recurring: statusCount('recurring'), resolved: statusCount('resolved'), unverified: statusCount('unverified') },
+    groups: { new: statusCount('new'), recurring: statusCount('recurring'), resolved: statusCount('resolved'), unverified: statusCount('unverified'), retired: statusCount('retired') },
     coverage: coverage.counts,
     exceptions: {
       total: live.length,

@@ -14,7 +14,7 @@ import { utcDay } from '../parse-time.ts';
 import type { CoverageSection, EvidenceStat, FindingGroup, GroupStatus, ThresholdUsed } from './model.ts';
 import { SEVERITIES } from './model.ts';
 import { RunIndex, runKey } from './run-keys.ts';
-import { inConfig, ownerKeyOf, ownerOf } from './subjects.ts';
+import { inConfig, ownerKeyOf, ownerOf, scheduledByConfig, type SubjectSnapshot } from './subjects.ts';
 import type { HeldBypasses } from './sections.ts';
 import { DUE_DAYS, ruleWithThresholds, thresholdsFor } from './thresholds.ts';
 import { subjectKey } from '../pipeline.ts';
@@ -48,6 +48,8 @@ export interface GroupsInput {
   readonly carried?: readonly CarriedGroup[];
   /** Guard bypasses the alert cooldown held back in this month that no finding of it counts (`heldBackAtMonthEnd`). */
   readonly heldBack?: readonly HeldBypasses[];
+  /** The subjects as the store knows them: a job whose state was judged under a configured schedule was configured (`scheduledByConfig`). */
+  readonly subjects?: readonly SubjectSnapshot[];
   readonly generatedAtMs: number;
 }
 
@@ -67,6 +69,11 @@ const fallbackFiveCs = (detector: string) => ({
 function outOfConfig(kind: string, subject: string, config: Config, before: CarriedGroup | undefined): { removed: boolean; carriedOwner?: string } {
   const removed = inConfig(kind, subject, config) === false;
   return { removed, carriedOwner: removed ? before?.owner : undefined };
+}
+
+/** The line of a group closed as its job left the config (`retired`). */
+function retiredNote(subject: string): string {
+  return `${subject} was removed from the config: no longer monitored, so nothing after its last occurrence could show whether it recovered.`;
 }
 
 /** The months runs ended in, named as a report names its month ("November 2026", "November 2026 and December 2026"). */
@@ -163,7 +170,10 @@ function criteriaOf(rule: string, thresholds: ThresholdUsed[], config: Config, b
   return { rule: ruleWithThresholds(rule, thresholds, config), thresholds, baseline };
 }
 
-const STATUS_ORDER: Record<GroupStatus, number> = { recurring: 0, new: 1, unverified: 2, resolved: 3 };
+const STATUS_ORDER: Record<GroupStatus, number> = { recurring: 0, new: 1, unverified: 2, retired: 3, resolved: 4 };
+
+/** Closed: nothing more is asked of it this month. */
+const closedStatus = (s: GroupStatus) => s === 'resolved' || s === 'unverified' || s === 'retired';
 
 /**
  * One group per detector × subject with the 5 Cs, for this month's findings and for last month's
@@ -183,6 +193,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
   const findingsBySubject = listsBy(input.findings, (f) => subjectKey(f.subject_kind, f.subject));
   const coverageRows = firstBy(input.coverage.rows, (r) => subjectKey(r.kind, r.name));
   const coverageRowsByName = firstBy(input.coverage.rows, (r) => r.name);
+  const statesBySubject = firstBy(input.subjects ?? [], (s) => subjectKey(s.kind, s.name));
+  /** A job the config named (its state judged under a configured schedule) and names no longer: no longer judged by it. */
+  const leftConfig = (kind: string, subject: string) => inConfig(kind, subject, config) === false && scheduledByConfig(kind, statesBySubject.get(subjectKey(kind, subject))?.state);
   const runsOf = (kind: string, subject: string): readonly RunRecord[] => runsBySubject.get(subjectKey(kind, subject)) ?? [];
   const coverageOf = (kind: string, subject: string) => coverageRows.get(subjectKey(kind, subject));
   const fiveCsOf = (detector: string) => meta.get(detector)?.fiveCs ?? fallbackFiveCs(detector);
@@ -224,7 +237,10 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const runsAffected = affected.size;
     const laterCleanRun = subjectRuns.some((r) => r.ts > lastAt && !affected.has(runKey(r)));
     // Without run records, nothing later says it stopped: a finding on the last day, or a window no later window of its kind followed in the month.
-    const ongoing = subjectRuns.length > 0 ? !laterCleanRun : counted.some((f) => heldAtMonthEnd(f, span));
+    const seemsOngoing = subjectRuns.length > 0 ? !laterCleanRun : counted.some((f) => heldAtMonthEnd(f, span));
+    // A job taken out of the config is judged by it no more: nothing after can show it stopped, so it is closed, not still happening.
+    const retired = seemsOngoing && leftConfig(kind, subject);
+    const ongoing = seemsOngoing && !retired;
     // To its last occurrence: still happening says nothing after it showed it stopped, not that it went on to the month's end.
     const endMs = occurrences[occurrences.length - 1].toMs;
     // Of the same subject, kind and name: a job and an agent of one name are two subjects, whose run ids may meet.
@@ -243,8 +259,8 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const severity = highestSeverity(findings.map((f) => f.severity)) ?? 'medium';
     const before = carried.get(key);
     // A group last month's report resolved starts over when it comes back; an open or unverified one continues.
-    const stillOpen = before !== undefined && before.status !== 'resolved' ? before : undefined;
-    const status: GroupStatus = previous.has(key) || stillOpen ? 'recurring' : 'new';
+    const stillOpen = before !== undefined && before.status !== 'resolved' && before.status !== 'retired' ? before : undefined;
+    const status: GroupStatus = retired ? 'retired' : previous.has(key) || stillOpen ? 'recurring' : 'new';
     const openSince = stillOpen?.openSince ?? (previous.has(key) ? input.previousSpan.month : span.month);
     const keepDue = status === 'recurring' && before?.due !== undefined && (before.status === 'new' || before.status === 'recurring');
     const due = keepDue ? before!.due! : utcDay(addDays(input.generatedAtMs, DUE_DAYS[severity]));
@@ -278,6 +294,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
       ...(costUsd !== undefined ? [`Cost of the affected runs: ${formatValue(costUsd, 'usd')}.`] : []),
       ...(maxLatencyMs !== undefined ? [`Longest time measured: ${formatValue(maxLatencyMs, 'ms')}.`] : []),
       ...windowBeganBeforeNotes(findings, span, input.previousSpan),
+      ...(retired ? [retiredNote(subject)] : []),
     ];
     // Out of the config: the owner last month's report named, if it named one (else the key to set, as for any unconfigured subject).
     const { carriedOwner } = outOfConfig(kind, subject, config, before);
@@ -315,7 +332,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
           ongoing,
           ...(asOf ? { asOf } : {}),
           ...(status === 'recurring' ? { recurring: { monthFirstDay: span.from.slice(0, 10), ...lastMonthFirst(previous.get(key)) } } : {}),
-        }),
+        }).concat(retired ? [retiredNote(subject)] : []),
       },
       consequence: {
         known: fiveCs.consequence,
@@ -330,9 +347,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
         action: fiveCs.correctiveAction,
         owner,
         ownerKey: ownerKeyOf(kind, subject),
-        ...(carriedOwner !== undefined ? { inConfig: false as const } : {}),
+        ...(carriedOwner !== undefined || retired ? { inConfig: false as const } : {}),
         due,
-        overdue: keepDue && due < reportDay,
+        overdue: !retired && keepDue && due < reportDay,
         status,
       },
     });
@@ -429,7 +446,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
   const rank = (g: FindingGroup) => SEVERITIES.indexOf(g.severity);
   return groups.sort(
     (a, b) =>
-      Number(a.status === 'resolved' || a.status === 'unverified') - Number(b.status === 'resolved' || b.status === 'unverified') ||
+      Number(closedStatus(a.status)) - Number(closedStatus(b.status)) ||
       rank(a) - rank(b) ||
       STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
       b.condition.occurrences - a.condition.occurrences ||

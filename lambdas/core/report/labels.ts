@@ -10,6 +10,7 @@ export const GROUP_STATUS_LABEL: Readonly<Record<GroupStatus, string>> = {
   recurring: 'recurring',
   resolved: 'resolved',
   unverified: 'unverified (no data)',
+  retired: 'no longer monitored',
 };
 
 export const EXCEPTION_STATE_LABEL: Readonly<Record<ExceptionState, string>> = {

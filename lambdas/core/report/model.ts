@@ -30,7 +30,8 @@ export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'l
  * not this month, and the subject ran cleanly), `unverified` (seen last month, not this month,
  * but the subject reported no data: silence is not a fix).
  */
-export type GroupStatus = 'new' | 'recurring' | 'resolved' | 'unverified';
+/** `retired`: a job taken out of the config since it was judged by it (`leftConfig`), whose group no run can show recovered. */
+export type GroupStatus = 'new' | 'recurring' | 'resolved' | 'unverified' | 'retired';
 
 export interface Trend {
   readonly current: number;
@@ -47,7 +48,7 @@ export interface ReportSummary {
   /** Every detector that fired in either month, most findings first. */
   readonly byDetector: readonly { readonly detector: string; readonly trend: Trend }[];
   readonly subjectsAffected: Trend;
-  readonly groups: { readonly new: number; readonly recurring: number; readonly resolved: number; readonly unverified: number };
+  readonly groups: { readonly new: number; readonly recurring: number; readonly resolved: number; readonly unverified: number; readonly retired: number };
   readonly coverage: CoverageCounts;
   readonly exceptions: { readonly total: number; readonly expired: number; readonly expiringSoon: number; readonly unused: number };
   /** The groups to look at first, as short lines. */

@@ -71,7 +71,7 @@ const CarriedReportSchema = z.object({
     z.object({
       detector: z.string(),
       subject: z.string(),
-      status: z.enum(['new', 'recurring', 'resolved', 'unverified']),
+      status: z.enum(['new', 'recurring', 'resolved', 'unverified', 'retired']),
       openSince: z.string(),
       correctiveAction: z.object({ due: z.string().optional(), owner: z.string().optional() }),
     }),

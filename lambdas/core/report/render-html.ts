@@ -425,7 +425,7 @@ function ownerNote(g: FindingGroup, r: AuditReport): string {
 function group(g: FindingGroup, r: AuditReport): string {
   const c = g.condition;
   const a = g.correctiveAction;
-  const closed = g.status === 'resolved' || g.status === 'unverified';
+  const closed = g.status === 'resolved' || g.status === 'unverified' || g.status === 'retired';
   const before = previousCountText(r.summary.firstMonthMonitored, esc(r.previousLabel), c.previousOccurrences);
   const condition =
     c.occurrences > 0

@@ -236,7 +236,7 @@ export function groupMarkdown(
   out.push(`- **Consequence.** ${g.consequence.known}`);
   for (const n of g.consequence.notes) out.push(`  - ${md(n)}`);
   const a = g.correctiveAction;
-  out.push(`- **Corrective action.** ${g.status === 'resolved' || g.status === 'unverified' ? md(a.action) : a.action}`);
+  out.push(`- **Corrective action.** ${g.status === 'resolved' || g.status === 'unverified' || g.status === 'retired' ? md(a.action) : a.action}`);
   out.push(
     `  Owner: ${a.owner ? `${md(a.owner)}${a.inConfig === false ? ` (as of the ${r.previousLabel} report; ${md(g.subject)} is no longer in the config)` : ''}` : a.inConfig === false ? `_unassigned: ${md(g.subject)} is not in the config_` : `_unassigned: set ${mdCode(a.ownerKey, false)} in the config_`}. ` +
       `${a.due ? `Due: **${a.due}**${a.overdue ? ' (overdue)' : ''}. ` : ''}Status: **${status}** (open since ${g.openSince}).`,

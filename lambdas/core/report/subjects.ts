@@ -229,6 +229,17 @@ export function inConfig(kind: string, name: string, config: Config): boolean | 
   return section ? ownValue(config[section] as Record<string, unknown>, name) !== undefined : undefined;
 }
 
+/**
+ * Whether a job's stored state was judged under a schedule the config gave it (`absenceCheckedUntil`,
+ * or an `absenceSchedule` of a schedule: only a configured schedule sets them; it keeps the first after
+ * the job leaves the config): a job the config named, not one learned from its logs only.
+ */
+export function scheduledByConfig(kind: string, state: unknown): boolean {
+  if (kind !== 'job' || !state || typeof state !== 'object') return false;
+  const s = state as Record<string, unknown>;
+  return isNumber(s.absenceCheckedUntil) || (typeof s.absenceSchedule === 'string' && s.absenceSchedule.includes('|'));
+}
+
 /** Subjects the config names, by kind: they are monitored whether or not anything was seen. */
 export function configuredSubjects(config: Config): { kind: string; name: string }[] {
   return [

@@ -64,7 +64,7 @@ export const explainFindingTool = defineTool({
       .describe('the note the monthly report gives when the store may have let go of run records of the month or the month before (kept deploy.run_retention_days): the condition and cause may rest on part of its runs'),
     month: z.string(),
     severity: SeveritySchema.describe('the highest among the month’s findings of this detector and subject'),
-    status: z.enum(['new', 'recurring', 'resolved', 'unverified']).describe('against the previous month'),
+    status: z.enum(['new', 'recurring', 'resolved', 'unverified', 'retired']).describe('against the previous month'),
     criteria: z.object({ rule: z.string(), thresholds: z.array(z.string()), baseline: z.string().optional() }),
     condition: z.object({
       findings: z.number().describe('findings of this detector and subject in the month (not its occurrences: the notes count those, a window over narrower findings and touching ones as one)'),
