@@ -52,8 +52,8 @@ const FORMAT = 'systemd';
 const UNIT_PREFIXED = /^(\S+): (.*)$/s;
 /**
  * `code=exited, status=1/FAILURE`; systemd 219 writes a control process's as `code=exited status=1` (no comma, no name).
- * A failure systemd does not count (`SuccessExitStatus=`, an `ExecStartPre=-…`) ends in ` (success)`, or ` (ignored)`
- * (systemd ≥ 250): read as a success.
+ * A failure systemd does not count (`SuccessExitStatus=`, an `ExecStartPre=-…`) ends in ` (success)` (its
+ * unit_log_process_exit); ` (ignored)`, not systemd's wording, is accepted alike: read as a success.
  */
 const PROCESS_EXIT = /^([Mm]ain|[Cc]ontrol) process exited, code=(\w+),? status=(\d+)(?:\/(\S+?))?( \((?:success|ignored)\))?\.?\s*$/;
 const FAILED_RESULT = /^Failed with result '([^']*)'\.?\s*$/;
