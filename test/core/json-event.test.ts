@@ -248,17 +248,20 @@ describe('instrumented JSON lines (contract §1a)', () => {
     expect(events[1].body).toMatchObject({ type: 'run.end', timestamp: '2026-09-01T00:00:00Z' });
   });
 
+  const ADD_TS = 'add `ts` (an ISO-8601 time or epoch milliseconds)';
   it.each([
-    ['a duration named time', '{"type":"run.start","job":"a","run_id":"1","time":1500}'],
-    ['epoch seconds, which would read as a day in 1970', '{"type":"run.start","job":"a","run_id":"1","time":1790812807}'],
-    ['microseconds, past the year 9999', '{"type":"run.start","job":"a","run_id":"1","time":1790812807250000}'],
-    ['a time that names no offset', '{"type":"run.start","job":"a","run_id":"1","timestamp":"2026-10-01 00:00:07"}'],
-    ['a word', '{"type":"run.start","job":"a","run_id":"1","time":"now"}'],
-  ])("takes no instant from %s: in a plain file the event has no time", (_, line) => {
+    ['a duration named time', '{"type":"run.start","job":"a","run_id":"1","time":1500}', '`time` 1500 is below 10^12 (2001-09-09): a duration, or epoch seconds, not epoch milliseconds'],
+    ['epoch seconds, which would read as a day in 1970', '{"type":"run.start","job":"a","run_id":"1","time":1790812807}', '`time` 1790812807 is below 10^12 (2001-09-09): a duration, or epoch seconds, not epoch milliseconds'],
+    ['microseconds, past the year 9999', '{"type":"run.start","job":"a","run_id":"1","time":1790812807250000}', '`time` 1790812807250000 lies past the year 9999: microseconds or nanoseconds, not epoch milliseconds'],
+    ['a time that names no offset', '{"type":"run.start","job":"a","run_id":"1","timestamp":"2026-10-01 00:00:07"}', '`timestamp` "2026-10-01 00:00:07" is no ISO time that names its offset'],
+    ['a word', '{"type":"run.start","job":"a","run_id":"1","time":"now"}', '`time` "now" is no ISO time that names its offset'],
+    ["logstash-encoder's @timestamp", '{"@timestamp":"2026-10-03T04:30:00.123+02:00","message":"run started","type":"run.start","job":"a","run_id":"1"}', '`@timestamp` "2026-10-03T04:30:00.123+02:00" is not read as its time (only pino\'s and bunyan\'s `time`, winston\'s and Powertools\' `timestamp`)'],
+    ["python-json-logger's asctime", '{"asctime":"2026-10-03 02:30:00,123","message":"run started","type":"run.start","job":"a","run_id":"1"}', '`asctime` "2026-10-03 02:30:00,123" is not read as its time (only pino\'s and bunyan\'s `time`, winston\'s and Powertools\' `timestamp`)'],
+  ])('takes no instant from %s: in a plain file the event has no time, and the rejection names the field seen', (_, line, why) => {
     // Act
     const outcome = parseLine(line, { source: { origin: 'f.log', line: 1 } });
     // Assess
-    expect(outcome).toEqual({ kind: 'rejected', reason: 'run.start event rejected: no time: the event has no `ts` and the line carries no timestamp' });
+    expect(outcome).toEqual({ kind: 'rejected', reason: `run.start event rejected: no time: the event has no \`ts\`, and the line's ${why}; ${ADD_TS}` });
   });
 
   it('rejects an event with no time at all in a plain file', () => {

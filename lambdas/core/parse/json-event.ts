@@ -1,4 +1,4 @@
-import { describeIssues, eventIssueMessage } from '../event-issues.ts';
+import { describeIssues, describeValue, eventIssueMessage } from '../event-issues.ts';
 import { INSTRUMENTED_TYPES, type InstrumentedType, resolveTimestamp, validateEvent } from '../events.ts';
 import { isTimeInRange, LEAST_EPOCH_MS, parseTime } from '../parse-time.ts';
 import { fastValidate } from './fast-validate.ts';
@@ -66,7 +66,7 @@ export const jsonEventParser: LineParser = {
     const prefix = objectStart > 0 ? prefixTime(line, ctx) : undefined;
     const recordTime = (prefix?.kind === 'record' ? prefix.at : undefined) ?? ctx.recordTime ?? loggerTime(raw as Record<string, unknown>);
     if (recordTime === undefined && prefix?.kind === 'bad-date') return reject(type, `no time: the event has no \`ts\` and the line's syslog date "${prefix.dateText}" is not a date`);
-    if (recordTime === undefined) return reject(type, 'no time: the event has no `ts` and the line carries no timestamp');
+    if (recordTime === undefined) return reject(type, noTime(raw as Record<string, unknown>));
     return withRequestId(eventsOf('json', ctx, recordTime, data as never), requestId);
   },
 };
@@ -190,6 +190,29 @@ function loggerTime(raw: Record<string, unknown>): number | undefined {
     if (value >= LEAST_EPOCH_MS && isTimeInRange(at)) return at;
   }
   return undefined;
+}
+
+/** Other loggers' time fields, never read as an event's time: logstash-logback-encoder's `@timestamp`, python-json-logger's `asctime`. */
+const OTHER_LOGGER_TIME_KEYS = ['@timestamp', 'asctime'] as const;
+const ADD_TS = 'add `ts` (an ISO-8601 time or epoch milliseconds)';
+
+/**
+ * Why an event without `ts` in a line with no record time has no time: the logger's time field the
+ * line holds and why it was not read (`loggerTime`), else that it carries none; and to add `ts`. Read
+ * on the rejection's path only.
+ */
+function noTime(raw: Record<string, unknown>): string {
+  const key = [...LOGGER_TIME_KEYS, ...OTHER_LOGGER_TIME_KEYS].find((k) => Object.hasOwn(raw, k));
+  if (key === undefined) return `no time: the event has no \`ts\` and the line carries no timestamp; ${ADD_TS}`;
+  return `no time: the event has no \`ts\`, and the line's \`${key}\` ${describeValue(raw[key])} ${unreadTime(key, raw[key])}; ${ADD_TS}`;
+}
+
+/** Why a logger's time field was not read as the event's time. */
+function unreadTime(key: string, value: unknown): string {
+  if (!(LOGGER_TIME_KEYS as readonly string[]).includes(key)) return "is not read as its time (only pino's and bunyan's `time`, winston's and Powertools' `timestamp`)";
+  if (typeof value !== 'number') return 'is no ISO time that names its offset';
+  if (value < LEAST_EPOCH_MS) return 'is below 10^12 (2001-09-09): a duration, or epoch seconds, not epoch milliseconds';
+  return 'lies past the year 9999: microseconds or nanoseconds, not epoch milliseconds';
 }
 
 /**
