@@ -1788,7 +1788,7 @@ function openRunView(run: OpenRun, config: Config): OpenRunView {
 }
 
 /** The expected times of a judgement, with the times around them that bound their slots (see unmatchedExpected). */
-interface ExpectedSlots {
+export interface ExpectedSlots {
   readonly expected: number[];
   readonly following: number[];
   readonly previous: number | undefined;
@@ -1796,8 +1796,8 @@ interface ExpectedSlots {
 
 const NO_SLOTS: ExpectedSlots = { expected: [], following: [], previous: undefined };
 
-/** The expected times in `(from, until]`, the next two after them, and the one before. */
-function expectedSlots(schedule: string, timezone: string | undefined, from: number, until: number): ExpectedSlots {
+/** The expected times in `(from, until]`, the next two after them, and the one before. The sweep and the report's re-judgement of a missed-run (late-runs.ts) read them so. */
+export function expectedSlots(schedule: string, timezone: string | undefined, from: number, until: number): ExpectedSlots {
   if (!(until > from)) return NO_SLOTS;
   const expected = expectedStarts(schedule, timezone, from, until);
   if (expected.length === 0) return NO_SLOTS;

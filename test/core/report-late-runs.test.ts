@@ -261,6 +261,50 @@ describe('a run whose lines reached the audit after the sweep judged it', () => 
     expect(documents.find((d) => d.format === 'md')!.body).toContain('Its run late0 started 2026-10-05T10:06:00Z, within the 15 min grace time');
   });
 
+  it("keeps the missed-run of one of two runs due at one moment (a change forward's catch-up) when a single run came, as the sweep judged it", async () => {
+    // Prepare: "0,30 2 * * *" in Australia/Lord_Howe; on 4 October its clock goes from 02:00 to
+    // 02:30 (+10:30 to +11), so cron runs the skipped 02:00 at 02:30 besides 02:30's own run: both
+    // due at 2026-10-03T15:30Z. One run came, its lines on time; the sweep reported one missed.
+    const a = audit({ jobs: { 'lh-half': { schedule: '0,30 2 * * *', timezone: 'Australia/Lord_Howe' } } });
+    for (const [id, t] of [['r1', '02T15:30:05'], ['r2', '02T16:00:05']] as const) {
+      await a.deliver(at(t) + 65_000, [start('lh-half', id, at(t)), end('lh-half', id, at(t), 30_000)]);
+    }
+    await a.sweep(at('02T17:00:00'));
+    await a.deliver(at('03T15:31:10'), [start('lh-half', 'r3', at('03T15:30:05')), end('lh-half', 'r3', at('03T15:30:05'), 30_000)]);
+    const judged = await a.sweep(at('03T16:00:00'));
+
+    // Act
+    const { report, documents } = await a.report();
+
+    // Assess: the report counts the one missed run the sweep reported, and retracts nothing.
+    expect(judged.findings.map((f) => `${f.detector} ${f.expected_at}`)).toEqual(['missed-run 2026-10-03T15:30:00Z']);
+    expect(report.retracted).toEqual([]);
+    expect(report.findings.map((g) => `${g.detector} ${g.subject} ${g.condition.occurrences} ${g.condition.firstAt}`)).toEqual(['missed-run lh-half 1 2026-10-03T15:30:00Z']);
+    expect(report.summary.findings.current).toBe(1);
+    expect(documents.find((d) => d.format === 'md')!.body).not.toContain('Retracted');
+  });
+
+  it('retracts the missed-run of two runs due at one moment when both runs came, their lines late', async () => {
+    // Prepare: as above, but both runs at the change (02:30 local, 15:30Z) came, their lines after the sweep judged them.
+    const a = audit({ jobs: { 'lh-half': { schedule: '0,30 2 * * *', timezone: 'Australia/Lord_Howe' } } });
+    for (const [id, t] of [['r1', '02T15:30:05'], ['r2', '02T16:00:05']] as const) {
+      await a.deliver(at(t) + 65_000, [start('lh-half', id, at(t)), end('lh-half', id, at(t), 30_000)]);
+    }
+    await a.sweep(at('02T17:00:00'));
+    const judged = await a.sweep(at('03T16:00:00'));
+    await a.deliver(at('03T16:10:00'), [
+      ...[['r3', '03T15:30:05'], ['r4', '03T15:30:06']].flatMap(([id, t]) => [start('lh-half', id, at(t)), end('lh-half', id, at(t), 30_000)]),
+    ]);
+
+    // Act
+    const { report } = await a.report();
+
+    // Assess
+    expect(judged.findings.map((f) => `${f.detector} ${f.expected_at}`)).toEqual(['missed-run 2026-10-03T15:30:00Z']);
+    expect(report.findings).toEqual([]);
+    expect(report.retracted).toEqual([expect.objectContaining({ detector: 'missed-run', subject: 'lh-half', expected_at: '2026-10-03T15:30:00Z' })]);
+  });
+
   it('retracts the run-unfinished of a run whose end, within its max runtime, arrived after the sweep', async () => {
     // Prepare: a nightly job (max runtime 60 min) runs 40 min from 03:00; on the 6th its end line
     // (ts 03:40) arrives at 05:30, after the 04:05 sweep reported the run unfinished.

@@ -1,8 +1,7 @@
-import { EARLY_MS, startsFromEndOf } from '../job-reducer.ts';
+import { EARLY_MS, type ExpectedSlots, expectedSlots, startsFromEndOf } from '../job-reducer.ts';
 import { formatGrace, onTimeWithinMs, runsCounted } from '../../detectors/missed-run.ts';
 import type { RunRecord } from '../../ports.ts';
 import { type Finding, isoTime } from '../findings.ts';
-import { expectedStarts } from '../schedule.ts';
 import { formatSpan } from './format.ts';
 import { listsBy } from './lookup.ts';
 import type { RetractedFinding } from './model.ts';
@@ -80,7 +79,8 @@ function keptStartsOf(state: unknown): KeptStarts | undefined {
  * A `missed-run` whose slot has a run that started within it, as the sweep counts one
  * (`runsCounted`: from the expected time less its early allowance, up to the grace time, before the
  * next slot opens; a run known only from its end counts for the slot it ended in; a late run, the
- * first of two or more in the next slot, within the grace time), and a `run-unfinished`
+ * first of two or more in the next slot, within the grace time; slots due at one moment, cron's
+catch-up runs at a change forward, are judged together, each run counting for one), and a `run-unfinished`
  * whose run recorded its end within its maximum runtime, are no problem: `scan` over the same
  * lines reports neither. The finding records stay as stored; the report shows them as retracted.
  *
@@ -141,14 +141,15 @@ function runForSlot(f: Finding, runs: readonly RunRecord[], kept: KeptStarts | u
   const expected = Date.parse(expectedIso);
   if (Number.isNaN(expected)) return undefined;
   const timezone = text(f.evidence?.timezone);
-  let previous: number | undefined;
-  let following: number[];
+  // Every slot due at the expected time (cron's catch-up runs at a change forward share one), as the sweep judged them together.
+  let slots: ExpectedSlots;
   try {
-    previous = expectedStarts(schedule, timezone, expected - 2 * EARLY_MS - 1, expected - 1).pop();
-    following = expectedStarts(schedule, timezone, expected, Number.POSITIVE_INFINITY, 2);
+    slots = expectedSlots(schedule, timezone, expected - 1, expected);
   } catch {
     return undefined;
   }
+  if (slots.expected.length === 0) return undefined;
+  const following = slots.following;
   // A run record's time is its end (a record 'started' is at its start): its start is its end less
   // its duration, or its end itself when it gives none (its start unknown).
   const fromEnd = (r: RunRecord): boolean => r.status !== 'started' && r.duration_ms === undefined;
@@ -159,9 +160,11 @@ function runForSlot(f: Finding, runs: readonly RunRecord[], kept: KeptStarts | u
   const older = runs.filter((r) => startOf(r) < keptFrom);
   const starts = [...(kept?.starts ?? []), ...older.map(startOf)].filter((t) => !Number.isNaN(t));
   const ends = [...(kept?.fromEnd ?? []), ...older.filter(fromEnd).map(startOf)];
-  // The slot's run as the sweep counts it (runsCounted, with the two expected times after it as the sweep has them).
-  const at = runsCounted([expected], following, starts, EARLY_MS, graceMinutes * 60_000, previous, ends)[0][0];
-  if (at === undefined) return undefined;
+  // The slots' runs as the sweep counts them (runsCounted, each run for one slot, with the two
+  // expected times after them as the sweep has them): answered only when each slot has its own.
+  const counted = runsCounted(slots.expected, following, starts, EARLY_MS, graceMinutes * 60_000, slots.previous, ends);
+  if (counted.some((runs) => runs.length === 0)) return undefined;
+  const at = counted[counted.length - 1][0];
   // Named by its record when there is one (an end read alone preferred at an equal time); a run
   // known only from the kept starts (a CMD line) has none.
   const r = runs.find((run) => fromEnd(run) && startOf(run) === at) ?? runs.find((run) => startOf(run) === at);
