@@ -191,12 +191,21 @@ const REFERENTIAL = new RegExp(
 );
 /**
  * The same words in Chinese, Japanese and Korean, which write them inside a longer word (对话中提到的用户,
- * 会話で言及されたユーザー, 대화에서 언급된 사용자): found anywhere, so none is a name's or an address's syllable
- * (王无忌, 上海市, 東京都渋谷区, 김민준). `CJK_SCRIPT`, one character test, spares other text the alternation.
+ * 会話で言及されたユーザー, 대화에서 언급된 사용자). Many are also a syllable of ordinary words and names
+ * (꿈같은하루, 前回り, 上次会议纪要, 上記資料.pdf, 李刚才, 同じ空の下), so only a description's frame counts:
+ * the word (with a verb's ending: 言及された, 언급된, 提到过) before a linking particle (的, の, 의) or a noun
+ * for a person or an account (`CJK_PERSON`), or the word as the whole value; "same" and "this" (同じ, 该, 같은,
+ * 해당) only before such a noun. `CJK_SCRIPT`, one character test, spares other text the alternation.
  */
 const CJK_SCRIPT = /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/;
-const CJK_REFERENTIAL =
-  /提到|提及|所述|上述|前述|上記|言及|同じ|前回|先ほど|さっき|以前の|之前的|先前的|上次的?|相同的|同[样樣]的|上面的|前面的|[刚剛]才|언급|앞서|이전의|지난번|위와 ?같|같은/;
+const CJK_REFERENCE =
+  '提到|提及|所述|上述|前述|上記|言及|前回|先ほど|さっき|以前|之前|先前|上次|相同|同[样樣]|上面|前面|[刚剛]才|언급|이전|지난번';
+const CJK_DETERMINER = '同じ|(?:(?<![가-힣])|(?<=[와과] ?))같은';
+const CJK_PERSON =
+  '用[户戶]|客[户戶]|[顾顧]客|[会會][员員]|会員|[账帳][户戶号號]|ユーザー?|お?客様|利用者|アカウント|사용자|이용자|고객|회원|유저|계정';
+const CJK_DESCRIPTION = new RegExp(
+  `(?:${CJK_REFERENCE})(?:された|した|[过過]|된|한|했던|되었던)? ?(?:[的の의]|${CJK_PERSON})|(?:${CJK_DETERMINER}) ?(?:${CJK_PERSON})|^\\s*(?:${CJK_REFERENCE})\\s*$`,
+);
 
 /**
  * Whether a string reads as a stand-in for a value rather than the value: a template slot
@@ -206,7 +215,7 @@ const CJK_REFERENTIAL =
  */
 export function looksLikePlaceholder(value: string, name?: string): boolean {
   if (isSlotOrFiller(value, name)) return true;
-  if (CJK_SCRIPT.test(value) && CJK_REFERENTIAL.test(value)) return true;
+  if (CJK_SCRIPT.test(value) && CJK_DESCRIPTION.test(value)) return true;
   return /\S\s+\S/.test(value.trim()) && REFERENTIAL.test(value);
 }
 

@@ -334,7 +334,12 @@ describe('checkToolArgs', () => {
       'derselbe Benutzer',
       'dieselbe Kundennummer',
     ];
-    const values = ['王无忌', '上海市', '東京都渋谷区', '김민준', '上野', '同上海路'];
+    const values = [
+      '王无忌', '上海市', '東京都渋谷区', '김민준', '上野', '同上海路',
+      // ids whose words hold "same", "previous", "above", "just now" without describing anything: "a dreamlike day", "a constant heart",
+      // "people going ahead", "minutes of the last meeting", "2026 report against the last one", a forward roll, "the above material.pdf", a name, "under the same sky"
+      '꿈같은하루', '한결같은마음', '앞서가는사람들', '별같은너', '上次会议纪要', '前回比較レポート2026', '前回り', '上記資料.pdf', '李刚才', '同じ空の下', 'まさっき',
+    ];
     // Act
     const errors = descriptions.map((value) => check({ user_id: value })[0]);
     const valueErrors = values.flatMap((value) => check({ user_id: value }));
