@@ -59,7 +59,7 @@ const NOT_CRON = 'not a cron expression';
  * read AWS EventBridge's `30 2 * * ? *` (minutes first, a year last) as seconds first: a daily
  * job expected every hour.
  */
-function cronProblem(expr: string): string | undefined {
+function cronProblem(expr: string, of: CronUse): string | undefined {
   const text = expr.trim();
   if (text.startsWith('@')) {
     if (CRON_MACROS.includes(text.toLowerCase())) return undefined;
@@ -67,9 +67,7 @@ function cronProblem(expr: string): string | undefined {
   }
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) return `${NOT_CRON}: a date or time is not a schedule; ${FIVE_FIELDS}`;
   if (/^rate\(/i.test(text)) return rateProblem(text);
-  if (/^at\(/i.test(text)) {
-    return `${NOT_CRON}: ${text} is AWS EventBridge Scheduler's one-time schedule, which is not supported: a schedule here names the times a job runs again and again; for a job run once leave schedule out (its runs and failures are still reported, none is expected)`;
-  }
+  if (/^at\(/i.test(text)) return oneTimeProblem(text, of);
   const zoned = zonePrefixProblem(text);
   if (zoned) return zoned;
   const fields = text.split(/\s+/);
@@ -85,6 +83,20 @@ function cronProblem(expr: string): string | undefined {
   }
 }
 
+/** What a cron expression is checked as: a job's `schedule`, or a maintenance window's `cron`. */
+type CronUse = 'schedule' | 'window';
+
+/**
+ * EventBridge Scheduler's one-time `at(…)`: a job run once has no schedule (it is left out); a
+ * window once is written with `start` and `end` in place of the recurring window's keys.
+ */
+function oneTimeProblem(text: string, of: CronUse): string {
+  const refused = `${NOT_CRON}: ${text} is AWS EventBridge Scheduler's one-time schedule, which is not supported`;
+  if (of === 'schedule') return `${refused}: a schedule here names the times a job runs again and again; for a job run once leave schedule out (its runs and failures are still reported, none is expected)`;
+  const at = /^at\(\s*([^)\s]*)\s*\)$/i.exec(text)?.[1];
+  return `${refused}: cron names a window that comes again and again; for a window once write start and end (start: ${at || 'an ISO time'}, UTC unless it gives an offset) in place of cron, duration_minutes, until and timezone`;
+}
+
 /** The minute, hour, day-of-month and month fields (EventBridge numbers them as cron does): first and last value, and what they count. */
 const STEPPED_FIELDS = [
   { first: 0, last: 59, unit: 'minutes' },
@@ -97,8 +109,8 @@ const STEPPED_FIELDS = [
  * AWS EventBridge's and Quartz's step from a single start, `a/b` (every b from a: `0/15` every 15
  * minutes), which neither croner nor cron(8) takes (cronie steps over a range or `*` only, and refuses
  * `0/15` as a bad minute), with the cron to write: `*\/b` from the field's first value, else
- * `a-last/b`. Undefined when no field has one, or the cron with them rewritten is still no cron.
- * Day of week is left out: EventBridge numbers its days 1-7 from Sunday, cron 0-6.
+ * `a-last/b`. A numbered day of week, 1-7 from Sunday there, is renumbered 0-6 as cron numbers it
+ * (`eventBridgeWeekdays`). Undefined when no field has such a step, or the cron rewritten is still no cron.
  */
 function stepFromStartProblem(fields: readonly string[]): string | undefined {
   let first: { item: string; from: string; every: string; unit: string } | undefined;
@@ -116,13 +128,31 @@ function stepFromStartProblem(fields: readonly string[]): string | undefined {
       .join(',');
   });
   if (!first) return undefined;
+  const weekdays = eventBridgeWeekdays(fields[4]);
+  if (weekdays === undefined) return undefined;
+  rewritten[4] = weekdays;
   const cron = rewritten.join(' ');
   try {
     cronOf(cron, { paused: true });
   } catch {
     return undefined;
   }
-  return `${NOT_CRON}: ${first.item} is AWS EventBridge's (and Quartz's) step from a single start, every ${first.every} ${first.unit} from ${first.from}, which cron does not take (it steps over a range or *): write "${cron}"`;
+  const renumbered = weekdays === fields[4] ? '' : ` (day of week ${fields[4]} there, numbered 1-7 from Sunday, is ${weekdays} in cron, numbered 0-6)`;
+  return `${NOT_CRON}: ${first.item} is AWS EventBridge's (and Quartz's) step from a single start, every ${first.every} ${first.unit} from ${first.from}, which cron does not take (it steps over a range or *): write "${cron}"${renumbered}`;
+}
+
+/**
+ * An EventBridge day-of-week field as cron writes it: each day number (an item's, a range's ends;
+ * not the n of `6#3`), 1-7 from Sunday there, one less (`2-6` Mon–Fri: `1-5`, `6#3`: `5#3`, `6L`:
+ * `5L`). Names, `*` and `?` are the same in both. Undefined when a day number is not 1-7.
+ */
+function eventBridgeWeekdays(field: string): string | undefined {
+  let outOfRange = false;
+  const renumbered = field.replace(/(^|[,-])(\d+)/g, (_, before: string, day: string) => {
+    if (Number(day) < 1 || Number(day) > 7) outOfRange = true;
+    return `${before}${Number(day) - 1}`;
+  });
+  return outOfRange ? undefined : renumbered;
 }
 
 const RATE = /^rate\(\s*(\d+)\s+(minute|hour|day)(s?)\s*\)$/i;
@@ -183,10 +213,11 @@ function zonePrefixProblem(text: string): string | undefined {
   return `${NOT_CRON}: a ${prefix}= prefix is not read: write the 5 fields alone (${fields}) and the zone in the timezone key beside the schedule (timezone: ${zone || 'an IANA zone, e.g. Europe/Berlin'})`;
 }
 
-const cronExpression = z.string().superRefine((expr, ctx) => {
-  const problem = cronProblem(expr);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+const cronExpression = (of: CronUse) =>
+  z.string().superRefine((expr, ctx) => {
+    const problem = cronProblem(expr, of);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** A message for a key left out; a value of the wrong type gets the one that names the type. */
 const whenMissing = (message: string) => (issue: { input?: unknown }) => (issue.input === undefined ? message : undefined);
@@ -278,7 +309,7 @@ export const MaintenanceWindowSchema = z
     reason: z.string({ error: whenMissing('a maintenance window needs a reason') }).trim().min(1, 'a maintenance window needs a reason'),
     start: instant('expected a start', 'start').optional(),
     end: instant('expected an end').optional(),
-    cron: cronExpression.optional(),
+    cron: cronExpression('window').optional(),
     duration_minutes: z.number().positive('expected a number above 0').max(1440, 'at most 1440 (a day) per occurrence').optional(),
     timezone: z.string().refine(isValidTimeZone, 'not an IANA time zone (e.g. Europe/Berlin)').optional(),
     until: instant('a recurring window needs an end (until)').optional(),
@@ -347,7 +378,7 @@ export const DefaultsSchema = z.strictObject({
 });
 
 export const JobSchema = z.strictObject({
-  schedule: cronExpression.optional(),
+  schedule: cronExpression('schedule').optional(),
   timezone: z.string().refine(isValidTimeZone, 'not an IANA time zone (e.g. Europe/Berlin)').optional(),
   grace_minutes: z.number().nonnegative().optional(),
   max_runtime_minutes: z.number().positive().optional(),

@@ -3,6 +3,7 @@ import { parseDocument } from 'yaml';
 import { ConfigError, configAsWritten, DEFAULT_CONFIG, defaultsSetIn, parseConfigText, readLambdaEnv, validateConfig } from '../../lambdas/config.ts';
 import { backtrackingCheckWork, backtrackingProblem } from '../../lambdas/config-tools.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
+import { cronOf } from '../../lambdas/core/schedule.ts';
 
 function problemsOf(text: string, reading: { deploying?: boolean } = {}): string[] {
   try {
@@ -161,15 +162,54 @@ tools:
   });
 
   it.each([
-    ['0/15 * * * 1-5', 'not a cron expression: 0/15 is AWS EventBridge\'s (and Quartz\'s) step from a single start, every 15 minutes from 0, which cron does not take (it steps over a range or *): write "*/15 * * * 1-5"'],
+    ['0/15 * * * 1-5', 'not a cron expression: 0/15 is AWS EventBridge\'s (and Quartz\'s) step from a single start, every 15 minutes from 0, which cron does not take (it steps over a range or *): write "*/15 * * * 0-4" (day of week 1-5 there, numbered 1-7 from Sunday, is 0-4 in cron, numbered 0-6)'],
+    ['0/15 * ? * 2-6', 'not a cron expression: 0/15 is AWS EventBridge\'s (and Quartz\'s) step from a single start, every 15 minutes from 0, which cron does not take (it steps over a range or *): write "*/15 * ? * 1-5" (day of week 2-6 there, numbered 1-7 from Sunday, is 1-5 in cron, numbered 0-6)'],
     ['0/15 * ? * MON-FRI', 'not a cron expression: 0/15 is AWS EventBridge\'s (and Quartz\'s) step from a single start, every 15 minutes from 0, which cron does not take (it steps over a range or *): write "*/15 * ? * MON-FRI"'],
     ['5/20 8/4 * * *', 'not a cron expression: 5/20 is AWS EventBridge\'s (and Quartz\'s) step from a single start, every 20 minutes from 5, which cron does not take (it steps over a range or *): write "5-59/20 8-23/4 * * *"'],
-    ['at(2026-10-05T09:00:00)', 'not a cron expression: at(2026-10-05T09:00:00) is AWS EventBridge Scheduler\'s one-time schedule, which is not supported: a schedule here names the times a job runs again and again; for a job run once leave schedule out (its runs and failures are still reported, none is expected)'],
   ])('refuses the EventBridge schedule %j as jobs.*.schedule and maintenance_windows.*.cron, saying what to write', (cron, message) => {
     // Act
     const problems = problemsOf(`jobs:\n  backup: { schedule: "${cron}" }\nmaintenance_windows:\n  - { subjects: [backup], owner: o, reason: r, cron: "${cron}", duration_minutes: 30, until: 2026-12-31 }\n`);
     // Assess
     expect(problems).toEqual([`jobs.backup.schedule: ${message} (line 2)`, `maintenance_windows.0.cron: ${message} (line 4)`]);
+  });
+
+  it.each([
+    ['0/15 * ? * 2-6', [1, 2, 3, 4, 5]],
+    ['0/15 * * * 1-5', [0, 1, 2, 3, 4]],
+    ['0/15 * ? * 1,7', [0, 6]],
+    ['0/15 * ? * 7', [6]],
+    ['0/15 * ? * 6#3', [5]],
+    ['0/15 * ? * 6L', [5]],
+    ['0/15 * ? * MON-FRI', [1, 2, 3, 4, 5]],
+  ])('suggests for the EventBridge schedule %j a cron that fires on the weekdays EventBridge fires on (it numbers them 1-7 from Sunday)', (eventBridge, weekdays) => {
+    // Act
+    const suggested = /write "([^"]+)"/.exec(problemsOf(`jobs:\n  j: { schedule: "${eventBridge}" }\n`)[0])?.[1];
+
+    // Assess
+    expect(suggested).toBeDefined();
+    const cron = cronOf(suggested!, { timezone: 'UTC', paused: true });
+    const days = new Set<number>();
+    for (let t = cron.nextRun(new Date(Date.UTC(2026, 0, 1))); t && t.getTime() < Date.UTC(2026, 1, 1); t = cron.nextRun(t)) days.add(t.getUTCDay());
+    expect([...days].sort()).toEqual(weekdays);
+  });
+
+  it('gives no cron for an EventBridge day of week it cannot number as cron does', () => {
+    // Act
+    const problems = problemsOf('jobs:\n  j: { schedule: "0/15 * ? * 0-3" }\n');
+
+    // Assess
+    expect(problems).toEqual(['jobs.j.schedule: not a cron expression (line 2)']);
+  });
+
+  it('refuses EventBridge Scheduler\'s one-time at(…): a job is told to leave schedule out, a maintenance window to give start and end', () => {
+    // Act
+    const problems = problemsOf('jobs:\n  backup: { schedule: "at(2026-10-05T09:00:00)" }\nmaintenance_windows:\n  - { subjects: [backup], owner: o, reason: r, cron: "at(2026-10-05T09:00:00)", duration_minutes: 30, until: 2026-12-31 }\n');
+
+    // Assess
+    expect(problems).toEqual([
+      'jobs.backup.schedule: not a cron expression: at(2026-10-05T09:00:00) is AWS EventBridge Scheduler\'s one-time schedule, which is not supported: a schedule here names the times a job runs again and again; for a job run once leave schedule out (its runs and failures are still reported, none is expected) (line 2)',
+      'maintenance_windows.0.cron: not a cron expression: at(2026-10-05T09:00:00) is AWS EventBridge Scheduler\'s one-time schedule, which is not supported: cron names a window that comes again and again; for a window once write start and end (start: 2026-10-05T09:00:00, UTC unless it gives an offset) in place of cron, duration_minutes, until and timezone (line 4)',
+    ]);
   });
 
   it.each([
