@@ -350,7 +350,7 @@ class QuietestFirst {
 }
 
 /** A completed request's token for one slot (20 minutes; an hour in tokens written before): 6 characters of its id's fingerprint, then the slot (modulo 4096) in 2. */
-function doneToken(print: string, slot: number): string {
+export function doneToken(print: string, slot: number): string {
   const h = slot & 4095;
   return print.slice(0, 6) + TOKEN_ALPHABET[h >> 6] + TOKEN_ALPHABET[h & 63];
 }

@@ -30,13 +30,17 @@ export function appendRing(ring: string, tokens: readonly string[], limit: numbe
 }
 
 /**
- * The slot of a token in a `RingIndex` of `2^bits` slots: its first 4 characters (24 random bits of
- * SHA-256 in base64url: enough to spread 5000 tokens) multiplied by a Fibonacci constant, top bits
- * taken. Half the cost of FNV-1a over all 8, which every stored token pays when a ring is indexed.
+ * The slot of a token in a `RingIndex` of `2^bits` slots: its two 32-bit halves (4 characters each)
+ * mixed by multiplication, the top bits taken. All 8 characters count: a route's done tokens share
+ * their first 6 per request id (its fingerprint's start, then 2 of the slot; `doneToken`), so a
+ * request done in many slots (retried for a day, an id reused) would pile up in one slot on the
+ * first 4 alone. Tokens are always `TOKEN_CHARS` wide (`has` takes no other, and a ring is cut in
+ * whole tokens). Two multiplications, against FNV-1a's eight over the characters one by one.
  */
 function tokenSlot(text: string, at: number, bits: number): number {
   const head = text.charCodeAt(at) | (text.charCodeAt(at + 1) << 8) | (text.charCodeAt(at + 2) << 16) | (text.charCodeAt(at + 3) << 24);
-  return Math.imul(head, 0x9e3779b1) >>> (32 - bits);
+  const tail = text.charCodeAt(at + 4) | (text.charCodeAt(at + 5) << 8) | (text.charCodeAt(at + 6) << 16) | (text.charCodeAt(at + 7) << 24);
+  return Math.imul(head ^ Math.imul(tail, 0x85ebca6b), 0x9e3779b1) >>> (32 - bits);
 }
 
 /**
@@ -44,7 +48,7 @@ function tokenSlot(text: string, at: number, bits: number): number {
  * positions in the string, so that nothing is sliced or allocated per token (a `Set` of the
  * tokens costs ~4.7× as much to build for a 5000-token ring, measured here).
  */
-class RingIndex {
+export class RingIndex {
   private readonly slots: Int32Array;
   private readonly mask: number;
   private readonly bits: number;
@@ -69,6 +73,16 @@ class RingIndex {
       if (this.ring.startsWith(token, (this.slots[slot] - 1) * TOKEN_CHARS)) return true;
     }
     return false;
+  }
+
+  /** How many slots a lookup of the token visits (as `has` walks them): a measure of clustering, off the hot path. */
+  probes(token: string): number {
+    let visited = 0;
+    for (let slot = tokenSlot(token, 0, this.bits); this.slots[slot] !== 0; slot = (slot + 1) & this.mask) {
+      visited++;
+      if (this.ring.startsWith(token, (this.slots[slot] - 1) * TOKEN_CHARS)) break;
+    }
+    return visited;
   }
 }
 

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { appendRing, fingerprint, ringHas, TimedTokenRing, TokenRing } from '../../lambdas/core/token-ring.ts';
+import { doneToken } from '../../lambdas/core/route-reducer.ts';
+import { appendRing, fingerprint, RingIndex, ringHas, TimedTokenRing, TokenRing } from '../../lambdas/core/token-ring.ts';
 
 describe('fingerprint', () => {
   it('is the first 8 base64url characters of SHA-256, as the rings already stored hold them', () => {
@@ -89,6 +90,40 @@ describe('TokenRing: one batch reading and adding to a stored ring', () => {
     expect(r.toString()).toHaveLength(301 * 8);
     expect(r.toString().slice(-16)).toBe('NEWTOKENNEWER123');
     expect(r.toString().startsWith(stored[1])).toBe(true);
+  });
+});
+
+describe('RingIndex: tokens spread over its slots', () => {
+  const probesOf = (ring: string, lookups: readonly string[]) => {
+    const index = new RingIndex(ring);
+    const probes = lookups.map((t) => index.probes(t));
+    return { average: probes.reduce((a, b) => a + b, 0) / probes.length, max: Math.max(...probes), found: lookups.filter((t) => index.has(t)) };
+  };
+  const print = (id: string) => fingerprint(`req:${id}`);
+
+  it('keeps lookups short in a route done ring whose tokens share their first 6 characters per request', () => {
+    // Prepare: 20 requests retried for a day (72 slots of 20 minutes each), then short requests, 3000
+    // tokens (MAX_DONE_REQUESTS); and 100 request ids reused on 30 days
+    const dayLong: string[] = [];
+    for (let i = 0; i < 20; i++) for (let s = 0; s < 72; s++) dayLong.push(doneToken(print(`long${i}`), 1_000_000 + s));
+    for (let i = 0; dayLong.length < 3000; i++) dayLong.push(doneToken(print(`short${i}`), 1_000_072));
+    const reused: string[] = [];
+    for (let d = 0; d < 30; d++) for (let i = 0; i < 100; i++) reused.push(doneToken(print(`${i}`), 1_000_000 + d * 72 + (i >> 4)));
+    const laterSlots = (ids: string[], from: number) => ids.flatMap((id) => [0, 1, 2].map((k) => doneToken(print(id), from + k)));
+    const longIds = Array.from({ length: 20 }, (_, i) => `long${i}`);
+    const reusedIds = Array.from({ length: 100 }, (_, i) => `${i}`);
+
+    // Act
+    const dayLongLookups = probesOf(dayLong.join(''), [...laterSlots(longIds, 1_000_100), ...dayLong.slice(0, 1440)]);
+    const reusedLookups = probesOf(reused.join(''), [...laterSlots(reusedIds, 1_000_000 + 31 * 72), ...reused]);
+
+    // Assess: as few slots visited as for tokens of 8 random characters (~0.8 on average, ~10 at most)
+    for (const { average, max } of [dayLongLookups, reusedLookups]) {
+      expect(average).toBeLessThan(2);
+      expect(max).toBeLessThan(30);
+    }
+    expect(dayLongLookups.found).toEqual(dayLong.slice(0, 1440));
+    expect(reusedLookups.found).toEqual(reused);
   });
 });
 
