@@ -794,6 +794,17 @@ describe('checkToolArgs', () => {
     expect(check({ city: 'नई दिल्ली' }, configured)).toEqual([]);
   });
 
+  it('takes 상동, a neighbourhood\'s name (Sang-dong, Bucheon), as a value by name and under a pattern, as it does 중동, and still fails "same as above" 同上 and 위와 같음', () => {
+    // Prepare: a Korean dong pattern that admits 상동 and 중동
+    const configured: Record<string, ArgType> = { dong: { pattern: '^[가-힣]{1,6}동$' } };
+    // Act
+    const valueErrors = ['상동', '중동'].flatMap((value) => [...check({ dong: value }, configured), ...check({ dong_id: value })]);
+    const fillerErrors = ['同上', '위와 같음'].map((value) => check({ dong_id: value })[0]);
+    // Assess
+    expect(valueErrors).toEqual([]);
+    expect(fillerErrors.map((e) => e?.placeholder)).toEqual([true, true]);
+  });
+
   it('accepts under a pattern a filler word the pattern spells out, descriptions of words that are values, and an enum\'s own values', () => {
     // Prepare: the pattern and the enum name "none" and "pending" as values; "The Hague" reads like a description but a city pattern admits it.
     const configured: Record<string, ArgType> = { coupon: { pattern: '^(none|[A-Z]{4}\\d{2})$' }, state: { enum: ['pending', 'done'] }, city: { pattern: '^[A-Za-z ]+$' } };
