@@ -180,13 +180,14 @@ function isCodeArg(name: string | undefined): boolean {
  * Words that refer to something instead of being it: "the user mentioned …", "his email", "same … as last time";
  * in other languages only "mentioned", "same", "previous(ly)" (an article or a possessive there is also a name's word:
  * Jean de la Fontaine, Son Heung-min). Bounded by letters (and their marks: Hindi's vowel signs) in any script, not
- * by `\b`'s ASCII words. Arabic: المذكور, نفس, السابق, أعلاه; Hindi: उल्लिखित, वही, पिछले, पहले, ऊपर.
+ * by `\b`'s ASCII words. Arabic: المذكور, المشار إليه, نفس(ه), السابق, أعلاه; Hindi: उल्लिखित, उपरोक्त, वही, उसी, पिछले,
+ * पहले, ऊपर; German: derselbe, desselben, die selbe.
  */
 const REFERENTIAL = new RegExp(
   String.raw`(?<![\p{L}\p{M}\p{N}_])(the|his|her|their|its|our|my|your|this|that|these|those|same|previous|earlier|above|below|last|mentioned|current|aforementioned|said|given|provided|customer'?s|user'?s` +
-    String.raw`|mencionad[oa]s?|mism[oa]s?|anterior(?:es|mente)?|mentionnée?s?|même|précédente?s?|précédemment|erwähnte[nrms]?|genannte[nrms]?|gleiche[nrms]?|vorherige[nrms]?|(?:der|die|das|dem|den)selben?` +
+    String.raw`|mencionad[oa]s?|mism[oa]s?|anterior(?:es|mente)?|mentionnée?s?|même|précédente?s?|précédemment|erwähnte[nrms]?|genannte[nrms]?|gleiche[nrms]?|vorherige[nrms]?|(?:der|die|das|dem|den|des)selben?|(?:der|die|das|dem|den|des) selbe[nrms]?` +
     String.raw`|mesm[oa]s?|menzionat[oaie]|stess[oaie]|precedente|упомянут\p{L}*|тот же` +
-    String.raw`|(?:ال)?مذكور\p{L}*|[بو]?نفس|(?:ال)?سابق[\p{L}\p{M}]*|أعلاه|उल्लिखित|उल्लेखित|उपर्युक्त|वही|पिछल[ाीे]|पहले|ऊपर|이전)(?![\p{L}\p{M}\p{N}_])`,
+    String.raw`|(?:ال)?مذكور\p{L}*|(?:ال)?مشار إلي(?:ه|ها|هم)|[بو]?نفس(?:ه|ها|هم)?|(?:ال)?سابق[\p{L}\p{M}]*|أعلاه|उल्लिखित|उल्लेखित|उपर्युक्त|उपरोक्त|वही|उसी|पिछल[ाीे]|पहले|ऊपर|이전)(?![\p{L}\p{M}\p{N}_])`,
   'iu',
 );
 /**
@@ -194,13 +195,13 @@ const REFERENTIAL = new RegExp(
  * 会話で言及されたユーザー, 대화에서 언급된 사용자). Many are also a syllable of ordinary words and names
  * (꿈같은하루, 前回り, 上次会议纪要, 上記資料.pdf, 李刚才, 同じ空の下), so only a description's frame counts:
  * the word (with a verb's ending: 言及された, 언급된, 提到过) before a linking particle (的, の, 의) or a noun
- * for a person or an account (`CJK_PERSON`), or the word as the whole value; "same" and "this" (同じ, 该, 같은,
- * 해당) only before such a noun. `CJK_SCRIPT`, one character test, spares other text the alternation.
+ * for a person or an account (`CJK_PERSON`), or the word as the whole value; "same" and "that" (同じ, 同一, 当該, 该,
+ * 해당, 동일한, 같은) only before such a noun. `CJK_SCRIPT`, one character test, spares other text the alternation.
  */
 const CJK_SCRIPT = /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/;
 const CJK_REFERENCE =
-  '提到|提及|所述|上述|前述|上記|言及|前回|先ほど|さっき|以前|之前|先前|上次|相同|同[样樣]|上面|前面|[刚剛]才|언급|이전|지난번';
-const CJK_DETERMINER = '同じ|(?:(?<![가-힣])|(?<=[와과] ?))같은';
+  '提到|提及|所述|上述|前述|上記|言及|前回|先(?:ほど|程)|さきほど|さっき|以前|之前|先前|上次|相同|同[样樣]|上面|前面|[刚剛]才|언급|이전|지난번';
+const CJK_DETERMINER = '同じ|同一|当該|[该該]|해당|동일한?|(?:(?<![가-힣])|(?<=[와과] ?))같은';
 const CJK_PERSON =
   '用[户戶]|客[户戶]|[顾顧]客|[会會][员員]|会員|[账帳][户戶号號]|ユーザー?|お?客様|利用者|アカウント|사용자|이용자|고객|회원|유저|계정';
 const CJK_DESCRIPTION = new RegExp(

@@ -349,6 +349,22 @@ describe('checkToolArgs', () => {
     expect(values.map((value) => looksLikePlaceholder(value))).toEqual(values.map(() => false));
   });
 
+  it('fails the other common spellings of "the same user", "that user", "the user mentioned earlier" in Japanese, Chinese, Korean, Arabic, Hindi and German as placeholders, within a description\'s frame only', () => {
+    // Prepare: 先程/さきほど (earlier), 当該/该 (the … in question), 同一/동일한 (the same), 해당 (that); Arabic "the user himself", "the user referred to";
+    // Hindi "the above-mentioned user", "that same user"; German desselben, "die selbe"; then words that hold them and describe nothing
+    const descriptions = [
+      '先程のユーザー', 'さきほどのユーザー', '当該ユーザー', '该用户', '同一用户', '해당 사용자', '동일한 사용자',
+      'المستخدم نفسه', 'المستخدم المشار إليه', 'उपरोक्त उपयोगकर्ता', 'उसी उपयोगकर्ता', 'die ID desselben Kunden', 'die selbe Kundennummer',
+    ];
+    const values = ['同一性', '应该的', '이해당사자', '동일본사'];
+    // Act
+    const errors = descriptions.map((value) => check({ user_id: value })[0]);
+    const valueErrors = values.flatMap((value) => check({ user_id: value }));
+    // Assess
+    expect(errors.map((e) => [e?.got, e?.placeholder])).toEqual(descriptions.map((value) => [JSON.stringify(value), true]));
+    expect(valueErrors).toEqual([]);
+  });
+
   it('fails the standard Japanese and Korean N/A, the Traditional forms of the Chinese "none", and 没有', () => {
     // Prepare: Japanese 該当なし, 特になし, 無し; Korean 해당없음 with and without its space; Traditional 暫無, 無; "have none" 没有/沒有; then names that hold these characters
     const fillers = ['該当なし', '特になし', '無し', '해당없음', '해당 없음', '暫無', '無', '没有', '沒有'];
