@@ -608,6 +608,8 @@ export function readJson(text: string): { data: unknown } | { problem: string } 
 }
 
 function jsonProblem(text: string, message: string): string {
+  const yaml = yamlShape(text);
+  if (yaml) return `line ${yaml.line}, column 1: this file is YAML (${yaml.what}); name it .yaml or .yml, or write JSON`;
   let at = jsonErrorOffset(text, message);
   // A word (`five`, `True`) is refused at the letter after the one a literal would start with: name the word.
   while (at > 0 && /\w/.test(text[at]) && /\w/.test(text[at - 1])) at--;
@@ -615,6 +617,7 @@ function jsonProblem(text: string, message: string): string {
   const before = text.slice(0, at).trimEnd();
   let what: string;
   if (/^\/[/*]/.test(rest)) what = `a ${rest.slice(0, 2)} comment: ${NO_JSON_COMMENTS}`;
+  else if (rest.startsWith('#')) what = `a # comment: ${NO_JSON_COMMENTS}`;
   else if (/^[}\]]/.test(rest) && before.endsWith(',')) {
     at = before.length - 1;
     what = 'a comma after the last item: JSON takes none, remove it';
@@ -627,9 +630,30 @@ function jsonProblem(text: string, message: string): string {
   } else if (/^\w/.test(rest)) {
     const word = /^\w+/.exec(rest)![0];
     what = `${word} is no JSON value: write a string in double quotes (${JSON.stringify(word)}), true, false and null in lower case`;
-  } else what = message.replace(/ at position \d+.*$/s, '').replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '');
+  } else what = message.replace(/ at position \d+.*$/s, '').replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '');
   const line = text.slice(0, at).split('\n').length;
   return `line ${line}, column ${at - text.lastIndexOf('\n', at - 1)}: ${what}`;
+}
+
+/**
+ * A YAML config named `.json` (as earlier versions read one, and `init` wrote one): where it shows
+ * it is YAML, its first `#` comment, `---` or `key:` line before any text JSON starts with (`{`,
+ * `[`); undefined when JSON starts before a key line (a comment in JSON is named where it stands).
+ */
+function yamlShape(text: string): { line: number; what: string } | undefined {
+  const lines = text.split('\n');
+  let first: { line: number; what: string } | undefined;
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.trim();
+    if (line === '') continue;
+    if (line.startsWith('#')) first ??= { line: i + 1, what: 'a # comment' };
+    else if (/^---(?:\s|$)/.test(line)) first ??= { line: i + 1, what: '--- starts a YAML document' };
+    else {
+      const key = /^("[^"]*"|'[^']*'|[A-Za-z_][\w ./-]*?):(?:\s|$)/.exec(line)?.[1];
+      return key === undefined ? undefined : (first ?? { line: i + 1, what: `${key}: is a key as YAML writes it` });
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -1182,6 +1182,42 @@ maintenance_windows:
     expect(problems).toEqual([expect.stringMatching(/^jobs\.a\.grace_minutes: .* \(line 3\)$/), expect.stringMatching(/^jobs\.b: written again on line 5 .* \(line 4\)$/)]);
   });
 
+  it.each([
+    ['a # comment', '# my config\njobs:\n  backup:\n    schedule: "0 3 * * *"\n', 'line 1, column 1: this file is YAML (a # comment); name it .yaml or .yml, or write JSON'],
+    ['a key: line', 'jobs:\n  backup:\n    schedule: "0 3 * * *"\n', 'line 1, column 1: this file is YAML (jobs: is a key as YAML writes it); name it .yaml or .yml, or write JSON'],
+    ['a --- document start', '---\njobs: {}\n', 'line 1, column 1: this file is YAML (--- starts a YAML document); name it .yaml or .yml, or write JSON'],
+    ['a key: line after comments', '\n# written by silent-audit init\n\njobs:\n  backup: {}\n', 'line 2, column 1: this file is YAML (a # comment); name it .yaml or .yml, or write JSON'],
+  ])('refuses a YAML config named .json (%s), saying it is YAML and to rename it', (_, text, problem) => {
+    // Act
+    let problems: string[] = [];
+    try {
+      parseConfigText(text, 'silent-audit.config.json');
+    } catch (error) {
+      problems = [...(error as ConfigError).problems];
+    }
+
+    // Assess
+    expect(problems).toEqual([problem]);
+  });
+
+  it.each([
+    ['a # comment after it', '{"jobs": {}} # trailing\n', 'line 1, column 14: a # comment: JSON has no comments (a YAML config writes them after #)'],
+    ['a # comment in it', '{\n  "jobs": {} # nightly\n}\n', 'line 2, column 14: a # comment: JSON has no comments (a YAML config writes them after #)'],
+    ['a character no JSON takes at its start', '@{"jobs": {"a": {}}}', "line 1, column 1: Unexpected token '@'"],
+    ['a character no JSON takes in a long file', `{"jobs": {"a": {"b": @}}, "defaults": {"grace_minutes": 5}}`, "line 1, column 22: Unexpected token '@'"],
+  ])('refuses a .json config with %s, without quoting the file', (_, text, problem) => {
+    // Act
+    let problems: string[] = [];
+    try {
+      parseConfigText(text, 'silent-audit.config.json');
+    } catch (error) {
+      problems = [...(error as ConfigError).problems];
+    }
+
+    // Assess
+    expect(problems).toEqual([problem]);
+  });
+
   it('reads JSON too', () => {
     const config = parseConfigText('{"jobs": {"a": {"grace_minutes": 5}}}', 'c.json');
     expect(config.jobs.a.grace_minutes).toBe(5);
