@@ -126,6 +126,8 @@ export interface DecisionRecord {
   readonly by?: string;
   /** The finding whose alert counted it (held in the same delivery as that alert). */
   readonly coalescedInto?: string;
+  /** Sent: when the episode its alert opened or joined opened (`open.since`), for a resend after that episode closed. */
+  readonly episodeSince?: number;
 }
 
 /**
@@ -480,8 +482,9 @@ export function decideAlerts(
           coalesced: prior.coalesced ?? 0,
           ...(prior.streak !== undefined ? { streak: prior.streak } : {}),
           retry: true,
-          // Its episode: a recovery waits for its retry, so the one open is still the one it opened or joined.
-          episodeSince: base.open?.since ?? parseTime(finding.ts),
+          // Its episode, as decided: that one may have closed since (a recovery sent while its send kept failing).
+          // A decision recorded before it was kept: the one open, else its own time.
+          episodeSince: prior.episodeSince ?? base.open?.since ?? parseTime(finding.ts),
         });
       } else {
         held.push({ key, finding, disposition: prior.disposition, by: prior.by });
@@ -553,6 +556,7 @@ export function decideAlerts(
         severity,
         ...(alert.suppressed > 0 ? { suppressed: alert.suppressed, snoozed: alert.snoozed, since: alert.since } : {}),
         ...(kind === 'escalation' ? { streak } : {}),
+        episodeSince: alert.episodeSince,
       });
       detectors[d] = { lastSentAt: now, suppressed: 0, snoozed: 0, streak, escalated: entry.escalated || kind === 'escalation', severity: entry.severity };
     };

@@ -808,4 +808,29 @@ describe('alert policy: message ids and correlation keys', () => {
     // A resend of a message has its id.
     expect((alertMessage({ ...alerts[3], retry: true, unconfirmedSendAt: T0 }).data as { id: string }).id).toBe(data[3].id);
   });
+
+  it('keeps the correlation key of an alert resent after the recovery closed its episode (its send failed through an outage)', () => {
+    // Prepare: etl fails at T0 and a day later (two alerts of one episode; the second's send fails), then three healthy runs close the episode.
+    const options = alertPolicyOptions(validateConfig({}, 'test', undefined, { now: T0 }));
+    const ctx = (now: number) => ({ now, options, leaseMs: MIN, suppressionOf: () => undefined });
+    const etl = { subject: 'etl', subject_kind: 'job' } as const;
+    const [first, second] = [finding('run-failed', T0), finding('run-failed', T0 + 24 * HOUR)];
+    const opened = decideAlerts(undefined, etl, { candidates: [{ key: findingKey(first), finding: first }], outcomes: [{ at: T0, healthy: false, run_id: first.run_id }] }, ctx(T0));
+    const again = decideAlerts(opened.state, etl, { candidates: [{ key: findingKey(second), finding: second }], outcomes: [{ at: T0 + 24 * HOUR, healthy: false, run_id: second.run_id }] }, ctx(T0 + 24 * HOUR));
+    const healthy = [1, 2, 3].map((h): RunOutcome => ({ at: T0 + (24 + h) * HOUR, healthy: true, run_id: `ok-${h}` }));
+    const recovered = decideAlerts(again.state, etl, { candidates: [], outcomes: healthy }, ctx(T0 + 28 * HOUR));
+    // A decision recorded before the episode was kept in it: its episode is the open one, as before.
+    const { episodeSince: _kept, ...oldRecord } = again.state.decided[findingKey(second)];
+    const oldState: AlertState = { ...again.state, decided: { ...again.state.decided, [findingKey(second)]: oldRecord } };
+    // Act: a later delivery resends the second finding.
+    const resent = decideAlerts(settleNotices(recovered.state, [recovered.alerts[0].notice!.id]), etl, { candidates: [{ key: findingKey(second), finding: second }], outcomes: [] }, ctx(T0 + 29 * HOUR));
+    const resentBefore = decideAlerts(oldState, etl, { candidates: [{ key: findingKey(second), finding: second }], outcomes: [] }, ctx(T0 + 25 * HOUR));
+    // Assess
+    const key = (a: PlannedAlert) => (alertMessage(a).data as { correlation_key: string }).correlation_key;
+    expect(recovered.alerts.map((a) => a.kind)).toEqual(['recovery']);
+    expect(describeResult(resent)).toEqual(['resent finding run-failed high']);
+    expect(key(resent.alerts[0])).toBe(`job#etl#${isoTime(T0)}`);
+    expect(key(resent.alerts[0])).toBe(key(recovered.alerts[0]));
+    expect(key(resentBefore.alerts[0])).toBe(`job#etl#${isoTime(T0)}`);
+  });
 });
