@@ -2,6 +2,7 @@ import { Cron, type CronOptions } from 'croner';
 import { MONTHS, utcDay } from './parse-time.ts';
 import { median } from './stats.ts';
 import { unmatchedExpected } from '../detectors/missed-run.ts';
+import { wallTime } from './wall-clock.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -278,18 +279,6 @@ function isFixedTime(schedule: string): boolean {
   if (text.startsWith('@')) return text !== '@hourly';
   const [minute = '*', hour = '*'] = text.split(/\s+/);
   return !minute.startsWith('*') && !hour.startsWith('*');
-}
-
-const wallClockFormatters = new Map<string, Intl.DateTimeFormat>();
-
-/** A formatter of the wall-clock date and time to the minute in a time zone. */
-function wallClockFormatter(timeZone: string): Intl.DateTimeFormat {
-  let formatter = wallClockFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
-    wallClockFormatters.set(timeZone, formatter);
-  }
-  return formatter;
 }
 
 /** A schedule learned from history, for a user to copy into the config. */
@@ -957,13 +946,6 @@ function zonesKeepingWallTime(shift: HourShift): string[] {
       return actual === expected || (actual === expected + HOUR && offset(zone, t - HOUR) === expected);
     });
   });
-}
-
-/** The zone's wall-clock time at `t`, as the UTC time that reads the same (seconds kept). */
-function wallTime(zone: string, t: number): number {
-  const parts = wallClockFormatter(zone).formatToParts(new Date(t));
-  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
-  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute')) + modulo(t, MINUTE);
 }
 
 /** The moment (to the minute) in `(from, to]` at which a zone's offset changes: its clock change between two starts. */

@@ -1,4 +1,5 @@
 import { isoTime } from '../core/findings.ts';
+import { localTime } from '../core/wall-clock.ts';
 import type { AbsenceDetector } from './types.ts';
 
 /**
@@ -145,12 +146,13 @@ export const missedRunDetector: AbsenceDetector = {
     const drafts = [];
     // Runs cron makes together (at a change forward, one for each skipped time) share an expected time: it is reported once.
     for (const expected of new Set(unmatchedExpected(input.expected, input.following ?? [], input.starts, input.earlyMs, input.graceMs, input.previous, input.startsFromEnd))) {
-      const where = input.timezone && input.timezone !== 'UTC' ? ` (${input.timezone})` : '';
+      // A job in a zone other than UTC: its wall-clock time and offset too, after the UTC time (the record keeps UTC).
+      const local = input.timezone && input.timezone !== 'UTC' ? `, ${localTime(input.timezone, expected)} in ${input.timezone}` : '';
       drafts.push({
         subject: input.job,
         ts: isoTime(expected),
         expected_at: isoTime(expected),
-        message: `no run started within ${formatGrace(onTimeWithinMs(input.graceMs))} of the expected ${isoTime(expected)}${input.schedule ? ` (schedule "${input.schedule}"${where})` : ''}${
+        message: `no run started within ${formatGrace(onTimeWithinMs(input.graceMs))} of the expected ${isoTime(expected)}${local}${input.schedule ? ` (schedule "${input.schedule}")` : ''}${
           input.unseenSince !== undefined ? `; nothing of ${input.job} has been seen since it was first watched at ${isoTime(input.unseenSince)}: ${NEVER_SEEN_CAUSES}` : ''
         }`,
         evidence: {

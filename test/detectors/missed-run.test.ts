@@ -101,9 +101,26 @@ describe('missed-run', () => {
     });
   });
 
-  it('names a non-UTC time zone in the message', () => {
+  it('names a non-UTC time zone in the message, with the expected time on its wall clock and offset after the UTC one', () => {
+    // Act
     const [draft] = missedRunDetector.check(absenceInput({ timezone: 'Europe/Berlin', expected: [at('2026-10-26T01:30:00Z')] }));
-    expect(draft.message).toBe('no run started within 20 min of the expected 2026-10-26T01:30:00Z (schedule "30 2 * * *" (Europe/Berlin))');
+    // Assess: the record keeps the UTC time
+    expect(draft.message).toBe('no run started within 20 min of the expected 2026-10-26T01:30:00Z, 2026-10-26T02:30+01:00 in Europe/Berlin (schedule "30 2 * * *")');
+    expect(draft.expected_at).toBe('2026-10-26T01:30:00Z');
+  });
+
+  it("shows the local time of a run cron makes at a change forward with the zone's new offset (Pacific/Chatham's 45 min)", () => {
+    // Prepare: "15 3 * * *" in Pacific/Chatham; on 27 September 2026 its clock goes from 02:45 to 03:45 (+12:45 to +13:45): 03:15 is run at 03:45, 14:00Z.
+    const input = absenceInput({ schedule: '15 3 * * *', timezone: 'Pacific/Chatham', expected: [at('2026-09-26T14:00:00Z')] });
+    // Act
+    const [draft] = missedRunDetector.check(input);
+    // Assess
+    expect(draft.message).toBe('no run started within 20 min of the expected 2026-09-26T14:00:00Z, 2026-09-27T03:45+13:45 in Pacific/Chatham (schedule "15 3 * * *")');
+  });
+
+  it('adds no local time for a job in UTC', () => {
+    const [draft] = missedRunDetector.check(absenceInput({ timezone: 'UTC', expected: [at('2026-10-26T01:30:00Z')] }));
+    expect(draft.message).toBe('no run started within 20 min of the expected 2026-10-26T01:30:00Z (schedule "30 2 * * *")');
   });
 
   describe('a job whose period is shorter than its grace (every 5 min, grace 15)', () => {
