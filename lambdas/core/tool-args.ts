@@ -133,8 +133,8 @@ const VALUE_KIND =
   'id|key|token|here|name|username|user|secret|password|passphrase|email|bucket|project|org|organization|organisation|account|number|customer|tenant|workspace|team|company|channel|client|database|db|table|cluster|instance|region|domain|host|url|endpoint|value';
 const VALUE_SLOT = new RegExp(String.raw`^\s*(?:your(?:[_-][a-z0-9]+){0,8}?[_-](?:${VALUE_KIND})|__(?:(?:[a-z0-9]+_){1,9}|(?!name__))(?:${VALUE_KIND})__)\s*$`, 'i');
 /**
- * Filler words, also with a trailing `.` or `!` (`TBD.`), and "unknown", "none", "N/A", "pending", "TBD"
- * in the languages agents most often answer in (`FOREIGN_FILLERS`): agents write in the user's language.
+ * Filler words, also with a trailing `.`, `!`, `。` or Hindi's danda `।` (`TBD.`, `कोई नहीं।`), and "unknown", "none",
+ * "N/A", "pending", "TBD" in the languages agents most often answer in (`FOREIGN_FILLERS`): agents write in the user's language.
  */
 const FOREIGN_FILLERS = [
   'unbekannt|k\\. ?a\\.?|keine(?: angaben?)?|ausstehend', // German: "k.A." is "keine Angabe", N/A
@@ -147,11 +147,11 @@ const FOREIGN_FILLERS = [
   'bilinmiyor', // Turkish
   'неизвест\\p{L}*|нет(?: данных)?|н\\/д', // Russian: неизвестно, неизвестен, неизвестный, …
   '未知|待定|暂无|暫無|无|無|[没沒]有|同上|不明|未定|(?:該当|特に)?なし|無し|미정|(?:해당 ?)?없음|알 ?수 ?없음|위와 ?같음', // Chinese (Simplified, Traditional), Japanese, Korean; 同上, 위와 같음: "same as above" (not 상동: also Sang-dong, a place)
-  'غير معروفة?|مجهول|لا يوجد|لا شيء|غير متوفرة?|غير متاحة?|لا ينطبق|يحدد لاحق\\p{M}?ا\\p{M}?', // Arabic: unknown, none, N/A, TBD (لاحقا, لاحقاً, لاحقًا)
+  'غير معروفة?|مجهول|لا ?يوجد|لا ?شيء|غير متوفرة?|غير متاحة?|لا ينطبق|يحدد لاحق\\p{M}?ا\\p{M}?', // Arabic: unknown, none (لا يوجد, لايوجد), N/A, TBD (لاحقا, لاحقاً, لاحقًا)
   'अज्ञात|कोई नहीं|कुछ नहीं|लागू नहीं|उपलब्ध नहीं|तय होना बाकी(?: है)?|लंबित', // Hindi: unknown, none, N/A, TBD, pending
 ].join('|');
 const PLACEHOLDER_WORDS = new RegExp(
-  String.raw`^\s*(tbd|tba|tbc|todo|unknown|n\/a|none|null|nil|undefined|placeholder|pending|same|same as (before|above|last time)|\?+|x{3,}|-+|\.{3}|…|${FOREIGN_FILLERS})[.!。]*\s*$`,
+  String.raw`^\s*(tbd|tba|tbc|todo|unknown|n\/a|none|null|nil|undefined|placeholder|pending|same|same as (before|above|last time)|\?+|x{3,}|-+|\.{3}|…|${FOREIGN_FILLERS})[.!。।]*\s*$`,
   'iu',
 );
 /** `NA` without the slash (also `N.A.`): "N/A" in most arguments, but a code in some (`CODE_WORDS`). */

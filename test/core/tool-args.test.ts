@@ -794,9 +794,9 @@ describe('checkToolArgs', () => {
   });
 
   it('fails the Arabic and Hindi words for "unknown", "none", "N/A", "TBD", and every CJK and Korean filler word the docs list, as placeholders and under a pattern they match', () => {
-    // Prepare: Arabic and Hindi unknown / none / not available / N/A / TBD; the Chinese, Japanese, Korean fillers of docs/agents.md; a city pattern that admits any of them
-    const arabic = ['غير معروف', 'لا يوجد', 'غير متوفر', 'غير متاح', 'لا ينطبق', 'يحدد لاحقا', 'يحدد لاحقًا', 'لا شيء'];
-    const hindi = ['अज्ञात', 'कोई नहीं', 'लागू नहीं', 'उपलब्ध नहीं', 'तय होना बाकी', 'तय होना बाकी है', 'कुछ नहीं'];
+    // Prepare: Arabic and Hindi unknown / none / not available / N/A / TBD (لا يوجد, لا شيء also written together; Hindi's full stop, the danda); the Chinese, Japanese, Korean fillers of docs/agents.md; a city pattern that admits any of them
+    const arabic = ['غير معروف', 'لا يوجد', 'غير متوفر', 'غير متاح', 'لا ينطبق', 'يحدد لاحقا', 'يحدد لاحقًا', 'لا شيء', 'لايوجد', 'لاشيء'];
+    const hindi = ['अज्ञात', 'कोई नहीं', 'लागू नहीं', 'उपलब्ध नहीं', 'तय होना बाकी', 'तय होना बाकी है', 'कुछ नहीं', 'कोई नहीं।', 'लागू नहीं।', 'अज्ञात।'];
     const cjk = ['未知', '待定', '无', '暂无', '無', '暫無', '没有', '沒有', '同上', '不明', '未定', 'なし', '該当なし', '特になし', '無し', '미정', '없음', '해당없음', '해당 없음', '위와 같음'];
     const fillers = [...arabic, ...hindi, ...cjk];
     const configured: Record<string, ArgType> = { city: { pattern: '^[^0-9]{1,60}$' } };
