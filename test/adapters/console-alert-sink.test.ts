@@ -6,7 +6,7 @@ import { ConsoleAlertSink, FileAlertSink } from '../../lambdas/adapters/console-
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { validateConfig } from '../../lambdas/config.ts';
 import { deliverAlerts } from '../../lambdas/core/alerts.ts';
-import { type Finding, isoTime } from '../../lambdas/core/findings.ts';
+import { type Finding, findingKey, isoTime } from '../../lambdas/core/findings.ts';
 import type { AlertSink, RunRecord } from '../../lambdas/ports.ts';
 
 const T0 = Date.parse('2026-10-05T00:00:00Z');
@@ -75,9 +75,26 @@ describe('the local alert sinks', () => {
       '  run-failed × job "d-job": 1 (high)',
     ]);
     const [plain, summary] = records();
-    expect(plain).toEqual({ ...findings[0], evidence: { exit_code: 1, alert_kind: 'finding' } });
+    expect(plain).toEqual({ ...findings[0], evidence: { exit_code: 1, alert_kind: 'finding' }, id: findingKey(findings[0]), correlation_key: `job#a-job#${isoTime(T0)}` });
     expect(summary).toMatchObject({ version: 1, kind: 'summary', subject: 'multiple', storm_cap: 1, alerts: 3 });
     expect((summary.items as Array<{ subject: string }>).map((i) => i.subject)).toEqual(['b-job', 'c-job', 'd-job']);
+  });
+
+  it("write an alert's record with its message's id and correlation key, so that it joins its recovery in the file as on SNS", async () => {
+    // Prepare: etl fails, then three healthy runs close its episode.
+    const config = validateConfig({}, 'test', undefined, { now: T0 });
+    const failed = failure('etl', T0);
+    const healthy = [1, 2, 3].map((h): RunRecord => ({ subject: 'etl', subject_kind: 'job', run_id: `ok-${h}`, ts: isoTime(T0 + h * HOUR), status: 'ok' }));
+    const { sinks, records } = localSinks();
+    const store = new MemoryAuditStore();
+    await store.commit({ key: 'seed', expectedVersion: 0, state: {}, findings: [failed], records: [] });
+    // Act: the failure's delivery, then the healthy runs', to the file.
+    await deliverAlerts([failed], store, sinks[1], { now: () => T0 }, { config, records: [{ subject: 'etl', subject_kind: 'job', run_id: 'etl-1', ts: isoTime(T0), status: 'failed' }] });
+    await deliverAlerts([], store, sinks[1], { now: () => T0 + 4 * HOUR }, { config, records: healthy });
+    // Assess
+    const [alert, recovery] = records();
+    expect(recovery).toMatchObject({ kind: 'recovery', correlation_key: `job#etl#${isoTime(T0)}` });
+    expect(alert).toEqual({ ...failed, evidence: { exit_code: 1, alert_kind: 'finding' }, id: findingKey(failed), correlation_key: recovery.correlation_key });
   });
 
   it('show the control characters of a subject and a message escaped on the terminal, the file keeping them as they are', async () => {
