@@ -365,6 +365,18 @@ describe('checkToolArgs', () => {
     expect(valueErrors).toEqual([]);
   });
 
+  it('judges Hindi "before" पहले and Arabic "earlier" سابق in a date or an id as English "before 5 December" (medium), and "the earlier …" पहले वाला, السابق as descriptions (high)', () => {
+    // Prepare: "before 5 December" in Hindi and English, "an earlier time" in Arabic; then "the earlier email", "the previous user"
+    const plain = [{ delivery_date: '5 दिसंबर से पहले' }, { delivery_date: 'before 5 December' }, { order_id: 'وقت سابق' }];
+    const described = [{ customer_email: 'पहले वाला ईमेल' }, { user_id: 'पहले का उपयोगकर्ता' }, { user_id: 'المستخدم السابق' }];
+    // Act
+    const plainErrors = plain.map((args) => check(args)[0]);
+    const describedErrors = described.map((args) => check(args)[0]);
+    // Assess
+    expect(plainErrors.map((e) => e?.placeholder)).toEqual([false, false, false]);
+    expect(describedErrors.map((e) => e?.placeholder)).toEqual([true, true, true]);
+  });
+
   it('fails the standard Japanese and Korean N/A, the Traditional forms of the Chinese "none", and 没有', () => {
     // Prepare: Japanese 該当なし, 特になし, 無し; Korean 해당없음 with and without its space; Traditional 暫無, 無; "have none" 没有/沒有; then names that hold these characters
     const fillers = ['該当なし', '特になし', '無し', '해당없음', '해당 없음', '暫無', '無', '没有', '沒有'];
