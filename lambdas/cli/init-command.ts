@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Command } from 'commander';
+import { parse } from 'yaml';
 import { DEFAULT_CONFIG, nameAsLogged } from '../config.ts';
 import { type AgentState, agentTreeReducer } from '../core/agent-reducer.ts';
 import { type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
@@ -99,7 +100,9 @@ export async function runInit(opts: InitOptions): Promise<InitResult> {
     return fail(`no job, agent or route in ${linesCount(seen.lines)} from ${seen.sources}, so no config was written (see docs/log-formats.md for the lines silent-audit reads)`);
   }
 
-  const text = starterConfig(seen);
+  // A `.json` file is read as JSON, strictly: the YAML's data, without its comments.
+  const json = target !== undefined && /\.json$/i.test(opts.out);
+  const text = json ? starterJson(starterConfig(seen)) : starterConfig(seen);
   if (target) {
     try {
       // `wx`: a file made while the scan ran is not overwritten either.
@@ -117,7 +120,7 @@ export async function runInit(opts: InitOptions): Promise<InitResult> {
   const learned = configured.filter((j) => j.inferred?.cron).length;
   const commented = seen.jobs.length - configured.length;
   const summary =
-    `${toStdout ? 'wrote the config' : `wrote ${opts.out}`}: ${plural(configured.length, 'job')} (${learned} with a learned schedule${commented > 0 ? `; ${commented} more left commented out` : ''}), ${plural(seen.agents.length, 'agent')}, ${plural(seen.routes.length, 'route')} ` +
+    `${toStdout ? 'wrote the config' : `wrote ${opts.out}`}${json ? ` (JSON, which has no comments: the notes and the keys left to fill in are in the YAML one, --out ${DEFAULT_INIT_FILE})` : ''}: ${plural(configured.length, 'job')} (${learned} with a learned schedule${commented > 0 ? `; ${commented} more left commented out` : ''}), ${plural(seen.agents.length, 'agent')}, ${plural(seen.routes.length, 'route')} ` +
     `from ${linesCount(seen.lines)} of ${seen.sources}. Check it, then: silent-audit scan${opts.timeZone === undefined ? '' : ` --timezone ${opts.timeZone}`} --config ${toStdout ? 'FILE' : opts.out} <the same logs>` +
     (seen.findings > 0 ? ` (the scan found ${plural(seen.findings, 'finding')} without it)` : '');
   (toStdout ? opts.stderr : opts.stdout).write(`${terminalText(summary)}\n`);
@@ -184,6 +187,16 @@ export function starterConfig(seen: SeenSubjects): string {
     '#   alert_emails: [oncall@example.com]',
   );
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The starter config as JSON: its YAML's data (`starterConfig`), a job with every key commented out
+ * an empty object (its notes and commented keys are lost: JSON has no comments).
+ */
+function starterJson(yaml: string): string {
+  const data = (parse(yaml) ?? {}) as { jobs?: Record<string, unknown> | null };
+  const jobs = Object.fromEntries(Object.entries(data.jobs ?? {}).map(([name, job]) => [name, job ?? {}]));
+  return `${JSON.stringify({ ...data, jobs }, null, 2)}\n`;
 }
 
 /** A job's entry, written commented out with a note when its name as a key would configure no job (`keyFault`). */

@@ -105,6 +105,23 @@ describe('silent-audit init', () => {
     expect(after).toEqual([...before, ['missed-run', dump, '2026-10-14T04:00:00Z']].sort((a, b) => (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0)));
   });
 
+  it('writes JSON for an --out named .json, which scan --config then loads with the learned schedule', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const log = cronLog(dir);
+
+    // Act
+    const { result, stdout } = await init([log], { cwd: dir, out: 'silent-audit.config.json' });
+
+    // Assess
+    expect(result.exitCode).toBe(0);
+    const file = join(dir, 'silent-audit.config.json');
+    const dump = 'mysqldump -uroot -p[REDACTED:cli-password] appdb';
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ jobs: { [dump]: { schedule: '0 4 * * *' }, 'echo "rotated: ok" # weekly note': {} } });
+    expect(loadConfig(file).jobs[dump].schedule).toBe('0 4 * * *');
+    expect(stdout).toContain('wrote silent-audit.config.json (JSON, which has no comments: the notes and the keys left to fill in are in the YAML one, --out silent-audit.config.yaml): 2 jobs (1 with a learned schedule)');
+  });
+
   it('suggests expect_pattern only for jobs whose lines carry their output, not for cron, systemd or Lambda platform jobs', async () => {
     // Prepare: cron CMD lines, systemd's journal, Lambda START/REPORT lines, and instrumented run lines with output
     const dir = mkdtempSync(join(tmpdir(), 'init-'));
