@@ -308,8 +308,39 @@ function summaryRepeatNotes(alerts: readonly PlannedAlert[]): string[] {
   return [`Possible repeat: ${plural(repeated.length, 'alert')} of these ${one ? 'was' : 'were'} sent before by a send that was not confirmed, so you may have ${one ? 'it' : 'them'} already: ${named.join(', ')}${more}.`];
 }
 
-/** A summary's items as its text lists them, indented: at most MAX_SUMMARY_LINES, then how many more. */
-export function summaryItemLines(items: readonly SummaryItem[]): string[] {
+const SEVERITY_ORDER: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
+
+/** The order of a summary's items and lines: the most urgent first, then the most alerts, then by detector and subject. */
+function byUrgency(a: SummaryItem, b: SummaryItem): number {
+  return SEVERITY_ORDER.indexOf(b.severity) - SEVERITY_ORDER.indexOf(a.severity) || b.count - a.count || a.detector.localeCompare(b.detector) || a.subject.localeCompare(b.subject);
+}
+
+/** Two items of one pair (two episodes) as one: their counts added up, the higher severity, the earlier `since`; the first's `episode_since`. */
+function mergedItem(a: SummaryItem, b: SummaryItem): SummaryItem {
+  const coalesced = (a.coalesced ?? 0) + (b.coalesced ?? 0);
+  const repeats = (a.possible_repeats ?? 0) + (b.possible_repeats ?? 0);
+  const [x, y] = [a.suppressed, b.suppressed];
+  const since = x?.since !== undefined && y?.since !== undefined ? (x.since < y.since ? x.since : y.since) : (x?.since ?? y?.since);
+  const suppressed = x && y ? { count: x.count + y.count, snoozed: x.snoozed + y.snoozed, ...(since !== undefined ? { since } : {}) } : (x ?? y);
+  const severity = SEVERITY_ORDER.indexOf(b.severity) > SEVERITY_ORDER.indexOf(a.severity) ? b.severity : a.severity;
+  const { coalesced: _c, suppressed: _s, possible_repeats: _r, ...item } = a;
+  return { ...item, severity, count: a.count + b.count, ...(coalesced > 0 ? { coalesced } : {}), ...(suppressed ? { suppressed } : {}), ...(repeats > 0 ? { possible_repeats: repeats } : {}) };
+}
+
+/** A summary's items one per detector × subject pair, as its text lists them: a pair's episodes (an item each) together. */
+function pairItems(items: readonly SummaryItem[]): readonly SummaryItem[] {
+  const pairs = new Map<string, SummaryItem>();
+  for (const item of items) {
+    const pair = `${item.kind}|${item.detector}|${item.subject_kind}|${item.subject}`;
+    const seen = pairs.get(pair);
+    pairs.set(pair, seen ? mergedItem(seen, item) : item);
+  }
+  return pairs.size === items.length ? items : [...pairs.values()].sort(byUrgency);
+}
+
+/** A summary's items as its text lists them, indented, one line per detector × subject pair: at most MAX_SUMMARY_LINES, then how many more. */
+export function summaryItemLines(episodeItems: readonly SummaryItem[]): string[] {
+  const items = pairItems(episodeItems);
   return [
     ...items
       .slice(0, MAX_SUMMARY_LINES)
@@ -333,9 +364,8 @@ export function summaryItemLines(items: readonly SummaryItem[]): string[] {
 export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): AlertMessage {
   const groups = new Map<string, { -readonly [K in keyof SummaryItem]: SummaryItem[K] } & { folded: number; held: number; snoozed: number; repeats: number; since?: number }>();
   let severity: Severity = 'low';
-  const order: Severity[] = ['low', 'medium', 'high', 'critical'];
   for (const a of alerts) {
-    if (a.kind !== 'recovery' && order.indexOf(a.severity) > order.indexOf(severity)) severity = a.severity;
+    if (a.kind !== 'recovery' && SEVERITY_ORDER.indexOf(a.severity) > SEVERITY_ORDER.indexOf(severity)) severity = a.severity;
     const episode_since = episodeSince(a);
     const id = `${a.kind}|${a.detector}|${a.subject_kind}|${a.subject}|${episode_since}`;
     const g = groups.get(id) ?? { detector: a.detector, subject: a.subject, subject_kind: a.subject_kind, kind: a.kind, severity: a.severity, episode_since, count: 0, folded: 0, held: 0, snoozed: 0, repeats: 0 };
@@ -345,11 +375,11 @@ export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): Al
     g.held += a.suppressed;
     g.snoozed += a.snoozed;
     if (a.suppressed > 0 && a.since !== undefined && !(g.since !== undefined && g.since <= a.since)) g.since = a.since;
-    if (order.indexOf(a.severity) > order.indexOf(g.severity)) g.severity = a.severity;
+    if (SEVERITY_ORDER.indexOf(a.severity) > SEVERITY_ORDER.indexOf(g.severity)) g.severity = a.severity;
     groups.set(id, g);
   }
   const items: SummaryItem[] = [...groups.values()]
-    .sort((a, b) => order.indexOf(b.severity) - order.indexOf(a.severity) || b.count - a.count || a.detector.localeCompare(b.detector) || a.subject.localeCompare(b.subject))
+    .sort(byUrgency)
     .map(({ folded, held, snoozed, repeats, since, ...item }) => ({
       ...item,
       ...(folded > 0 ? { coalesced: folded } : {}),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../lambdas/config.ts';
 import type { PlannedAlert } from '../../lambdas/core/alert-policy.ts';
-import { alertMessage, fitTitle, MAX_SUMMARY_LINES, messageAsFinding, summaryMessage, suppressedNote } from '../../lambdas/core/alert-policy-messages.ts';
+import { alertMessage, fitTitle, MAX_SUMMARY_LINES, messageAsFinding, type SummaryItem, summaryMessage, suppressedNote } from '../../lambdas/core/alert-policy-messages.ts';
 import { type Finding, isoTime } from '../../lambdas/core/findings.ts';
 import { DETECTOR_IDS } from '../../lambdas/detectors/ids.ts';
 
@@ -226,6 +226,20 @@ describe('alert messages', () => {
     expect(message.data.items).toEqual([
       { detector: 'run-failed', subject: 'etl', subject_kind: 'job', kind: 'escalation', severity: 'critical', episode_since: '2026-10-07T01:10:00Z', count: 1 },
       { detector: 'run-failed', subject: 'etl', subject_kind: 'job', kind: 'finding', severity: 'high', episode_since: '2026-10-07T01:10:00Z', count: 1, coalesced: 1 },
+    ]);
+  });
+
+  it("lists a pair's alerts of two episodes in a storm summary's text on one line, counting both, and as two items in its JSON", () => {
+    // Prepare: two alerts about etl in one delivery, of two episodes (a recovery closed the first between them); the second held 2 before it.
+    const at = (hour: number) => Date.parse(`2026-10-07T0${hour}:00:00Z`);
+    const alert = (hour: number, more: Partial<PlannedAlert> = {}): PlannedAlert => ({ ...base, kind: 'finding', detector: 'run-failed', severity: 'high', episodeSince: at(hour), candidate: { key: `k${hour}`, finding: { ...failed, ts: isoTime(at(hour)), run_id: `r${hour}` } }, ...more });
+    // Act
+    const message = summaryMessage([alert(1, { coalesced: 1 }), alert(5, { severity: 'critical', suppressed: 2, snoozed: 1, since: at(2) })], 1);
+    // Assess
+    expect(message.text.split('\n').slice(4)).toEqual(['  run-failed × job "etl": 2 (critical); 1 more finding like it in the same delivery; 2 similar alerts suppressed since 2026-10-07T02:00:00Z (1 while snoozed or in maintenance)']);
+    expect((message.data.items as SummaryItem[]).map((i) => [i.episode_since, i.count, i.severity])).toEqual([
+      ['2026-10-07T05:00:00Z', 1, 'critical'],
+      ['2026-10-07T01:00:00Z', 1, 'high'],
     ]);
   });
 
