@@ -248,10 +248,10 @@ describe("lines a function logged in Lambda's JSON log format are read as the li
     ['a record with the keys of another runtime, in another order (Python: logger, no level first)', JSON.stringify({ message: RUN_END_NO_TS, logger: 'root', timestamp: '2026-10-05T16:00:00Z', requestId: R1 }), 'run.end nightly n-1 exit=2 @2026-10-05T16:00:00.000Z'],
     ['a line none of ours', logged('sent 214 invoices'), 'unrecognised'],
     ['an object none of ours', logged({ invoices: 214 }), 'unrecognised'],
-    ['a record whose timestamp names no offset, which gives no time', JSON.stringify({ timestamp: '2026-10-05T16:00:00', message: RUN_END_NO_TS }), 'unrecognised'],
+    ['a record whose timestamp names no offset, which gives no time: its event without ts rejected naming it', JSON.stringify({ timestamp: '2026-10-05T16:00:00', message: RUN_END_NO_TS }), 'rejected: run.end event rejected: no time: the event has no `ts`, and the line\'s `timestamp` "2026-10-05T16:00:00" is no ISO time that names its offset; add `ts` (an ISO-8601 time or epoch milliseconds)'],
     ["a Powertools Logger (Python) record, its default timestamp with a space, a comma and +0000", logged(RUN_END_NO_TS, '2026-10-05 16:00:00,655+0000'), 'run.end nightly n-1 exit=2 @2026-10-05T16:00:00.655Z'],
     ["a record timed by Python's isoformat(' ')", logged(RUN_END_NO_TS, '2026-10-05 18:00:00.655123+02:00'), 'run.end nightly n-1 exit=2 @2026-10-05T16:00:00.655Z'],
-    ['a record whose timestamp with a space names no offset, which gives no time', logged(RUN_END_NO_TS, '2026-10-05 16:00:00,655'), 'unrecognised'],
+    ['a record whose timestamp with a space names no offset, which gives no time: its event without ts rejected naming it', logged(RUN_END_NO_TS, '2026-10-05 16:00:00,655'), 'rejected: run.end event rejected: no time: the event has no `ts`, and the line\'s `timestamp` "2026-10-05 16:00:00,655" is no ISO time that names its offset; add `ts` (an ISO-8601 time or epoch milliseconds)'],
   ])('%s', (_name, line, expected) => {
     // Act
     const outcome = parseLine(line, contextFor('invoice-mailer.log', 1, { defaultJob: 'invoice-mailer' }));
@@ -285,6 +285,64 @@ describe("lines a function logged in Lambda's JSON log format are read as the li
     const outcome = parseLine(line, contextFor('invoice-mailer.log', 1));
     // Assess
     expect(summary(outcome)).toBe('run.end nightly n-1 exit=2 @2026-10-05T16:00:00.655Z');
+  });
+});
+
+describe("an event logged as a JSON string in a logging library's message field is read as the line it holds", () => {
+  const END = JSON.stringify(RUN_END_NO_TS);
+  const ADD_TS = 'add `ts` (an ISO-8601 time or epoch milliseconds)';
+  it.each([
+    ["logstash-logback-encoder (@timestamp, message)", { '@timestamp': '2026-10-05T18:00:00.655+02:00', '@version': '1', message: END, logger_name: 'x', level: 'INFO', level_value: 20000 }, '2026-10-05T16:00:00.655Z'],
+    ["python-json-logger (asctime with an offset, message)", { asctime: '2026-10-05 16:00:00,655+0000', levelname: 'INFO', name: 'b', message: END }, '2026-10-05T16:00:00.655Z'],
+    ['zerolog (time, message)', { level: 'info', time: '2026-10-05T16:00:00Z', message: END }, '2026-10-05T16:00:00.000Z'],
+    ['pino (epoch-ms time, msg)', { level: 30, time: Date.parse('2026-10-05T16:00:00.655Z'), pid: 1, hostname: 'h', msg: END }, '2026-10-05T16:00:00.655Z'],
+    ['Go slog JSON (time, msg)', { time: '2026-10-05T16:00:00.655Z', level: 'INFO', msg: END }, '2026-10-05T16:00:00.655Z'],
+    ['structlog (event holding the JSON string, timestamp)', { event: END, level: 'info', timestamp: '2026-10-05T16:00:00.655Z' }, '2026-10-05T16:00:00.655Z'],
+  ])('%s', (_name, record, at) => {
+    // Prepare
+    const line = JSON.stringify(record);
+    // Act
+    const outcome = parseLine(line, contextFor('app.log', 1));
+    // Assess
+    expect(summary(outcome)).toBe(`run.end nightly n-1 exit=2 @${at}`);
+  });
+
+  it("takes the event's own ts before the logger's time", () => {
+    // Prepare
+    const line = JSON.stringify({ level: 30, time: Date.parse('2026-10-05T16:00:01Z'), msg: JSON.stringify(RUN_START) });
+    // Act
+    const outcome = parseLine(line, contextFor('app.log', 1));
+    // Assess
+    expect(summary(outcome)).toBe('run.start nightly n-1 @2026-10-05T16:00:00.000Z');
+  });
+
+  it.each([
+    ["python-json-logger's default asctime (no offset)", { asctime: '2026-10-05 16:00:00,655', message: END }, '`asctime` "2026-10-05 16:00:00,655" is no ISO time that names its offset'],
+    ["zerolog's epoch-seconds time", { level: 'info', time: 1790994600, message: END }, '`time` 1790994600 is below 10^12 (2001-09-09): a duration, or epoch seconds, not epoch milliseconds'],
+  ])('rejects an event without ts whose logger time gives none, naming the field: %s', (_name, record, why) => {
+    // Act
+    const outcome = parseLine(JSON.stringify(record), contextFor('app.log', 1));
+    // Assess
+    expect(outcome).toEqual({ kind: 'rejected', reason: `run.end event rejected: no time: the event has no \`ts\`, and the line's ${why}; ${ADD_TS}` });
+  });
+
+  it('rejects an event whose JSON string was cut short, rather than counting it unrecognised', () => {
+    // Prepare
+    const line = JSON.stringify({ time: '2026-10-05T16:00:00Z', level: 'INFO', msg: END.slice(0, -5) });
+    // Act
+    const outcome = parseLine(line, contextFor('app.log', 1));
+    // Assess
+    expect(summary(outcome)).toMatch(/^rejected: run\.end event rejected: not valid JSON/);
+  });
+
+  it.each([
+    ["structlog's event that is a plain word", { event: 'user logged in', level: 'info', timestamp: '2026-10-05T16:00:00Z', user: '{"type":"run.end"}' }],
+    ['a msg holding JSON none of ours', { time: '2026-10-05T16:00:00Z', msg: '{"invoices": 214}' }],
+  ])('leaves unrecognised %s', (_name, record) => {
+    // Act
+    const outcome = parseLine(JSON.stringify(record), contextFor('app.log', 1));
+    // Assess
+    expect(summary(outcome)).toBe('unrecognised');
   });
 });
 

@@ -486,7 +486,7 @@ function claimLine(text: string, ctx: LineContext, parsers: readonly LineParser[
   const wrapper = shipped ?? logged;
   if (wrapper === undefined) return undefined;
   const inner = logged === undefined ? parsers : loggedMessageParsers(parsers);
-  const recordCtx = wrapper.at === undefined ? ctx : { ...ctx, recordTime: wrapper.at };
+  const recordCtx = wrapper.at !== undefined ? { ...ctx, recordTime: wrapper.at } : logged?.timeField === undefined ? ctx : { ...ctx, loggerTimeField: logged.timeField };
   const innerCtx = logged?.rebuilt ? { ...recordCtx, writtenLine: text } : recordCtx;
   const inside = readLinesWithin(wrapper.text, parseUnredacted(wrapper.text, innerCtx, inner, true), innerCtx, inner);
   if (inside.outcome.kind === 'unrecognised') return undefined;

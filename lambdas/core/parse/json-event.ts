@@ -1,14 +1,14 @@
 import { describeIssues, describeValue, eventIssueMessage } from '../event-issues.ts';
 import { INSTRUMENTED_TYPES, type InstrumentedType, resolveTimestamp, validateEvent } from '../events.ts';
-import { isTimeInRange, LEAST_EPOCH_MS, parseTime } from '../parse-time.ts';
+import { LEAST_EPOCH_MS, parseTime } from '../parse-time.ts';
 import { fastValidate } from './fast-validate.ts';
 import { consoleRequestId, withRequestId } from './lambda-platform.ts';
 import { inRecordZone, namesNoZone, tsPrecisionMs } from './local-time.ts';
 import { objectAfterPrefixBraces } from './prefix-braces.ts';
-import { isoInstant } from './record-fields.ts';
+import { loggerInstant } from './record-fields.ts';
 import { parseSyslog, type SyslogBadDate } from './syslog.ts';
 import { UTC_OFFSET_PATTERN } from './timestamp-prefix.ts';
-import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from './types.ts';
+import { eventsOf, type LineContext, type LineParser, type LoggerTimeField, type ParseOutcome } from './types.ts';
 
 const OUR_TYPE = /"type"\s*:\s*"(run\.start|run\.end|agent\.start|agent\.action|agent\.end|tool\.call|attempt|guard\.bypass|audit\.write)"/;
 const OUR_TYPES: ReadonlySet<string> = new Set(INSTRUMENTED_TYPES);
@@ -66,7 +66,7 @@ export const jsonEventParser: LineParser = {
     const prefix = objectStart > 0 ? prefixTime(line, ctx) : undefined;
     const recordTime = (prefix?.kind === 'record' ? prefix.at : undefined) ?? ctx.recordTime ?? loggerTime(raw as Record<string, unknown>);
     if (recordTime === undefined && prefix?.kind === 'bad-date') return reject(type, `no time: the event has no \`ts\` and the line's syslog date "${prefix.dateText}" is not a date`);
-    if (recordTime === undefined) return reject(type, noTime(raw as Record<string, unknown>));
+    if (recordTime === undefined) return reject(type, noTime(raw as Record<string, unknown>, ctx.loggerTimeField));
     return withRequestId(eventsOf('json', ctx, recordTime, data as never), requestId);
   },
 };
@@ -180,14 +180,8 @@ const LOGGER_TIME_KEYS = ['time', 'timestamp'] as const;
  */
 function loggerTime(raw: Record<string, unknown>): number | undefined {
   for (const key of LOGGER_TIME_KEYS) {
-    const value = raw[key];
-    if (typeof value !== 'number') {
-      const at = isoInstant(value);
-      if (at !== undefined) return at;
-      continue;
-    }
-    const at = Math.floor(value);
-    if (value >= LEAST_EPOCH_MS && isTimeInRange(at)) return at;
+    const at = loggerInstant(raw[key]);
+    if (at !== undefined) return at;
   }
   return undefined;
 }
@@ -198,10 +192,12 @@ const ADD_TS = 'add `ts` (an ISO-8601 time or epoch milliseconds)';
 
 /**
  * Why an event without `ts` in a line with no record time has no time: the logger's time field the
- * line holds and why it was not read (`loggerTime`), else that it carries none; and to add `ts`. Read
- * on the rejection's path only.
+ * line holds and why it was not read (`loggerTime`; or that of the logger's record the event was
+ * logged in as a string, `wrapper`, whose time fields are all read), else that it carries none; and
+ * to add `ts`. Read on the rejection's path only.
  */
-function noTime(raw: Record<string, unknown>): string {
+function noTime(raw: Record<string, unknown>, wrapper: LoggerTimeField | undefined): string {
+  if (wrapper !== undefined) return `no time: the event has no \`ts\`, and the line's \`${wrapper.key}\` ${describeValue(wrapper.value)} ${unreadInstant(wrapper.value)}; ${ADD_TS}`;
   const key = [...LOGGER_TIME_KEYS, ...OTHER_LOGGER_TIME_KEYS].find((k) => Object.hasOwn(raw, k));
   if (key === undefined) return `no time: the event has no \`ts\` and the line carries no timestamp; ${ADD_TS}`;
   return `no time: the event has no \`ts\`, and the line's \`${key}\` ${describeValue(raw[key])} ${unreadTime(key, raw[key])}; ${ADD_TS}`;
@@ -210,6 +206,11 @@ function noTime(raw: Record<string, unknown>): string {
 /** Why a logger's time field was not read as the event's time. */
 function unreadTime(key: string, value: unknown): string {
   if (!(LOGGER_TIME_KEYS as readonly string[]).includes(key)) return "is not read as its time (only pino's and bunyan's `time`, winston's and Powertools' `timestamp`)";
+  return unreadInstant(value);
+}
+
+/** Why a value of a time field read gave no instant (`loggerInstant`). */
+function unreadInstant(value: unknown): string {
   if (typeof value !== 'number') return 'is no ISO time that names its offset';
   if (value < LEAST_EPOCH_MS) return 'is below 10^12 (2001-09-09): a duration, or epoch seconds, not epoch milliseconds';
   return 'lies past the year 9999: microseconds or nanoseconds, not epoch milliseconds';

@@ -3,10 +3,10 @@ import { clipUnits } from '../output-capture.ts';
 import { isPlainObject } from '../own-property.ts';
 import { MAX_DURATION_MS } from '../quantity-limits.ts';
 import { defined, quoted } from './bodies.ts';
-import { isoInstant, jsonObject, withoutLineEnd } from './record-fields.ts';
+import { isoInstant, jsonObject, loggerInstant, withoutLineEnd } from './record-fields.ts';
 import { isRequestId, REQUEST_ID_PATTERN } from './request-id.ts';
 import { parseIsoTime } from './timestamp-prefix.ts';
-import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from './types.ts';
+import { eventsOf, type LineContext, type LineParser, type LoggerTimeField, type ParseOutcome } from './types.ts';
 
 /**
  * Contract §1b, AWS Lambda platform lines, in the text log format
@@ -342,7 +342,10 @@ export const lambdaPlatformParser: LineParser = {
  * runtime or logging library logged (Python's logger given a dict). It is read as the line it holds,
  * an object as its JSON, at `timestamp` as its record time, as the text format's console prefix
  * times the line after it. A logger's record of the same shape (Powertools Logger, winston) is read
- * alike.
+ * alike, and so is a logging library's record of a line logged as a JSON string (`LOGGED_MESSAGE_KEYS`,
+ * `LOGGED_TIME_KEYS`): logstash-logback-encoder's `{"@timestamp":…,"message":"{\"type\":…}"}`,
+ * python-json-logger's `asctime` and `message`, zerolog's `time` and `message`, pino's and Go slog's
+ * `time` and `msg`, structlog's `event` (its own key for the message, holding the JSON string).
  */
 export interface LoggedRecord {
   /** The line logged (an object logged as its JSON), without a trailing line end. */
@@ -352,29 +355,66 @@ export interface LoggedRecord {
    * number as JavaScript read it, so a number past 2^53 has lost its last digits there.
    */
   readonly rebuilt?: true;
-  /** The record's `timestamp`, epoch ms. */
-  readonly at: number;
+  /** The record's time (`LOGGED_TIME_KEYS`), epoch ms; undefined when it holds none that reads as an instant. */
+  readonly at?: number;
+  /** The record's time field, when it holds one that gave no instant (`at` undefined). */
+  readonly timeField?: LoggerTimeField;
   /** The invocation's request id: Lambda's `requestId`, Powertools Logger's `function_request_id`. */
   readonly requestId?: string;
 }
 
 /**
- * A line's Lambda JSON-format record, or undefined when it is not one: a JSON object with an ISO
- * `timestamp` that names its offset and a `message` string or object. Tried on a line no parser
- * claimed, so that our own events and Lambda's `platform.*` records are read as they are.
+ * The keys a logging library writes the line it was given under, when the line is a JSON string (`{…}`):
+ * `message` (Lambda's, winston, Powertools, logstash-logback-encoder, python-json-logger, zerolog), `msg`
+ * (pino, Go slog), `event` (structlog, whose `event` is otherwise a plain word: a string not starting
+ * with `{` is not taken).
+ */
+const LOGGED_MESSAGE_KEYS = ['message', 'msg', 'event'] as const;
+/**
+ * The keys a logging library writes its record's time under, the first whose value reads as an instant
+ * (`loggerInstant`: an ISO time that names its offset, or epoch milliseconds from 10^12) taken: Lambda's,
+ * winston's, Powertools' and structlog's `timestamp`, logstash-logback-encoder's `@timestamp`, zerolog's,
+ * pino's and Go slog's `time`, python-json-logger's `asctime`.
+ */
+const LOGGED_TIME_KEYS = ['timestamp', '@timestamp', 'time', 'asctime'] as const;
+
+/**
+ * A line's Lambda JSON-format record, or a logging library's record of a line logged as a JSON string,
+ * or undefined when it is neither: a JSON object whose `message`, `msg` or `event` is a string that
+ * begins with `{`, or (Lambda's shape) that has a `timestamp` and a `message` string or object. Its
+ * time is its first time field that reads as an instant (`LOGGED_TIME_KEYS`), else none. Tried on a
+ * line no parser claimed, so that our own events and Lambda's `platform.*` records are read as they are.
  */
 export function loggedRecord(line: string): LoggedRecord | undefined {
-  // Cheap before JSON.parse: most lines that reach here (other JSON, plain text) name neither.
-  if (!line.includes('"message"') || !line.includes('"timestamp"')) return undefined;
+  // Cheap before JSON.parse: most lines that reach here (other JSON, plain text) are not Lambda's
+  // shape and hold no object escaped in a string (`{\"`).
+  if (!(line.includes('"message"') && line.includes('"timestamp"')) && !line.includes('{\\"')) return undefined;
   const raw = jsonObject(line);
   if (raw === undefined) return undefined;
-  const { timestamp, message } = raw;
-  const at = isoInstant(timestamp);
-  if (at === undefined) return undefined;
+  const message = loggedMessage(raw);
+  if (message === undefined) return undefined;
   const id = raw.requestId ?? raw.function_request_id;
   const requestId = typeof id === 'string' && isRequestId(id) ? id : undefined;
-  if (typeof message === 'string') return { text: withoutLineEnd(message), at, requestId };
-  if (isPlainObject(message)) return { text: JSON.stringify(message), rebuilt: true, at, requestId };
+  let unread: string | undefined;
+  for (const key of LOGGED_TIME_KEYS) {
+    if (!Object.hasOwn(raw, key)) continue;
+    const at = loggerInstant(raw[key]);
+    if (at !== undefined) return { ...message, at, requestId };
+    unread ??= key;
+  }
+  return { ...message, requestId, timeField: unread === undefined ? undefined : { key: unread, value: raw[unread] } };
+}
+
+/** The line a record holds (`loggedRecord`): a JSON string under a message key, else Lambda's `message` string or object. */
+function loggedMessage(raw: Record<string, unknown>): Pick<LoggedRecord, 'text' | 'rebuilt'> | undefined {
+  for (const key of LOGGED_MESSAGE_KEYS) {
+    const value = raw[key];
+    if (typeof value === 'string' && value.startsWith('{')) return { text: withoutLineEnd(value) };
+  }
+  const { message } = raw;
+  if (!Object.hasOwn(raw, 'timestamp')) return undefined;
+  if (typeof message === 'string') return { text: withoutLineEnd(message) };
+  if (isPlainObject(message)) return { text: JSON.stringify(message), rebuilt: true };
   return undefined;
 }
 

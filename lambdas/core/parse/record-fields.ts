@@ -1,6 +1,6 @@
 // Reading the fields of a record that wraps a line: a container runtime's, a log shipper's, a logger's.
 import { isPlainObject } from '../own-property.ts';
-import { isTimeInRange } from '../parse-time.ts';
+import { isTimeInRange, LEAST_EPOCH_MS } from '../parse-time.ts';
 import { parseIsoTime } from './timestamp-prefix.ts';
 
 /** A line's JSON object, or undefined when the line is no JSON or JSON of something else (an array, a string). */
@@ -23,4 +23,15 @@ export function withoutLineEnd(text: string): string {
 export function isoInstant(value: unknown): number | undefined {
   const at = typeof value === 'string' ? parseIsoTime(value) : undefined;
   return at !== undefined && isTimeInRange(at) ? at : undefined;
+}
+
+/**
+ * Epoch ms of a structured logger's time field, when it reads as an instant: an ISO time that names its offset
+ * (`isoInstant`), or epoch milliseconds from 10^12 (2001) to the year 9999; else undefined (a duration, epoch
+ * seconds, microseconds, a zoneless time).
+ */
+export function loggerInstant(value: unknown): number | undefined {
+  if (typeof value !== 'number') return isoInstant(value);
+  const at = Math.floor(value);
+  return value >= LEAST_EPOCH_MS && isTimeInRange(at) ? at : undefined;
 }

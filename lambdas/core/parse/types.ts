@@ -12,6 +12,11 @@ export interface LineContext {
    * JSON log format, re-serialised): where a number's text is as the logger wrote it.
    */
   readonly writtenLine?: string;
+  /**
+   * The time field of the logger's record that wrapped the line (`loggedRecord`), when it gave no time (python-json-logger's
+   * zoneless `asctime`, zerolog's epoch seconds): named in the rejection of an event without `ts` that it leaves with no time.
+   */
+  readonly loggerTimeField?: LoggerTimeField;
   /** The zoneless times of the other lines of this line's delivery (one log stream), which decide whether a gap behind the record is a zone. */
   readonly zones?: StreamZones;
   /** Without a record time (a file): how its zoneless times are read, in its hosts' zone (`--timezone`) or as UTC, counted; absent, as UTC. */
@@ -24,6 +29,12 @@ export interface LineContext {
   readonly defaultJob?: string;
   /** Cleans secrets from what the line gives (events, rejection reasons); default: the built-in rules (`redactorFor(config)` adds the config's). */
   readonly redactor?: Redactor;
+}
+
+/** A logger's time field as its record holds it: its key and value. */
+export interface LoggerTimeField {
+  readonly key: string;
+  readonly value: unknown;
 }
 
 export type ParseOutcome =
