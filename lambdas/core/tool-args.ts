@@ -191,21 +191,24 @@ const REFERENTIAL = new RegExp(
   'iu',
 );
 /**
- * The same words in Chinese, Japanese and Korean, which write them inside a longer word (对话中提到的用户,
- * 会話で言及されたユーザー, 대화에서 언급된 사용자). Many are also a syllable of ordinary words and names
- * (꿈같은하루, 前回り, 上次会议纪要, 上記資料.pdf, 李刚才, 同じ空の下), so only a description's frame counts:
- * the word (with a verb's ending: 言及された, 언급된, 提到过) before a linking particle (的, の, 의) or a noun
- * for a person or an account (`CJK_PERSON`), or the word as the whole value; "same" and "that" (同じ, 同一, 当該, 该,
- * 해당, 동일한, 같은) only before such a noun. `CJK_SCRIPT`, one character test, spares other text the alternation.
+ * A description in Chinese, Japanese or Korean, which write it without spaces (对话中提到的用户, 会話で言及されたユーザー,
+ * 대화에서 언급된 사용자): the value ENDS (but for spaces and punctuation) with a noun for a person or an account
+ * (`CJK_PERSON`) right after a referential frame (`CJK_FRAME`: "mentioned", "previous", "above", "same", "this", "that"),
+ * with an optional verb ending (された, 된, 过) and linking particle (的, の, 의); anything may come before the frame.
+ * Anything else is a value: titles and names that hold the frame's words (以前的我, 之前的约定, 前回のあらすじ, 同じ空の下,
+ * 꿈같은하루, 上次会议纪要, 李刚才) and nouns that start with a person's (客户端, 고객센터, 계정과목). Whole-value fillers (同上,
+ * 위와 같음) are `FOREIGN_FILLERS`. `CJK_SCRIPT`, one character test, spares other text the regex.
  */
 const CJK_SCRIPT = /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/;
-const CJK_REFERENCE =
-  '提到|提及|所述|上述|前述|上記|言及|前回|先(?:ほど|程)|さきほど|さっき|以前|之前|先前|上次|相同|同[样樣]|上面|前面|[刚剛]才|언급|이전|지난번';
-const CJK_DETERMINER = '同じ|同一|当該|[该該]|해당|동일한?|(?:(?<![가-힣])|(?<=[와과] ?))같은';
+/** 该/該 is "that" except inside 应该/應該 ("should") and 活该; 此 except in 因此, 如此; 그, 이 ("that", "this") only as a word. */
+const CJK_FRAME =
+  '提到|提及|所述|上述|前述|上記|言及|前回|先(?:ほど|程)|さきほど|さっき|以前|之前|先前|上次|相同|同[样樣]|上面|前面|[刚剛]才|同じ|同一|当該|該当|' +
+  '(?<![应應活])[该該]|[这這][个個位]|(?<![因如])此|この|その|언급|이전|지난번|해당|동일|(?:(?<![가-힣])|(?<=[와과] ?))같은|(?<![가-힣])[그이](?= )';
 const CJK_PERSON =
   '用[户戶]|客[户戶]|[顾顧]客|[会會][员員]|会員|[账帳][户戶号號]|ユーザー?|お?客様|利用者|アカウント|사용자|이용자|고객|회원|유저|계정';
 const CJK_DESCRIPTION = new RegExp(
-  `(?:${CJK_REFERENCE})(?:された|した|[过過]|된|한|했던|되었던)? ?(?:[的の의]|${CJK_PERSON})|(?:${CJK_DETERMINER}) ?(?:${CJK_PERSON})|^\\s*(?:${CJK_REFERENCE})\\s*$`,
+  `(?:${CJK_FRAME})(?:された|した|[过過]|된|한|했던|되었던)?(?:[的の의])? ?(?:${CJK_PERSON})[\\s\\p{P}]*$`,
+  'u',
 );
 
 /**

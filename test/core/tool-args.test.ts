@@ -365,6 +365,27 @@ describe('checkToolArgs', () => {
     expect(valueErrors).toEqual([]);
   });
 
+  it('takes a CJK value for a description only when it ends with a word for a person or an account right after a referential frame, and leaves titles, names and words that merely hold the frame alone', () => {
+    // Prepare: "the user mentioned in the conversation", "the user from earlier", "the same user", "that user", "this customer" …;
+    // then "the taste of before", "the me of before", "user thinking" (应该: "should"), "the same customer centre", "the same account title",
+    // "the earlier client app", "the promise from before", "the same sky", "the same dream", "last time's synopsis", "memories of last time", a clinic's name
+    const descriptions = [
+      '对话中提到的用户', '会話で言及されたユーザー', '대화에서 언급된 사용자', '先程のユーザー', '同一用户', '该用户', '当該ユーザー', '这个用户', '此用户',
+      '这位客户', 'このユーザー', 'そのユーザー', '該当ユーザー', '그 사용자', '이 고객', '해당 사용자', '동일한 사용자', '上述用户。',
+    ];
+    const values = [
+      '以前的味道', '以前的我', '应该用户思维', '동일고객센터', '해당고객센터', '동일계정과목', '以前客户端', '之前的约定', '同样的天空', '相同的梦',
+      '以前の僕', '前回のあらすじ', '지난번의추억', '이전의원', '以前', '이전', '언급', '上述',
+    ];
+    // Act
+    const errors = descriptions.map((value) => check({ user_id: value })[0]);
+    const valueErrors = values.flatMap((value) => check({ user_id: value }));
+    // Assess
+    expect(errors.map((e) => [e?.got, e?.placeholder])).toEqual(descriptions.map((value) => [JSON.stringify(value), true]));
+    expect(valueErrors).toEqual([]);
+    expect(values.map((value) => looksLikePlaceholder(value))).toEqual(values.map(() => false));
+  });
+
   it('judges Hindi "before" पहले and Arabic "earlier" سابق in a date or an id as English "before 5 December" (medium), and "the earlier …" पहले वाला, السابق as descriptions (high)', () => {
     // Prepare: "before 5 December" in Hindi and English, "an earlier time" in Arabic; then "the earlier email", "the previous user"
     const plain = [{ delivery_date: '5 दिसंबर से पहले' }, { delivery_date: 'before 5 December' }, { order_id: 'وقت سابق' }];
