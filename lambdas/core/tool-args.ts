@@ -180,14 +180,15 @@ function isCodeArg(name: string | undefined): boolean {
  * Words that refer to something instead of being it: "the user mentioned …", "his email", "same … as last time";
  * in other languages only "mentioned", "same", "previous(ly)" (an article or a possessive there is also a name's word:
  * Jean de la Fontaine, Son Heung-min). Bounded by letters (and their marks: Hindi's vowel signs) in any script, not
- * by `\b`'s ASCII words. Arabic: المذكور, المشار إليه, نفس(ه), السابق (with its article: وقت سابق is "an earlier time"), أعلاه; Hindi:
- * उल्लिखित, उपरोक्त, वही, उसी, पिछले, पहले वाला/पहले का (bare पहले is "before", as in a date), ऊपर; German: derselbe, desselben, die selbe.
+ * by `\b`'s ASCII words. Arabic: المذكور, المشار إليه, نفس(ه), السابق in any form with its article (السابقون, السابقات, السابقُ, السابقه;
+ * وقت سابق is "an earlier time"), أعلاه; Hindi: उल्लिखित, उपरोक्त, वही, उसी, पिछले, पहले वाला, पहले का/की/के but not after से
+ * ("before": 5 दिसंबर से पहले की तारीख is a date, as a bare पहले), ऊपर; German: derselbe, desselben, die selbe.
  */
 const REFERENTIAL = new RegExp(
   String.raw`(?<![\p{L}\p{M}\p{N}_])(the|his|her|their|its|our|my|your|this|that|these|those|same|previous|earlier|above|below|last|mentioned|current|aforementioned|said|given|provided|customer'?s|user'?s` +
     String.raw`|mencionad[oa]s?|mism[oa]s?|anterior(?:es|mente)?|mentionnée?s?|même|précédente?s?|précédemment|erwähnte[nrms]?|genannte[nrms]?|gleiche[nrms]?|vorherige[nrms]?|(?:der|die|das|dem|den|des)selben?|(?:der|die|das|dem|den|des) selbe[nrms]?` +
     String.raw`|mesm[oa]s?|menzionat[oaie]|stess[oaie]|precedente|упомянут\p{L}*|тот же` +
-    String.raw`|(?:ال)?مذكور\p{L}*|(?:ال)?مشار إلي(?:ه|ها|هم)|[بو]?نفس(?:ه|ها|هم)?|السابق(?:ة|ين)?|أعلاه|उल्लिखित|उल्लेखित|उपर्युक्त|उपरोक्त|वही|उसी|पिछल[ाीे]|पहले (?:वाल|क)[ाीे]|ऊपर|이전)(?![\p{L}\p{M}\p{N}_])`,
+    String.raw`|(?:ال)?مذكور\p{L}*|(?:ال)?مشار إلي(?:ه|ها|هم)|[بو]?نفس(?:ه|ها|هم)?|السابق[\p{L}\p{M}]*|أعلاه|उल्लिखित|उल्लेखित|उपर्युक्त|उपरोक्त|वही|उसी|पिछल[ाीे]|पहले वाल[ाीे]|(?<!(?:^|[^\p{L}\p{M}])से\s+)पहले क[ाीे]|ऊपर|이전)(?![\p{L}\p{M}\p{N}_])`,
   'iu',
 );
 /**

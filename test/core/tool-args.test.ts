@@ -386,6 +386,18 @@ describe('checkToolArgs', () => {
     expect(values.map((value) => looksLikePlaceholder(value))).toEqual(values.map(() => false));
   });
 
+  it('judges an Arabic "previous" السابق in any definite form (plural, feminine, with vowel marks, with ه) a description, and Hindi "before …\'s" से पहले का/की a date\'s word as in English', () => {
+    // Prepare: "the previous users", "the previous (female) customers", "the previous customer" with a damma, with ه; then "a date before 5 December", "a time before 10 o'clock"
+    const described = ['المستخدمون السابقون', 'العميلات السابقات', 'العميل السابقُ', 'العميلة السابقه'];
+    const plain = [{ delivery_date: '5 दिसंबर से पहले की तारीख' }, { delivery_date: '10 बजे से पहले का समय' }, { delivery_date: 'a date before 5 December' }];
+    // Act
+    const describedErrors = described.map((value) => check({ user_id: value })[0]);
+    const plainErrors = plain.map((args) => check(args)[0]);
+    // Assess
+    expect(describedErrors.map((e) => e?.placeholder)).toEqual([true, true, true, true]);
+    expect(plainErrors.map((e) => e?.placeholder)).toEqual([false, false, false]);
+  });
+
   it('judges Hindi "before" पहले and Arabic "earlier" سابق in a date or an id as English "before 5 December" (medium), and "the earlier …" पहले वाला, السابق as descriptions (high)', () => {
     // Prepare: "before 5 December" in Hindi and English, "an earlier time" in Arabic; then "the earlier email", "the previous user"
     const plain = [{ delivery_date: '5 दिसंबर से पहले' }, { delivery_date: 'before 5 December' }, { order_id: 'وقت سابق' }];
