@@ -271,6 +271,8 @@ function judgeTree(tree: TreeSnapshot, history: CostHistory, config: Config, opt
         detector: detector.meta.id,
         subject_kind: detector.meta.subjectKind,
         severity: config.defaults.severity[detector.meta.id] ?? draft.severity ?? detector.meta.defaultSeverity,
+        // Where the tree's lines were read: the tree event is made by the pipeline, from no line of its own.
+        ...(tree.source !== undefined ? { source: tree.source } : {}),
       });
     }
   }

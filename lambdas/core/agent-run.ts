@@ -1,4 +1,5 @@
-import { type AgentAction, type AgentEnd, type AgentStart, type AuditEvent, bodyText, contentIdentity, partOf } from './events.ts';
+import { type AgentAction, type AgentEnd, type AgentStart, type AuditEvent, bodyText, contentIdentity, type LineSource, partOf } from './events.ts';
+import { type FindingSource, findingSourceOf, sameSource } from './findings.ts';
 import type { ReduceContext } from './pipeline.ts';
 import { setOwn } from './own-property.ts';
 import { shortenName } from './parse/derived-name.ts';
@@ -75,6 +76,12 @@ export interface AgentRunState {
   readonly children_dropped: number;
   readonly first_at?: number;
   readonly last_at?: number;
+  /**
+   * Where the run's latest line was read (its log group and stream, or file): what the findings of
+   * its tree name as their source (`treeSource`), as a job's `lastSource`. Written with a batch that
+   * changes the aggregate anyway; absent in aggregates written before it was kept.
+   */
+  readonly source?: FindingSource;
   /** Facts absorbed so far: grows with every new line, so a larger count is a newer view. */
   readonly facts: number;
   /** Fingerprints of the actions counted (8 characters each, newest last): redelivery counts nothing twice. */
@@ -384,10 +391,20 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
   let endedHere = false;
   /** Whether the batch holds the start of the current run again: the batch that started it delivered again, which judges `rolled` again. */
   let restartAgain = false;
-  const touch = (at: number) => {
+  /** The source of the current run's latest line of the batch, until `noteSource` writes it (one allocation a batch, not a line). */
+  let latest: LineSource | undefined;
+  const touch = (event: AuditEvent) => {
     const d = edit();
+    const at = event.at;
     d.first_at = d.first_at === undefined ? at : Math.min(d.first_at, at);
+    if (d.last_at === undefined || at >= d.last_at) latest = event.source;
     d.last_at = d.last_at === undefined ? at : Math.max(d.last_at, at);
+  };
+  const noteSource = (d: RunDraft) => {
+    if (latest === undefined) return;
+    const source = findingSourceOf(latest, redactor);
+    if (!sameSource(source, d.source)) d.source = source;
+    latest = undefined;
   };
 
   for (const event of events) {
@@ -414,7 +431,7 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
         d.parent_run_id = parent;
         if (isTentative(body)) d.parent_tentative = true;
       }
-      touch(event.at);
+      touch(event);
       continue;
     }
 
@@ -428,6 +445,7 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
         // The id is started again after its run ended: that run is kept as it stands, and a new one begins.
         d.by_action = byAction.result();
         d.by_tick = byTick.result();
+        noteSource(d);
         const dropped = rollOver(d, subject, event.at, endedHere);
         if (unjudged !== undefined) unjudged.runs += dropped;
         endedHere = false;
@@ -444,7 +462,7 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
         if (isTentative(body)) d.parent_tentative = true;
       }
       if (budget) d.budget = budget;
-      touch(event.at);
+      touch(event);
       continue;
     }
 
@@ -466,7 +484,7 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
         d.parent_run_id = parent;
         if (isTentative(body)) d.parent_tentative = true;
       }
-      touch(event.at);
+      touch(event);
       continue;
     }
 
@@ -493,13 +511,14 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
       if (cost > 0) d.unticked_cost_usd = (d.unticked_cost_usd ?? 0) + cost;
     }
     d.facts++;
-    touch(event.at);
+    touch(event);
   }
 
   if (!draft) return initial.rolled === undefined || restartAgain || !events.some(isAgentEvent) ? initial : withoutRolled(initial);
   draft.by_action = byAction.result();
   draft.by_tick = byTick.result();
   draft.seen = seen.toString();
+  noteSource(draft);
   draft.expires_at = Math.max(draft.last_at ?? 0, ctx.clock.now()) + AGENT_RUN_TTL_MS;
   return settled(draft);
 }
@@ -637,6 +656,7 @@ function draftOf(s: AgentRunState): RunDraft {
     children_dropped: s.children_dropped,
     first_at: s.first_at,
     last_at: s.last_at,
+    source: s.source,
     facts: s.facts,
     seen: s.seen,
     expires_at: s.expires_at,

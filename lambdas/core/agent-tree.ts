@@ -1,4 +1,5 @@
 import { type AgentBudget, type AgentRunInstance, type AgentRunState, type CountCost, earlierRun, firedMarks, runKeyOf } from './agent-run.ts';
+import { type FindingSource, sameSource } from './findings.ts';
 
 /**
  * The agent tree, pure: a root run and every run under it (`parent_run_id`, any depth) put
@@ -95,6 +96,11 @@ export interface TreeSnapshot {
   readonly counted_alone?: readonly string[];
   /** When the sweep judged a tree that has not ended (`stale`, `running`): run-unfinished measures the root's runtime to it. */
   readonly judged_at?: number;
+  /**
+   * Where the tree's lines were read (`treeSource`): the `source` of every finding judged from it.
+   * Absent when none of its runs' aggregates keeps one (written before it was kept).
+   */
+  readonly source?: FindingSource;
 }
 
 export interface Totals {
@@ -220,6 +226,7 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
   const lastAt = Math.max(...held.map((r) => r.last_at ?? r.started_at ?? 0));
   const facts = held.reduce((n, r) => n + r.facts, 0);
   const ended = root.ended_at !== undefined && unended === 0;
+  const source = treeSource(held);
   return {
     type: 'agent.tree',
     phase: phase ?? (ended ? 'ended' : 'open'),
@@ -237,7 +244,21 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
     ...(root.parent_run_id !== undefined && isOrphanRun(root, runs) ? { parent_unseen: root.parent_run_id } : {}),
     ...(firedBefore.length > 0 ? { fired_before: firedBefore } : {}),
     ...(countedAlone.length > 0 ? { counted_alone: countedAlone } : {}),
+    ...(source !== undefined ? { source } : {}),
   };
+}
+
+/**
+ * Where a tree's lines were read, as a batch's lines name it (`findingSourceOfLines`): where the
+ * run with the latest line read it, with its stream only when every run's lines came in that one
+ * stream of that group (a tree over several streams names the latest one's group alone).
+ */
+export function treeSource(runs: readonly AgentRunState[]): FindingSource | undefined {
+  let latest: AgentRunState | undefined;
+  for (const run of runs) if (run.source !== undefined && (latest === undefined || (run.last_at ?? 0) > (latest.last_at ?? 0))) latest = run;
+  const last = latest?.source;
+  if (last?.log_stream === undefined || runs.every((run) => run.source === undefined || sameSource(run.source, last))) return last;
+  return { log_group: last.log_group };
 }
 
 /**

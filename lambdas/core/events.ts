@@ -334,7 +334,7 @@ export interface LineSource {
    * Absent for the first such line, as for nearly every line.
    */
   readonly repeat?: number;
-  /** An event the pipeline made itself (an agent run tree), read from no log: no finding names it as its source. */
+  /** An event the pipeline made itself (an agent run tree), read from no log: no finding names it as its source (a tree's findings name its runs' lines', `TreeSnapshot.source`). */
   readonly synthetic?: true;
 }
 

@@ -8,6 +8,9 @@ import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import type { CloudWatchLogsPayload } from '../../lambdas/core/envelope.ts';
 import { ingestPayloads } from '../../lambdas/core/ingest.ts';
 import { runSweep } from '../../lambdas/core/sweep.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
@@ -28,6 +31,25 @@ function runPayload(logGroup: string, logStream: string, job: string, runId: str
     subscriptionFilters: ['silent-audit'],
     logEvents: [line(start, { type: 'run.start' }), line(start + 60_000, { type: 'run.end', exit_code: exitCode, duration_ms: 60_000, output_bytes: 20 })],
   };
+}
+
+/** A payload of one log stream holding the lines of an agent run: `lines` as (seconds after T0, line). */
+function agentPayload(logGroup: string, logStream: string, lines: [number, Record<string, unknown>][]): CloudWatchLogsPayload {
+  return {
+    messageType: 'DATA_MESSAGE',
+    owner: '123456789012',
+    logGroup,
+    logStream,
+    subscriptionFilters: ['silent-audit'],
+    logEvents: lines.map(([s, body]) => ({ id: String(nextId++), timestamp: T0 + s * 1000, message: JSON.stringify({ ts: new Date(T0 + s * 1000).toISOString(), ...body }) })),
+  };
+}
+
+/** An agent run of support-bot over its budget of 3 actions (6 made), ended ok. */
+function overBudgetRun(runId: string, from: number): [number, Record<string, unknown>][] {
+  const run = { agent: 'support-bot', run_id: runId };
+  const actions: [number, Record<string, unknown>][] = [1, 2, 3, 4, 5, 6].map((k) => [from + k, { type: 'agent.action', ...run, action: 'llm_call', cost_usd: 0.01 }]);
+  return [[from, { type: 'agent.start', ...run, budget: { max_actions: 3 } }], ...actions, [from + 30, { type: 'agent.end', ...run, status: 'ok', actions_reported: 6, output_bytes: 100 }]];
 }
 
 function deployed(config = DEFAULT_CONFIG) {
@@ -92,6 +114,53 @@ describe('where the lines of an alert came from', () => {
     expect(text).toContain('Source:   log group /jobs/payments, stream ip-10-0-3-17 (where its lines were last seen)');
   });
 
+  it('names the log group and stream of an agent run in the findings judged from its tree, and in the alert\'s log_group attribute', async () => {
+    // Prepare
+    const { deps, setNow } = deployed();
+    setNow(T0 + 120_000);
+
+    // Act
+    const report = await ingestPayloads([agentPayload('/agents/support', 'bot-1', overBudgetRun('a1', 0))], deps);
+
+    // Assess
+    expect(report.findings.map((f) => [f.detector, f.source])).toEqual([['budget-exceeded', { log_group: '/agents/support', log_stream: 'bot-1' }]]);
+    const [input] = published();
+    expect(input.MessageAttributes?.log_group).toEqual({ DataType: 'String', StringValue: '/agents/support' });
+    expect(email(input)).toContain('Source:   log group /agents/support, stream bot-1');
+  });
+
+  it('names the latest line\'s log group alone for an agent tree whose runs came in two streams', async () => {
+    // Prepare: the root in one stream, its sub-agent (over its budget) in another, the root's end last
+    const { deps, setNow } = deployed();
+    setNow(T0 + 120_000);
+    const root = { agent: 'support-bot', run_id: 'p1' };
+    const child = { agent: 'researcher', run_id: 'p1.c', parent_run_id: 'p1' };
+    const childLines: [number, Record<string, unknown>][] = [[1, { type: 'agent.start', ...child, budget: { max_actions: 1 } }], [2, { type: 'agent.action', ...child, action: 'search' }], [3, { type: 'agent.action', ...child, action: 'search' }], [4, { type: 'agent.end', ...child, status: 'ok' }]];
+
+    // Act
+    const report = await ingestPayloads([agentPayload('/agents/support', 'bot-1', [[0, { type: 'agent.start', ...root }], [9, { type: 'agent.end', ...root, status: 'ok' }]]), agentPayload('/agents/support', 'bot-2', childLines)], deps);
+
+    // Assess
+    expect(report.findings.map((f) => [f.detector, f.run_id, f.source])).toEqual([['budget-exceeded', 'p1.c', { log_group: '/agents/support' }]]);
+  });
+
+  it('names where an agent run\'s lines were last seen in the sweep\'s run-unfinished alert about it', async () => {
+    // Prepare: a root that starts, acts and never ends
+    const { deps, setNow } = deployed();
+    setNow(T0 + 120_000);
+    const run = { agent: 'support-bot', run_id: 'u1' };
+    await ingestPayloads([agentPayload('/agents/support', 'bot-1', [[0, { type: 'agent.start', ...run }], [5, { type: 'agent.action', ...run, action: 'llm_call' }]])], deps);
+    sns.resetHistory();
+
+    // Act
+    setNow(T0 + 6 * 3_600_000);
+    const swept = await runSweep(deps);
+
+    // Assess
+    expect(swept.findings.map((f) => [f.detector, f.source])).toEqual([['run-unfinished', { log_group: '/agents/support', log_stream: 'bot-1' }]]);
+    expect(published()[0].MessageAttributes?.log_group).toEqual({ DataType: 'String', StringValue: '/agents/support' });
+  });
+
   it('stores a log stream name that holds a secret redacted, in the finding and in the job state (lastSource)', async () => {
     // Prepare: a stream named with a token and an AWS key
     const { deps, setNow } = deployed();
@@ -145,5 +214,18 @@ describe('where the lines of an alert came from', () => {
     // Assess
     expect(result.findings.map((f) => [f.detector, f.source])).toEqual([['empty-output', { file: path }]]);
     expect(JSON.parse(out.trim().split('\n')[0]).source).toEqual({ file: path });
+  });
+  it('names the file of an agent run\'s lines in the findings of the CLI scan judged from its tree', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'source-'));
+    const path = join(dir, 'agents.log');
+    const lines = overBudgetRun('a1', 0).map(([s, body]) => JSON.stringify({ ts: new Date(T0 + s * 1000).toISOString(), ...body }));
+    writeFileSync(path, `${lines.join('\n')}\n`);
+
+    // Act
+    const result = await runScan({ paths: [path], config: DEFAULT_CONFIG, json: true, stdout: new PassThrough(), stderr: new PassThrough() });
+
+    // Assess
+    expect(result.findings.map((f) => [f.detector, f.source])).toEqual([['budget-exceeded', { file: path }]]);
   });
 });

@@ -93,6 +93,28 @@ describe('CloudWatch payload → ingest handler → findings in DynamoDB → ale
     });
   });
 
+  it('gives an agent\'s alert, judged from its run tree, the log_group attribute of the lines it was built from', async () => {
+    // Prepare: a run of support-bot over its budget of 3 actions
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const { handler, setNow } = await setup();
+    const run = { agent: 'support-bot', run_id: 'a-1' };
+    const lines = [
+      consoleLine('2026-10-01T03:00:00.000Z', { type: 'agent.start', ...run, budget: { max_actions: 3 } }),
+      ...[1, 2, 3, 4, 5, 6].map((k) => consoleLine(`2026-10-01T03:00:0${k}.000Z`, { type: 'agent.action', ...run, action: 'llm_call' })),
+      consoleLine('2026-10-01T03:00:30.000Z', { type: 'agent.end', ...run, status: 'ok', actions_reported: 6 }),
+    ];
+    setNow('2026-10-01T03:05:00Z');
+
+    // Act
+    const report = await handler(delivery('/agents/support', lines));
+
+    // Assess
+    expect(report.findings.map((f) => [f.detector, f.source?.log_group])).toEqual([['budget-exceeded', '/agents/support']]);
+    const attributes = sns.commandCalls(PublishCommand)[0].args[0].input.MessageAttributes;
+    expect(attributes?.log_group).toEqual({ DataType: 'String', StringValue: '/agents/support' });
+    expect(attributes?.subject_kind).toEqual({ DataType: 'String', StringValue: 'agent' });
+  });
+
   it('counts a redelivered batch once: no second finding, no second alert', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const { store, handler } = await setup();
