@@ -110,7 +110,9 @@ const STEPPED_FIELDS = [
  * minutes), which neither croner nor cron(8) takes (cronie steps over a range or `*` only, and refuses
  * `0/15` as a bad minute), with the cron to write: `*\/b` from the field's first value, else
  * `a-last/b`. A numbered day of week, 1-7 from Sunday there, is renumbered 0-6 as cron numbers it
- * (`eventBridgeWeekdays`). Undefined when no field has such a step, or the cron rewritten is still no cron.
+ * (`eventBridgeWeekdays`) when a `?` names the expression EventBridge's (it and Quartz require one in
+ * day-of-month or day-of-week); without one it is a cron user's, its days kept. No cron when an
+ * EventBridge day number is not 1-7. Undefined when no field has such a step, or the cron rewritten is still no cron.
  */
 function stepFromStartProblem(fields: readonly string[]): string | undefined {
   let first: { item: string; from: string; every: string; unit: string } | undefined;
@@ -128,31 +130,34 @@ function stepFromStartProblem(fields: readonly string[]): string | undefined {
       .join(',');
   });
   if (!first) return undefined;
-  const weekdays = eventBridgeWeekdays(fields[4]);
-  if (weekdays === undefined) return undefined;
-  rewritten[4] = weekdays;
+  const step = `${NOT_CRON}: ${first.item} is AWS EventBridge's (and Quartz's) step from a single start, every ${first.every} ${first.unit} from ${first.from}, which cron does not take (it steps over a range or *)`;
+  // EventBridge and Quartz require ? in day-of-month or day-of-week: without one the days are cron's (0-6 from Sunday), kept.
+  const eventBridge = fields[2] === '?' || fields[4] === '?';
+  const weekdays = eventBridge ? eventBridgeWeekdays(fields[4]) : { cron: fields[4] };
+  if ('outside' in weekdays) return `${step}, and day of week ${weekdays.outside} is not an EventBridge day (it numbers them 1-7 from Sunday)`;
+  rewritten[4] = weekdays.cron;
   const cron = rewritten.join(' ');
   try {
     cronOf(cron, { paused: true });
   } catch {
     return undefined;
   }
-  const renumbered = weekdays === fields[4] ? '' : ` (day of week ${fields[4]} there, numbered 1-7 from Sunday, is ${weekdays} in cron, numbered 0-6)`;
-  return `${NOT_CRON}: ${first.item} is AWS EventBridge's (and Quartz's) step from a single start, every ${first.every} ${first.unit} from ${first.from}, which cron does not take (it steps over a range or *): write "${cron}"${renumbered}`;
+  const renumbered = weekdays.cron === fields[4] ? '' : ` (day of week ${fields[4]} there, numbered 1-7 from Sunday, is ${weekdays.cron} in cron, numbered 0-6)`;
+  return `${step}: write "${cron}"${renumbered}`;
 }
 
 /**
  * An EventBridge day-of-week field as cron writes it: each day number (an item's, a range's ends;
  * not the n of `6#3`), 1-7 from Sunday there, one less (`2-6` Mon–Fri: `1-5`, `6#3`: `5#3`, `6L`:
- * `5L`). Names, `*` and `?` are the same in both. Undefined when a day number is not 1-7.
+ * `5L`). Names, `*` and `?` are the same in both. The first day number that is not 1-7 instead, if any.
  */
-function eventBridgeWeekdays(field: string): string | undefined {
-  let outOfRange = false;
-  const renumbered = field.replace(/(^|[,-])(\d+)/g, (_, before: string, day: string) => {
-    if (Number(day) < 1 || Number(day) > 7) outOfRange = true;
+function eventBridgeWeekdays(field: string): { cron: string } | { outside: string } {
+  let outside: string | undefined;
+  const cron = field.replace(/(^|[,-])(\d+)/g, (_, before: string, day: string) => {
+    if (Number(day) < 1 || Number(day) > 7) outside ??= day;
     return `${before}${Number(day) - 1}`;
   });
-  return outOfRange ? undefined : renumbered;
+  return outside === undefined ? { cron } : { outside };
 }
 
 const RATE = /^rate\(\s*(\d+)\s+(minute|hour|day)(s?)\s*\)$/i;

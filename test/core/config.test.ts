@@ -162,7 +162,7 @@ tools:
   });
 
   it.each([
-    ['0/15 * * * 1-5', 'not a cron expression: 0/15 is AWS EventBridge\'s (and Quartz\'s) step from a single start, every 15 minutes from 0, which cron does not take (it steps over a range or *): write "*/15 * * * 0-4" (day of week 1-5 there, numbered 1-7 from Sunday, is 0-4 in cron, numbered 0-6)'],
+    ['0/15 * * * 1-5', 'not a cron expression: 0/15 is AWS EventBridge\'s (and Quartz\'s) step from a single start, every 15 minutes from 0, which cron does not take (it steps over a range or *): write "*/15 * * * 1-5"'],
     ['0/15 * ? * 2-6', 'not a cron expression: 0/15 is AWS EventBridge\'s (and Quartz\'s) step from a single start, every 15 minutes from 0, which cron does not take (it steps over a range or *): write "*/15 * ? * 1-5" (day of week 2-6 there, numbered 1-7 from Sunday, is 1-5 in cron, numbered 0-6)'],
     ['0/15 * ? * MON-FRI', 'not a cron expression: 0/15 is AWS EventBridge\'s (and Quartz\'s) step from a single start, every 15 minutes from 0, which cron does not take (it steps over a range or *): write "*/15 * ? * MON-FRI"'],
     ['5/20 8/4 * * *', 'not a cron expression: 5/20 is AWS EventBridge\'s (and Quartz\'s) step from a single start, every 20 minutes from 5, which cron does not take (it steps over a range or *): write "5-59/20 8-23/4 * * *"'],
@@ -175,7 +175,6 @@ tools:
 
   it.each([
     ['0/15 * ? * 2-6', [1, 2, 3, 4, 5]],
-    ['0/15 * * * 1-5', [0, 1, 2, 3, 4]],
     ['0/15 * ? * 1,7', [0, 6]],
     ['0/15 * ? * 7', [6]],
     ['0/15 * ? * 6#3', [5]],
@@ -193,12 +192,30 @@ tools:
     expect([...days].sort()).toEqual(weekdays);
   });
 
-  it('gives no cron for an EventBridge day of week it cannot number as cron does', () => {
+  it.each([
+    ['0/15 9-17 * * 1-5', [1, 2, 3, 4, 5]],
+    ['0/15 * * * 0-3', [0, 1, 2, 3]],
+    ['0/15 * 1 * 1', [1, 4]],
+  ])('keeps the day-of-week numbers of %j, a step from a single start with no ?, which EventBridge and Quartz require: it is no cron of theirs', (written, weekdays) => {
+    // Act
+    const problem = problemsOf(`jobs:\n  j: { schedule: "${written}" }\n`)[0];
+
+    // Assess
+    const suggested = /write "([^"]+)"/.exec(problem)?.[1];
+    expect(suggested).toBe(written.replace('0/15', '*/15'));
+    expect(problem).not.toMatch(/numbered/);
+    const cron = cronOf(suggested!, { timezone: 'UTC', paused: true });
+    const days = new Set<number>();
+    for (let t = cron.nextRun(new Date(Date.UTC(2026, 0, 1))); t && t.getTime() < Date.UTC(2026, 1, 1); t = cron.nextRun(t)) days.add(t.getUTCDay());
+    expect([...days].sort()).toEqual(weekdays);
+  });
+
+  it('gives no cron for an EventBridge day of week it cannot number as cron does, saying the day is none of EventBridge\'s', () => {
     // Act
     const problems = problemsOf('jobs:\n  j: { schedule: "0/15 * ? * 0-3" }\n');
 
     // Assess
-    expect(problems).toEqual(['jobs.j.schedule: not a cron expression (line 2)']);
+    expect(problems).toEqual(['jobs.j.schedule: not a cron expression: 0/15 is AWS EventBridge\'s (and Quartz\'s) step from a single start, every 15 minutes from 0, which cron does not take (it steps over a range or *), and day of week 0 is not an EventBridge day (it numbers them 1-7 from Sunday) (line 2)']);
   });
 
   it('refuses EventBridge Scheduler\'s one-time at(…): a job is told to leave schedule out, a maintenance window to give start and end', () => {
