@@ -182,6 +182,12 @@ export interface JobState {
    * up to it.
    */
   readonly unseenSince?: number;
+  /**
+   * The latest line seen (`lastSeenAt`) while the config named the job, schedule or not: a report
+   * tells a job taken out of the config (the job was configured) and whether anything of it arrived
+   * since. Left out in states written before it was kept, and of a job never configured.
+   */
+  readonly configuredSeenUntil?: number;
   /** Open runs already reported as `run-unfinished`. */
   readonly unfinishedReported?: string[];
   /** When `output-discarded` last fired for this job. */
@@ -2446,7 +2452,10 @@ export const jobReducer: SubjectReducer<JobState> = {
     // Runs of a job the config gives no schedule: nothing was expected of it up to now, so a schedule
     // given later is judged from the sweep that first sees it (judgeAbsence), not from these runs.
     // Kept only with a change the batch writes anyway.
-    if (copied && !ownValue(ctx.config.jobs, subject)?.schedule && state.absenceSchedule !== NO_SCHEDULE) edit().absenceSchedule = NO_SCHEDULE;
+    const configured = ownValue(ctx.config.jobs, subject);
+    if (copied && !configured?.schedule && state.absenceSchedule !== NO_SCHEDULE) edit().absenceSchedule = NO_SCHEDULE;
+    // Seen while the config names the job (`configuredSeenUntil`): kept with a change the batch writes anyway.
+    if (copied && configured !== undefined && state.lastSeenAt !== undefined && state.configuredSeenUntil !== state.lastSeenAt) edit().configuredSeenUntil = state.lastSeenAt;
     return { state, findings, records, ...(outcomes.length > 0 ? { outcomes } : {}), ...(olderThanHistory > 0 ? { olderThanHistory } : {}), ...(otherFunctionLines ? { otherFunctionLines } : {}) };
   },
 };

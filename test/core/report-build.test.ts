@@ -779,6 +779,70 @@ describe('statuses carried over two months', () => {
     expect(groupOf(report, 'run-failed', 'adhoc')).toMatchObject({ status: 'new', consequence: { persisted: { ongoing: true } } });
   });
 
+  it('keeps open a job taken out of the config that is still seen failing, and closes one with nothing seen after it left, scheduled or not', () => {
+    // Prepare: legacy (configured daily, owner-less) fails every day 1-9 October, taken out of the config on the 5th and still
+    // logging failed runs to the 9th; gone (configured with an owner, no schedule) fails 1-4 October, then left the config and
+    // sent nothing more. The reducer's states, read under each config as the scans read them.
+    const run = (job: string, d: number) => [
+      ev(`${day(d)}T03:30:05Z`, { type: 'run.start', job, run_id: `${job}-${d}` }),
+      ev(`${day(d)}T03:32:05Z`, { type: 'run.end', job, run_id: `${job}-${d}`, exit_code: 1 }),
+    ];
+    const before = validateConfig({ ...RAW_CONFIG, jobs: { ...RAW_CONFIG.jobs, legacy: { schedule: '30 3 * * *' }, gone: { owner: 'team-a' } } }, 'before');
+    const read = (job: string, config: Config, from: number, to: number, state: JobState = initialJobState(job)) =>
+      jobReducer.apply(state, job, Array.from({ length: to - from + 1 }, (_, k) => run(job, from + k)).flat(), { config, clock: { now: () => Date.parse(`${day(to)}T23:59:00Z`) } }).state;
+    const legacyState = read('legacy', CONFIG, 5, 9, judgeAbsence(read('legacy', before, 1, 4), 'legacy', { config: before, clock: { now: () => Date.parse(`${day(4)}T23:59:00Z`) } }).state);
+    const goneState = read('gone', before, 1, 4);
+    const failed = (job: string, d: number) => finding('run-failed', job, `${day(d)}T03:32:05Z`, { run_id: `${job}-${d}`, evidence: { exit_code: 1 } });
+    const input = octoberInput({
+      findings: [...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((d) => failed('legacy', d)), ...[1, 2, 3, 4].map((d) => failed('gone', d))],
+      previousFindings: [],
+      runs: [...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((d) => runRecord('legacy', `legacy-${d}`, `${day(d)}T03:32:05Z`, 'failed')), ...[1, 2, 3, 4].map((d) => runRecord('gone', `gone-${d}`, `${day(d)}T03:32:05Z`, 'failed'))],
+      subjects: [...octoberSubjects(), { kind: 'job', name: 'legacy', state: legacyState }, { kind: 'job', name: 'gone', state: goneState }],
+      clock: { now: () => Date.parse('2026-10-10T00:00:00Z') },
+    });
+
+    // Act
+    const report = buildReport(input);
+
+    // Assess: legacy is still seen failing, so still happening; gone is no longer monitored, its cause not read as a recovery
+    expect(groupOf(report, 'run-failed', 'legacy')).toMatchObject({ status: 'new', consequence: { persisted: { ongoing: true } } });
+    const gone = groupOf(report, 'run-failed', 'gone');
+    expect(gone).toMatchObject({ status: 'retired', correctiveAction: { owner: undefined, inConfig: false } });
+    expect(gone.cause.narrowed.join(' ')).not.toMatch(/normal again|had not recovered/);
+    expect(gone.cause.narrowed.join(' ')).toMatch(/Whether it recovered after 2026-10-04 is not known: it is no longer monitored/);
+    const markdown = renderMarkdown(report);
+    const card = markdown.slice(markdown.indexOf('`run-failed` on gone'));
+    const goneCard = card.slice(0, card.indexOf('\n### '));
+    expect(goneCard.match(/removed from the config/g)).toHaveLength(1);
+    expect(goneCard).not.toMatch(/Due:|still happening|jobs\.gone\.owner/);
+  });
+
+  it('keeps a group closed as no longer monitored closed the month after, while its job stays unseen', () => {
+    // Prepare: October's report closed legacy's missed runs as no longer monitored; nothing of legacy in November
+    const missed = [1, 2, 3].map((d) => finding('missed-run', 'legacy', `${day(d)}T10:30:00Z`));
+    const legacyState = { ...fixtureJobState('legacy', 20, '2026-09-01T10:30:00Z', '2026-09-30T10:30:00Z'), absenceCheckedUntil: Date.parse('2026-10-03T10:30:00Z'), absenceSchedule: 'none' };
+    const input = octoberInput({
+      month: '2026-11',
+      findings: [],
+      previousFindings: missed,
+      runs: [],
+      subjects: [...octoberSubjects(), { kind: 'job', name: 'legacy', state: legacyState }],
+      carried: [{ detector: 'missed-run', subject: 'legacy', status: 'retired', openSince: '2026-10' }],
+      clock: { now: () => Date.parse('2026-12-01T00:10:00Z') },
+    });
+
+    // Act
+    const report = buildReport(input);
+
+    // Assess
+    const legacy = groupOf(report, 'missed-run', 'legacy');
+    expect(legacy.status).toBe('retired');
+    expect(legacy.cause.narrowed.join(' ')).toMatch(/no longer monitored/);
+    expect(report.summary.groups).toMatchObject({ unverified: 0, retired: 1 });
+    expect(renderMarkdown(report)).toContain('- Groups: 0 new, 0 recurring, 0 resolved, 1 no longer monitored.');
+    expect(renderHtml(report)).toContain('0 new · 0 recurring · 0 resolved · 1 no longer monitored');
+  });
+
   it('calls a group recurring when it was open in last month’s report though last month’s findings are gone', () => {
     // Act
     const report = buildReport(

@@ -21,8 +21,11 @@ export interface CauseContext {
   readonly subjectRuns: readonly RunRecord[];
   /** Other detectors that fired on the same runs, with how often. */
   readonly alsoOnSameRuns: readonly { readonly detector: string; readonly count: number }[];
-  /** Still happening at the month's end (or at `asOf`). */
-  readonly ongoing: boolean;
+  /**
+   * Still happening at the month's end (or at `asOf`); false when later runs were normal again;
+   * `unmonitored` when not known either way: the job left the config, and nothing of it came after.
+   */
+  readonly ongoing: boolean | 'unmonitored';
   /** When it was still happening, if the month had not ended yet (`2026-10-14 06:00 UTC`); else at the month's end. */
   readonly asOf?: string;
   /**
@@ -66,7 +69,9 @@ function consecutiveDays(days: readonly string[]): boolean {
 
 /** Every run from the first occurrence to the last affected, or some only: the shape over time. */
 function shapeOverTime(ctx: CauseContext): string | undefined {
-  const { subjectRuns, ongoing } = ctx;
+  const { subjectRuns } = ctx;
+  const ongoing = ctx.ongoing === true;
+  const unmonitored = ctx.ongoing === 'unmonitored';
   const until = ctx.asOf !== undefined ? `as of ${ctx.asOf}` : 'by the end of the month';
   // Timed by its occurrences: the month's window over the hours that fired is not another day.
   const findings = ctx.occurrences?.flatMap((o) => o.findings) ?? ctx.findings;
@@ -87,6 +92,9 @@ function shapeOverTime(ctx: CauseContext): string | undefined {
     const next = first.subject_kind === 'route' ? 'requests' : 'runs';
     return `A single occurrence (${firstDay}), not known to have stopped ${until}: too soon to tell a one-off, such as a passing upstream fault or an unusual input, from a lasting change. Watch whether the next ${next} are normal.`;
   }
+  if (single && unmonitored) {
+    return `A single occurrence (${firstDay}), and nothing after it: whether it stopped is not known, as the job is no longer monitored.`;
+  }
   if (single) {
     return `A single occurrence (${firstDay}): more likely a one-off, such as a passing upstream fault or an unusual input, than a lasting change. Watch whether it comes back.`;
   }
@@ -95,6 +103,8 @@ function shapeOverTime(ctx: CauseContext): string | undefined {
   const span = (from: string, to: string) => (from === to ? `on ${from}` : `from ${from} to ${to}`);
   const recovery = ongoing
     ? ` It had not recovered ${until}.`
+    : unmonitored
+      ? ` Whether it recovered after ${lastDay} is not known: it is no longer monitored.`
     : first.subject_kind === 'guard'
       ? ` Nothing more after ${lastDay}: find out what changed (the bypass taken out of the code, the exception renewed), so it is known rather than lucky.`
       : ` ${first.subject_kind === 'route' ? 'Requests' : 'Runs'} after ${lastDay} were normal again: find out what changed back (a fix, a rotated key, an upstream recovery), so it is known rather than lucky.`;

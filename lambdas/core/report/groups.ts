@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../../config.ts';
+import { ABSENCE_DETECTORS } from '../../detectors/index.ts';
 import type { DetectorMeta } from '../../detectors/types.ts';
 import type { GuardException, RunRecord } from '../../ports.ts';
 import type { Finding } from '../findings.ts';
@@ -14,7 +15,7 @@ import { utcDay } from '../parse-time.ts';
 import type { CoverageSection, EvidenceStat, FindingGroup, GroupStatus, ThresholdUsed } from './model.ts';
 import { SEVERITIES } from './model.ts';
 import { RunIndex, runKey } from './run-keys.ts';
-import { inConfig, ownerKeyOf, ownerOf, scheduledByConfig, type SubjectSnapshot } from './subjects.ts';
+import { configuredJob, inConfig, ownerKeyOf, ownerOf, type SubjectSnapshot } from './subjects.ts';
 import type { HeldBypasses } from './sections.ts';
 import { DUE_DAYS, ruleWithThresholds, thresholdsFor } from './thresholds.ts';
 import { subjectKey } from '../pipeline.ts';
@@ -48,7 +49,7 @@ export interface GroupsInput {
   readonly carried?: readonly CarriedGroup[];
   /** Guard bypasses the alert cooldown held back in this month that no finding of it counts (`heldBackAtMonthEnd`). */
   readonly heldBack?: readonly HeldBypasses[];
-  /** The subjects as the store knows them: a job whose state was judged under a configured schedule was configured (`scheduledByConfig`). */
+  /** The subjects as the store knows them: whether a job was configured, and seen since it left the config (`configuredJob`). */
   readonly subjects?: readonly SubjectSnapshot[];
   readonly generatedAtMs: number;
 }
@@ -70,6 +71,9 @@ function outOfConfig(kind: string, subject: string, config: Config, before: Carr
   const removed = inConfig(kind, subject, config) === false;
   return { removed, carriedOwner: removed ? before?.owner : undefined };
 }
+
+/** Detectors of what did not happen, judged against the config's schedule: a job out of it is judged by them no more. */
+const ABSENCE = new Set<string>(ABSENCE_DETECTORS.map((d) => d.meta.id));
 
 /** The line of a group closed as its job left the config (`retired`). */
 function retiredNote(subject: string): string {
@@ -194,8 +198,17 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
   const coverageRows = firstBy(input.coverage.rows, (r) => subjectKey(r.kind, r.name));
   const coverageRowsByName = firstBy(input.coverage.rows, (r) => r.name);
   const statesBySubject = firstBy(input.subjects ?? [], (s) => subjectKey(s.kind, s.name));
-  /** A job the config named (its state judged under a configured schedule) and names no longer: no longer judged by it. */
-  const leftConfig = (kind: string, subject: string) => inConfig(kind, subject, config) === false && scheduledByConfig(kind, statesBySubject.get(subjectKey(kind, subject))?.state);
+  /**
+   * A job the config named and names no longer, whose group nothing can show stopped: an absence
+   * detector's (judged against the config's schedule, which no longer judges it), or any other when
+   * nothing of the job arrived after it left the config. A job still seen (its failed runs read, or
+   * not known to have stopped sending: a state written before `configuredSeenUntil`) stays judged.
+   */
+  const leftConfig = (kind: string, subject: string, detector: string) => {
+    if (inConfig(kind, subject, config) !== false) return false;
+    const job = configuredJob(kind, statesBySubject.get(subjectKey(kind, subject))?.state);
+    return job.configured && (ABSENCE.has(detector) || job.seenSince === false);
+  };
   const runsOf = (kind: string, subject: string): readonly RunRecord[] => runsBySubject.get(subjectKey(kind, subject)) ?? [];
   const coverageOf = (kind: string, subject: string) => coverageRows.get(subjectKey(kind, subject));
   const fiveCsOf = (detector: string) => meta.get(detector)?.fiveCs ?? fallbackFiveCs(detector);
@@ -239,7 +252,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     // Without run records, nothing later says it stopped: a finding on the last day, or a window no later window of its kind followed in the month.
     const seemsOngoing = subjectRuns.length > 0 ? !laterCleanRun : counted.some((f) => heldAtMonthEnd(f, span));
     // A job taken out of the config is judged by it no more: nothing after can show it stopped, so it is closed, not still happening.
-    const retired = seemsOngoing && leftConfig(kind, subject);
+    const retired = seemsOngoing && leftConfig(kind, subject, detector);
     const ongoing = seemsOngoing && !retired;
     // To its last occurrence: still happening says nothing after it showed it stopped, not that it went on to the month's end.
     const endMs = occurrences[occurrences.length - 1].toMs;
@@ -329,10 +342,10 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
           occurrences,
           subjectRuns,
           alsoOnSameRuns: [...also].map(([d, count]) => ({ detector: d, count })).sort((a, b) => b.count - a.count),
-          ongoing,
+          ongoing: retired ? 'unmonitored' : ongoing,
           ...(asOf ? { asOf } : {}),
           ...(status === 'recurring' ? { recurring: { monthFirstDay: span.from.slice(0, 10), ...lastMonthFirst(previous.get(key)) } } : {}),
-        }).concat(retired ? [retiredNote(subject)] : []),
+        }),
       },
       consequence: {
         known: fiveCs.consequence,
@@ -348,7 +361,8 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
         owner,
         ownerKey: ownerKeyOf(kind, subject),
         ...(carriedOwner !== undefined || retired ? { inConfig: false as const } : {}),
-        due,
+        // Closed: nothing is due of a job no longer monitored.
+        ...(retired ? {} : { due }),
         overdue: !retired && keepDue && due < reportDay,
         status,
       },
@@ -379,12 +393,14 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     // Retired (no row: not in the config, nothing of it this month nor the month before): nothing could show the fix either.
     const retired = row === undefined ? input.coverage.retired.find((r) => r.kind === kind && r.name === q.subject) : undefined;
     // Bypassed in the month all the same: the cooldown held them back behind last month's finding (no finding of this month counts them).
+    const before = carried.get(key);
     const heldBehind = (input.heldBack ?? []).filter((h) => h.detector === q.detector && h.guard === q.subject);
     const held = heldBehind.reduce((n, h) => n + h.count, 0);
-    const status: GroupStatus = held > 0 ? 'recurring' : noData || notDue || noRun || retired ? 'unverified' : 'resolved';
+    // Closed last month as no longer monitored, and nothing of it since: it stays so.
+    const stillRetired = held === 0 && before?.status === 'retired' && !row?.runsInMonth && runsOf(kind, q.subject).length === 0;
+    const status: GroupStatus = held > 0 ? 'recurring' : stillRetired ? 'retired' : noData || notDue || noRun || retired ? 'unverified' : 'resolved';
     const fiveCs = fiveCsOf(q.detector);
     const last = q.findings[q.findings.length - 1];
-    const before = carried.get(key);
     // Out of the config: its owner is the one last month's report named, and no key to set is offered for it.
     const { removed, carriedOwner } = outOfConfig(kind, q.subject, config, before);
     groups.push({
@@ -410,6 +426,8 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
         narrowed: [
           held > 0
             ? `No finding in ${span.label}, but the alert cooldown held back ${plural(held, 'more bypass', 'more bypasses')} in it behind the finding of ${heldBehind[0]?.behind.slice(0, 10)}: still happening.`
+            : stillRetired
+              ? `No finding in ${span.label}, and nothing of ${q.subject} arrived: it was removed from the config, and is no longer monitored since ${input.previousSpan.label}.`
             : noData
               ? `No finding in ${span.label}, but ${q.subject} reported no data either: it may still be broken.`
             : notDue
@@ -425,6 +443,8 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
       correctiveAction: {
         action: held > 0
           ? fiveCs.correctiveAction
+          : stillRetired
+          ? `None while ${q.subject} stays out of the config: put it back in to have it judged again.`
           : noData
           ? `Find out why ${q.subject} sent no data in ${span.label} before calling this fixed.`
           : notDue

@@ -1,5 +1,5 @@
 import { formatPercent } from './format.ts';
-import type { CoverageStatus, ExceptionState, GroupStatus, MonitoredRow } from './model.ts';
+import type { CoverageStatus, ExceptionState, GroupStatus, MonitoredRow, ReportSummary } from './model.ts';
 
 /** The words every output uses for statuses, so Markdown, HTML and the SNS message agree. */
 
@@ -12,6 +12,12 @@ export const GROUP_STATUS_LABEL: Readonly<Record<GroupStatus, string>> = {
   unverified: 'unverified (no data)',
   retired: 'no longer monitored',
 };
+
+/** The summary's groups by status, as every output counts them: unverified and no longer monitored when there are any (a report written before `retired` has none). */
+export function groupCounts(groups: ReportSummary['groups']): string[] {
+  const closed = (['unverified', 'retired'] as const).filter((s) => groups[s]).map((s) => `${groups[s]} ${GROUP_STATUS_LABEL[s]}`);
+  return [`${groups.new} new`, `${groups.recurring} recurring`, `${groups.resolved} resolved`, ...closed];
+}
 
 export const EXCEPTION_STATE_LABEL: Readonly<Record<ExceptionState, string>> = {
   active: 'active',

@@ -1,7 +1,7 @@
 import type { PublishedReport, ReportNotice } from '../../ports.ts';
 import { snsSubject } from '../alert-format.ts';
 import { plural } from './format.ts';
-import { COVERAGE_LABEL } from './labels.ts';
+import { COVERAGE_LABEL, groupCounts } from './labels.ts';
 import type { AuditReport } from './model.ts';
 
 const FORMAT_NAMES = { html: 'HTML', md: 'Markdown', json: 'JSON' } as const;
@@ -24,7 +24,7 @@ export function reportNotice(report: AuditReport, published: PublishedReport): R
     s.headline,
     '',
     `Findings: ${s.findings.current} (${s.firstMonthMonitored ? 'first month monitored' : `${signed(s.findings.delta)} vs ${report.previousLabel}`}): ${s.bySeverity.map((b) => `${b.severity} ${b.trend.current}`).join(', ')}`,
-    `Groups: ${s.groups.new} new, ${s.groups.recurring} recurring, ${s.groups.resolved} resolved${s.groups.unverified ? `, ${s.groups.unverified} unverified (no data)` : ''}`,
+    `Groups: ${groupCounts(s.groups).join(', ')}`,
     `Coverage: ${s.coverage.monitored} monitored: ${s.coverage.ok} OK, ${s.coverage.findings} with findings, ${s.coverage.unknown} UNKNOWN${s.coverage.later ? `, ${s.coverage.later} ${COVERAGE_LABEL.later} (first seen after ${report.label})` : ''}`,
     `Exceptions: ${s.exceptions.total} not revoked: ${s.exceptions.expired} expired, ${s.exceptions.expiringSoon} expiring within 30 days`,
   ];

@@ -1,6 +1,6 @@
 import type { Severity } from '../findings.ts';
 import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, minuteTime, noCoverageText, plural, previousCountText, retiredLine, shortTime, trendArrow } from './format.ts';
-import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, volumeText } from './labels.ts';
+import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, groupCounts, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS, SEVERITIES } from './model.ts';
 import { barChart, dayChart, escapeHtml as esc, SEVERITY_COLOR } from './svg-charts.ts';
@@ -170,7 +170,7 @@ export function kpiCards(r: AuditReport): KpiCard[] {
     trendCard('Findings', s.findings, r, s.findings.current > 0),
     trendCard('High or critical', highTrend, r, highOrWorse > 0),
     trendCard('Subjects affected', s.subjectsAffected, r),
-    { label: 'Open groups', value: s.groups.new + s.groups.recurring, detail: `${s.groups.new} new · ${s.groups.recurring} recurring · ${s.groups.resolved} resolved`, warn: false },
+    { label: 'Open groups', value: s.groups.new + s.groups.recurring, detail: groupCounts(s.groups).join(' · '), warn: false },
     {
       label: 'UNKNOWN subjects',
       value: s.coverage.unknown,

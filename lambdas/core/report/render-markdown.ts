@@ -1,7 +1,7 @@
 import type { Severity } from '../findings.ts';
 import { escapeControls } from '../terminal-text.ts';
 import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, minuteTime, noCoverageText, plural, previousCountText, retiredLine, shortTime, trendArrow } from './format.ts';
-import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, sparkline, volumeText } from './labels.ts';
+import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, groupCounts, sparkline, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, ReportSummary, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS } from './model.ts';
 
@@ -65,7 +65,7 @@ function summary(r: AuditReport): string[] {
       trendRow('Subjects affected', s.subjectsAffected, first),
     ], ['l', 'r', 'r', 'l']),
     '',
-    `- Groups: ${s.groups.new} new, ${s.groups.recurring} recurring, ${s.groups.resolved} resolved${s.groups.unverified ? `, ${s.groups.unverified} unverified (no data)` : ''}.`,
+    `- Groups: ${groupCounts(s.groups).join(', ')}.`,
     `- Coverage: ${plural(s.coverage.monitored, 'monitored subject')}: ${s.coverage.ok} OK, ${s.coverage.findings} with findings, ${s.coverage.unknown} UNKNOWN${s.coverage.later ? `, ${s.coverage.later} ${COVERAGE_LABEL.later}` : ''}.`,
     `- Exceptions: ${s.exceptions.total} not revoked: ${s.exceptions.expired} expired, ${s.exceptions.expiringSoon} expiring within 30 days${r.exceptions.available ? `, ${s.exceptions.unused} unused` : ' (no registry connected)'}.`,
     `- Findings per day, ${r.charts.perDay[0]?.date.slice(8)}–${r.charts.perDay[r.charts.perDay.length - 1]?.date.slice(8)}: \`${sparkline(perDay)}\` (busiest: ${Math.max(0, ...perDay)})`,

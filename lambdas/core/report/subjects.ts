@@ -230,14 +230,18 @@ export function inConfig(kind: string, name: string, config: Config): boolean | 
 }
 
 /**
- * Whether a job's stored state was judged under a schedule the config gave it (`absenceCheckedUntil`,
- * or an `absenceSchedule` of a schedule: only a configured schedule sets them; it keeps the first after
- * the job leaves the config): a job the config named, not one learned from its logs only.
+ * What a job's stored state says of the config having named it: `configured` when a line of it was
+ * seen while the config named it (`configuredSeenUntil`), or its state was judged under a schedule
+ * the config gave it (`absenceCheckedUntil`, or an `absenceSchedule` of a schedule: kept after the
+ * job leaves the config); not a job learned from its logs only. `seenSince`: whether a line of it
+ * arrived after the last one seen while the config named it; undefined when not known (a state
+ * written before `configuredSeenUntil` was kept).
  */
-export function scheduledByConfig(kind: string, state: unknown): boolean {
-  if (kind !== 'job' || !state || typeof state !== 'object') return false;
+export function configuredJob(kind: string, state: unknown): { configured: boolean; seenSince?: boolean } {
+  if (kind !== 'job' || !state || typeof state !== 'object') return { configured: false };
   const s = state as Record<string, unknown>;
-  return isNumber(s.absenceCheckedUntil) || (typeof s.absenceSchedule === 'string' && s.absenceSchedule.includes('|'));
+  if (isNumber(s.configuredSeenUntil)) return { configured: true, seenSince: isNumber(s.lastSeenAt) && s.lastSeenAt > s.configuredSeenUntil };
+  return { configured: isNumber(s.absenceCheckedUntil) || (typeof s.absenceSchedule === 'string' && s.absenceSchedule.includes('|')) };
 }
 
 /** Subjects the config names, by kind: they are monitored whether or not anything was seen. */
