@@ -637,8 +637,9 @@ function jsonProblem(text: string, message: string): string {
 
 /**
  * A YAML config named `.json` (as earlier versions read one, and `init` wrote one): where it shows
- * it is YAML, its first `#` comment, `---` or `key:` line before any text JSON starts with (`{`,
- * `[`); undefined when JSON starts before a key line (a comment in JSON is named where it stands).
+ * it is YAML, its first `#` comment, when a `---` line or a bare `key:` line follows before any
+ * other text (`{`, `[`, a quoted `"key":` line as JSON writes one); else that `---` or `key:` line.
+ * Undefined when other text comes first (a comment in JSON is named where it stands).
  */
 function yamlShape(text: string): { line: number; what: string } | undefined {
   const lines = text.split('\n');
@@ -649,7 +650,7 @@ function yamlShape(text: string): { line: number; what: string } | undefined {
     if (line.startsWith('#')) first ??= { line: i + 1, what: 'a # comment' };
     else if (/^---(?:\s|$)/.test(line)) first ??= { line: i + 1, what: '--- starts a YAML document' };
     else {
-      const key = /^("[^"]*"|'[^']*'|[A-Za-z_][\w ./-]*?):(?:\s|$)/.exec(line)?.[1];
+      const key = /^([A-Za-z_][\w ./-]*?):(?:\s|$)/.exec(line)?.[1];
       return key === undefined ? undefined : (first ?? { line: i + 1, what: `${key}: is a key as YAML writes it` });
     }
   }

@@ -1220,6 +1220,7 @@ maintenance_windows:
   it.each([
     ['a # comment after it', '{"jobs": {}} # trailing\n', 'line 1, column 14: a # comment: JSON has no comments (a YAML config writes them after #)'],
     ['a # comment in it', '{\n  "jobs": {} # nightly\n}\n', 'line 2, column 14: a # comment: JSON has no comments (a YAML config writes them after #)'],
+    ['its opening { missing', '"jobs": {\n  "backup": {"schedule": "0 3 * * *"}\n}\n}\n', 'line 1, column 7: Unexpected non-whitespace character after JSON'],
     ['a character no JSON takes at its start', '@{"jobs": {"a": {}}}', "line 1, column 1: Unexpected token '@'"],
     ['a character no JSON takes in a long file', `{"jobs": {"a": {"b": @}}, "defaults": {"grace_minutes": 5}}`, "line 1, column 22: Unexpected token '@'"],
   ])('refuses a .json config with %s, without quoting the file', (_, text, problem) => {
