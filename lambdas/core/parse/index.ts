@@ -10,7 +10,7 @@ import { journalJsonParser } from './journal-json.ts';
 import { jsonEventParser } from './json-event.ts';
 import { lambdaPlatformParser, loggedRecord, withRequestId } from './lambda-platform.ts';
 import { MAX_LINE_BYTES } from './line-limit.ts';
-import { MAX_AHEAD_OF_RECORD_MS, MAX_BEHIND_RECORD_MS, StreamZones, type ZonelessKind } from './local-time.ts';
+import { MAX_AHEAD_OF_RECORD_MS, StreamZones, type ZonelessKind } from './local-time.ts';
 import { otelGenAiParser } from './otel-genai.ts';
 import { systemdParser } from './systemd.ts';
 import { splitTimestampPrefix, type TimestampPrefix } from './timestamp-prefix.ts';
@@ -62,25 +62,15 @@ function firstClaim(text: string, ctx: LineContext, parsers: readonly LineParser
  */
 export { MAX_AHEAD_OF_RECORD_MS };
 
-/**
- * A rejection when an instrumented event's `ts` lies further after the record's time than a clock can
- * be off, or further before it than a line can be delivered late (`MAX_BEHIND_RECORD_MS`: CloudWatch
- * takes no older event), which a wrong clock or unit writes (a `ts` of 2005).
- */
-function offRecord(events: readonly AuditEvent[], recordTime: number): ParseOutcome | undefined {
+/** A rejection when an instrumented event's `ts` lies further after the record's time than a clock can be off. */
+function aheadOfRecord(events: readonly AuditEvent[], recordTime: number): ParseOutcome | undefined {
   for (const event of events) {
-    if (event.format !== INSTRUMENTED_FORMAT) continue;
-    const gap = event.at - recordTime;
-    if (gap > MAX_AHEAD_OF_RECORD_MS) {
-      const minutes = Math.round(gap / 60_000);
-      const reason = `its ts ${isoTime(event.at)} lies ${minutes} min after its record's ${isoTime(recordTime)} (at most ${MAX_AHEAD_OF_RECORD_MS / 60_000} min): the writer's clock is wrong`;
-      return { kind: 'rejected', reason: `${event.body.type} event rejected: ${reason}` };
-    }
-    if (gap < -MAX_BEHIND_RECORD_MS) {
-      const days = Math.floor(-gap / 86_400_000);
-      const reason = `its ts ${isoTime(event.at)} lies ${days} days before its record's ${isoTime(recordTime)} (CloudWatch takes no event more than ${MAX_BEHIND_RECORD_MS / 86_400_000} days old): the writer's clock or the ts's unit is wrong`;
-      return { kind: 'rejected', reason: `${event.body.type} event rejected: ${reason}` };
-    }
+    if (event.format !== INSTRUMENTED_FORMAT || event.at - recordTime <= MAX_AHEAD_OF_RECORD_MS) continue;
+    const minutes = Math.round((event.at - recordTime) / 60_000);
+    return {
+      kind: 'rejected',
+      reason: `${event.body.type} event rejected: its ts ${isoTime(event.at)} lies ${minutes} min after its record's ${isoTime(recordTime)} (at most ${MAX_AHEAD_OF_RECORD_MS / 60_000} min): the writer's clock is wrong`,
+    };
   }
   return undefined;
 }
@@ -280,7 +270,7 @@ function parseRedacted(line: string, ctx: LineContext, parsers: readonly LinePar
   if (outcome.kind === 'unrecognised') return outcome;
   const redactor = ctx.redactor ?? BUILTIN_REDACTOR;
   if (outcome.kind === 'events') {
-    const ahead = outOfRange(outcome.events, recordTime) ?? (recordTime === undefined ? undefined : offRecord(outcome.events, recordTime));
+    const ahead = outOfRange(outcome.events, recordTime) ?? (recordTime === undefined ? undefined : aheadOfRecord(outcome.events, recordTime));
     if (ahead) return ahead;
     let changed = false;
     // Whether a key field may be over the identifier bound: a name derived from free text, or one

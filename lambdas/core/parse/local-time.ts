@@ -11,13 +11,6 @@ import { utcTime } from './timestamp-prefix.ts';
 export const MAX_AHEAD_OF_RECORD_MS = 15 * 60_000;
 
 /**
- * How far a time may lie before its record's and be a line delivered late: CloudWatch Logs takes no
- * event more than 14 days old, so a `ts` further behind its record (a year in 1970 or 2005) is a
- * wrong clock or unit, not a late line.
- */
-export const MAX_BEHIND_RECORD_MS = 14 * 86_400_000;
-
-/**
  * How far a local wall time (a syslog date, read as UTC) may lie after the true time it was written
  * at: the zone furthest ahead of UTC (+14:00, Kiribati; `ZONE_OFFSET_MINUTES`) and a writer's clock
  * a little ahead. A date further on than that after now is not this year's.
