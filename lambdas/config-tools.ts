@@ -648,7 +648,7 @@ function yamlShape(text: string): { line: number; what: string } | undefined {
     const line = raw.trim();
     if (line === '') continue;
     if (line.startsWith('#')) first ??= { line: i + 1, what: 'a # comment' };
-    else if (/^---(?:\s|$)/.test(line)) first ??= { line: i + 1, what: '--- starts a YAML document' };
+    else if (/^---(?:\s|$)/.test(line)) return first ?? { line: i + 1, what: '--- starts a YAML document' };
     else {
       const key = /^([A-Za-z_][\w ./-]*?):(?:\s|$)/.exec(line)?.[1];
       return key === undefined ? undefined : (first ?? { line: i + 1, what: `${key}: is a key as YAML writes it` });

@@ -1203,6 +1203,7 @@ maintenance_windows:
     ['a # comment', '# my config\njobs:\n  backup:\n    schedule: "0 3 * * *"\n', 'line 1, column 1: this file is YAML (a # comment); name it .yaml or .yml, or write JSON'],
     ['a key: line', 'jobs:\n  backup:\n    schedule: "0 3 * * *"\n', 'line 1, column 1: this file is YAML (jobs: is a key as YAML writes it); name it .yaml or .yml, or write JSON'],
     ['a --- document start', '---\njobs: {}\n', 'line 1, column 1: this file is YAML (--- starts a YAML document); name it .yaml or .yml, or write JSON'],
+    ['a --- document start before JSON', '---\n{"jobs": {}}\n', 'line 1, column 1: this file is YAML (--- starts a YAML document); name it .yaml or .yml, or write JSON'],
     ['a key: line after comments', '\n# written by silent-audit init\n\njobs:\n  backup: {}\n', 'line 2, column 1: this file is YAML (a # comment); name it .yaml or .yml, or write JSON'],
   ])('refuses a YAML config named .json (%s), saying it is YAML and to rename it', (_, text, problem) => {
     // Act
