@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { describeValue } from './event-issues.ts';
 import { isPlainObject } from './own-property.ts';
-import { isTimeInRange, LEAST_EPOCH_MS, parseTime, TIME_LIMIT_MS } from './parse-time.ts';
+import { LEAST_EPOCH_MS, parseTime, TIME_LIMIT_MS } from './parse-time.ts';
 import { MAX_COST_USD, MAX_DURATION_MS, MAX_TOKENS } from './quantity-limits.ts';
 import { routeTemplate } from './route-template.ts';
 
@@ -108,14 +108,18 @@ function timestampFault(value: unknown): string | undefined {
   return undefined;
 }
 
-/** The least number read as epoch seconds in a rejection's hint: 10^8 s, 1973 (a smaller one is a count or a duration). */
+/**
+ * The numbers read as epoch seconds in a rejection's hint: from 10^8 s (1973; a smaller one is a
+ * count or a duration) to below 10^10 s (2286; a larger one is no seconds a logger writes, but epoch
+ * milliseconds that lost a digit or deciseconds).
+ */
 const LEAST_EPOCH_SECONDS = 1e8;
+const EPOCH_SECONDS_LIMIT = 1e10;
 
-/** A hint for a `ts` below `LEAST_EPOCH_MS` that is epoch seconds of a time from 1973 on: the time it names so read; else nothing. */
+/** A hint for a `ts` below `LEAST_EPOCH_MS` that is epoch seconds of a time from 1973 to 2286: the time it names so read; else nothing. */
 function asEpochSeconds(value: number): string {
-  const at = value * 1000;
-  if (!(value >= LEAST_EPOCH_SECONDS) || !isTimeInRange(at)) return '';
-  return `: that is epoch seconds (${new Date(at).toISOString()}); log epoch milliseconds (the number × 1000) or an ISO-8601 time`;
+  if (!(value >= LEAST_EPOCH_SECONDS && value < EPOCH_SECONDS_LIMIT)) return '';
+  return `: that is epoch seconds (${new Date(value * 1000).toISOString()}); log epoch milliseconds (the number × 1000) or an ISO-8601 time`;
 }
 
 /**

@@ -529,6 +529,12 @@ describe('rejection reasons, in the terms of who wrote the line', () => {
       { ...action, ts: 1790994600.123 },
       `agent.action event rejected: ts: must be ${TS_FORMS} from 10^12 (2001-09-09), got 1790994600.123: that is epoch seconds (2026-10-03T02:30:00.123Z); log epoch milliseconds (the number × 1000) or an ISO-8601 time`,
     ],
+    [
+      'a ts from 10^10 to 10^12 (epoch ms that lost a digit), with no epoch-seconds hint past the year 2286',
+      { ...action, ts: 179099460012 },
+      `agent.action event rejected: ts: must be ${TS_FORMS} from 10^12 (2001-09-09), got 179099460012`,
+    ],
+    ['a ts of 10^10, with no epoch-seconds hint', { ...action, ts: 1e10 }, `agent.action event rejected: ts: must be ${TS_FORMS} from 10^12 (2001-09-09), got 10000000000`],
     ['a ts in an array', { ...action, ts: ['2026-10-03T05:00:00Z'] }, `agent.action event rejected: ts: must be ${TS_FORMS}, got an array`],
     ['a ts that is no time', { ...action, ts: 'yesterday' }, `agent.action event rejected: ts: must be ${TS_FORMS}, got "yesterday"`],
     ['a ts past the safe integers', { ...action, ts: 1e308 }, 'agent.action event rejected: ts: must be epoch milliseconds before the year 10000 (below 253402300800000), got 1e+308: a larger number may be microseconds or nanoseconds'],
