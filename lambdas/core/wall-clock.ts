@@ -31,3 +31,27 @@ export function localTime(zone: string, t: number): string {
   const text = new Date(wall).toISOString();
   return `${wall % MINUTE === 0 ? text.slice(0, 16) : text.slice(0, 19)}${offset}`;
 }
+
+/** The zone's offset from UTC at `t`, in ms. */
+function offsetAt(zone: string, t: number): number {
+  return wallTime(zone, t) - t;
+}
+
+/**
+ * Whether the zone reads as UTC all year round `t`: at `t` and at 1 January and 1 July of its year
+ * (one of them in summer time wherever there is one), as UTC under another name does (Etc/UTC, GMT,
+ * Zulu). Europe/London, +00:00 only in winter, does not.
+ */
+function readsAsUtc(zone: string, t: number): boolean {
+  if (offsetAt(zone, t) !== 0) return false;
+  const year = new Date(t).getUTCFullYear();
+  return offsetAt(zone, Date.UTC(year, 0, 1)) === 0 && offsetAt(zone, Date.UTC(year, 6, 1)) === 0;
+}
+
+/**
+ * For a message after a UTC time `t`: `, 2026-09-27T03:45+13:45 in Pacific/Chatham`, the job's
+ * wall-clock time in its zone; nothing for a job in UTC, by any name (the UTC time says it already).
+ */
+export function localTimeNote(zone: string | undefined, t: number): string {
+  return !zone || readsAsUtc(zone, t) ? '' : `, ${localTime(zone, t)} in ${zone}`;
+}

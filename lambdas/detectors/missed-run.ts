@@ -1,5 +1,5 @@
 import { isoTime } from '../core/findings.ts';
-import { localTime } from '../core/wall-clock.ts';
+import { localTimeNote } from '../core/wall-clock.ts';
 import type { AbsenceDetector } from './types.ts';
 
 /**
@@ -147,7 +147,7 @@ export const missedRunDetector: AbsenceDetector = {
     // Runs cron makes together (at a change forward, one for each skipped time) share an expected time: it is reported once.
     for (const expected of new Set(unmatchedExpected(input.expected, input.following ?? [], input.starts, input.earlyMs, input.graceMs, input.previous, input.startsFromEnd))) {
       // A job in a zone other than UTC: its wall-clock time and offset too, after the UTC time (the record keeps UTC).
-      const local = input.timezone && input.timezone !== 'UTC' ? `, ${localTime(input.timezone, expected)} in ${input.timezone}` : '';
+      const local = localTimeNote(input.timezone, expected);
       drafts.push({
         subject: input.job,
         ts: isoTime(expected),

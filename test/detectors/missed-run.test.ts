@@ -123,6 +123,20 @@ describe('missed-run', () => {
     expect(draft.message).toBe('no run started within 20 min of the expected 2026-10-26T01:30:00Z (schedule "30 2 * * *")');
   });
 
+  it.each(['Etc/UTC', 'GMT', 'utc', 'Etc/GMT', 'Zulu'])('adds no local time for a job in %s, a name of UTC (always +00:00), as for one in UTC', (timezone) => {
+    // Act
+    const [draft] = missedRunDetector.check(absenceInput({ timezone, expected: [at('2026-07-26T02:30:00Z')] }));
+    // Assess
+    expect(draft.message).toBe('no run started within 20 min of the expected 2026-07-26T02:30:00Z (schedule "30 2 * * *")');
+  });
+
+  it('adds the local time for a job in a zone at +00:00 only part of the year (Europe/London in winter)', () => {
+    // Act
+    const [draft] = missedRunDetector.check(absenceInput({ timezone: 'Europe/London', expected: [at('2026-01-15T02:30:00Z')] }));
+    // Assess
+    expect(draft.message).toBe('no run started within 20 min of the expected 2026-01-15T02:30:00Z, 2026-01-15T02:30+00:00 in Europe/London (schedule "30 2 * * *")');
+  });
+
   describe('a job whose period is shorter than its grace (every 5 min, grace 15)', () => {
     const five = (from: string, n: number) => Array.from({ length: n }, (_, i) => Date.parse(from) + i * 5 * 60_000);
     const iso = (t: number) => new Date(t).toISOString().replace('.000', '');
