@@ -22,6 +22,7 @@ import { formatSpan, plural } from '../core/report/format.ts';
 import { escapeControls, terminalText } from '../core/terminal-text.ts';
 import { suggestedGraceMinutes } from '../core/schedule.ts';
 import { textTable } from '../core/text-table.ts';
+import { localTimeNote } from '../core/wall-clock.ts';
 import type { AuditEvent } from '../core/events.ts';
 import type { LineCounts, StateStore, SubjectCatalog } from '../ports.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
@@ -445,13 +446,19 @@ function foldMissedAfterLogsEnd(findings: readonly Finding[], jobLogs: JobLogsEn
     const head = missed[0];
     first.set(head, {
       ...head,
-      message: `${head.message}; and ${plural(missed.length - 1, 'more expected start')} up to ${last} had no run either: the logs that carry ${job} end at ${end}, and the scan judges up to ${isoTime(now)} (one finding for them all)`,
+      message: `${head.message}; and ${plural(missed.length - 1, 'more expected start')} up to ${last}${localTimeNote(zoneOf(head), Date.parse(last))} had no run either: the logs that carry ${job} end at ${end}, and the scan judges up to ${isoTime(now)} (one finding for them all)`,
       evidence: { ...head.evidence, missed_runs: missed.length, last_expected_at: last, logs_end_at: end },
     });
     for (const f of missed.slice(1)) folded.add(f);
   }
   if (first.size === 0) return [...findings];
   return findings.filter((f) => !folded.has(f)).map((f) => first.get(f) ?? f);
+}
+
+/** The time zone of a missed-run finding's job, from its evidence (none: UTC). */
+function zoneOf(finding: Finding): string | undefined {
+  const zone = finding.evidence.timezone;
+  return typeof zone === 'string' ? zone : undefined;
 }
 
 /**

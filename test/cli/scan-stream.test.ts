@@ -490,6 +490,30 @@ describe('scan streams: chunks give what one batch gives', () => {
     expect(missed(withNow)[0].message).toContain('and 606 more expected starts up to 2026-10-30T11:01:00Z had no run either');
   });
 
+  it('gives the last of the folded missed runs of a job in a time zone its local time too, as the first has', async () => {
+    // Prepare: an hourly job in America/New_York (-04:00 in October) whose file ends after 5 hours on 5 October; a daily job's file runs to the 30th.
+    const hourly: string[] = [];
+    for (let hour = 0; hour < 5; hour++) {
+      const at = Date.parse('2026-10-05T00:01:05Z') + hour * 3_600_000;
+      hourly.push(JSON.stringify({ type: 'run.start', ts: new Date(at).toISOString(), job: 'hourly-ny', run_id: `hourly-ny-${hour}` }));
+      hourly.push(JSON.stringify({ type: 'run.end', ts: new Date(at + 20_000).toISOString(), job: 'hourly-ny', run_id: `hourly-ny-${hour}`, exit_code: 0, output_bytes: 900 }));
+    }
+    const hourlyFile = join(tmp, 'ends-early-hourly-ny.jsonl');
+    const dailyFile = join(tmp, 'ends-late-daily-ny.jsonl');
+    writeFileSync(hourlyFile, hourly.join('\n'));
+    writeFileSync(dailyFile, days(1, 30).flatMap(exportRunLines).join('\n'));
+    const config = validateConfig({ jobs: { 'hourly-ny': { schedule: '1 * * * *', timezone: 'America/New_York' }, export: { schedule: '0 6 * * *' } } });
+
+    // Act
+    const result = await scan([hourlyFile, dailyFile], { config });
+
+    // Assess
+    const [missed] = result.findings.filter((f) => f.detector === 'missed-run');
+    expect(missed.message).toContain('of the expected 2026-10-05T05:01:00Z, 2026-10-05T01:01-04:00 in America/New_York');
+    expect(missed.message).toContain('and 600 more expected starts up to 2026-10-30T05:01:00Z, 2026-10-30T01:01-04:00 in America/New_York had no run either');
+    expect(missed.evidence?.last_expected_at).toBe('2026-10-30T05:01:00Z');
+  });
+
   it("folds the missed runs of a job known only from the store, after its stored last line: its file scanned into the store first, another file's lines later", async () => {
     // Prepare: a daily job's file ends after 5 October; another job's file runs to the 30th. Names no other test uses.
     const daily = `fold-stored-${randomUUID().slice(0, 8)}`;
