@@ -174,6 +174,12 @@ export interface AlertState {
    */
   readonly findingRetryAt?: number;
   /**
+   * The findings of the subject whose send failed, by key, each until it is given up (its first failed send + 14 days):
+   * a recovery notice is held while one of them is not sent, past its `retry_at` too (a delivery that does not drain
+   * it, as an ingest of healthy runs), so that the failures of an episode go out before the recovery that closes it.
+   */
+  readonly findingsAwaitingRetry?: Readonly<Record<string, number>>;
+  /**
    * The latest run outcome folded in (by time, then run id), as of the last write: a redelivered batch
    * whose runs were recorded before reads them back, and applies only those after it.
    */
@@ -439,12 +445,15 @@ export function decideAlerts(
 
   /** Until when a recovery notice waits for a finding of the subject that waits for its retry (undefined: none waits). */
   const findingWaits = base.findingRetryAt !== undefined && base.findingRetryAt > now ? base.findingRetryAt : undefined;
+  const awaitingRetry = liveAwaitingRetry(base.findingsAwaitingRetry, now);
+  /** Until when a recovery notice is held: a failure awaiting its retry that this delivery does not send holds it a lease at a time. */
+  const recoveryWaits = awaitingRetry && Object.keys(awaitingRetry).some((key) => !input.candidates.some((c) => c.key === key)) ? Math.max(findingWaits ?? 0, now + ctx.leaseMs) : findingWaits;
   // Notices an earlier invocation planned but did not confirm: sent again once their lease is over.
   if (notices.some((n) => n.leaseUntil <= now)) {
     changed = true;
     notices = notices.map((n) => {
       if (n.leaseUntil > now) return n;
-      if (n.kind === 'recovery' && findingWaits !== undefined) return { ...n, leaseUntil: findingWaits };
+      if (n.kind === 'recovery' && recoveryWaits !== undefined) return { ...n, leaseUntil: recoveryWaits };
       const unconfirmedSendAt = n.unconfirmedSendAt ?? n.sendingAt;
       const renewed = { ...n, leaseUntil: now + ctx.leaseMs, sendingAt: now, ...(unconfirmedSendAt !== undefined ? { unconfirmedSendAt } : {}) };
       alerts.push({ kind: n.kind, subject: base.subject, subject_kind: base.subject_kind, detector: n.detectors[0] ?? n.kind, severity: n.severity, at: n.at, notice: renewed, suppressed: 0, snoozed: 0, coalesced: 0, retry: true, unconfirmedSendAt, ...episodeOf(n) });
@@ -512,6 +521,7 @@ export function decideAlerts(
     decided: pruneDecided(decided, now, input.candidates),
     notices,
     ...(findingWaits !== undefined ? { findingRetryAt: findingWaits } : {}),
+    ...(awaitingRetry ? { findingsAwaitingRetry: awaitingRetry } : {}),
     ...(outcomesThrough ? { outcomesThrough } : {}),
   };
   return { state, changed, alerts, held, snoozedNotices };
@@ -733,7 +743,7 @@ export function decideAlerts(
   }
 
   function addNotice(kind: PendingNotice['kind'], at: number, severity: Severity, names: readonly string[], detail: Record<string, number | string>): void {
-    const held = kind === 'recovery' ? findingWaits : undefined;
+    const held = kind === 'recovery' ? recoveryWaits : undefined;
     const episodeSince = open?.since;
     const notice: PendingNotice = { id: `${kind}@${new Date(at).toISOString()}`, kind, at, leaseUntil: held ?? now + ctx.leaseMs, ...(held === undefined ? { sendingAt: now } : {}), ...(episodeSince !== undefined ? { episodeSince } : {}), severity, detectors: [...names], detail };
     if (notices.some((n) => n.id === notice.id)) return;
@@ -880,6 +890,27 @@ export interface SendOutcome {
   readonly unsent?: readonly string[];
   /** A finding of the subject failed to send and waits for its retry until then. */
   readonly findingRetryAt?: number;
+  /** Findings of the subject whose send failed, by key: until when they may still be sent (given up after). */
+  readonly findingsWaiting?: ReadonlyMap<string, number>;
+  /** Findings of the subject awaiting a retry that were sent, or given up: a recovery no longer waits for them. */
+  readonly findingsDone?: readonly string[];
+}
+
+/** The findings awaiting a retry that are not yet given up at `now`; undefined when none. */
+function liveAwaitingRetry(awaiting: Readonly<Record<string, number>> | undefined, now: number): Readonly<Record<string, number>> | undefined {
+  if (!awaiting) return undefined;
+  const live = Object.entries(awaiting).filter(([, until]) => until > now);
+  return live.length > 0 ? Object.fromEntries(live) : undefined;
+}
+
+/** The state's findings awaiting a retry after the sends: those that failed added, those sent or given up removed (the same object when none changes). */
+function awaitingAfterSends(state: AlertState, outcome: SendOutcome): AlertState['findingsAwaitingRetry'] {
+  const before = state.findingsAwaitingRetry;
+  const { findingsWaiting, findingsDone = [] } = outcome;
+  if (!findingsWaiting?.size && !findingsDone.some((key) => before?.[key] !== undefined)) return before;
+  const after: Record<string, number> = { ...before, ...Object.fromEntries(findingsWaiting ?? []) };
+  for (const key of findingsDone) delete after[key];
+  return Object.keys(after).length > 0 ? after : undefined;
 }
 
 /** The state after an invocation's sends: the same object when they change nothing in it. */
@@ -887,7 +918,8 @@ export function afterSends(state: AlertState, outcome: SendOutcome): AlertState 
   const { sent = [], failed, heldUntil, unsent: untried = [], findingRetryAt } = outcome;
   const touches = (n: PendingNotice) => sent.includes(n.id) || failed?.has(n.id) || heldUntil?.has(n.id) || (n.sendingAt !== undefined && untried.includes(n.id));
   const waitsLonger = findingRetryAt !== undefined && !(findingRetryAt <= (state.findingRetryAt ?? -Infinity));
-  if (!state.notices.some(touches) && !waitsLonger) return state;
+  const awaiting = awaitingAfterSends(state, outcome);
+  if (!state.notices.some(touches) && !waitsLonger && awaiting === state.findingsAwaitingRetry) return state;
   const notices: PendingNotice[] = [];
   for (const n of state.notices) {
     if (sent.includes(n.id)) continue;
@@ -900,7 +932,8 @@ export function afterSends(state: AlertState, outcome: SendOutcome): AlertState 
     else if (until !== undefined) notices.push({ ...unsent, leaseUntil: until });
     else notices.push(untried.includes(n.id) ? unsent : n);
   }
-  return { ...state, notices, ...(waitsLonger ? { findingRetryAt } : {}) };
+  const { findingsAwaitingRetry: _awaiting, ...rest } = state;
+  return { ...rest, notices, ...(waitsLonger ? { findingRetryAt } : {}), ...(awaiting ? { findingsAwaitingRetry: awaiting } : {}) };
 }
 
 /**

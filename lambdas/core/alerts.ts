@@ -192,25 +192,31 @@ export async function deliverAlerts(
   }
   let abandoned = 0;
   /** What the sends did to each subject's notices (and whether a finding of it waits), written to its state after them. */
-  const outcomes = new Map<string, { sent: string[]; failed: Map<string, AlertFailure>; heldUntil: Map<string, number>; unsent: string[]; findingRetryAt?: number }>();
+  const outcomes = new Map<string, { sent: string[]; failed: Map<string, AlertFailure>; heldUntil: Map<string, number>; unsent: string[]; findingRetryAt?: number; findingsWaiting: Map<string, number>; findingsDone: string[] }>();
   const outcomeOf = (key: string) => {
     let outcome = outcomes.get(key);
-    if (!outcome) outcomes.set(key, (outcome = { sent: [], failed: new Map(), heldUntil: new Map(), unsent: [] }));
+    if (!outcome) outcomes.set(key, (outcome = { sent: [], failed: new Map(), heldUntil: new Map(), unsent: [], findingsWaiting: new Map(), findingsDone: [] }));
     return outcome;
+  };
+  /** The outcome of a finding's subject (undefined for a key not among the candidates). */
+  const outcomeOfFinding = (key: string) => {
+    const finding = candidates.get(key)?.finding;
+    return finding && outcomeOf(alertStateKey(finding.subject_kind, finding.subject));
   };
   /** Records a failed send on the finding; the error as reported, saying so when it is given up. */
   const failSend = async (key: string, error: string, unconfirmedSendAt?: number): Promise<string> => {
     const failure = failedSend(priorFailures.get(key), error, now, unconfirmedSendAt);
     await store.releaseAlert(key, failure);
+    const outcome = outcomeOfFinding(key);
     if (!failure.gave_up) {
-      // Its subject's recovery notice waits for it (`findingRetryAt`).
-      const finding = candidates.get(key)?.finding;
-      if (finding) {
-        const outcome = outcomeOf(alertStateKey(finding.subject_kind, finding.subject));
+      // Its subject's recovery notice waits for it: until its retry (`findingRetryAt`), and until it is sent or given up (`findingsWaiting`).
+      if (outcome) {
         outcome.findingRetryAt = Math.max(failure.retry_at, outcome.findingRetryAt ?? 0);
+        outcome.findingsWaiting.set(key, failure.first_at + GIVE_UP_AFTER_MS);
       }
       return error;
     }
+    outcome?.findingsDone.push(key);
     abandoned++;
     return `${error} (gave up after ${failure.failures} failed sends since ${new Date(failure.first_at).toISOString()}: not alerted)`;
   };
@@ -298,6 +304,8 @@ export async function deliverAlerts(
   const errors: string[] = [];
   const settle = (a: PlannedAlert) => {
     if (a.notice) outcomeOf(alertStateKey(a.subject_kind, a.subject)).sent.push(a.notice.id);
+    // A retry sent: its subject's recovery no longer waits for it.
+    else if (a.candidate && awaitingRetry.has(a.candidate.key)) outcomeOf(alertStateKey(a.subject_kind, a.subject)).findingsDone.push(a.candidate.key);
   };
   /** Records a notice's failed send: retried with the findings' backoff, given up after 14 days as they are. */
   const failNotice = (a: PlannedAlert, error: string): string => {
@@ -362,21 +370,27 @@ export async function deliverAlerts(
     sent++;
     if (alert.candidate) await store.markAlerted(alert.candidate.key);
   };
+  /** Subjects with a failure awaiting its retry that this delivery left or found claimed by another sender: not sent ahead of their recovery. */
+  const retriesNotSent = new Set<string>();
   const sendAll = async (): Promise<void> => {
     for (const alert of individual) {
-      // A recovery notice never goes ahead of a failure of its subject whose send failed before it: it waits as long.
-      const waiting = alert.kind === 'recovery' ? outcomes.get(alertStateKey(alert.subject_kind, alert.subject))?.findingRetryAt : undefined;
+      // A recovery notice never goes ahead of a failure of its subject whose send failed before it: it waits as long
+      // (a lease, for a failure this delivery did not send).
+      const subjectKey = alertStateKey(alert.subject_kind, alert.subject);
+      const waiting = alert.kind === 'recovery' ? (outcomes.get(subjectKey)?.findingRetryAt ?? (retriesNotSent.has(subjectKey) ? now + LEASE_MS : undefined)) : undefined;
       if (waiting !== undefined) {
-        outcomeOf(alertStateKey(alert.subject_kind, alert.subject)).heldUntil.set(alert.notice!.id, waiting);
+        outcomeOf(subjectKey).heldUntil.set(alert.notice!.id, waiting);
         continue;
       }
       // Out of time: not claimed, it is sent as decided by a later delivery (a notice once its lease is over).
       if (outOfTime()) {
         leave(alert);
+        if (alert.candidate && awaitingRetry.has(alert.candidate.key)) retriesNotSent.add(subjectKey);
         continue;
       }
       const sending = await claimed(alert);
       if (sending) await sendOne(alert, sending);
+      else if (alert.candidate && awaitingRetry.has(alert.candidate.key)) retriesNotSent.add(subjectKey);
     }
 
     if (summarized.length === 0) return;

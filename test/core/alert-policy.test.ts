@@ -546,6 +546,28 @@ describe('alert policy: recovery notices', () => {
     expect(afterLease.alerts.map((a) => [a.kind, a.retry])).toEqual([['recovery', true]]);
     expect(afterLease.state.notices[0].leaseUntil).toBe(T0 + 63 * MIN);
   });
+
+  it('holds a recovery while a failure of its episode awaits its retry past its retry_at, sends it with that failure once drained (after it), and sends it once the failure is given up', () => {
+    // Prepare: the failure at 00:00 was sent, its send failed (an SNS outage): it awaits its retry, given up at 14 days.
+    const { state: sent } = simulate([{ at: 0, runs: ['fail'], findings: ['run-failed'] }]);
+    const failed = finding('run-failed', T0, 'etl', 'r-0-0');
+    const key = findingKey(failed);
+    const state: AlertState = { ...sent!, findingsAwaitingRetry: { [key]: T0 + 14 * 24 * HOUR } };
+    const options = alertPolicyOptions(validateConfig({}, 'test', undefined, { now: T0 }));
+    const ctx = (now: number) => ({ now, options, leaseMs: MIN, suppressionOf: () => undefined });
+    const healthy = [1, 2, 3].map((i): RunOutcome => ({ at: T0 + 60 * MIN + i, healthy: true, run_id: `ok-${i}` }));
+    const subject = { subject: 'etl', subject_kind: 'job' } as const;
+    // Act: healthy runs in an ingest that drains nothing; a sweep that drains the failure after the lease; healthy runs after the give-up.
+    const ingest = decideAlerts(state, subject, { candidates: [], outcomes: healthy }, ctx(T0 + 60 * MIN));
+    const sweep = decideAlerts(ingest.state, subject, { candidates: [{ key, finding: failed }], outcomes: [], judgedAtNow: true }, ctx(T0 + 62 * MIN));
+    const givenUp = decideAlerts(state, subject, { candidates: [], outcomes: healthy.map((o) => ({ ...o, at: o.at + 14 * 24 * HOUR })) }, ctx(T0 + 14 * 24 * HOUR + 60 * MIN));
+    // Assess
+    expect(ingest.alerts).toEqual([]);
+    expect(ingest.state.notices.map((n) => [n.kind, n.leaseUntil])).toEqual([['recovery', T0 + 61 * MIN]]);
+    expect(capAlerts(sweep.alerts, 10).individual.map((a) => `${a.kind} ${a.retry}`)).toEqual(['finding true', 'recovery true']);
+    expect(givenUp.alerts.map((a) => a.kind)).toEqual(['recovery']);
+    expect(givenUp.state.findingsAwaitingRetry).toBeUndefined();
+  });
 });
 
 describe('alert policy: snoozes and their expiry', () => {

@@ -54,6 +54,29 @@ describe('SNS down for a while, then back', () => {
     expect(findingsOf(outage.items).map(({ finding }) => finding)).toEqual(findingsOf(clean.items).map(({ finding }) => finding));
   });
 
+  it('over the replay month, SNS down Oct 12–16: the recovery of nightly-backup is published after the resent failures of the episode it closes, not before', async () => {
+    // Prepare: SNS refuses everything from Oct 12 to Oct 16; the backup fails Oct 12–14 and recovers on Oct 17, after SNS is back
+    // (its recovery comes in an ingest that drains nothing, while the three failures wait in the outbox for their retry).
+    const from = Date.parse('2026-10-12T00:00:00Z');
+    const to = Date.parse('2026-10-17T00:00:00Z');
+    // Act
+    const outage = await runMonth(replayMonth(), { snsDown: (now) => now >= from && now < to });
+    // Assess: per episode (correlation_key), its failures first, then the recovery that closes it, once.
+    const backup = outage.publishes
+      .map((p) => JSON.parse(JSON.parse(p.Message!).default) as { subject: string; kind: string; correlation_key: string; finding?: { ts: string } })
+      .filter((m) => m.subject === 'nightly-backup')
+      .map((m) => `${m.correlation_key.split('#')[2]} ${m.kind} ${m.finding?.ts ?? ''}`.trim());
+    expect(backup).toEqual([
+      '2026-10-12T01:07:18Z finding 2026-10-12T01:07:18Z',
+      '2026-10-12T01:07:18Z finding 2026-10-13T01:11:23Z',
+      '2026-10-12T01:07:18Z finding 2026-10-14T01:08:39Z',
+      '2026-10-12T01:07:18Z recovery',
+      '2026-10-19T01:12:26Z finding 2026-10-19T01:12:26Z',
+      '2026-10-19T01:12:26Z recovery',
+    ]);
+    expect(pendingOf(outage.items)).toEqual([]);
+  });
+
   it('an invocation that dies after storing its findings, before alerting: the redelivery counts nothing twice, the sweep sends each alert once', async () => {
     // Prepare: a job with a normal history, then a batch with two failed runs of two jobs; the first
     // invocation of that batch times out between storing the findings and sending the alerts.
