@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
+import { loggedRecord } from '../../lambdas/core/parse/lambda-platform.ts';
 import { contextFor, fixtureJson, fixtureLines, parseFile, summary } from './helpers.ts';
 
 interface CloudWatchPayload {
@@ -324,6 +325,19 @@ describe("an event logged as a JSON string in a logging library's message field 
     const outcome = parseLine(JSON.stringify(record), contextFor('app.log', 1));
     // Assess
     expect(outcome).toEqual({ kind: 'rejected', reason: `run.end event rejected: no time: the event has no \`ts\`, and the line's ${why}; ${ADD_TS}` });
+  });
+
+  it('never hands JSON.parse a plain-text line that holds escaped JSON (`{\\"`): only a line starting with { may be a logger record', () => {
+    // Prepare: a syslog line whose app logged a request body
+    const line = 'Oct  3 02:31:07 host app[12]: request body={\\"user\\":\\"u1\\",\\"items\\":[1,2,3]} status=200';
+    const parse = vi.spyOn(JSON, 'parse');
+    // Act
+    const record = loggedRecord(line);
+    const calls = parse.mock.calls.length;
+    parse.mockRestore();
+    // Assess
+    expect(record).toBeUndefined();
+    expect(calls).toBe(0);
   });
 
   it('rejects an event whose JSON string was cut short, rather than counting it unrecognised', () => {

@@ -3,7 +3,7 @@ import { clipUnits } from '../output-capture.ts';
 import { isPlainObject } from '../own-property.ts';
 import { MAX_DURATION_MS } from '../quantity-limits.ts';
 import { defined, quoted } from './bodies.ts';
-import { isoInstant, jsonObject, loggerInstant, withoutLineEnd } from './record-fields.ts';
+import { isoInstant, jsonObject, loggerInstant, opensObject, withoutLineEnd } from './record-fields.ts';
 import { isRequestId, REQUEST_ID_PATTERN } from './request-id.ts';
 import { parseIsoTime } from './timestamp-prefix.ts';
 import { eventsOf, type LineContext, type LineParser, type LoggerTimeField, type ParseOutcome } from './types.ts';
@@ -386,8 +386,10 @@ const LOGGED_TIME_KEYS = ['timestamp', '@timestamp', 'time', 'asctime'] as const
  * line no parser claimed, so that our own events and Lambda's `platform.*` records are read as they are.
  */
 export function loggedRecord(line: string): LoggedRecord | undefined {
-  // Cheap before JSON.parse: most lines that reach here (other JSON, plain text) are not Lambda's
-  // shape and hold no object escaped in a string (`{\"`).
+  // Cheap before JSON.parse, whose throw is costly: only a line that starts with { may be a record (plain text may
+  // hold escaped JSON, `body={\"user\":…}`), and most JSON lines that reach here (other JSON) are not Lambda's shape
+  // and hold no object escaped in a string (`{\"`).
+  if (!opensObject(line)) return undefined;
   if (!(line.includes('"message"') && line.includes('"timestamp"')) && !line.includes('{\\"')) return undefined;
   const raw = jsonObject(line);
   if (raw === undefined) return undefined;

@@ -14,6 +14,15 @@ export function jsonObject(line: string): Record<string, unknown> | undefined {
   return isPlainObject(raw) ? raw : undefined;
 }
 
+/**
+ * Whether a line starts with `{` after any leading whitespace or BOM (both of which `trimStart` drops, returning the
+ * line itself when it has none): the only line JSON.parse may read as an object, tested before it on a line that
+ * may be plain text.
+ */
+export function opensObject(line: string): boolean {
+  return line.trimStart().startsWith('{');
+}
+
 /** A wrapped line without the one `\n` that ended it, if it has one. */
 export function withoutLineEnd(text: string): string {
   return text.endsWith('\n') ? text.slice(0, -1) : text;
