@@ -77,9 +77,10 @@ export interface AgentRunState {
   readonly first_at?: number;
   readonly last_at?: number;
   /**
-   * Where the run's latest line was read (its log group and stream, or file): what the findings of
-   * its tree name as their source (`treeSource`), as a job's `lastSource`. Written with a batch that
-   * changes the aggregate anyway; absent in aggregates written before it was kept.
+   * Where the run's latest line was read (its log group and stream, or file; the group alone once its
+   * lines came in more than one stream): what the findings of its tree name as their source
+   * (`treeSource`), as a job's `lastSource`. Written with a batch that changes the aggregate anyway;
+   * absent in aggregates written before it was kept.
    */
   readonly source?: FindingSource;
   /** Facts absorbed so far: grows with every new line, so a larger count is a newer view. */
@@ -393,18 +394,34 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
   let restartAgain = false;
   /** The source of the current run's latest line of the batch, until `noteSource` writes it (one allocation a batch, not a line). */
   let latest: LineSource | undefined;
+  /** The current run's first line of the batch, and whether a later one came in another stream (or file) than it. */
+  let first: LineSource | undefined;
+  let moved = false;
   const touch = (event: AuditEvent) => {
     const d = edit();
     const at = event.at;
+    const line = event.source;
     d.first_at = d.first_at === undefined ? at : Math.min(d.first_at, at);
-    if (d.last_at === undefined || at >= d.last_at) latest = event.source;
+    if (d.last_at === undefined || at >= d.last_at) latest = line;
     d.last_at = d.last_at === undefined ? at : Math.max(d.last_at, at);
+    if (first === undefined) first = line;
+    else if (line.logStream !== first.logStream || line.origin !== first.origin) moved = true;
   };
+  /**
+   * Writes where the run's lines were read, as `findingSourceOfLines` names a job's: its latest line's,
+   * with its stream only while every line of the run came in that one stream (of the batch, and as
+   * kept before); a run whose lines changed stream names its latest line's group alone.
+   */
   const noteSource = (d: RunDraft) => {
-    if (latest === undefined) return;
-    const source = findingSourceOf(latest, redactor);
+    if (first === undefined) return;
+    const read = findingSourceOf(latest ?? first, redactor);
+    const changed = moved || (d.source !== undefined && !sameSource(read, d.source));
+    const named = latest !== undefined ? read : d.source;
+    latest = first = undefined;
+    moved = false;
+    if (named === undefined) return;
+    const source = changed && named.log_stream !== undefined ? { log_group: named.log_group } : named;
     if (!sameSource(source, d.source)) d.source = source;
-    latest = undefined;
   };
 
   for (const event of events) {

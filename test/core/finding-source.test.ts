@@ -144,6 +144,24 @@ describe('where the lines of an alert came from', () => {
     expect(report.findings.map((f) => [f.detector, f.run_id, f.source])).toEqual([['budget-exceeded', 'p1.c', { log_group: '/agents/support' }]]);
   });
 
+  it('names the log group alone for one agent run whose lines came in two streams, in one batch or two', async () => {
+    // Prepare: a run over its budget, its start and actions in bot-1, its end in bot-2
+    const lines = overBudgetRun('a1', 0);
+    const inOneBatch = deployed();
+    inOneBatch.setNow(T0 + 120_000);
+    const inTwoBatches = deployed();
+    inTwoBatches.setNow(T0 + 120_000);
+    await ingestPayloads([agentPayload('/agents/support', 'bot-1', lines.slice(0, -1))], inTwoBatches.deps);
+
+    // Act
+    const one = await ingestPayloads([agentPayload('/agents/support', 'bot-1', lines.slice(0, -1)), agentPayload('/agents/support', 'bot-2', lines.slice(-1))], inOneBatch.deps);
+    const two = await ingestPayloads([agentPayload('/agents/support', 'bot-2', lines.slice(-1))], inTwoBatches.deps);
+
+    // Assess: as a job run split so (the group alone), not the stream of its end
+    expect(one.findings.map((f) => [f.detector, f.source])).toEqual([['budget-exceeded', { log_group: '/agents/support' }]]);
+    expect(two.findings.map((f) => [f.detector, f.source])).toEqual([['budget-exceeded', { log_group: '/agents/support' }]]);
+  });
+
   it('names where an agent run\'s lines were last seen in the sweep\'s run-unfinished alert about it', async () => {
     // Prepare: a root that starts, acts and never ends
     const { deps, setNow } = deployed();
