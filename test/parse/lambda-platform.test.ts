@@ -327,6 +327,19 @@ describe("an event logged as a JSON string in a logging library's message field 
     expect(outcome).toEqual({ kind: 'rejected', reason: `run.end event rejected: no time: the event has no \`ts\`, and the line's ${why}; ${ADD_TS}` });
   });
 
+  it.each([
+    ['a space after its brace (`{ \\"type\\"`)', `{ ${END.slice(1)}`],
+    ['a space before its brace', ` ${END}`],
+    ['a pretty-printed event', JSON.stringify(RUN_END_NO_TS, null, 2)],
+  ])('reads an event logged as a JSON string with %s', (_name, msg) => {
+    // Prepare
+    const line = JSON.stringify({ time: '2026-10-05T16:00:00.655Z', level: 'INFO', msg });
+    // Act
+    const outcome = parseLine(line, contextFor('app.log', 1));
+    // Assess
+    expect(summary(outcome)).toBe('run.end nightly n-1 exit=2 @2026-10-05T16:00:00.655Z');
+  });
+
   it('never hands JSON.parse a plain-text line that holds escaped JSON (`{\\"`): only a line starting with { may be a logger record', () => {
     // Prepare: a syslog line whose app logged a request body
     const line = 'Oct  3 02:31:07 host app[12]: request body={\\"user\\":\\"u1\\",\\"items\\":[1,2,3]} status=200';

@@ -388,9 +388,9 @@ const LOGGED_TIME_KEYS = ['timestamp', '@timestamp', 'time', 'asctime'] as const
 export function loggedRecord(line: string): LoggedRecord | undefined {
   // Cheap before JSON.parse, whose throw is costly: only a line that starts with { may be a record (plain text may
   // hold escaped JSON, `body={\"user\":…}`), and most JSON lines that reach here (other JSON) are not Lambda's shape
-  // and hold no object escaped in a string (`{\"`).
+  // and hold no event escaped in a string (`{\"`, or `\"type\"` after a space or line break: `{ \"type\"`).
   if (!opensObject(line)) return undefined;
-  if (!(line.includes('"message"') && line.includes('"timestamp"')) && !line.includes('{\\"')) return undefined;
+  if (!(line.includes('"message"') && line.includes('"timestamp"')) && !line.includes('{\\"') && !line.includes('\\"type\\"')) return undefined;
   const raw = jsonObject(line);
   if (raw === undefined) return undefined;
   const message = loggedMessage(raw);
@@ -411,7 +411,9 @@ export function loggedRecord(line: string): LoggedRecord | undefined {
 function loggedMessage(raw: Record<string, unknown>): Pick<LoggedRecord, 'text' | 'rebuilt'> | undefined {
   for (const key of LOGGED_MESSAGE_KEYS) {
     const value = raw[key];
-    if (typeof value === 'string' && value.startsWith('{')) return { text: withoutLineEnd(value) };
+    if (typeof value !== 'string') continue;
+    const text = value.trimStart();
+    if (text.startsWith('{')) return { text: withoutLineEnd(text) };
   }
   const { message } = raw;
   if (!Object.hasOwn(raw, 'timestamp')) return undefined;
