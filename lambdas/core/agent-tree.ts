@@ -98,7 +98,8 @@ export interface TreeSnapshot {
   readonly judged_at?: number;
   /**
    * Where the tree's lines were read (`treeSource`): the `source` of every finding judged from it.
-   * Absent when none of its runs' aggregates keeps one (written before it was kept).
+   * Absent when none of its runs' aggregates keeps one (written before it was kept); with no stream
+   * when one of them lacks it.
    */
   readonly source?: FindingSource;
 }
@@ -251,13 +252,14 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
 /**
  * Where a tree's lines were read, as a batch's lines name it (`findingSourceOfLines`): where the
  * run with the latest line read it, with its stream only when every run's lines came in that one
- * stream of that group (a tree over several streams names the latest one's group alone).
+ * stream of that group (a tree over several streams names the latest one's group alone, as does a
+ * tree holding a run kept with no source: where its lines were read is unknown).
  */
 export function treeSource(runs: readonly AgentRunState[]): FindingSource | undefined {
   let latest: AgentRunState | undefined;
   for (const run of runs) if (run.source !== undefined && (latest === undefined || (run.last_at ?? 0) > (latest.last_at ?? 0))) latest = run;
   const last = latest?.source;
-  if (last?.log_stream === undefined || runs.every((run) => run.source === undefined || sameSource(run.source, last))) return last;
+  if (last?.log_stream === undefined || runs.every((run) => sameSource(run.source, last))) return last;
   return { log_group: last.log_group };
 }
 

@@ -162,6 +162,26 @@ describe('where the lines of an alert came from', () => {
     expect(two.findings.map((f) => [f.detector, f.source])).toEqual([['budget-exceeded', { log_group: '/agents/support' }]]);
   });
 
+  it('names the log group alone for an agent tree holding a run stored before sources were kept', async () => {
+    // Prepare: a root that never ends, stored with no source (as the previous version wrote it), then its sub-agent in another stream
+    const { deps, setNow } = deployed();
+    setNow(T0 + 60_000);
+    const root = { agent: 'support-bot', run_id: 'u1' };
+    await ingestPayloads([agentPayload('/agents/support', 'bot-1', [[0, { type: 'agent.start', ...root }], [5, { type: 'agent.action', ...root, action: 'llm_call' }]])], deps);
+    const stored = (await deps.store.load(['agentrun#u1'])).get('agentrun#u1');
+    const { source: _source, ...legacy } = stored?.state as Record<string, unknown>;
+    await deps.store.commit({ key: 'agentrun#u1', expectedVersion: stored?.version ?? 0, state: legacy, findings: [], records: [] });
+    const child = { agent: 'researcher', run_id: 'u1.c', parent_run_id: 'u1' };
+    await ingestPayloads([agentPayload('/agents/support', 'bot-2', [[10, { type: 'agent.start', ...child }], [12, { type: 'agent.action', ...child, action: 'search' }], [14, { type: 'agent.end', ...child, status: 'ok', output_bytes: 10 }]])], deps);
+
+    // Act
+    setNow(T0 + 6 * 3_600_000);
+    const swept = await runSweep(deps);
+
+    // Assess: where the root's lines were read is unknown, so not the sub-agent's stream
+    expect(swept.findings.map((f) => [f.detector, f.run_id, f.source])).toEqual([['run-unfinished', 'u1', { log_group: '/agents/support' }]]);
+  });
+
   it('names where an agent run\'s lines were last seen in the sweep\'s run-unfinished alert about it', async () => {
     // Prepare: a root that starts, acts and never ends
     const { deps, setNow } = deployed();
