@@ -184,6 +184,13 @@ export interface FindingStore {
   releaseAlert(key: string, failure?: AlertFailure): Promise<void>;
   /** Marks a finding's alert delivered; false if someone else already did. */
   markAlerted(key: string): Promise<boolean>;
+  /**
+   * Of these findings, those whose alert still awaits its send (in the outbox: neither delivered nor
+   * given up), each with when it may be sent next (the end of its lease or of its wait for a retry,
+   * `retry_at`; 0 when it may be sent now); those left out were delivered, given up, or are not stored.
+   * One batched read. Without it, a recovery held behind such a finding is held a lease at a time.
+   */
+  alertsAwaitingSend?(keys: readonly string[]): Promise<Map<string, number>>;
 }
 
 export interface RunRecordStore {

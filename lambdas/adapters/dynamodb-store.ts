@@ -217,21 +217,27 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
    */
   private async readTable(requested: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
     const out = new Map<string, Versioned<unknown>>();
-    const keys = [...new Set(requested)];
+    for (const item of await this.batchGet([...new Set(requested)].map((k) => ({ pk: `STATE#${k}`, sk: 'STATE' })))) {
+      const key = String(item.pk).slice('STATE#'.length);
+      const value = { state: storedState(item), version: item.version as number };
+      out.set(key, value);
+      this.remember(key, value);
+    }
+    return out;
+  }
+
+  /** Consistent BatchGets of up to 100 distinct keys each (`projection`: the attributes read), unprocessed keys retried with backoff. */
+  private async batchGet(keys: readonly Record<string, string>[], projection?: string): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
     for (let i = 0; i < keys.length; i += 100) {
-      let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
-        [this.tableName]: { Keys: keys.slice(i, i + 100).map((k) => ({ pk: `STATE#${k}`, sk: 'STATE' })), ConsistentRead: true },
+      let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean; ProjectionExpression?: string }> | undefined = {
+        [this.tableName]: { Keys: keys.slice(i, i + 100), ConsistentRead: true, ...(projection ? { ProjectionExpression: projection } : {}) },
       };
       for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
         if (attempt > MAX_THROTTLED_RETRIES) throw new UnprocessedItemsError(this.tableName, 'BatchGetItem', request[this.tableName]?.Keys.length ?? 0, attempt);
         if (attempt > 0) await this.backoff(attempt);
         const res = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of res.Responses?.[this.tableName] ?? []) {
-          const key = String(item.pk).slice('STATE#'.length);
-          const value = { state: storedState(item), version: item.version as number };
-          out.set(key, value);
-          this.remember(key, value);
-        }
+        out.push(...(res.Responses?.[this.tableName] ?? []));
         request = res.UnprocessedKeys as typeof request;
       }
     }
@@ -440,6 +446,17 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
 
   async markAlerted(key: string): Promise<boolean> {
     return Boolean(await this.conditionalUpdate(key, 'REMOVE outbox, lease_until, claimed_at SET alerted_at = :now', 'attribute_exists(outbox)', { ':now': this.now() }));
+  }
+
+  async alertsAwaitingSend(requested: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const bySortKey = new Map([...new Set(requested)].map((key) => [findingSortKey(key), key]));
+    const items = await this.batchGet([...bySortKey].map(([sk, key]) => ({ pk: `FINDING#${key.slice(0, 7)}`, sk })), 'sk, outbox, lease_until');
+    for (const item of items as unknown as Pick<FindingItem, 'sk' | 'outbox' | 'lease_until'>[]) {
+      const key = bySortKey.get(item.sk);
+      if (key !== undefined && item.outbox !== undefined) out.set(key, item.lease_until ?? 0);
+    }
+    return out;
   }
 
   async runs(subjectKey: string, from: string, to: string): Promise<RunRecord[]> {

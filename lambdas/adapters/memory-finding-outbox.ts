@@ -1,7 +1,7 @@
 import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
 import type { AlertClaim, AlertFailure, FindingQuery, FindingStore, StoredFinding } from '../ports.ts';
 
-type OutboxMethods = Pick<FindingStore, 'query' | 'pendingAlerts' | 'alertsAwaitingRetry' | 'alertsPending' | 'claimAlert' | 'releaseAlert' | 'markAlerted'>;
+type OutboxMethods = Pick<FindingStore, 'query' | 'pendingAlerts' | 'alertsAwaitingRetry' | 'alertsPending' | 'claimAlert' | 'releaseAlert' | 'markAlerted' | 'alertsAwaitingSend'>;
 
 /**
  * Findings held in process memory with the DynamoDB store's outbox rules: each written once (by
@@ -87,6 +87,15 @@ export class MemoryFindingOutbox implements OutboxMethods {
     this.findings.set(key, { ...f, alerted: true });
     return true;
   }
+
+  async alertsAwaitingSend(keys: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const key of keys) {
+      const f = this.findings.get(key);
+      if (f && !f.alerted && !f.alert_failure?.gave_up) out.set(key, this.leases.get(key) ?? 0);
+    }
+    return out;
+  }
 }
 
 /** A store whose findings live in a `MemoryFindingOutbox`: its outbox methods, once. */
@@ -119,5 +128,9 @@ export abstract class FindingsInMemory implements OutboxMethods {
 
   markAlerted(key: string): Promise<boolean> {
     return this.findings.markAlerted(key);
+  }
+
+  alertsAwaitingSend(keys: readonly string[]): Promise<Map<string, number>> {
+    return this.findings.alertsAwaitingSend(keys);
   }
 }

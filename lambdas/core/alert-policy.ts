@@ -403,6 +403,11 @@ export function decideAlerts(
      * its pace), and, healthy for `recovery_runs`, gets its recovery notice without waiting for its next run.
      */
     readonly judgedAtNow?: boolean;
+    /**
+     * The findings awaiting a retry that a recovery would wait for, not among the candidates, as the store has them now
+     * (`awaitedOutsideDelivery`): when each may be sent next, or undefined when it no longer awaits (sent, given up).
+     */
+    readonly awaitedInStore?: ReadonlyMap<string, number | undefined>;
   },
   ctx: PolicyContext,
 ): PolicyResult {
@@ -445,9 +450,13 @@ export function decideAlerts(
 
   /** Until when a recovery notice waits for a finding of the subject that waits for its retry (undefined: none waits). */
   const findingWaits = base.findingRetryAt !== undefined && base.findingRetryAt > now ? base.findingRetryAt : undefined;
-  const awaitingRetry = liveAwaitingRetry(base.findingsAwaitingRetry, now);
-  /** Until when a recovery notice is held: a failure awaiting its retry that this delivery does not send holds it a lease at a time. */
-  const recoveryWaits = awaitingRetry && Object.keys(awaitingRetry).some((key) => !input.candidates.some((c) => c.key === key)) ? Math.max(findingWaits ?? 0, now + ctx.leaseMs) : findingWaits;
+  const awaitingRetry = liveAwaitingRetry(base.findingsAwaitingRetry, now, input.awaitedInStore);
+  const notDrained = notAmong(awaitingRetry, input.candidates);
+  /**
+   * Until when a recovery notice is held: a failure awaiting its retry that this delivery does not send holds it until
+   * that failure may be sent again (as the store has it), at least a lease.
+   */
+  const recoveryWaits = notDrained.length > 0 ? Math.max(findingWaits ?? 0, now + ctx.leaseMs, ...notDrained.map((key) => input.awaitedInStore?.get(key) ?? 0)) : findingWaits;
   // Notices an earlier invocation planned but did not confirm: sent again once their lease is over.
   if (notices.some((n) => n.leaseUntil <= now)) {
     changed = true;
@@ -896,11 +905,40 @@ export interface SendOutcome {
   readonly findingsDone?: readonly string[];
 }
 
-/** The findings awaiting a retry that are not yet given up at `now`; undefined when none. */
-function liveAwaitingRetry(awaiting: Readonly<Record<string, number>> | undefined, now: number): Readonly<Record<string, number>> | undefined {
+/**
+ * The findings awaiting a retry that are not yet given up at `now`, nor found sent or given up in the store
+ * (`inStore`: undefined for one it no longer holds pending); undefined when none.
+ */
+function liveAwaitingRetry(awaiting: Readonly<Record<string, number>> | undefined, now: number, inStore?: ReadonlyMap<string, number | undefined>): Readonly<Record<string, number>> | undefined {
   if (!awaiting) return undefined;
-  const live = Object.entries(awaiting).filter(([, until]) => until > now);
+  const live = Object.entries(awaiting).filter(([key, until]) => until > now && !(inStore?.has(key) && inStore.get(key) === undefined));
   return live.length > 0 ? Object.fromEntries(live) : undefined;
+}
+
+/** The keys of these findings awaiting a retry that are not among the candidates. */
+function notAmong(awaiting: Readonly<Record<string, number>> | undefined, candidates: readonly AlertCandidate[]): string[] {
+  return awaiting ? Object.keys(awaiting).filter((key) => !candidates.some((c) => c.key === key)) : [];
+}
+
+/**
+ * The findings awaiting a retry that a recovery notice of this decision would be held behind, not among its candidates:
+ * to look up in the store (`awaitedInStore`), as one of them may have been sent by a delivery whose settling write was
+ * lost. None unless a recovery may be planned: one pending whose lease is over, a healthy run, or the sweep's look at a
+ * flapping subject (most decisions, and every one with no finding awaiting a retry, read nothing).
+ */
+export function awaitedOutsideDelivery(
+  state: AlertState | undefined,
+  input: { readonly candidates: readonly AlertCandidate[]; readonly outcomes: readonly RunOutcome[]; readonly replayed?: readonly RunOutcome[]; readonly judgedAtNow?: boolean },
+  now: number,
+): string[] {
+  const awaiting = state && liveAwaitingRetry(state.findingsAwaitingRetry, now);
+  if (!awaiting) return [];
+  const mayRecover =
+    state.notices.some((n) => n.kind === 'recovery' && n.leaseUntil <= now) ||
+    input.outcomes.some((o) => o.healthy) ||
+    input.replayed?.some((o) => o.healthy) ||
+    (input.judgedAtNow && state.health?.flapping !== undefined);
+  return mayRecover ? notAmong(awaiting, input.candidates) : [];
 }
 
 /** The state's findings awaiting a retry after the sends: those that failed added, those sent or given up removed (the same object when none changes). */

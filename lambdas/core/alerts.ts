@@ -15,6 +15,7 @@ import {
   type PolicyResult,
   type RunOutcome,
   afterSends,
+  awaitedOutsideDelivery,
   noticesAwaitingRetry,
   runOutcomes,
   type SendOutcome,
@@ -275,6 +276,7 @@ export async function deliverAlerts(
     candidates.size > 0 || mayNoticeFlapping(state, outcomes, policy) ? (stored ??= allSnoozes(config, options.snoozes)).then(contextWith) : contextWith(fromConfig);
   // Read before any write, so that a failing snooze read leaves every subject as it was.
   for (const [key, group] of groups) await contextFor(loaded.get(key)?.state as AlertState | undefined, group.outcomes.length + group.replayed.length);
+  const awaitedInStore = await findingsAwaitedInStore(store, groups, loaded, options.due !== undefined, now);
   // A bounded number of subjects' commits at once: an outage's thousands of subjects started
   // together queue in the SDK and hold every decision in memory at the same time.
   // Out of time, a subject with no runs of the batch is left undecided: its findings stay pending, its state as it is.
@@ -283,7 +285,7 @@ export async function deliverAlerts(
       for (const candidate of group.candidates) leave(undefined, candidate.key);
       return { alerts: [], held: [], snoozedNotices: 0, stored: loaded.get(key) };
     }
-    return decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes, replayed: group.replayed, judgedAtNow: options.due !== undefined }, contextFor, options.retry ?? {});
+    return decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes, replayed: group.replayed, judgedAtNow: options.due !== undefined, awaitedInStore }, contextFor, options.retry ?? {});
   });
   // What each subject's alert state is after this invocation's write: where sent notices are settled from.
   const written = new Map([...groups.keys()].map((key, i) => [key, decided[i].stored]));
@@ -459,6 +461,26 @@ export async function deliverAlerts(
 }
 
 /**
+ * The findings awaiting a retry that a recovery of these subjects would be held behind, not among their candidates
+ * (`awaitedOutsideDelivery`), as the store has them now, in one batched read (none when there are none: most deliveries):
+ * one sent by a delivery whose settling write was lost (throttled, or its Lambda died) is no longer awaited, and one
+ * still waiting holds the recovery until it may be sent again (its `retry_at`), not a lease at a time.
+ */
+async function findingsAwaitedInStore(
+  store: Partial<Pick<FindingStore, 'alertsAwaitingSend'>>,
+  groups: ReadonlyMap<string, { candidates: readonly AlertCandidate[]; outcomes: readonly RunOutcome[]; replayed: readonly RunOutcome[] }>,
+  loaded: ReadonlyMap<string, Versioned<unknown>>,
+  judgedAtNow: boolean,
+  now: number,
+): Promise<ReadonlyMap<string, number | undefined> | undefined> {
+  if (!store.alertsAwaitingSend) return undefined;
+  const keys = [...groups].flatMap(([key, group]) => awaitedOutsideDelivery(loaded.get(key)?.state as AlertState | undefined, { ...group, judgedAtNow }, now));
+  if (keys.length === 0) return undefined;
+  const awaiting = await store.alertsAwaitingSend(keys);
+  return new Map(keys.map((key) => [key, awaiting.get(key)]));
+}
+
+/**
  * The runs of redelivered spans that their subject's alert state has not seen (recorded by an
  * invocation that failed before its alert-state write): read from the store, one query per
  * subject whose `outcomesThrough` is not after the span's end, none when it is. A mark in the span's
@@ -491,7 +513,7 @@ function decideAndCommit(
   key: string,
   first: Versioned<unknown> | undefined,
   subject: { subject: string; subject_kind: SubjectKind },
-  input: { candidates: readonly AlertCandidate[]; outcomes: readonly RunOutcome[]; replayed: readonly RunOutcome[]; judgedAtNow: boolean },
+  input: { candidates: readonly AlertCandidate[]; outcomes: readonly RunOutcome[]; replayed: readonly RunOutcome[]; judgedAtNow: boolean; awaitedInStore?: ReadonlyMap<string, number | undefined> },
   contextFor: (state: AlertState | undefined, outcomes: number) => Promise<PolicyContext> | PolicyContext,
   retry: CommitRetry,
 ): Promise<PolicyResult & { readonly stored: Versioned<unknown> | undefined }> {

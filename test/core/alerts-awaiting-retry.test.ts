@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import type { AlertMessage } from '../../lambdas/core/alert-policy-messages.ts';
+import { ALERT_DUE_CATALOG, type AlertState } from '../../lambdas/core/alert-policy.ts';
+import { deliverAlerts } from '../../lambdas/core/alerts.ts';
+import { type Finding, isoTime } from '../../lambdas/core/findings.ts';
+import type { AlertSink, CommitResult, RunRecord, SubjectCommit } from '../../lambdas/ports.ts';
+
+const T0 = Date.parse('2026-10-17T08:00:00Z');
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+class Sink implements AlertSink {
+  down = false;
+  readonly kinds: string[] = [];
+  async publish(): Promise<void> {
+    throw new Error('send() is used');
+  }
+  async send(message: AlertMessage): Promise<void> {
+    if (this.down) throw new Error('SNS down');
+    this.kinds.push((message as { kind?: string }).kind ?? '');
+  }
+}
+
+/** Counts the alert-state writes; with `loseSettle`, the write that settles a sent retry is lost (throttled). */
+class Store extends MemoryAuditStore {
+  loseSettle = false;
+  alertWrites = 0;
+  override async commit(change: SubjectCommit): Promise<CommitResult> {
+    if (change.key.startsWith('alert#')) {
+      this.alertWrites++;
+      if (this.loseSettle && (change.state as AlertState).findingsAwaitingRetry === undefined) throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+    }
+    return super.commit(change);
+  }
+  async alertState(): Promise<AlertState | undefined> {
+    return (await this.load(['alert#job#etl'])).get('alert#job#etl')?.state as AlertState | undefined;
+  }
+}
+
+const run = (n: number, status: 'ok' | 'failed', at: number): RunRecord => ({ subject: 'etl', subject_kind: 'job', run_id: `etl-${n}`, ts: isoTime(at), status, exit_code: status === 'ok' ? 0 : 1 });
+const failure: Finding = { detector: 'run-failed', subject: 'etl', subject_kind: 'job', run_id: 'etl-1', ts: isoTime(T0), severity: 'high', message: 'exit 1', evidence: { exit_code: 1 } };
+
+/** etl fails at T0 and its alert's send fails (SNS down); returns the sweep (every 5 minutes) and the ingest of three healthy runs. */
+async function failedWhileSnsDown(store: Store, sink: Sink) {
+  await store.commit({ key: 'job#etl', expectedVersion: 0, state: {}, findings: [failure], records: [] });
+  sink.down = true;
+  await deliverAlerts([failure], store, sink, { now: () => T0 + MIN }, { records: [run(1, 'failed', T0)], drainLimit: 50 });
+  const sweep = async (at: number) => deliverAlerts([], store, sink, { now: () => at }, { drainLimit: 200, due: await store.subjects(ALERT_DUE_CATALOG) });
+  const healthyRuns = async () => {
+    for (let i = 2; i <= 4; i++) await deliverAlerts([], store, sink, { now: () => T0 + (10 + i) * MIN }, { records: [run(i, 'ok', T0 + (8 + i) * MIN)], drainLimit: 0 });
+  };
+  return { sweep, healthyRuns };
+}
+
+describe('a recovery held behind its episode’s failed alerts', () => {
+  it('goes out with the healthy runs when the resent failure was marked alerted but the write settling it was lost', async () => {
+    // Prepare: the failure's resend succeeds and is marked alerted, but the alert-state write after it is throttled.
+    const store = new Store();
+    const sink = new Sink();
+    const { sweep, healthyRuns } = await failedWhileSnsDown(store, sink);
+    sink.down = false;
+    store.loseSettle = true;
+    await expect(sweep(T0 + 5 * MIN)).rejects.toThrow('throttled');
+    store.loseSettle = false;
+    expect(Object.keys((await store.alertState())?.findingsAwaitingRetry ?? {})).toHaveLength(1);
+    // Act: the job's next three runs are healthy (an ingest that drains no outbox)
+    await healthyRuns();
+    // Assess: the recovery goes out after the failure, from that ingest, and the state no longer waits for the sent failure.
+    expect(sink.kinds).toEqual(['finding', 'recovery']);
+    const state = await store.alertState();
+    expect(state?.findingsAwaitingRetry).toBeUndefined();
+    expect(state?.notices).toEqual([]);
+  });
+
+  it('while SNS stays down, costs one alert-state write per retry of the failure it waits for, not one per sweep', async () => {
+    // Prepare: the failure's send failed; the job is healthy again while SNS stays down for a day
+    const store = new Store();
+    const sink = new Sink();
+    const { sweep, healthyRuns } = await failedWhileSnsDown(store, sink);
+    await healthyRuns();
+    const before = store.alertWrites;
+    // Act: a sweep every 5 minutes for 24 hours, then SNS is back for 3 hours
+    let at = T0 + 20 * MIN;
+    for (; at < T0 + 24 * HOUR; at += 5 * MIN) await sweep(at);
+    const duringOutage = store.alertWrites - before;
+    sink.down = false;
+    for (; at < T0 + 27 * HOUR; at += 5 * MIN) await sweep(at);
+    // Assess: the finding is retried at most hourly (about 29 retries in 24 h, 288 sweeps), each retry one decision and one
+    // settling write; the failure goes out before the recovery.
+    expect(duringOutage).toBeLessThanOrEqual(60);
+    expect(sink.kinds).toEqual(['finding', 'recovery']);
+    expect((await store.alertState())?.notices).toEqual([]);
+  });
+});
