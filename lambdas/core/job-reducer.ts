@@ -1211,15 +1211,33 @@ function withSystemdReasons(events: readonly AuditEvent[]): readonly AuditEvent[
  * The reason a unit's next end takes once `reason` is logged after `earlier`: a control process's
  * exit or kill after a timeout (systemd stopping it), or its exit after the step of spawning whose
  * status it exited with, keeps that reason and gives it its exit code, if any; a failed reload keeps
- * the reason just before it and its code (`withReloadNoted`); any other reason replaces the one before it.
+ * the reason before it and its code (`keptByReload`, `withReloadNoted`), and a control process's exit
+ * written just after a failed reload (lines swapped) names it; any other reason replaces the one before it.
  */
 function withControlExit(earlier: AuditEvent<ErrorLogged> | undefined, reason: AuditEvent<ErrorLogged>): AuditEvent<ErrorLogged> {
-  if (earlier !== undefined && reason.body.reason === SYSTEMD_RELOAD_FAILED && reason.at - earlier.at <= EXEC_END_WINDOW_MS) return withReloadNoted(earlier);
-  if (earlier === undefined || !isControlExit(reason)) return reason;
+  if (earlier === undefined) return reason;
+  if (reason.body.reason === SYSTEMD_RELOAD_FAILED && keptByReload(earlier, reason)) return withReloadNoted(earlier);
+  if (!isControlExit(reason)) return reason;
+  if (earlier.body.reason === SYSTEMD_RELOAD_FAILED && reason.at - earlier.at <= RELOAD_LATE_EXIT_WINDOW_MS) return withReloadNoted(reason);
   const exitCode = reason.body.exit_code;
   if (!failsAnyEnd(earlier) && (exitCode === undefined || spawnStepStatus(earlier.body.reason) !== exitCode)) return reason;
   return exitCode === undefined ? earlier : { ...earlier, body: { ...earlier.body, exit_code: exitCode } };
 }
+
+/**
+ * Whether a failed reload keeps the reason of its unit stored before it: its control process's exit
+ * (its ExecReload's, logged at once, or seconds before it by a relay's delay) or any reason with an
+ * exit code, however long before it within SYSTEMD_STOP_WINDOW_MS, so a reload never drops an exit
+ * code; another reason (an exec step's, a timeout's) only when logged within EXEC_END_WINDOW_MS
+ * before it. An older reason is replaced by the reload.
+ */
+function keptByReload(earlier: AuditEvent<ErrorLogged>, reload: AuditEvent<ErrorLogged>): boolean {
+  const window = earlier.body.exit_code !== undefined || isControlExit(earlier) ? SYSTEMD_STOP_WINDOW_MS : EXEC_END_WINDOW_MS;
+  return reload.at - earlier.at <= window;
+}
+
+/** How long after a failed reload its control process's exit may be written when a relay swapped the lines. */
+const RELOAD_LATE_EXIT_WINDOW_MS = 2_000;
 
 /** The note a control process's exit takes when a failed reload follows it (its ExecReload's). */
 const RELOAD_NOTE = ` (${SYSTEMD_RELOAD_FAILED})`;
@@ -1290,8 +1308,9 @@ function isUntiedReason(event: AuditEvent): event is AuditEvent<ErrorLogged> {
  * fail to exec in one second never take a reason not theirs. Older systemd's `Reload failed for D.`
  * (before 249) names only the description: it is the unit's whose control process exit (its
  * ExecReload's, logged at once before it) came just before it on its host, within
- * EXEC_END_WINDOW_MS, when no other unit's did (`reloadUnit`). A line not tied stays what it was: it
- * fails nothing.
+ * EXEC_END_WINDOW_MS, or just after it, within RELOAD_LATE_EXIT_WINDOW_MS (lines swapped), when that
+ * is one unit; an exit whose unit logged its own result between it and the reload (a failed start's)
+ * is not the reload's (`reloadUnit`). A line not tied stays what it was: it fails nothing.
  */
 function withReasonUnitsTied(events: readonly AuditEvent[]): readonly AuditEvent[] {
   if (!events.some(isUntiedReason)) return events;
@@ -1307,12 +1326,26 @@ function isControlExit(event: AuditEvent): event is AuditEvent<ErrorLogged> {
   return isSystemdReason(event) && event.body.reason.startsWith(CONTROL_PROCESS);
 }
 
-/** The unit of the `Reload failed for D.` at `index` (`withReasonUnitsTied`): the one unit whose control process exit came just before it on its host, else undefined. */
+/**
+ * The unit of the `Reload failed for D.` at `index` (`withReasonUnitsTied`): the one unit whose control
+ * process exit came on its host just before it (and no end of that unit since: a failed start's exit
+ * is its own) or just after it (lines swapped), else undefined.
+ */
 function reloadUnit(events: readonly AuditEvent[], index: number, reload: AuditEvent<ErrorLogged>): string | undefined {
+  const host = reload.body.host;
   let unit: string | undefined;
+  let ended: Set<string | undefined> | undefined;
   for (let i = index - 1; i >= 0 && reload.at - events[i].at <= EXEC_END_WINDOW_MS; i--) {
     const event = events[i];
-    if (!isControlExit(event) || event.body.host !== reload.body.host) continue;
+    if (event.body.host !== host) continue;
+    if (isSystemdManagerEnd(event)) (ended ??= new Set()).add(event.body.job);
+    if (!isControlExit(event) || ended?.has(event.body.job)) continue;
+    if (unit !== undefined && unit !== event.body.job) return undefined;
+    unit = event.body.job;
+  }
+  for (let i = index + 1; i < events.length && events[i].at - reload.at <= RELOAD_LATE_EXIT_WINDOW_MS; i++) {
+    const event = events[i];
+    if (!isControlExit(event) || event.body.host !== host) continue;
     if (unit !== undefined && unit !== event.body.job) return undefined;
     unit = event.body.job;
   }

@@ -131,11 +131,50 @@ describe("scanning systemd 219's (CentOS 7) failed runs: one finding each", () =
       'syslog/systemd-reload-failed-description.log',
       [['run-failed', 'backup.service', '2026-10-23T02:31:00Z', 'control process exited with status 1 (reload failed)', 1]],
     ],
+    [
+      'syslog, 2 s after its control process exit (a syslog relay delaying it): the exit keeps its reason and code, naming the reload',
+      'syslog/systemd-reload-failed-skewed.log',
+      [['run-failed', 'backup.service', '2026-10-23T02:31:00Z', 'control process exited with status 2 (reload failed)', 2]],
+    ],
+    [
+      'syslog, older wording written before its control process exit in the same second (lines swapped): the one unit whose exit follows it',
+      'syslog/systemd-reload-failed-description-swapped.log',
+      [['run-failed', 'backup.service', '2026-10-23T02:31:00Z', 'control process exited with status 1 (reload failed)', 1]],
+    ],
+    [
+      'syslog, older wording written 2 s before its control process exit (lines out of order): the one unit whose exit follows it',
+      'syslog/systemd-reload-failed-description-late-exit.log',
+      [['run-failed', 'backup.service', '2026-10-23T02:31:00Z', 'control process exited with status 1 (reload failed)', 1]],
+    ],
   ])("reads a failed reload (`Reload failed for …`) as the reason of its unit's next failure, no failure itself: %s", async (_, name, expected) => {
     // Act
     const result = await scan(fixture(name));
     // Assess
     expect(result.counts.rejected + result.counts.unrecognised).toBe(0);
+    expect(described(result.findings)).toEqual(expected);
+  });
+
+  it.each([
+    [
+      "another unit's control process exit just before it, that unit having logged its own result since (its start failed)",
+      'syslog/systemd-reload-failed-description-other-unit.log',
+      [
+        ['run-failed', 'api.service', '2026-10-23T02:30:00Z', 'control process exited with status 1', 1],
+        ['run-failed', 'api.service', '2026-10-23T02:35:00Z', "systemd result 'exit-code'", 1],
+      ],
+    ],
+    [
+      "two units' control process exits within a second before it",
+      'syslog/systemd-reload-failed-description-two-units.log',
+      [
+        ['run-failed', 'backup.service', '2026-10-23T02:31:00Z', 'control process exited with status 1', 1],
+        ['run-failed', 'api.service', '2026-10-23T02:32:00Z', 'control process exited with status 2', 2],
+      ],
+    ],
+  ])("leaves a failed reload naming only its description (`Reload failed for D.`) untied, no unit's reason, after %s", async (_, name, expected) => {
+    // Act
+    const result = await scan(fixture(name));
+    // Assess
     expect(described(result.findings)).toEqual(expected);
   });
 
