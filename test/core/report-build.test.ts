@@ -723,6 +723,26 @@ describe('statuses carried over two months', () => {
     for (const text of [renderMarkdown(withReport), renderMarkdown(withoutReport), renderHtml(withReport), renderHtml(withoutReport)]) expect(text).not.toContain('jobs.etl-loader.owner');
   });
 
+  it('shows a config owner holding a secret redacted, as a log line is, in coverage rows and corrective actions of Markdown, HTML and JSON', () => {
+    // Prepare: nightly-backup's owner names a Slack webhook, etl-loader's a GitHub token (the built-in rules redact both in a log line).
+    const webhook = 'https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/abcdefghijklmnopqrstuvwx';
+    const token = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
+    const jobs = { ...RAW_CONFIG.jobs, 'nightly-backup': { ...RAW_CONFIG.jobs['nightly-backup'], owner: `team01 alerts ${webhook}` }, 'etl-loader': { owner: `team08 (pager token=${token})` } };
+    const config = validateConfig({ ...RAW_CONFIG, jobs }, 'secret owner config');
+
+    // Act
+    const report = buildReport(octoberInput({ config }));
+
+    // Assess
+    const owners = [report.coverage.rows.find((r) => r.name === 'nightly-backup')?.owner, groupOf(report, 'run-failed', 'etl-loader').correctiveAction.owner];
+    expect(owners).toEqual(['team01 alerts https://hooks.slack.com/services/[REDACTED:slack-webhook]', 'team08 (pager token=[REDACTED:github-token])']);
+    for (const text of [renderMarkdown(report), renderHtml(report), renderJson(report)]) {
+      expect(text).not.toContain('hooks.slack.com/services/T0AAAAAAA');
+      expect(text).not.toContain(token);
+      expect(text).toContain('REDACTED:slack-webhook');
+    }
+  });
+
   it('keeps the owner last month’s report gave a subject taken out of the config that fails again', () => {
     // Prepare: October's report names etl-loader's owner; by November etl-loader is out of the config and fails again.
     const octoberReport = buildReport(octoberInput());

@@ -5,6 +5,7 @@ import type { DetectorMeta } from '../../detectors/types.ts';
 import type { GuardException, RunRecord } from '../../ports.ts';
 import type { Finding } from '../findings.ts';
 import { narrowCause } from './causes.ts';
+import { textAsLogged } from '../exception-registry.ts';
 import { highestSeverity } from './coverage.ts';
 import { beganAt, costOf, evidenceStats, evidenceValues, evidenceWasCut, happenedAt, happenedAtIso, heldAtMonthEnd, maxLatencyOf, occurrencesOf } from './evidence.ts';
 import { minOf } from '../stats.ts';
@@ -69,7 +70,8 @@ const fallbackFiveCs = (detector: string) => ({
  */
 function outOfConfig(kind: string, subject: string, config: Config, before: CarriedGroup | undefined): { removed: boolean; carriedOwner?: string } {
   const removed = inConfig(kind, subject, config) === false;
-  return { removed, carriedOwner: removed ? before?.owner : undefined };
+  // Last month's report may be one written before owners were redacted: shown as the config's would be.
+  return { removed, carriedOwner: removed && before?.owner !== undefined ? textAsLogged(before.owner, config.redact) : undefined };
 }
 
 /** Detectors of what did not happen, judged against the config's schedule: a job out of it is judged by them no more. */

@@ -3,6 +3,7 @@ import type { GuardException } from '../../ports.ts';
 import { anyLineArrived, MAX_START_MONTHS } from '../job-reducer.ts';
 import { monthStart } from '../route-reducer.ts';
 import { ownValue } from '../own-property.ts';
+import { textAsLogged } from '../exception-registry.ts';
 
 /** A subject as the store knows it: its kind, name and stored state (a JobState for jobs). */
 export interface SubjectSnapshot {
@@ -212,8 +213,17 @@ export function ownerKeyOf(kind: string, name: string): string {
   return `${kind}s.${name}.owner`;
 }
 
-/** The owner from the config (for a guard: the owners of its exceptions), if any. */
+/**
+ * The owner from the config (for a guard: the owners of its exceptions), if any, redacted as a log
+ * line is (`textAsLogged`, with the config's `redact`): it is shown in reports, MCP answers and alerts,
+ * and an owner may name a webhook or a token.
+ */
 export function ownerOf(kind: string, name: string, config: Config, exceptions: readonly GuardException[] = []): string | undefined {
+  const owner = configOwner(kind, name, config, exceptions);
+  return owner === undefined ? undefined : textAsLogged(owner, config.redact);
+}
+
+function configOwner(kind: string, name: string, config: Config, exceptions: readonly GuardException[]): string | undefined {
   const section = SECTION_OF_KIND[kind];
   if (section) return ownValue(config[section] as Record<string, { owner?: string } | undefined>, name)?.owner;
   if (kind === 'guard') {
