@@ -21,14 +21,14 @@ export function consoleLines(message: AlertMessage): string[] {
 /**
  * A message's record in a JSON-lines file: an alert or escalation as the finding it is about (with
  * `evidence.alert_kind`), as the file has always held, and the message's `id` and `correlation_key`
- * (what joins it to its recovery); a notice or summary as the JSON body SNS sends machine
+ * (what joins it to its recovery), and its subject's `owner` as SNS sends it; a notice or summary as the JSON body SNS sends machine
  * subscribers (`kind`, `title`, `text`, `id`, `correlation_key`, and the notice or the summary's `items`).
  */
 export function fileRecord(message: AlertMessage): unknown {
   const finding = alertFinding(message);
   if (!finding) return message.data;
   const { id, correlation_key } = message.data;
-  return { ...finding, id, correlation_key };
+  return { ...finding, id, correlation_key, ...(message.owner !== undefined ? { owner: message.owner } : {}) };
 }
 
 /**

@@ -80,7 +80,9 @@ export function snsMessageBody(message: AlertMessage): string {
  * JSON body for machines (`default`), a Subject in printable ASCII under 100 characters (`snsSubject`: SNS
  * refuses any other; the title keeps its own characters in the bodies), and the message attributes `kind`,
  * `detector`, `severity`, `subject` and `subject_kind` for subscription filter policies, with
- * `source` and `log_group` when the alert's finding names where its lines came from.
+ * `source` and `log_group` when the alert's finding names where its lines came from, `owner` (its subject's
+ * config owner, redacted) when it has one, and for a storm summary `owners` (String.Array: its items' owners):
+ * at most 8 attributes, within the 10 SNS allows.
  * Findings hold no secrets (lines are redacted as they are parsed); the message is redacted once
  * more before it leaves, in case a finding came from somewhere else.
  */
@@ -112,6 +114,9 @@ export class SnsAlertSink implements AlertSink {
           kind: stringAttribute(message.kind),
           // Only a message about one finding names its source: a summary's findings may come from many log groups, and a filter policy on one would route it to one team.
           ...(message.kind === 'finding' || message.kind === 'escalation' ? sourceAttributes(message.findings[0]?.source) : {}),
+          // A team's filter policy routes on its owner: `owner` for a message about one subject, `owners` (any of them matches) for a summary.
+          ...(message.owner !== undefined ? { owner: stringAttribute(message.owner) } : {}),
+          ...(message.owners !== undefined && message.owners.length > 0 ? { owners: { DataType: 'String.Array', StringValue: JSON.stringify(message.owners.map((o) => stringAttribute(o).StringValue)) } } : {}),
         },
       }),
     );

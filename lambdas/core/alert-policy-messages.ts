@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { type Finding, findingKey, isoTime, type Severity, type SubjectKind } from './findings.ts';
 import { escapeControls } from './terminal-text.ts';
 import { ruleWithEvidenceThresholds, ruleWithThresholds, thresholdsFor } from './report/thresholds.ts';
+import { ownerOf } from './report/subjects.ts';
 
 /**
  * One message of the alert policy, composed for people (`title`, `text`) and for machines (`data`),
@@ -29,6 +30,16 @@ export interface AlertMessage {
   readonly data: Readonly<Record<string, unknown>>;
   /** The findings it reports, the one it is about first. */
   readonly findings: readonly Finding[];
+  /** Its subject's owner in the config, redacted (`ownerOf`): the `owner` attribute a team's filter policy routes on. */
+  readonly owner?: string;
+  /** A summary's: the owners of its items' subjects, each once (the `owners` String.Array attribute). */
+  readonly owners?: readonly string[];
+}
+
+/** A message's subject's owner in the config (`ownerOf`, redacted) as `{ owner }`; none without a config or an owner. */
+function ownerField(subject_kind: string, subject: string, config: Config | undefined): { owner?: string } {
+  const owner = config ? ownerOf(subject_kind, subject, config) : undefined;
+  return owner === undefined ? {} : { owner };
 }
 
 /** Version of `data`: bumped on an incompatible change, so consumers can tell. */
@@ -205,6 +216,7 @@ export function alertMessage(alert: PlannedAlert, config?: Config): AlertMessage
     ].join('\n');
   }
   const { title } = headline;
+  const owned = ownerField(alert.subject_kind, alert.subject, config);
   return {
     kind: alert.kind,
     subject: alert.subject,
@@ -213,7 +225,8 @@ export function alertMessage(alert: PlannedAlert, config?: Config): AlertMessage
     severity: alert.severity,
     ...headline,
     text,
-    data: { ...baseData(alert.kind, alert.severity, alert.detector, alert.subject, alert.subject_kind, title), ...messageKeys(alert), text, notice: { id: notice.id, at: isoTime(notice.at), detectors: notice.detectors, ...notice.detail }, ...repeatData(alert) },
+    ...owned,
+    data: { ...baseData(alert.kind, alert.severity, alert.detector, alert.subject, alert.subject_kind, title), ...owned, ...messageKeys(alert), text, notice: { id: notice.id, at: isoTime(notice.at), detectors: notice.detectors, ...notice.detail }, ...repeatData(alert) },
     findings: [],
   };
 }
@@ -234,6 +247,7 @@ function findingMessage(alert: PlannedAlert, config: Config | undefined): AlertM
   ].filter((n): n is string => n !== undefined);
   const body = alertBody(finding, guidanceFor(finding, config));
   const text = notes.length > 0 ? `${notes.join('\n')}\n\n${body}` : body;
+  const owned = ownerField(finding.subject_kind, finding.subject, config);
   return {
     kind: alert.kind,
     subject: finding.subject,
@@ -242,8 +256,10 @@ function findingMessage(alert: PlannedAlert, config: Config | undefined): AlertM
     severity: alert.severity,
     ...headline,
     text,
+    ...owned,
     data: {
       ...baseData(alert.kind, alert.severity, finding.detector, finding.subject, finding.subject_kind, title),
+      ...owned,
       ...messageKeys(alert),
       text,
       finding,
@@ -281,6 +297,8 @@ export interface SummaryItem {
   readonly subject_kind: string;
   readonly kind: AlertKind;
   readonly severity: Severity;
+  /** Its subject's owner in the config, redacted (`ownerOf`), when it has one. */
+  readonly owner?: string;
   /** When the episode its alerts belong to opened (a recovery: the one it closes): their messages' `correlation_key` is `<subject_kind>#<subject>#<episode_since>`. */
   readonly episode_since: string;
   readonly count: number;
@@ -361,14 +379,14 @@ export function summaryItemLines(episodeItems: readonly SummaryItem[]): string[]
  * summary that holds a critical escalation. Recovery notices are good news and do not raise it: a
  * summary of recoveries alone is `low`.
  */
-export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): AlertMessage {
+export function summaryMessage(alerts: readonly PlannedAlert[], cap: number, config?: Config): AlertMessage {
   const groups = new Map<string, { -readonly [K in keyof SummaryItem]: SummaryItem[K] } & { folded: number; held: number; snoozed: number; repeats: number; since?: number }>();
   let severity: Severity = 'low';
   for (const a of alerts) {
     if (a.kind !== 'recovery' && SEVERITY_ORDER.indexOf(a.severity) > SEVERITY_ORDER.indexOf(severity)) severity = a.severity;
     const episode_since = episodeSince(a);
     const id = `${a.kind}|${a.detector}|${a.subject_kind}|${a.subject}|${episode_since}`;
-    const g = groups.get(id) ?? { detector: a.detector, subject: a.subject, subject_kind: a.subject_kind, kind: a.kind, severity: a.severity, episode_since, count: 0, folded: 0, held: 0, snoozed: 0, repeats: 0 };
+    const g = groups.get(id) ?? { detector: a.detector, subject: a.subject, subject_kind: a.subject_kind, kind: a.kind, severity: a.severity, ...ownerField(a.subject_kind, a.subject, config), episode_since, count: 0, folded: 0, held: 0, snoozed: 0, repeats: 0 };
     g.count++;
     if (a.unconfirmedSendAt !== undefined) g.repeats++;
     g.folded += a.coalesced;
@@ -386,6 +404,7 @@ export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): Al
       ...(held > 0 ? { suppressed: { count: held, snoozed, ...(since !== undefined ? { since: isoTime(since) } : {}) } } : {}),
       ...(repeats > 0 ? { possible_repeats: repeats } : {}),
     }));
+  const owners = [...new Set(items.flatMap((i) => (i.owner === undefined ? [] : [i.owner])))].sort();
   // Only recoveries: good news, titled as a recovery is, not as a LOW alert.
   const onlyRecoveries = alerts.length > 0 && alerts.every((a) => a.kind === 'recovery');
   // Alerts of it sent before by a send that was not confirmed: the summary may repeat them, and names
@@ -413,7 +432,8 @@ export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): Al
     severity,
     ...headline,
     text,
-    data: { ...baseData('summary', severity, 'multiple', 'multiple', 'multiple', title), id: summaryId(alerts), text, storm_cap: cap, alerts: alerts.length, items, ...(repeats > 0 ? { possible_repeats: repeats } : {}) },
+    ...(owners.length > 0 ? { owners } : {}),
+    data: { ...baseData('summary', severity, 'multiple', 'multiple', 'multiple', title), ...(owners.length > 0 ? { owners } : {}), id: summaryId(alerts), text, storm_cap: cap, alerts: alerts.length, items, ...(repeats > 0 ? { possible_repeats: repeats } : {}) },
     findings: alerts.flatMap((a) => (a.candidate ? [a.candidate.finding] : [])),
   };
 }

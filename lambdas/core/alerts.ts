@@ -410,7 +410,7 @@ export async function deliverAlerts(
     if (included.length === 1) return sendOne(included[0], included[0]);
     for (const alert of included) tried.add(alert);
     try {
-      await deliver(sink, summaryMessage(included, policy.stormCap), now);
+      await deliver(sink, summaryMessage(included, policy.stormCap, config), now);
     } catch (error) {
       failed++;
       const message = (error as Error).message;

@@ -367,6 +367,54 @@ describe('SnsAlertSink', () => {
     ]);
   });
 
+  it.each(['finding', 'escalation', 'flapping', 'recovery'] as const)('names the subject’s config owner, redacted, in a %s message’s `owner` attribute and JSON', async (kind) => {
+    // Prepare: etl's owner names a Slack webhook; a team subscribes with the filter policy {"owner": [...]}
+    sns.on(PublishCommand).resolves({});
+    const config = validateConfig({ jobs: { etl: { owner: 'team01 https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/abcdefghijklmnopqrstuvwx' } } });
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t', BUILTIN_REDACTOR, config);
+    const planned = { subject: 'etl', subject_kind: 'job' as const, detector: 'run-failed', at: 0, suppressed: 0, snoozed: 0, coalesced: 0, retry: false };
+    const notice = { id: 'n', at: 0, leaseUntil: 0, severity: 'high' as const, detectors: ['run-failed'] };
+    const alert: PlannedAlert =
+      kind === 'finding' || kind === 'escalation'
+        ? { ...planned, kind, severity: 'high', streak: 3, candidate: { key: 'k', finding: { ...finding, detector: 'run-failed', subject: 'etl' } } }
+        : { ...planned, kind, severity: 'high', notice: { ...notice, kind, detail: kind === 'flapping' ? { transitions: 6, window_hours: 24 } : { healthy_runs: 3, open_since: 0 } } };
+    // Act
+    await sink.send(alertMessage(alert, config));
+    // Assess
+    const input = sns.commandCalls(PublishCommand)[0].args[0].input;
+    const owner = 'team01 https://hooks.slack.com/services/[REDACTED:slack-webhook]';
+    expect(input.MessageAttributes?.owner).toEqual({ DataType: 'String', StringValue: owner });
+    expect(Object.keys(input.MessageAttributes ?? {}).length).toBeLessThanOrEqual(10);
+    expect(JSON.parse(bodies(input).default).owner).toBe(owner);
+  });
+
+  it('names the owners of a storm summary’s items in its `owners` String.Array attribute and in each item', async () => {
+    // Prepare: a owned by team01, b by team02, c by no one
+    sns.on(PublishCommand).resolves({});
+    const config = validateConfig({ jobs: { a: { owner: 'team01' }, b: { owner: 'team02' }, c: {} } });
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t', BUILTIN_REDACTOR, config);
+    const planned = (subject: string) => ({
+      kind: 'finding' as const,
+      subject,
+      subject_kind: 'job' as const,
+      detector: 'run-failed',
+      severity: 'high' as const,
+      at: 0,
+      candidate: { key: subject, finding: { ...finding, detector: 'run-failed' as const, subject } },
+      suppressed: 0,
+      snoozed: 0,
+      coalesced: 0,
+      retry: false,
+    });
+    // Act
+    await sink.send(summaryMessage([planned('b'), planned('a'), planned('c')], 20, config));
+    // Assess
+    const input = sns.commandCalls(PublishCommand)[0].args[0].input;
+    expect(input.MessageAttributes?.owners).toEqual({ DataType: 'String.Array', StringValue: '["team01","team02"]' });
+    expect(input.MessageAttributes?.owner).toBeUndefined();
+    expect(JSON.parse(bodies(input).default).items.map((i: { subject: string; owner?: string }) => [i.subject, i.owner ?? null])).toEqual([['a', 'team01'], ['b', 'team02'], ['c', null]]);
+  });
+
   it('stays under the SNS size limit with a huge evidence, cutting the text and the evidence', async () => {
     sns.on(PublishCommand).resolves({});
     const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
