@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../../config.ts';
-import { ABSENCE_DETECTORS } from '../../detectors/index.ts';
 import type { DetectorMeta } from '../../detectors/types.ts';
 import type { GuardException, RunRecord } from '../../ports.ts';
 import type { Finding } from '../findings.ts';
@@ -16,7 +15,7 @@ import { utcDay } from '../parse-time.ts';
 import type { CoverageSection, EvidenceStat, FindingGroup, GroupStatus, ThresholdUsed } from './model.ts';
 import { SEVERITIES } from './model.ts';
 import { RunIndex, runKey } from './run-keys.ts';
-import { configuredJob, inConfig, ownerKeyOf, ownerOf, type SubjectSnapshot } from './subjects.ts';
+import { closesOutOfConfig, inConfig, ownerKeyOf, ownerOf, type SubjectSnapshot } from './subjects.ts';
 import type { HeldBypasses } from './sections.ts';
 import { DUE_DAYS, ruleWithThresholds, thresholdsFor } from './thresholds.ts';
 import { subjectKey } from '../pipeline.ts';
@@ -73,9 +72,6 @@ function outOfConfig(kind: string, subject: string, config: Config, before: Carr
   // Last month's report may be one written before owners were redacted: shown as the config's would be.
   return { removed, carriedOwner: removed && before?.owner !== undefined ? textAsLogged(before.owner, config.redact) : undefined };
 }
-
-/** Detectors of what did not happen, judged against the config's schedule: a job out of it is judged by them no more. */
-const ABSENCE = new Set<string>(ABSENCE_DETECTORS.map((d) => d.meta.id));
 
 /** The line of a group closed as its job left the config (`retired`). */
 function retiredNote(subject: string): string {
@@ -200,17 +196,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
   const coverageRows = firstBy(input.coverage.rows, (r) => subjectKey(r.kind, r.name));
   const coverageRowsByName = firstBy(input.coverage.rows, (r) => r.name);
   const statesBySubject = firstBy(input.subjects ?? [], (s) => subjectKey(s.kind, s.name));
-  /**
-   * A job the config named and names no longer, whose group nothing can show stopped: an absence
-   * detector's (judged against the config's schedule, which no longer judges it), or any other when
-   * nothing of the job arrived after it left the config. A job still seen (its failed runs read, or
-   * not known to have stopped sending: a state written before `configuredSeenUntil`) stays judged.
-   */
-  const leftConfig = (kind: string, subject: string, detector: string) => {
-    if (inConfig(kind, subject, config) !== false) return false;
-    const job = configuredJob(kind, statesBySubject.get(subjectKey(kind, subject))?.state);
-    return job.configured && (ABSENCE.has(detector) || job.seenSince === false);
-  };
+  /** A job the config named and names no longer, whose group nothing can show stopped (`closesOutOfConfig`). */
+  const leftConfig = (kind: string, subject: string, detector: string) =>
+    closesOutOfConfig(kind, subject, detector, config, statesBySubject.get(subjectKey(kind, subject))?.state);
   const runsOf = (kind: string, subject: string): readonly RunRecord[] => runsBySubject.get(subjectKey(kind, subject)) ?? [];
   const coverageOf = (kind: string, subject: string) => coverageRows.get(subjectKey(kind, subject));
   const fiveCsOf = (detector: string) => meta.get(detector)?.fiveCs ?? fallbackFiveCs(detector);

@@ -3,6 +3,7 @@ import type { GuardException } from '../../ports.ts';
 import { anyLineArrived, MAX_START_MONTHS } from '../job-reducer.ts';
 import { monthStart } from '../route-reducer.ts';
 import { ownValue } from '../own-property.ts';
+import { missedRunDetector } from '../../detectors/missed-run.ts';
 import { textAsLogged } from '../exception-registry.ts';
 
 /** A subject as the store knows it: its kind, name and stored state (a JobState for jobs). */
@@ -252,6 +253,19 @@ export function configuredJob(kind: string, state: unknown): { configured: boole
   const s = state as Record<string, unknown>;
   if (isNumber(s.configuredSeenUntil)) return { configured: true, seenSince: isNumber(s.lastSeenAt) && s.lastSeenAt > s.configuredSeenUntil };
   return { configured: isNumber(s.absenceCheckedUntil) || (typeof s.absenceSchedule === 'string' && s.absenceSchedule.includes('|')) };
+}
+
+/**
+ * Whether a group of a job the config named and names no longer closes as `retired` (no longer
+ * monitored), nothing after its last occurrence having shown it stopped: a `missed-run` one always
+ * (judged against the config's schedule, which judges the job no more); any other (a
+ * `run-unfinished` one too: of the job's own starts) only when nothing of the job arrived after the
+ * last line seen while the config named it (`seenSince` false). A job still seen stays judged.
+ */
+export function closesOutOfConfig(kind: string, subject: string, detector: string, config: Config, state: unknown): boolean {
+  if (inConfig(kind, subject, config) !== false) return false;
+  const job = configuredJob(kind, state);
+  return job.configured && (detector === missedRunDetector.meta.id || job.seenSince === false);
 }
 
 /** Subjects the config names, by kind: they are monitored whether or not anything was seen. */
