@@ -276,7 +276,8 @@ export async function deliverAlerts(
     candidates.size > 0 || mayNoticeFlapping(state, outcomes, policy) ? (stored ??= allSnoozes(config, options.snoozes)).then(contextWith) : contextWith(fromConfig);
   // Read before any write, so that a failing snooze read leaves every subject as it was.
   for (const [key, group] of groups) await contextFor(loaded.get(key)?.state as AlertState | undefined, group.outcomes.length + group.replayed.length);
-  const awaitedInStore = await findingsAwaitedInStore(store, groups, loaded, options.due !== undefined, now);
+  const errors: string[] = [];
+  const awaitedInStore = await findingsAwaitedInStore(store, groups, loaded, options.due !== undefined, now, errors);
   // A bounded number of subjects' commits at once: an outage's thousands of subjects started
   // together queue in the SDK and hold every decision in memory at the same time.
   // Out of time, a subject with no runs of the batch is left undecided: its findings stay pending, its state as it is.
@@ -303,7 +304,6 @@ export async function deliverAlerts(
 
   let sent = 0;
   let failed = 0;
-  const errors: string[] = [];
   const settle = (a: PlannedAlert) => {
     if (a.notice) outcomeOf(alertStateKey(a.subject_kind, a.subject)).sent.push(a.notice.id);
     // A retry sent: its subject's recovery no longer waits for it.
@@ -465,6 +465,8 @@ export async function deliverAlerts(
  * (`awaitedOutsideDelivery`), as the store has them now, in one batched read (none when there are none: most deliveries):
  * one sent by a delivery whose settling write was lost (throttled, or its Lambda died) is no longer awaited, and one
  * still waiting holds the recovery until it may be sent again (its `retry_at`), not a lease at a time.
+ * The look-up is optional: a failed one (throttled past the SDK's retries) is reported in `errors` (the delivery's
+ * log) and the recovery is held a lease at a time, as without it, rather than the delivery's other alerts lost.
  */
 async function findingsAwaitedInStore(
   store: Partial<Pick<FindingStore, 'alertsAwaitingSend'>>,
@@ -472,11 +474,15 @@ async function findingsAwaitedInStore(
   loaded: ReadonlyMap<string, Versioned<unknown>>,
   judgedAtNow: boolean,
   now: number,
+  errors: string[],
 ): Promise<ReadonlyMap<string, number | undefined> | undefined> {
   if (!store.alertsAwaitingSend) return undefined;
   const keys = [...groups].flatMap(([key, group]) => awaitedOutsideDelivery(loaded.get(key)?.state as AlertState | undefined, { ...group, judgedAtNow }, now));
   if (keys.length === 0) return undefined;
-  const awaiting = await store.alertsAwaitingSend(keys);
+  const awaiting = await store.alertsAwaitingSend(keys).catch((error) => {
+    errors.push(`findings awaiting a retry not looked up (their recoveries held a lease): ${(error as Error).message}`);
+  });
+  if (!awaiting) return undefined;
   return new Map(keys.map((key) => [key, awaiting.get(key)]));
 }
 

@@ -25,7 +25,13 @@ class Sink implements AlertSink {
 /** Counts the alert-state writes; with `loseSettle`, the write that settles a sent retry is lost (throttled). */
 class Store extends MemoryAuditStore {
   loseSettle = false;
+  /** With it, the look-up of the findings awaiting a retry fails (throttled past the SDK's and BatchGet's retries). */
+  failLookup = false;
   alertWrites = 0;
+  override async alertsAwaitingSend(keys: readonly string[]): Promise<Map<string, number>> {
+    if (this.failLookup) throw Object.assign(new Error('lookup throttled'), { name: 'ProvisionedThroughputExceededException' });
+    return super.alertsAwaitingSend(keys);
+  }
   override async commit(change: SubjectCommit): Promise<CommitResult> {
     if (change.key.startsWith('alert#')) {
       this.alertWrites++;
@@ -71,6 +77,30 @@ describe('a recovery held behind its episode’s failed alerts', () => {
     const state = await store.alertState();
     expect(state?.findingsAwaitingRetry).toBeUndefined();
     expect(state?.notices).toEqual([]);
+  });
+
+  it('sends the delivery’s other alerts when the look-up of the findings awaiting a retry fails, holding the recovery a lease as without it', async () => {
+    // Prepare: the resent failure's settling write was lost; billing fails anew in the ingest of etl's first healthy run, whose look-up is throttled
+    const store = new Store();
+    const sink = new Sink();
+    await failedWhileSnsDown(store, sink);
+    sink.down = false;
+    store.loseSettle = true;
+    await deliverAlerts([], store, sink, { now: () => T0 + 5 * MIN }, { drainLimit: 200, due: await store.subjects(ALERT_DUE_CATALOG) }).catch(() => undefined);
+    store.loseSettle = false;
+    const billing: Finding = { ...failure, subject: 'billing', run_id: 'billing-1', ts: isoTime(T0 + 11 * MIN) };
+    await store.commit({ key: 'job#billing', expectedVersion: 0, state: {}, findings: [billing], records: [] });
+    store.failLookup = true;
+    const healthy = (n: number) => run(n, 'ok', T0 + (8 + n) * MIN);
+    // Act: that ingest, then the next two healthy runs' ingests, their look-ups answered
+    const throttled = await deliverAlerts([billing], store, sink, { now: () => T0 + 12 * MIN }, { records: [healthy(2), { ...run(1, 'failed', T0 + 11 * MIN), subject: 'billing', run_id: 'billing-1' }], drainLimit: 0 });
+    const afterThrottled = [...sink.kinds];
+    store.failLookup = false;
+    for (const n of [3, 4]) await deliverAlerts([], store, sink, { now: () => T0 + (10 + n) * MIN }, { records: [healthy(n)], drainLimit: 0 });
+    // Assess: billing's alert went out and the failed look-up is reported in the delivery's errors (logged); the recovery, held meanwhile, goes out after
+    expect(afterThrottled).toEqual(['finding', 'finding']);
+    expect(throttled.errors).toEqual([expect.stringContaining('lookup throttled')]);
+    expect(sink.kinds).toEqual(['finding', 'finding', 'recovery']);
   });
 
   it('while SNS stays down, costs one alert-state write per retry of the failure it waits for, not one per sweep', async () => {
