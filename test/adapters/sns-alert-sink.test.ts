@@ -415,6 +415,46 @@ describe('SnsAlertSink', () => {
     expect(JSON.parse(bodies(input).default).items.map((i: { subject: string; owner?: string }) => [i.subject, i.owner ?? null])).toEqual([['a', 'team01'], ['b', 'team02'], ['c', null]]);
   });
 
+  it('keeps a storm summary of 1,000 subjects with distinct long owners under the SNS limit, attributes counted, dropping an `owners` attribute too large', async () => {
+    // Prepare: 1,000 jobs, each owned by its own team (a 36-character address): 38 KB of owners
+    sns.on(PublishCommand).resolves({});
+    const jobs = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`etl-export-${i}`, { owner: `data-platform-team-${String(i).padStart(4, '0')}@example.com` }]));
+    const config = validateConfig({ jobs });
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t', BUILTIN_REDACTOR, config);
+    const storm = Object.keys(jobs).map((subject) => ({ kind: 'finding' as const, subject, subject_kind: 'job' as const, detector: 'run-failed', severity: 'high' as const, at: 0, candidate: { key: subject, finding: { ...finding, detector: 'run-failed' as const, subject } }, suppressed: 0, snoozed: 0, coalesced: 0, retry: false }));
+    // Act
+    await sink.send(summaryMessage(storm, 20, config));
+    // Assess: what SNS counts (the body, each attribute's name, type and value, the subject) is under 256 KiB
+    const input = sns.commandCalls(PublishCommand)[0].args[0].input;
+    const attributes = Object.entries(input.MessageAttributes ?? {}).reduce((sum, [name, a]) => sum + Buffer.byteLength(name) + Buffer.byteLength(a.DataType ?? '') + Buffer.byteLength(a.StringValue ?? ''), 0);
+    expect(Buffer.byteLength(input.Message ?? '') + attributes + Buffer.byteLength(input.Subject ?? '')).toBeLessThanOrEqual(262_144);
+    expect(input.MessageAttributes?.owners).toBeUndefined();
+    const data = JSON.parse(bodies(input).default) as { owners?: string[]; owners_cut?: boolean; items: Array<{ owner?: string }>; items_more?: number };
+    expect(data.owners).toBeUndefined();
+    expect(data.owners_cut).toBe(true);
+    expect(data.items[0].owner).toMatch(/^data-platform-team-\d{4}@example\.com$/);
+    expect(data.items.length + (data.items_more ?? 0)).toBe(1000);
+  });
+
+  it('counts the attributes in the size limit of a summary whose owners attribute is kept', async () => {
+    // Prepare: 600 jobs with long names, two by each of 300 owners of 47 characters (15 KB of owners, kept)
+    sns.on(PublishCommand).resolves({});
+    const names = Array.from({ length: 600 }, (_, i) => `/opt/jobs/etl/nightly-export-customer-partition-${String(i).padStart(4, '0')}-${'x'.repeat(600)}.sh`);
+    const config = validateConfig({ jobs: Object.fromEntries(names.map((n, i) => [n, { owner: `team-${String(i % 300).padStart(4, '0')}-${'o'.repeat(25)}@example.com` }])) });
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t', BUILTIN_REDACTOR, config);
+    const storm = Object.keys(config.jobs).map((subject) => ({ kind: 'finding' as const, subject, subject_kind: 'job' as const, detector: 'run-failed', severity: 'high' as const, at: 0, candidate: { key: subject, finding: { ...finding, detector: 'run-failed' as const, subject } }, suppressed: 0, snoozed: 0, coalesced: 0, retry: false }));
+    // Act
+    await sink.send(summaryMessage(storm, 20, config));
+    // Assess
+    const input = sns.commandCalls(PublishCommand)[0].args[0].input;
+    const attributes = Object.entries(input.MessageAttributes ?? {}).reduce((sum, [name, a]) => sum + Buffer.byteLength(name) + Buffer.byteLength(a.DataType ?? '') + Buffer.byteLength(a.StringValue ?? ''), 0);
+    expect(JSON.parse(input.MessageAttributes?.owners?.StringValue ?? '[]')).toHaveLength(300);
+    expect(Buffer.byteLength(input.Message ?? '') + attributes + Buffer.byteLength(input.Subject ?? '')).toBeLessThanOrEqual(240_000);
+    const data = JSON.parse(bodies(input).default) as { owners: string[]; items: unknown[]; items_more?: number };
+    expect(data.owners).toHaveLength(300);
+    expect(data.items.length + (data.items_more ?? 0)).toBe(600);
+  });
+
   it('stays under the SNS size limit with a huge evidence, cutting the text and the evidence', async () => {
     sns.on(PublishCommand).resolves({});
     const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
