@@ -13,6 +13,7 @@ import { formatSpan, plural } from '../core/report/format.ts';
 import { MONTH_FORMAT, monthProblem, monthSpan, notBegunProblem, scheduledReportTime } from '../core/report/month.ts';
 import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
+import { UNOWNED } from '../core/report/owner-slice.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import { type Clock, type PublishedReport, type ReportDocument, systemClock } from '../ports.ts';
 import { type InFlightSettlement, lateNote, leftOutNote, olderRunsNote, scanToStore, settleInFlight, sourceNotes, unjudgedAgentRunsNote, writeSourceNotes, writeZonelessNote } from './scan-command.ts';
@@ -51,6 +52,8 @@ export interface ReportOptions {
   readonly stdin?: Readable;
   /** The folder whose `.silent-audit/` is the `local` store; default the working directory. */
   readonly cwd?: string;
+  /** `--owner` (repeatable): the report holds only the subjects of these owners, as configured (`none`: the unowned); default all. */
+  readonly owners?: readonly string[];
 }
 
 export interface ReportCommandResult {
@@ -154,6 +157,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
       archive: opts.out ? new FileReportPublisher(dirname(resolve(opts.out))) : undefined,
       inputNotes,
       inputEndsAt,
+      owners: opts.owners,
     }));
   } finally {
     await opened.close();
@@ -305,7 +309,8 @@ export function registerReportCommand(program: Command): void {
     )
     .option('--year <yyyy>', YEAR_HELP, yearOption)
     .option('--timezone <zone>', `with log files: ${TIMEZONE_HELP}`, timeZoneOption)
-    .action(async (paths: string[], o: { month: string; format?: ReportFormat; out?: string; store?: string; config?: string; now?: number; year?: number; timezone?: string }) => {
+    .option('--owner <name>', `only the subjects of this owner, as the config names it (repeatable; ${UNOWNED} for subjects with no owner): the headline and figures are over them`, (name: string, owners: string[] = []) => [...owners, name])
+    .action(async (paths: string[], o: { month: string; format?: ReportFormat; out?: string; store?: string; config?: string; now?: number; year?: number; timezone?: string; owner?: string[] }) => {
       const result = await runReport({
         month: o.month,
         format: o.format,
@@ -316,6 +321,7 @@ export function registerReportCommand(program: Command): void {
         now: o.now,
         year: o.year,
         timeZone: o.timezone,
+        owners: o.owner,
         stdout: process.stdout,
         stderr: process.stderr,
         stdin: process.stdin,

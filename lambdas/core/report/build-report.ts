@@ -17,6 +17,7 @@ import { configSnoozes } from '../snooze.ts';
 import { stateFacts, type SubjectSnapshot } from './subjects.ts';
 import { ruleWithThresholds, thresholdAppendix } from './thresholds.ts';
 import { subjectKey } from '../pipeline.ts';
+import { type InSlice, ownerSlice, sliceLabel } from './owner-slice.ts';
 
 export interface ReportInput {
   /** `YYYY-MM` */
@@ -53,6 +54,8 @@ export interface ReportInput {
   readonly runRetentionDays?: number;
   /** Epoch ms: where the log files the report was made from end (`ReportSources.inputEndsAt`). */
   readonly inputEndsAt?: number;
+  /** Owners whose subjects alone the report holds (`report --owner`; `none` for the unowned): a slice (`sliceByOwner`). Undefined: every subject. */
+  readonly owners?: readonly string[];
 }
 
 /**
@@ -159,32 +162,66 @@ function heldWithoutException(heldBack: readonly HeldBypasses[]): Map<string, nu
 }
 
 /**
+ * The input of a report sliced by owner (`ReportInput.owners`), the one place a slice is cut: the
+ * findings (both months'), runs, subject states, held-back bypasses and snoozes of the subjects in
+ * it (`ownerSlice`, on the owners as configured), and the exceptions the owners given own; the
+ * coverage, judged over every subject as the whole report's, keeps the slice's rows (`buildCoverage`'s `inSlice`). So
+ * every section, chart and figure is over the slice, and the slices of all owners and `none` add up
+ * to the whole report (a guard whose exceptions have two owners is in both). Unsliced: as given.
+ */
+function sliceByOwner(input: ReportInput): { input: ReportInput; inSlice?: InSlice } {
+  if (input.owners === undefined) return { input };
+  const inSlice = ownerSlice(input.owners, input.config, input.exceptions);
+  const owners = new Set(input.owners);
+  const ofSlice = <T extends { readonly subject_kind: string; readonly subject: string }>(list: readonly T[]) => list.filter((x) => inSlice(x.subject_kind, x.subject));
+  const snoozed = (name: string) => ['job', 'agent', 'route', 'tool', 'guard'].some((kind) => inSlice(kind, name));
+  return {
+    inSlice,
+    input: {
+      ...input,
+      findings: ofSlice(input.findings),
+      previousFindings: ofSlice(input.previousFindings),
+      runs: ofSlice(input.runs),
+      subjects: input.subjects.filter((s) => inSlice(s.kind, s.name)),
+      exceptions: input.exceptions?.filter((e) => owners.has(e.owner)),
+      heldBack: input.heldBack?.filter((h) => inSlice('guard', h.guard)),
+      snoozes: (input.snoozes ?? configSnoozes(input.config)).filter((s) => snoozed(s.subject)),
+      config: { ...input.config, exceptions: input.config.exceptions.filter((e) => owners.has(e.owner)) },
+    },
+  };
+}
+
+/**
  * The monthly 5 Cs audit report for a month, from what the store holds: pure, so the same input
  * always gives the same report. Groups are per detector × subject; statuses come from last
  * month's findings (and last month's report, when given).
  */
-export function buildReport(input: ReportInput): AuditReport {
+export function buildReport(whole: ReportInput): AuditReport {
+  const { input, inSlice } = sliceByOwner(whole);
   const span = monthSpan(input.month);
   const previousSpan = previousMonthSpan(input.month);
   const meta = input.meta ?? (DETECTOR_META as ReadonlyMap<string, DetectorMeta>);
   const generatedAtMs = input.clock.now();
   const { runs, runsAfter, findings, retracted, previousFindings } = retractForMonth(input, span, previousSpan, generatedAtMs);
 
+  // A slice's coverage is the whole's rows of its subjects: every subject judged as in the whole report, which it counts (`sliceOf`).
+  const judged = inSlice ? retractForMonth(whole, span, previousSpan, generatedAtMs) : { runs, runsAfter, findings, previousFindings };
   const coverage = buildCoverage({
     span,
-    subjects: input.subjects,
-    runs,
-    runsAfter,
-    findings,
-    config: input.config,
-    exceptions: input.exceptions,
+    subjects: whole.subjects,
+    runs: judged.runs,
+    runsAfter: judged.runsAfter,
+    findings: judged.findings,
+    config: whole.config,
+    exceptions: whole.exceptions,
     now: generatedAtMs,
     runRetentionDays: input.runRetentionDays,
     inputEndsAt: input.inputEndsAt,
-    heldWithoutException: heldWithoutException(input.heldBack ?? []),
+    heldWithoutException: heldWithoutException(whole.heldBack ?? []),
     // Nothing of it in the month nor the month before, and not in the config: renamed or taken out of use.
     retireBefore: previousSpan.fromMs,
-    previousFindings,
+    previousFindings: judged.previousFindings,
+    inSlice,
   });
   const groups = buildGroups({
     span,
@@ -215,9 +252,10 @@ export function buildReport(input: ReportInput): AuditReport {
   const findingsTrend = trend(findings.length, previousFindings.length);
   const firstMonth = firstMonthMonitored(input, span, previousSpan);
   const live = exceptions.rows.filter((r) => r.state !== 'revoked');
+  const slice = input.owners && coverage.sliceOf !== undefined ? `${sliceLabel(input.owners, coverage.counts.monitored, coverage.sliceOf, input.config.redact)}; ` : '';
   const summary: ReportSummary = {
     headline:
-      `${span.label}: ${plural(findings.length, 'finding')} in ${plural(open.length, 'open group')} across ${plural(subjectsOf(findings), 'subject')} ` +
+      `${slice}${span.label}: ${plural(findings.length, 'finding')} in ${plural(open.length, 'open group')} across ${plural(subjectsOf(findings), 'subject')} ` +
       `(${firstMonth ? `first month monitored: nothing in ${previousSpan.label} to compare with` : `${trendArrow(findingsTrend)} vs ${previousSpan.label}`}); ${statusCount('new')} new, ${statusCount('recurring')} recurring, ${statusCount('resolved')} resolved` +
       `${statusCount('unverified') ? `, ${statusCount('unverified')} unverified` : ''}${statusCount('retired') ? `, ${statusCount('retired')} no longer monitored` : ''}; ${coverage.counts.unknown} of ${plural(coverage.counts.monitored, 'monitored subject')} UNKNOWN.`,
     findings: findingsTrend,

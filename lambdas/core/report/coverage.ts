@@ -8,6 +8,7 @@ import { listsBy } from './lookup.ts';
 import { isoSecond, type MonthSpan } from './month.ts';
 import type { CoverageRow, CoverageSection, RetiredSubject } from './model.ts';
 import { SEVERITIES } from './model.ts';
+import type { InSlice } from './owner-slice.ts';
 import { PAST_MONTHS } from '../route-reducer.ts';
 import { expectedStarts } from '../schedule.ts';
 import { compareSubjects, configuredSubjects, hasOnlyUnseenMarker, isUnseenJobLeftConfig, monthRequests, monthRequestsDropped, monthWithoutRequests, ownerOf, spanStarts, startsBeforeEndsIn, startsOnlyFailuresLogged, type SubjectSnapshot, stateFacts } from './subjects.ts';
@@ -35,6 +36,8 @@ export interface CoverageInput {
    * with nothing of it in the span, is retired (`RetiredSubject`), not UNKNOWN. Undefined: none is.
    */
   readonly retireBefore?: number;
+  /** A report sliced by owner: the rows (and retired subjects) kept; every subject is judged, so `sliceOf` counts the whole. */
+  readonly inSlice?: InSlice;
   /** The findings of the month before: a subject named in one was seen then, so is not retired. */
   readonly previousFindings?: readonly Finding[];
   /**
@@ -533,11 +536,14 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     if (unseen) return { ...base, status: 'unknown', reason: unseen };
     return notDue ? { ...base, status: 'ok', reason: notDue, notDue: true } : { ...base, status: 'ok' };
   });
-  const rows = judged.filter((row): row is CoverageRow => row !== undefined);
+  const all = judged.filter((row): row is CoverageRow => row !== undefined);
+  const inSlice = input.inSlice;
+  const rows = inSlice ? all.filter((r) => inSlice(r.kind, r.name)) : all;
 
   return {
     rows,
-    retired,
+    retired: inSlice ? retired.filter((r) => inSlice(r.kind, r.name)) : retired,
+    ...(inSlice ? { sliceOf: all.length } : {}),
     counts: {
       monitored: rows.length,
       ok: rows.filter((r) => r.status === 'ok').length,

@@ -113,6 +113,8 @@ export interface CoverageSection {
   readonly counts: CoverageCounts;
   /** Subjects retired (`RetiredSubject`), in the report's order; empty when the caller gives no `retireBefore`. */
   readonly retired: readonly RetiredSubject[];
+  /** In a report sliced by owner (`report --owner`): how many subjects the whole report monitors; `counts` are the slice's. */
+  readonly sliceOf?: number;
 }
 
 export type ExceptionState = 'active' | 'expiring' | 'expired' | 'revoked';

@@ -33,7 +33,7 @@ import { renderJson } from './render-json.ts';
 import { renderMarkdown } from './render-markdown.ts';
 import { lateRunJudge, lateRunReads, lateRunReadsFrom } from './late-runs.ts';
 import { heldBackAtMonthEnd } from './sections.ts';
-import { closesOutOfConfig, type SubjectSnapshot } from './subjects.ts';
+import type { SubjectSnapshot } from './subjects.ts';
 import { subjectKey } from '../pipeline.ts';
 
 /** Where a report's data comes from: the audit store's ports, the registry, the config and a clock. */
@@ -54,6 +54,8 @@ export interface ReportSources {
   readonly inputNotes?: readonly string[];
   /** Epoch ms: where the log files the report was made from end; a scheduled job expecting a run after it is not OK (`buildCoverage`). */
   readonly inputEndsAt?: number;
+  /** Owners whose subjects alone the report holds (`report --owner`; `none` for the unowned): `ReportInput.owners`. */
+  readonly owners?: readonly string[];
 }
 
 export interface ReportDeps extends ReportSources {
@@ -205,19 +207,12 @@ async function carriedFromFindings(previous: MonthSpan, previousFindings: readon
     if (!catalogLacks && ![...open.values()].some((g) => g.reaches) && !(await mapLimited([...fleet], PARALLEL_READS, (key) => silentThrough(key, back))).some(Boolean)) break;
     spans.push(previousMonthSpan(span.month));
   }
-  // A group of last month of a job taken out of the config, closed as its report closed it (`closesOutOfConfig`): no longer monitored, no due date.
-  const states = new Map(subjects.map((s) => [subjectKey(s.kind, s.name), s.state]));
-  const retired = (f: Finding) => closesOutOfConfig(f.subject_kind, f.subject, f.detector, sources.config, states.get(subjectKeyOf(f)));
   return [...open].map(([key, { finding, severity, month }]) => ({
     detector: finding.detector,
     subject: finding.subject,
-    ...(last.has(key) && retired(finding)
-      ? { status: 'retired' as const, openSince: month }
-      : {
-          status: !last.has(key) ? ('unverified' as const) : month === previous.month ? ('new' as const) : ('recurring' as const),
-          openSince: month,
-          due: utcDay(addDays(scheduledReportTime(month), DUE_DAYS[severity])),
-        }),
+    status: !last.has(key) ? 'unverified' : month === previous.month ? 'new' : 'recurring',
+    openSince: month,
+    due: utcDay(addDays(scheduledReportTime(month), DUE_DAYS[severity])),
   }));
 }
 
@@ -300,7 +295,7 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
   const heldBack = heldBackAtMonthEnd(span, later, guards);
   subjects.push(...guardsActiveIn(span, cutMs, guards));
   const snoozes = await allSnoozes(sources.config, sources.snoozes);
-  return { month, findings, previousFindings, subjects, runs, exceptions, exceptionsNotStored: exceptionsNotStored?.map((e) => e.id), heldBack, snoozes, config: sources.config, clock: sources.clock, carried, notes, runRetentionDays: sources.runs.runRetentionDays, inputEndsAt: sources.inputEndsAt };
+  return { month, findings, previousFindings, subjects, runs, exceptions, exceptionsNotStored: exceptionsNotStored?.map((e) => e.id), heldBack, snoozes, config: sources.config, clock: sources.clock, carried, notes, runRetentionDays: sources.runs.runRetentionDays, inputEndsAt: sources.inputEndsAt, owners: sources.owners };
 }
 
 /** The three documents of a report. */

@@ -245,10 +245,12 @@ function monitored(input: {
   empty: string;
 }): MonitoredSection {
   const relevant = input.findings.filter((f) => input.detectors.has(f.detector) || f.subject_kind === input.kind);
-  const names = new Set([...input.configured, ...input.coverage.rows.filter((r) => r.kind === input.kind).map((r) => r.name), ...relevant.map((f) => f.subject)]);
+  const coverageByName = firstBy(input.coverage.rows.filter((r) => r.kind === input.kind), (r) => r.name);
+  // A report sliced by owner lists the configured subjects of its slice: those its coverage holds.
+  const listed = input.coverage.sliceOf === undefined ? input.configured : input.configured.filter((name) => coverageByName.has(name));
+  const names = new Set([...listed, ...coverageByName.keys(), ...relevant.map((f) => f.subject)]);
   if (names.size === 0) return { rows: [], empty: input.empty };
   const findingsByName = listsBy(relevant, (f) => f.subject);
-  const coverageByName = firstBy(input.coverage.rows.filter((r) => r.kind === input.kind), (r) => r.name);
   const configured = new Set(input.configured);
   const rows: MonitoredRow[] = [...names].sort().map((name) => {
     const own = findingsByName.get(name) ?? [];

@@ -199,7 +199,7 @@ export function monthRequestsDropped(state: unknown, fromMs: number, toMs: numbe
   return !isNumber(firstSeen) || firstSeen < toMs;
 }
 
-const SECTION_OF_KIND: Readonly<Record<string, 'jobs' | 'agents' | 'routes' | 'tools' | undefined>> = {
+export const SECTION_OF_KIND: Readonly<Record<string, 'jobs' | 'agents' | 'routes' | 'tools' | undefined>> = {
   job: 'jobs',
   agent: 'agents',
   route: 'routes',
@@ -217,11 +217,12 @@ export function ownerKeyOf(kind: string, name: string): string {
 /**
  * The owner from the config (for a guard: the owners of its exceptions), if any, redacted as a log
  * line is (`textAsLogged`, with the config's `redact`): it is shown in reports, MCP answers and alerts,
- * and an owner may name a webhook or a token.
+ * and an owner may name a webhook or a token. A blank owner (`owner: ""`) is none: unassigned in a
+ * report, no `owner` attribute in an alert.
  */
 export function ownerOf(kind: string, name: string, config: Config, exceptions: readonly GuardException[] = []): string | undefined {
   const owner = configOwner(kind, name, config, exceptions);
-  return owner === undefined ? undefined : textAsLogged(owner, config.redact);
+  return owner === undefined || owner.trim() === '' ? undefined : textAsLogged(owner, config.redact);
 }
 
 function configOwner(kind: string, name: string, config: Config, exceptions: readonly GuardException[]): string | undefined {

@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runReport } from '../../lambdas/cli/report-command.ts';
+import { loadConfig } from '../../lambdas/config.ts';
+import type { AuditReport } from '../../lambdas/core/report/model.ts';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Three teams' jobs, one unowned job and one job only seen in the logs; each fails once on 10 October, and two fail again later. */
+const CONFIG_YAML = [
+  'jobs:',
+  '  billing: { owner: team01@example.com }',
+  '  invoices: { owner: team01@example.com }',
+  '  search-index: { owner: team02 }',
+  '  mailer: {}',
+  '',
+].join('\n');
+
+function failedRun(job: string, day: number): string[] {
+  const at = `2026-10-${String(day).padStart(2, '0')}T03:00:`;
+  return [JSON.stringify({ type: 'run.start', ts: `${at}00Z`, job, run_id: `${job}-${day}` }), JSON.stringify({ type: 'run.end', ts: `${at}30Z`, job, run_id: `${job}-${day}`, status: 'failed', exit_code: 1 })];
+}
+
+function folder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'report-owner-'));
+  writeFileSync(join(dir, 'silent-audit.config.yaml'), CONFIG_YAML);
+  const lines = [...['billing', 'invoices', 'search-index', 'mailer', 'adhoc'].flatMap((job) => failedRun(job, 10)), ...failedRun('billing', 12), ...failedRun('adhoc', 14)];
+  writeFileSync(join(dir, 'week.jsonl'), lines.sort((a, b) => (JSON.parse(a) as { ts: string }).ts.localeCompare((JSON.parse(b) as { ts: string }).ts)).join('\n') + '\n');
+  return dir;
+}
+
+async function reportOf(dir: string, owners?: string[]): Promise<AuditReport> {
+  const config = loadConfig(undefined, dir);
+  const result = await runReport({ month: '2026-10', paths: [join(dir, 'week.jsonl')], config, owners, clock: { now: () => Date.parse('2026-11-01T06:00:00Z') }, format: 'json', stdout: new PassThrough(), stderr: new PassThrough() });
+  return result.report!;
+}
+
+describe('report --owner', () => {
+  it('reports only the subjects of the owner given, as the config names it, saying so in its headline in every format', () => {
+    // Prepare
+    const dir = folder();
+    const run = (format: string) =>
+      spawnSync(process.execPath, [join(repo, 'bin/silent-audit.mjs'), 'report', '--month', '2026-10', '--now', '2026-11-01T06:00:00Z', '--owner', 'team01@example.com', '--format', format, 'week.jsonl'], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+
+    // Act
+    const [json, md, html] = ['json', 'md', 'html'].map(run);
+
+    // Assess
+    expect(json.stderr).not.toContain('unknown option');
+    expect(json.status).toBe(0);
+    const report = JSON.parse(json.stdout) as AuditReport;
+    expect(report.coverage.rows.map((r) => r.name).sort()).toEqual(['billing', 'invoices']);
+    expect(report.findings.every((g) => g.subject === 'billing' || g.subject === 'invoices')).toBe(true);
+    expect(report.summary.findings.current).toBe(3);
+    expect(report.summary.headline).toMatch(/^owner: team01@example\.com — 2 of 5 subjects; October 2026: 3 findings/);
+    expect(md.stdout).toContain('owner: team01@example.com — 2 of 5 subjects');
+    expect(html.stdout).toContain('owner: team01@example.com — 2 of 5 subjects');
+  });
+
+  it('slices that add up to the whole: each owner’s report and the unowned one (none) sum to the full report’s findings and groups', async () => {
+    // Prepare
+    const dir = folder();
+    const whole = await reportOf(dir);
+
+    // Act
+    const slices = await Promise.all([['team01@example.com'], ['team02'], ['none']].map((owners) => reportOf(dir, owners)));
+
+    // Assess
+    const sum = (of: (r: AuditReport) => number) => slices.reduce((n, r) => n + of(r), 0);
+    expect(whole.summary.findings.current).toBe(7);
+    expect(sum((r) => r.summary.findings.current)).toBe(whole.summary.findings.current);
+    expect(sum((r) => r.findings.length)).toBe(whole.findings.length);
+    expect(sum((r) => r.coverage.counts.monitored)).toBe(whole.coverage.counts.monitored);
+    expect(slices[2].coverage.rows.map((r) => r.name).sort()).toEqual(['adhoc', 'mailer']);
+  });
+
+  it('takes --owner more than once', async () => {
+    // Act
+    const report = await reportOf(folder(), ['team02', 'none']);
+
+    // Assess
+    expect(report.coverage.rows.map((r) => r.name).sort()).toEqual(['adhoc', 'mailer', 'search-index']);
+    expect(report.summary.headline).toMatch(/^owners: team02, none — 3 of 5 subjects; /);
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport } from '../../lambdas/core/report/build-report.ts';
+import { renderHtml } from '../../lambdas/core/report/render-html.ts';
+import { renderMarkdown } from '../../lambdas/core/report/render-markdown.ts';
+import { CONFIG, octoberInput } from './report-fixtures.ts';
+
+/** Every owner the fixture names (jobs, agents, routes, exceptions) and `none`, the unowned. */
+const OWNERS = [
+  ...new Set([
+    ...[CONFIG.jobs, CONFIG.agents, CONFIG.routes].flatMap((section) => Object.values(section).map((s) => (s as { owner?: string }).owner)),
+    ...(octoberInput().exceptions ?? []).map((e) => e.owner),
+    ...CONFIG.exceptions.map((e) => e.owner),
+  ]),
+].filter((o): o is string => o !== undefined);
+
+describe('a report sliced by owner', () => {
+  it('holds only the subjects of the owner given, its headline saying it is a slice, in every format', () => {
+    // Prepare
+    const input = octoberInput({ owners: ['data-platform@example.com'] });
+
+    // Act
+    const report = buildReport(input);
+    const whole = buildReport(octoberInput());
+
+    // Assess
+    expect(report.coverage.rows.map((r) => [r.kind, r.name])).toEqual([['job', 'nightly-backup']]);
+    expect(new Set(report.findings.map((g) => g.subject))).toEqual(new Set(['nightly-backup']));
+    expect(report.agents.rows ?? []).toEqual([]);
+    expect(report.summary.headline).toMatch(new RegExp(`^owner: data-platform@example\\.com — 1 of ${whole.coverage.counts.monitored} subjects; `));
+    expect(report.summary.findings.current).toBe(report.findings.reduce((n, g) => n + g.condition.occurrences, 0));
+    expect(renderMarkdown(report)).toContain('owner: data-platform@example.com — 1 of');
+    expect(renderHtml(report)).toContain('owner: data-platform@example.com — 1 of');
+    expect(report.charts.perSubject.map((s) => s.label)).toEqual(['nightly-backup']);
+  });
+
+  it('adds up to the whole: each owner’s slice and the unowned one sum to the full report’s findings, groups and subjects', () => {
+    // Prepare
+    const whole = buildReport(octoberInput());
+
+    // Act
+    const slices = [...OWNERS, 'none'].map((owner) => buildReport(octoberInput({ owners: [owner] })));
+
+    // Assess
+    const sum = (of: (r: typeof whole) => number) => slices.reduce((n, r) => n + of(r), 0);
+    expect(sum((r) => r.summary.findings.current)).toBe(whole.summary.findings.current);
+    expect(sum((r) => r.summary.findings.previous)).toBe(whole.summary.findings.previous);
+    expect(sum((r) => r.findings.length)).toBe(whole.findings.length);
+    expect(sum((r) => r.coverage.counts.monitored)).toBe(whole.coverage.counts.monitored);
+    expect(sum((r) => r.exceptions.rows.length)).toBe(whole.exceptions.rows.length);
+    expect(whole.findings.length).toBeGreaterThan(3);
+  });
+
+  it('takes several owners at once, and says none of them when no subject is theirs', () => {
+    // Act
+    const two = buildReport(octoberInput({ owners: ['data-platform@example.com', 'search@example.com'] }));
+    const nobody = buildReport(octoberInput({ owners: ['nobody@example.com'] }));
+
+    // Assess
+    expect(two.coverage.rows.map((r) => r.name).sort()).toEqual(['nightly-backup', 'search-api']);
+    expect(two.summary.headline).toMatch(/^owners: data-platform@example\.com, search@example\.com — 2 of \d+ subjects; /);
+    expect(nobody.findings).toEqual([]);
+    expect(nobody.summary.headline).toMatch(/^owner: nobody@example\.com — 0 of \d+ subjects; /);
+  });
+});
