@@ -33,7 +33,7 @@ import { renderJson } from './render-json.ts';
 import { renderMarkdown } from './render-markdown.ts';
 import { lateRunJudge, lateRunReads, lateRunReadsFrom } from './late-runs.ts';
 import { heldBackAtMonthEnd } from './sections.ts';
-import type { SubjectSnapshot } from './subjects.ts';
+import { closesOutOfConfig, type SubjectSnapshot } from './subjects.ts';
 import { subjectKey } from '../pipeline.ts';
 
 /** Where a report's data comes from: the audit store's ports, the registry, the config and a clock. */
@@ -207,12 +207,19 @@ async function carriedFromFindings(previous: MonthSpan, previousFindings: readon
     if (!catalogLacks && ![...open.values()].some((g) => g.reaches) && !(await mapLimited([...fleet], PARALLEL_READS, (key) => silentThrough(key, back))).some(Boolean)) break;
     spans.push(previousMonthSpan(span.month));
   }
+  // A group of last month of a job taken out of the config, closed as its report closed it (`closesOutOfConfig`): no longer monitored, no due date.
+  const states = new Map(subjects.map((s) => [subjectKey(s.kind, s.name), s.state]));
+  const retired = (f: Finding) => closesOutOfConfig(f.subject_kind, f.subject, f.detector, sources.config, states.get(subjectKeyOf(f)));
   return [...open].map(([key, { finding, severity, month }]) => ({
     detector: finding.detector,
     subject: finding.subject,
-    status: !last.has(key) ? 'unverified' : month === previous.month ? 'new' : 'recurring',
-    openSince: month,
-    due: utcDay(addDays(scheduledReportTime(month), DUE_DAYS[severity])),
+    ...(last.has(key) && retired(finding)
+      ? { status: 'retired' as const, openSince: month }
+      : {
+          status: !last.has(key) ? ('unverified' as const) : month === previous.month ? ('new' as const) : ('recurring' as const),
+          openSince: month,
+          due: utcDay(addDays(scheduledReportTime(month), DUE_DAYS[severity])),
+        }),
   }));
 }
 
