@@ -455,6 +455,23 @@ describe('SnsAlertSink', () => {
     expect(data.items.length + (data.items_more ?? 0)).toBe(600);
   });
 
+  it('treats a blank config owner as no owner: no `owner` attribute, not in a summary’s `owners`', async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({});
+    const config = validateConfig({ jobs: { a: { owner: '' }, b: { owner: '  ' }, c: { owner: 'team01' } } });
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t', BUILTIN_REDACTOR, config);
+    const planned = (subject: string) => ({ kind: 'finding' as const, subject, subject_kind: 'job' as const, detector: 'run-failed', severity: 'high' as const, at: 0, candidate: { key: subject, finding: { ...finding, detector: 'run-failed' as const, subject } }, suppressed: 0, snoozed: 0, coalesced: 0, retry: false });
+    // Act
+    await sink.send(alertMessage(planned('a'), config));
+    await sink.send(summaryMessage([planned('a'), planned('b'), planned('c')], 20, config));
+    // Assess
+    const [one, summary] = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(one.MessageAttributes?.owner).toBeUndefined();
+    expect(JSON.parse(bodies(one).default).owner).toBeUndefined();
+    expect(summary.MessageAttributes?.owners).toEqual({ DataType: 'String.Array', StringValue: '["team01"]' });
+    expect(JSON.parse(bodies(summary).default).items.map((i: { owner?: string }) => i.owner ?? null)).toEqual([null, null, 'team01']);
+  });
+
   it('stays under the SNS size limit with a huge evidence, cutting the text and the evidence', async () => {
     sns.on(PublishCommand).resolves({});
     const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
