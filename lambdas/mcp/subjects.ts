@@ -22,6 +22,7 @@ import { auditTrailDriftDetector } from '../detectors/audit-trail-drift.ts';
 import { lastExpectedStart } from '../core/schedule.ts';
 import type { RunRecord, StoredFinding } from '../ports.ts';
 import { type AuditReadView, ToolArgumentError } from './audit-view.ts';
+import { type InSlice, ownerSlice } from '../core/report/owner-slice.ts';
 
 /** The kinds of subject the tools list and describe; tools (their arguments) appear only through findings. */
 export const SUBJECT_KINDS = ['job', 'agent', 'route', 'guard'] as const;
@@ -637,4 +638,10 @@ export async function lateRunRetractions(view: AuditReadView, findings: readonly
 /** Whether the baseline checks are active: enough runs for `min_history` (always, for kinds without a baseline). */
 export function hasEnoughHistory(row: CoverageRow): boolean {
   return row.minHistory === null || (row.history ?? 0) >= row.minHistory;
+}
+
+/** Whether a subject is of `owner` as `report --owner` slices the report (`ownerSlice`); every subject when no owner is given. */
+export async function ownedBy(view: AuditReadView, owner: string | undefined): Promise<InSlice> {
+  if (owner === undefined) return () => true;
+  return ownerSlice([owner], view.config, (await view.exceptions()) ?? []);
 }

@@ -33,6 +33,9 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(too
 }
 
 export const KindSchema = z.enum(SUBJECT_KINDS);
+
+/** An owner to narrow an answer to, as `report --owner` slices the report (`ownerSlice`). */
+export const OwnerFilterSchema = z.string().min(1).optional().describe('only subjects whose owner, as the config names it (the whole owner string; a guard: an owner of one of its exceptions), is this; none for subjects with no owner');
 /** Findings name tools too (`tool-arg-invalid`). */
 export const FindingKindSchema = z.enum(['job', 'agent', 'tool', 'route', 'guard']);
 export const StatusSchema = z.enum(['OK', 'FINDINGS', 'UNKNOWN', 'RETIRED']);

@@ -4,8 +4,8 @@ import { noSuchDay, parseTime } from '../../core/parse-time.ts';
 import { isIsoTimeForm, parseSince, SinceError } from '../../core/since.ts';
 import { DETECTOR_IDS } from '../../detectors/ids.ts';
 import { type AuditReadView, ToolArgumentError } from '../audit-view.ts';
-import { knownSubjects, lateRunRetractions, rollingSpan, STATUS_WINDOW_DAYS, unknownSubjectError, windowEndAt } from '../subjects.ts';
-import { atLeast, compactEvidence, defineTool, FindingKindSchema, FindingSummarySchema, findingSummary, limitSchema, SeveritySchema } from '../tool.ts';
+import { knownSubjects, lateRunRetractions, ownedBy, rollingSpan, STATUS_WINDOW_DAYS, unknownSubjectError, windowEndAt } from '../subjects.ts';
+import { atLeast, compactEvidence, defineTool, FindingKindSchema, FindingSummarySchema, findingSummary, limitSchema, OwnerFilterSchema, SeveritySchema } from '../tool.ts';
 
 /**
  * `until` as an instant: an ISO-8601 date or time, UTC unless it says otherwise (a space for the
@@ -53,6 +53,7 @@ export const findFindingsTool = defineTool({
     until: z.string().optional().describe('end of the window (exclusive): an ISO-8601 date or time written as since takes one (2026-10-09, 2026-10-09T12:00:00Z, 2026-10-09T12:00:00+02:00); default now, and never later than now'),
     limit: limitSchema(50, 'findings, newest first'),
     include_retracted: z.boolean().default(false).describe('list the findings the report retracts too, each with `retracted` saying why'),
+    owner: OwnerFilterSchema,
   },
   outputSchema: {
     from: z.string(),
@@ -85,8 +86,9 @@ export const findFindingsTool = defineTool({
     // since and until (since …00.500Z leaves out a finding at …00Z; until …00.500Z keeps it).
     const from = isoTime(Math.ceil(fromMs / 1000) * 1000);
     const to = isoTime(Math.ceil(toMs / 1000) * 1000);
+    const owned = await ownedBy(view, args.owner);
     const matching = (await view.findings({ from, to, detector: args.detector, subject: args.subject }))
-      .filter((f) => (args.kind === undefined || f.subject_kind === args.kind) && (args.min_severity === undefined || atLeast(f.severity, args.min_severity)))
+      .filter((f) => (args.kind === undefined || f.subject_kind === args.kind) && (args.min_severity === undefined || atLeast(f.severity, args.min_severity)) && owned(f.subject_kind, f.subject))
       .sort((a, b) => b.ts.localeCompare(a.ts) || a.key.localeCompare(b.key));
     if (matching.length === 0 && args.subject !== undefined) await requireKnownSubject(view, args.subject, fromMs, toMs);
     // As the report, list_subjects and explain_finding: a missed or unfinished run whose lines arrived late is no problem.

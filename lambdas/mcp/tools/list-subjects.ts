@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { COVERAGE_LABEL } from '../../core/report/labels.ts';
-import { hasEnoughHistory, type JudgedSubject, judgeSubjects, knownSubjects, lastRunStartOf, lastStatusOf, MAX_STATUS_WINDOW_DAYS, STATUS_WINDOW_DAYS } from '../subjects.ts';
+import { hasEnoughHistory, type JudgedSubject, judgeSubjects, knownSubjects, lastRunStartOf, lastStatusOf, MAX_STATUS_WINDOW_DAYS, ownedBy, STATUS_WINDOW_DAYS } from '../subjects.ts';
 import type { AuditReadView } from '../audit-view.ts';
-import { defineTool, isoOrNull, KindSchema, limitSchema, ScheduleSchema, StatusSchema } from '../tool.ts';
+import { defineTool, isoOrNull, KindSchema, limitSchema, OwnerFilterSchema, ScheduleSchema, StatusSchema } from '../tool.ts';
 
 export const LastStatusSchema = z.enum(['ok', 'failed', 'running', 'started', 'unfinished']);
 
@@ -73,6 +73,7 @@ export const listSubjectsTool = defineTool({
   inputSchema: {
     kind: KindSchema.optional().describe('only subjects of this kind'),
     status: StatusSchema.optional().describe('only subjects with this status'),
+    owner: OwnerFilterSchema,
     limit: limitSchema(100, 'subjects, in the report’s order (narrow with kind or status)'),
   },
   outputSchema: {
@@ -87,7 +88,8 @@ export const listSubjectsTool = defineTool({
     const { rows } = await subjectRows(view);
     const counts = { OK: 0, FINDINGS: 0, UNKNOWN: 0, RETIRED: 0 };
     for (const r of rows) counts[r.status]++;
-    const matching = rows.filter((r) => (args.kind === undefined || r.kind === args.kind) && (args.status === undefined || r.status === args.status));
+    const owned = await ownedBy(view, args.owner);
+    const matching = rows.filter((r) => (args.kind === undefined || r.kind === args.kind) && (args.status === undefined || r.status === args.status) && owned(r.kind, r.name));
     return {
       result: {
         now: isoOrNull(view.now())!,
