@@ -10,7 +10,7 @@ import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
 import { reportNotice } from '../../lambdas/core/report/notice.ts';
 import { renderHtml } from '../../lambdas/core/report/render-html.ts';
 import { renderJson } from '../../lambdas/core/report/render-json.ts';
-import { barChart } from '../../lambdas/core/report/svg-charts.ts';
+import { barChart, SEVERITY_COLOR } from '../../lambdas/core/report/svg-charts.ts';
 import { trendArrow } from '../../lambdas/core/report/format.ts';
 import { reportExampleSvg } from '../../scripts/draw-report-example.ts';
 import { md, mdCode, renderMarkdown } from '../../lambdas/core/report/render-markdown.ts';
@@ -99,9 +99,9 @@ describe('renderHtml', () => {
     expect(renderHtml(report)).toBe(page);
   });
 
-  it('prints well: a print stylesheet without the navigation, and cards kept whole', () => {
+  it('prints well: a print stylesheet keeping the table of contents in the flow, and cards kept whole', () => {
     const print = html.slice(html.indexOf('@media print'));
-    expect(print).toContain('nav.toc { display: none; }');
+    expect(print).toContain('nav.toc { position: static;');
     expect(print).toContain('break-inside: avoid');
     expect(print).toContain('thead { display: table-header-group; }');
   });
@@ -835,5 +835,73 @@ describe('a config exception the registry does not hold yet', () => {
     expect(row.review).toMatch(/^Not in the registry yet/);
     expect(markdown).not.toContain('hunter2');
     expect(markdown).not.toContain('Never used');
+  });
+});
+
+describe('the report as an accessible, printable audit document', () => {
+  const report = buildReport(octoberInput());
+  const html = renderHtml(report);
+  const text = renderMarkdown(report);
+  const print = html.slice(html.indexOf('@media print'));
+
+  /** WCAG 2 contrast ratio of two colours, #rgb or #rrggbb. */
+  function contrast(a: string, b: string): number {
+    const lum = (short: string) => {
+      const hex = short.length === 4 ? `#${[...short.slice(1)].map((c) => c + c).join('')}` : short;
+      const [r, g, bl] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+    };
+    const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  }
+
+  it("gives a subject's findings by severity in Coverage, not its whole count beside its worst severity", () => {
+    // Prepare: support-bot has one high (budget-exceeded) and one medium (cost-outlier) finding.
+    const row = report.coverage.rows.find((r) => r.name === 'support-bot')!;
+
+    // Assess
+    expect(row).toMatchObject({ findings: 2, highestSeverity: 'high', findingsBySeverity: { high: 1, medium: 1 } });
+    expect(text).toContain('| agent | support-bot | **FINDINGS** | 3 | 0 | 30/5 | 2: 1 high, 1 medium |');
+    expect(text).toContain('| 2 high |');
+    expect(html).toContain('<td class="num nowrap">2: 1 high, 1 medium</td>');
+    expect(html).not.toMatch(/<span class="note">(high|medium)<\/span>/);
+  });
+
+  it('lets subject and header cells wrap on paper, so a long job name does not run the table off the page', () => {
+    expect(print).toMatch(/td\.nowrap, thead th \{ white-space: normal; overflow-wrap: anywhere; \}/);
+  });
+
+  it('links the highlights and the coverage rows to their cards, every link resolving, and keeps the table of contents in print', () => {
+    // Act
+    const ids = new Set([...html.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]));
+    const links = [...html.matchAll(/<a href="#([^"]+)"/g)].map((m) => m[1]);
+    const highlights = html.slice(html.indexOf('<ol class="highlights">'), html.indexOf('</ol>', html.indexOf('<ol class="highlights">')));
+
+    // Assess
+    expect(report.summary.highlightIds).toEqual(['run-failed--etl-loader', 'output-shrink--nightly-backup', 'guard-bypass-unregistered--cost-cap']);
+    expect(highlights).toContain('<li><a href="#run-failed--etl-loader">HIGH run-failed on etl-loader: 2 findings from 2026-10-03 to 2026-10-17 (recurring)</a></li>');
+    expect(html).toContain('<a href="#budget-exceeded--support-bot"><strong>support-bot</strong></a>');
+    expect(html).toContain('<strong>cache-warmer</strong>');
+    expect(links.filter((l) => l.includes('--')).length).toBeGreaterThan(5);
+    expect(links.filter((l) => !ids.has(l))).toEqual([]);
+    expect(print).not.toContain('nav.toc { display: none; }');
+    expect(print).toContain('nav.toc { position: static;');
+  });
+
+  it('keeps a heading jumped to clear of the sticky table of contents', () => {
+    expect(html.slice(0, html.indexOf('@media'))).toMatch(/section\[id\], article\[id\] \{ scroll-margin-top: \d+px; \}/);
+  });
+
+  it('has text on its backgrounds at 4.5:1 and severity and status colours on white at 3:1 at least', () => {
+    // Act
+    const rule = (selector: string) => html.match(new RegExp(`${selector.replace(/\./g, '\\.')} \\{([^}]*)\\}`))![1];
+    const color = (decl: string, prop: string) => decl.match(new RegExp(`(?:^|[ ;])${prop}: (#[0-9a-f]{6}|#[0-9a-f]{3})\\b`))![1];
+    const pills = [...html.matchAll(/\.pill\.[a-z]+ \{([^}]*)\}/g)].map((m) => m[1]);
+
+    // Assess
+    for (const p of pills) expect(contrast(color(p, 'color'), color(p, 'background')), p).toBeGreaterThanOrEqual(4.5);
+    for (const c of Object.values(SEVERITY_COLOR)) expect(contrast(c, '#ffffff'), c).toBeGreaterThanOrEqual(3);
+    expect(contrast(color(rule('.group.closed'), 'border-left-color'), '#ffffff')).toBeGreaterThanOrEqual(3);
+    expect(rule('.group.medium')).toContain('var(--medium)');
   });
 });

@@ -283,6 +283,7 @@ export function buildReport(whole: ReportInput): AuditReport {
         `${g.condition.days.length === 1 ? `on ${g.condition.firstAt?.slice(0, 10)}` : `from ${g.condition.firstAt?.slice(0, 10)}`}` +
         `${g.consequence.persisted?.ongoing ? ', still happening' : g.condition.days.length === 1 ? '' : ` to ${g.condition.lastAt?.slice(0, 10)}`} (${g.status}${g.correctiveAction.overdue ? ', overdue' : ''})`,
     ),
+    highlightIds: open.slice(0, 3).map((g) => g.id),
     ...(firstMonth ? { firstMonthMonitored: true as const } : {}),
   };
 

@@ -102,6 +102,17 @@ export function highestSeverity(severities: Iterable<Severity>): Severity | unde
   return SEVERITIES.find((s) => present.has(s));
 }
 
+/** Findings counted by severity, worst first, the absent ones left out; undefined for none. */
+export function countBySeverity(severities: readonly Severity[]): Partial<Record<Severity, number>> | undefined {
+  if (severities.length === 0) return undefined;
+  const counts: Partial<Record<Severity, number>> = {};
+  for (const s of SEVERITIES) {
+    const n = severities.filter((x) => x === s).length;
+    if (n > 0) counts[s] = n;
+  }
+  return counts;
+}
+
 /** The runs a subject needs before its silence is judged: a job's `min_history` or the default, an agent's the default; none for a subject that records no runs. */
 export function minHistoryOf(kind: string, name: string, config: Config): number | null {
   return kind === 'job' ? (ownValue(config.jobs, name)?.min_history ?? config.defaults.min_history) : kind === 'agent' ? config.defaults.min_history : null;
@@ -482,6 +493,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
       lastSeen: lastSeenMs > 0 ? isoSecond(lastSeenMs) : undefined,
       findings: findings.length,
       highestSeverity: highestSeverity(findings.map((f) => f.severity)),
+      findingsBySeverity: countBySeverity(findings.map((f) => f.severity)),
       owner: ownerOf(subject.kind, subject.name, config, input.exceptions),
       configured: subject.configured,
     };

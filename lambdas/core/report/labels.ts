@@ -1,5 +1,6 @@
 import { formatPercent } from './format.ts';
-import type { CoverageStatus, ExceptionState, GroupStatus, MonitoredRow, ReportSummary } from './model.ts';
+import type { CoverageRow, CoverageStatus, ExceptionState, GroupStatus, MonitoredRow, ReportSummary } from './model.ts';
+import { SEVERITIES } from './model.ts';
 
 /** The words every output uses for statuses, so Markdown, HTML and the SNS message agree. */
 
@@ -12,6 +13,18 @@ export const GROUP_STATUS_LABEL: Readonly<Record<GroupStatus, string>> = {
   unverified: 'unverified (no data)',
   retired: 'no longer monitored',
 };
+
+/**
+ * A Coverage row's findings by severity, as every output writes them: `7: 1 high, 6 medium`, `2 high`
+ * when all share one, `0` with none (a row written before the counts were kept: its worst severity, named so).
+ */
+export function findingsCountText(row: Pick<CoverageRow, 'findings' | 'highestSeverity' | 'findingsBySeverity'>): string {
+  if (row.findings === 0) return '0';
+  const by = row.findingsBySeverity;
+  if (!by) return row.highestSeverity ? `${row.findings} (worst ${row.highestSeverity})` : String(row.findings);
+  const parts = SEVERITIES.filter((s) => by[s]).map((s) => `${by[s]} ${s}`);
+  return parts.length === 1 ? parts[0] : `${row.findings}: ${parts.join(', ')}`;
+}
 
 /** The summary's groups by status, as every output counts them: unverified and no longer monitored when there are any (a report written before `retired` has none). */
 export function groupCounts(groups: ReportSummary['groups']): string[] {

@@ -53,6 +53,8 @@ export interface ReportSummary {
   readonly exceptions: { readonly total: number; readonly expired: number; readonly expiringSoon: number; readonly unused: number };
   /** The groups to look at first, as short lines. */
   readonly highlights: readonly string[];
+  /** The card (`findings[].id`) each highlight is about, in the same order. */
+  readonly highlightIds: readonly string[];
   /**
    * Set when the store holds nothing of the month before (no finding, no run, every subject first
    * seen after it): this is the first month monitored, and its trends compare with nothing, not with 0.
@@ -82,7 +84,10 @@ export interface CoverageRow {
   /** ISO-8601, when the subject was last seen (any time, not only this month). */
   readonly lastSeen?: string;
   readonly findings: number;
+  /** The worst severity among its findings (a group's severity); not the severity of each of them. */
   readonly highestSeverity?: Severity;
+  /** Its findings counted by severity, worst first (`{ high: 1, medium: 6 }`): they add up to `findings`. Absent with none. */
+  readonly findingsBySeverity?: Readonly<Partial<Record<Severity, number>>>;
   readonly owner?: string;
   /** Named in the config file (as opposed to only seen in logs). */
   readonly configured: boolean;

@@ -1,6 +1,7 @@
 import type { Severity } from '../findings.ts';
 import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, minuteTime, noCoverageText, plural, previousCountText, retiredLine, shortTime, trendArrow } from './format.ts';
-import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, groupCounts, volumeText } from './labels.ts';
+import { subjectKey } from '../pipeline.ts';
+import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, findingsCountText, GROUP_STATUS_LABEL, groupCounts, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS, SEVERITIES } from './model.ts';
 import { barChart, dayChart, escapeHtml as esc, SEVERITY_COLOR } from './svg-charts.ts';
@@ -21,7 +22,7 @@ function code(text: string): string {
 
 const STYLE = `
 :root { --ink:#1f2933; --muted:#52606d; --line:#e4e7eb; --bg:#f5f7fa; --card:#fff; --accent:#1d4ed8;
-  --critical:${SEVERITY_COLOR.critical}; --high:${SEVERITY_COLOR.high}; --medium:#b45309; --low:#1d4ed8; }
+  --critical:${SEVERITY_COLOR.critical}; --high:${SEVERITY_COLOR.high}; --medium:${SEVERITY_COLOR.medium}; --low:#1d4ed8; }
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; background: var(--bg); color: var(--ink); font: 15px/1.55 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", sans-serif; }
@@ -37,6 +38,7 @@ nav.toc { position: sticky; top: 0; z-index: 1; background: rgba(255,255,255,0.9
 nav.toc ol { list-style: none; margin: 0 auto; padding: 0 28px; max-width: 1120px; display: flex; flex-wrap: wrap; gap: 2px 20px; }
 nav.toc a { display: inline-block; padding: 10px 0; color: var(--muted); text-decoration: none; font-size: 14px; }
 nav.toc a:hover, nav.toc a:focus { color: var(--accent); text-decoration: underline; }
+section[id], article[id] { scroll-margin-top: 96px; }
 section { margin-top: 36px; }
 h2 { font-size: 22px; margin: 0 0 14px; padding-bottom: 6px; border-bottom: 2px solid var(--ink); }
 h3 { font-size: 17px; margin: 22px 0 10px; }
@@ -78,14 +80,14 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .pill.expired { background: #fef2f2; color: #b91c1c; border-color: #fecaca; }
 .pill.expiring { background: #fffbeb; color: #92400e; border-color: #fcd34d; }
 .pill.active { background: #eff6ff; color: #1e40af; border-color: #bfdbfe; }
-.pill.revoked { background: #f1f5f9; color: #64748b; }
+.pill.revoked { background: #f1f5f9; color: #475569; }
 .sev { display: inline-block; min-width: 64px; text-align: center; padding: 1px 8px; border-radius: 4px; font-size: 11px; font-weight: 700; letter-spacing: 0.05em; color: #fff; }
 .sev.critical { background: var(--critical); } .sev.high { background: var(--high); } .sev.medium { background: var(--medium); } .sev.low { background: var(--low); }
 ol.highlights { margin: 0; padding-left: 22px; }
 ol.highlights li { margin: 4px 0; }
 .group { background: var(--card); border: 1px solid var(--line); border-left: 5px solid var(--line); border-radius: 10px; padding: 14px 18px 16px; margin: 0 0 16px; }
-.group.critical { border-left-color: var(--critical); } .group.high { border-left-color: var(--high); } .group.medium { border-left-color: #f59e0b; } .group.low { border-left-color: #3b82f6; }
-.group.closed { border-left-color: #10b981; }
+.group.critical { border-left-color: var(--critical); } .group.high { border-left-color: var(--high); } .group.medium { border-left-color: var(--medium); } .group.low { border-left-color: #3b82f6; }
+.group.closed { border-left-color: #047857; }
 .group header { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 10px; }
 .group h3 { margin: 0; font-size: 17px; flex: 1 1 auto; }
 .group .where { color: var(--muted); font-size: 13px; margin: 4px 0 10px; }
@@ -109,7 +111,9 @@ footer { margin-top: 40px; color: var(--muted); font-size: 13px; border-top: 1px
   .masthead { background: #fff; color: var(--ink); border-bottom: 2px solid var(--ink); }
   .masthead .page { padding: 0 0 8px; }
   .eyebrow, .masthead .meta { color: var(--muted); }
-  nav.toc { display: none; }
+  nav.toc { position: static; background: #fff; border-bottom: 0; margin-bottom: 4px; }
+  nav.toc ol { padding: 0; }
+  nav.toc a { padding: 2px 0; font-size: 8pt; color: var(--ink); }
   section { margin-top: 18px; }
   h2 { break-after: avoid; page-break-after: avoid; font-size: 15pt; }
   h3 { break-after: avoid; }
@@ -128,6 +132,7 @@ footer { margin-top: 40px; color: var(--muted); font-size: 13px; border-top: 1px
   thead th { font-size: 7pt; }
   td code { white-space: normal; }
   td.wrap-anywhere { white-space: normal; overflow-wrap: anywhere; }
+  td.nowrap, thead th { white-space: normal; overflow-wrap: anywhere; }
   .pill, .sev { font-size: 7pt; }
   .note { font-size: 7.5pt; }
   .five-cs { grid-template-columns: 110px 1fr; }
@@ -137,6 +142,11 @@ footer { margin-top: 40px; color: var(--muted); font-size: 13px; border-top: 1px
 
 function pill(kind: string, text: string): string {
   return `<span class="pill ${esc(kind)}">${esc(text)}</span>`;
+}
+
+/** `html` as a link to a finding card (its id), or as it is when there is none. */
+function cardLink(id: string | undefined, html: string): string {
+  return id ? `<a href="#${esc(id)}">${html}</a>` : html;
 }
 
 function sevBadge(s: Severity): string {
@@ -239,7 +249,7 @@ function summary(r: AuditReport): string {
   const s = r.summary;
   const legend = `<ul class="legend" aria-hidden="true">${SEVERITIES.map((sev) => `<li style="--swatch:${SEVERITY_COLOR[sev]}">${sev}</li>`).join('')}</ul>`;
   const highlights = s.highlights.length
-    ? `<h3>Look at first</h3><ol class="highlights">${s.highlights.map((h) => `<li>${esc(h)}</li>`).join('')}</ol>`
+    ? `<h3>Look at first</h3><ol class="highlights">${s.highlights.map((h, i) => `<li>${cardLink(s.highlightIds?.[i], esc(h))}</li>`).join('')}</ol>`
     : '';
   return [
     `<p class="headline">${esc(s.headline)}</p>`,
@@ -273,6 +283,9 @@ function coverage(r: AuditReport): string {
   const after = retired ? `<p class="caption-note">${retired}</p>` : '';
   if (c.rows.length === 0) return `<p class="empty">${noCoverageText(c.retired.length, esc(r.label))}</p>${after}`;
   const n = (v: number | null) => (v === null ? '–' : String(v));
+  const firstCard = new Map<string, string>();
+  // Each row links to its subject's first card: the worst, as the findings are ordered.
+  for (const g of r.findings) if (!firstCard.has(subjectKey(g.subjectKind, g.subject))) firstCard.set(subjectKey(g.subjectKind, g.subject), g.id);
   return (
     `<p class="caption-note">${plural(c.counts.monitored, 'monitored subject')}: ${c.counts.ok} OK, ${c.counts.findings} with findings, <strong>${c.counts.unknown} UNKNOWN</strong>. ` +
     `UNKNOWN means no data, or too little history to judge; it is never counted as healthy.${c.counts.later ? ` ${c.counts.later} ${COVERAGE_LABEL.later}: first seen after ${esc(r.label)}.` : ''}</p>` +
@@ -291,12 +304,12 @@ function coverage(r: AuditReport): string {
       ],
       c.rows.map((row) => [
         esc(row.kind),
-        `<strong>${esc(row.name)}</strong>${row.configured ? '' : '<br><span class="note">not in config</span>'}`,
+        `${cardLink(firstCard.get(subjectKey(row.kind, row.name)), `<strong>${esc(row.name)}</strong>`)}${row.configured ? '' : '<br><span class="note">not in config</span>'}`,
         pill(row.status, COVERAGE_LABEL[row.status]),
         n(row.runsInMonth),
         n(row.failedRuns),
         row.history === null ? '–' : row.minHistory === null ? String(row.history) : `${row.history}/${row.minHistory}`,
-        row.findings ? `${row.findings}${row.highestSeverity ? ` <span class="note">${esc(row.highestSeverity)}</span>` : ''}` : '0',
+        esc(findingsCountText(row)),
         row.owner ? esc(row.owner) : '<em>unassigned</em>',
         `<span class="note">${esc(row.reason ?? '')}</span>`,
       ]),

@@ -1,7 +1,7 @@
 import type { Severity } from '../findings.ts';
 import { escapeControls } from '../terminal-text.ts';
 import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, minuteTime, noCoverageText, plural, previousCountText, retiredLine, shortTime, trendArrow } from './format.ts';
-import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, groupCounts, sparkline, volumeText } from './labels.ts';
+import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, findingsCountText, GROUP_STATUS_LABEL, groupCounts, sparkline, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, ReportSummary, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS } from './model.ts';
 
@@ -95,7 +95,7 @@ function coverage(r: AuditReport): string[] {
         n(row.runsInMonth),
         n(row.failedRuns),
         row.history === null ? '–' : row.minHistory === null ? String(row.history) : `${row.history}/${row.minHistory}`,
-        row.findings ? `${row.findings}${row.highestSeverity ? ` (${row.highestSeverity})` : ''}` : '0',
+        findingsCountText(row),
         row.owner ? md(row.owner) : '_unassigned_',
         row.reason ? md(row.reason) : '',
       ]),

@@ -22,7 +22,7 @@ export function escapeHtml(text: string): string {
 export const SEVERITY_COLOR: Readonly<Record<Severity, string>> = {
   critical: '#7f1d1d',
   high: '#dc2626',
-  medium: '#f59e0b',
+  medium: '#b45309',
   low: '#3b82f6',
 };
 
