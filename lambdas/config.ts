@@ -761,6 +761,35 @@ export function redactedMatchIssues(config: Config): Array<{ path: PropertyKey[]
 }
 
 /**
+ * An owner (`jobs|agents|routes|tools.<name>.owner`, an exception's) that a redaction rule changes:
+ * reports, MCP answers and alerts carry it redacted (`ownerOf`), so an SNS filter policy written with
+ * it as the config gives it never matches, and an own pattern for e-mail addresses turns every team
+ * into the same marker. A warning, not a refusal: an owner holding a webhook or token is kept
+ * redacted on purpose. Only the redacted text is named, never the secret.
+ */
+export function redactedOwnerIssues(config: Config): Array<{ path: PropertyKey[]; message: string }> {
+  const redactor = redactorFor(config);
+  const issues: Array<{ path: PropertyKey[]; message: string }> = [];
+  const check = (path: PropertyKey[], owner: string | undefined) => {
+    if (owner === undefined || owner.trim() === '') return;
+    const redacted = redactor.redactText(owner);
+    if (redacted === owner) return;
+    const own = [...new Set([...redacted.matchAll(MARKER)].map((m) => m[1]))].filter((r) => !BUILTIN_RULE_NAMES.includes(r));
+    issues.push({
+      path,
+      message:
+        `the owner is redacted (it becomes "${redacted}"): reports, MCP answers and alerts' owner/owners attributes carry that, and a per-team SNS filter policy must name it` +
+        (own.length > 0 ? `; narrow redact.patterns ${own.join(', ')} to leave owners as they are` : ''),
+    });
+  };
+  for (const section of ['jobs', 'agents', 'routes', 'tools'] as const) {
+    for (const [name, subject] of Object.entries(config[section] as Record<string, { owner?: string }>)) check([section, name, 'owner'], subject.owner);
+  }
+  config.exceptions.forEach((e, i) => check(['exceptions', i, 'owner'], e.owner));
+  return issues;
+}
+
+/**
  * A job's name as its log lines give it: redacted as a name (`redactName`, with the config's own
  * `redact` patterns), then shortened when longer than an identifier may be (`shortenName`), as a
  * line is where it enters the pipeline. A `jobs` key, a snooze's subject (in the config or from
@@ -1019,10 +1048,11 @@ export function validateConfig(raw: unknown, file = 'config', lineOf?: (path: Pr
   // password (`mysqldump -pS3cret`): each segment is printed redacted; the line number finds it.
   const redactor = () => (result.success ? redactorFor(result.data) : BUILTIN_REDACTOR);
   if (named && issues.length === 0) {
-    if (routing.length > 0) {
-      const warn = options.warn ?? ((line: string) => process.stderr.write(`silent-audit: ${line}\n`));
-      warn(`warning: ${file}: ${problemTexts(routing.map(customIssue), redactor(), lineOf).join('; ')} (refused at deploy; nothing is deployed here)`);
-    }
+    const warn = options.warn ?? ((line: string) => process.stderr.write(`silent-audit: ${line}\n`));
+    if (routing.length > 0) warn(`warning: ${file}: ${problemTexts(routing.map(customIssue), redactor(), lineOf).join('; ')} (refused at deploy; nothing is deployed here)`);
+    // The copy compiled into the Lambdas was warned about where it was read (synth).
+    const owners = options.namesAsLogged || !result.success ? [] : redactedOwnerIssues(result.data);
+    if (owners.length > 0) warn(`warning: ${file}: ${problemTexts(owners.map(customIssue), redactor(), lineOf).join('; ')}`);
     rememberDefaultsWritten(named.config, raw);
     readFrom.set(named.config, { file, lineOf });
     return named.config;

@@ -1277,6 +1277,34 @@ maintenance_windows:
   });
 });
 
+describe('an owner a redaction rule changes', () => {
+  it('is read with one warning naming its key path and what alerts and reports carry instead, as an e-mail pattern would turn every owner into one marker', () => {
+    // Prepare: an own redact pattern for e-mail addresses, and jobs owned by e-mail addresses
+    const text = [
+      'redact:',
+      '  patterns:',
+      '    - { name: email, regex: "[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\\\.[A-Za-z]{2,}" }',
+      'jobs:',
+      '  a: { owner: team01@example.com }',
+      '  b: { owner: payments }',
+      '',
+    ].join('\n');
+    const warnings: string[] = [];
+
+    // Act
+    const config = parseConfigText(text, 'silent-audit.config.yaml', { warn: (line) => warnings.push(line) });
+
+    // Assess
+    expect(config.jobs.a.owner).toBe('team01@example.com');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('jobs.a.owner: ');
+    expect(warnings[0]).toContain('[REDACTED:email]');
+    expect(warnings[0]).toContain('(line 5)');
+    expect(warnings[0]).not.toContain('team01@example.com');
+    expect(warnings[0]).not.toContain('jobs.b');
+  });
+});
+
 describe('an exception in the config', () => {
   const NOW = Date.parse('2026-10-03T12:00:00Z');
   const withException = (expires: string, defaults: Record<string, unknown> = {}) => ({ defaults, exceptions: [{ id: 'EX-1', guard: 'pii', reason: 'migration', owner: 'a@example.com', expires }] });
