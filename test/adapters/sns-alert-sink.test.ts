@@ -367,7 +367,7 @@ describe('SnsAlertSink', () => {
     ]);
   });
 
-  it.each(['finding', 'escalation', 'flapping', 'recovery'] as const)('names the subject’s config owner, redacted, in a %s message’s `owner` attribute and JSON', async (kind) => {
+  it.each(['finding', 'escalation', 'flapping', 'recovery'] as const)('names the subject’s config owner, redacted when the message is composed, in a %s message’s `owner` attribute and JSON', async (kind) => {
     // Prepare: etl's owner names a Slack webhook; a team subscribes with the filter policy {"owner": [...]}
     sns.on(PublishCommand).resolves({});
     const config = validateConfig({ jobs: { etl: { owner: 'team01 https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/abcdefghijklmnopqrstuvwx' } } });
@@ -379,10 +379,12 @@ describe('SnsAlertSink', () => {
         ? { ...planned, kind, severity: 'high', streak: 3, candidate: { key: 'k', finding: { ...finding, detector: 'run-failed', subject: 'etl' } } }
         : { ...planned, kind, severity: 'high', notice: { ...notice, kind, detail: kind === 'flapping' ? { transitions: 6, window_hours: 24 } : { healthy_runs: 3, open_since: 0 } } };
     // Act
-    await sink.send(alertMessage(alert, config));
-    // Assess
+    const message = alertMessage(alert, config);
+    await sink.send(message);
+    // Assess: redacted as composed (the file sink writes it as it is), not only by the sink's last redaction
     const input = sns.commandCalls(PublishCommand)[0].args[0].input;
     const owner = 'team01 https://hooks.slack.com/services/[REDACTED:slack-webhook]';
+    expect(message.owner).toBe(owner);
     expect(input.MessageAttributes?.owner).toEqual({ DataType: 'String', StringValue: owner });
     expect(Object.keys(input.MessageAttributes ?? {}).length).toBeLessThanOrEqual(10);
     expect(JSON.parse(bodies(input).default).owner).toBe(owner);
