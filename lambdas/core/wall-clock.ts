@@ -23,7 +23,7 @@ export function wallTime(zone: string, t: number): number {
  * The zone's wall-clock time at `t` with its offset from UTC, for a message: `2026-09-27T03:45+13:45`
  * (seconds only when there are some). Only for people: records keep times in UTC.
  */
-export function localTime(zone: string, t: number): string {
+function localTime(zone: string, t: number): string {
   const wall = wallTime(zone, t);
   const offsetMinutes = Math.round((wall - t) / MINUTE);
   const abs = Math.abs(offsetMinutes);
