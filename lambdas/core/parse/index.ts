@@ -459,8 +459,10 @@ function recordIn(prefix: TimestampPrefix): ContainerRecord | undefined {
 /**
  * The first parser's claim on a line, else, when the line is a log shipper's JSON record, the claim
  * on the line in its `log` (at the record's time when it gives one), or when it is a record of
- * Lambda's JSON log format, the claim of our own events and GenAI spans on the line in its `message`
- * (at its `timestamp`; `LOGGED_MESSAGE_PARSERS`). The
+ * Lambda's JSON log format or a logging library's record of a line logged as a JSON string
+ * (`loggedRecord`), the claim of our own events and GenAI spans on the line in its `message`, `msg`
+ * or `event` (at the record's first time field that reads as an instant, else none, that field then
+ * named in the rejection of an event without `ts`, `loggerTimeField`; `LOGGED_MESSAGE_PARSERS`). The
  * parsers go first: our own events (which may hold a `log` or `message` field) and every other
  * format are claimed as they are, and the line that reaches the wrappers' tests, a cheap string
  * check first, is one nobody claimed. A record whose line nobody claims either is unrecognised, as
