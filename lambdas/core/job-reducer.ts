@@ -1244,9 +1244,11 @@ const RELOAD_NOTE = ` (${SYSTEMD_RELOAD_FAILED})`;
 
 /**
  * The reason of the service manager's a failed reload (`Reload failed for U.`) leaves stored for its
- * unit when that reason came just before it (systemd logs its ExecReload's end and the job's result at
- * once): that reason and its code (an exec step's, a control process's exit, a timeout); a control process's
- * exit names the reload, once however often the line comes. An older reason is replaced by the reload.
+ * unit when it keeps the reason before it (`keptByReload`: a control process's exit or a reason with an
+ * exit code within SYSTEMD_STOP_WINDOW_MS, as a relay may delay a line; another within EXEC_END_WINDOW_MS),
+ * or the control process's exit written just after it (lines swapped): that reason and its code (an exec
+ * step's, a control process's exit, a timeout); a control process's exit names the reload, once however
+ * often the line comes. An older reason is replaced by the reload.
  */
 function withReloadNoted(earlier: AuditEvent<ErrorLogged>): AuditEvent<ErrorLogged> {
   if (!isControlExit(earlier) || earlier.body.reason.endsWith(RELOAD_NOTE)) return earlier;
