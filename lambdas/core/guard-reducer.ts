@@ -16,6 +16,8 @@ import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 export interface ExceptionBypassCount {
   readonly count: number;
   readonly lastAt: number;
+  /** The same bypasses by the UTC month they happened in (the latest `MAX_HELD_MONTHS`), so a past month's report counts those up to its end. Absent in a state written before. */
+  readonly byMonth?: Readonly<Record<string, HeldMonth>>;
 }
 
 /**
@@ -109,7 +111,11 @@ export function heldBeforeByMonth(held: number, at: number, after: number): Reco
 
 /** `cooldown`'s held repeats with one more at `at`, by UTC month (a state written before `byMonth`: `heldBeforeByMonth`). */
 function heldWithRepeat(cooldown: GuardCooldown, at: number): Record<string, HeldMonth> {
-  const byMonth: Record<string, HeldMonth> = cooldown.byMonth ? { ...cooldown.byMonth } : heldBeforeByMonth(cooldown.suppressed, cooldown.at, cooldown.afterMonth ?? 0);
+  return withOneMore(cooldown.byMonth ? { ...cooldown.byMonth } : heldBeforeByMonth(cooldown.suppressed, cooldown.at, cooldown.afterMonth ?? 0), at);
+}
+
+/** `byMonth` (a copy, written in place) with one more at `at` in its UTC month, the latest `MAX_HELD_MONTHS` kept. */
+function withOneMore(byMonth: Record<string, HeldMonth>, at: number): Record<string, HeldMonth> {
   const month = utcMonth(at);
   const before = ownValue(byMonth, month);
   setOwn(byMonth, month, { count: (before?.count ?? 0) + 1, lastAt: Math.max(before?.lastAt ?? at, at) });
@@ -354,7 +360,7 @@ export const guardReducer: SubjectReducer<GuardState> = {
       if (id !== undefined && !(exception && addedAfter(exception, at) !== undefined)) {
         const before = byException.get(id);
         const since = exception ? countedSinceAdded(exception, before) : before;
-        byException.set(id, { count: (since?.count ?? 0) + 1, lastAt: Math.max(since?.lastAt ?? at, at) });
+        byException.set(id, { count: (since?.count ?? 0) + 1, lastAt: Math.max(since?.lastAt ?? at, at), byMonth: withOneMore({ ...since?.byMonth }, at) });
       }
       count += 1;
       outcomes ??= { ...initial.outcomes };
@@ -426,6 +432,30 @@ export function withBypassCounts(exceptions: readonly GuardException[], states: 
     }
     return { ...e, bypass_count: counted.count, last_bypass_at: isoTime(counted.lastAt) };
   });
+}
+
+/**
+ * `exception`'s bypasses up to `cutMs` (a report's end) from its guard's state: none counted, or
+ * those of the UTC months up to `cutMs`'s (`byMonth`). Undefined when the state cannot tell: some
+ * came after `cutMs` and it keeps no months (written before them), or the months it keeps do not
+ * hold them all, or some in `cutMs`'s month came after it.
+ */
+export function bypassesUpTo(exception: GuardException, state: GuardState | undefined, cutMs: number): { count: number; lastAt?: number } | undefined {
+  const counted = countedSinceAdded(exception, ownValue(state?.byException, exception.id));
+  if (!counted || counted.lastAt < cutMs) return counted ?? { count: 0 };
+  if (!counted.byMonth) return undefined;
+  const cutMonth = utcMonth(cutMs - 1);
+  let count = 0;
+  let all = 0;
+  let lastAt: number | undefined;
+  for (const [month, held] of Object.entries(counted.byMonth)) {
+    all += held.count;
+    if (month > cutMonth) continue;
+    if (held.lastAt >= cutMs) return undefined;
+    count += held.count;
+    lastAt = Math.max(lastAt ?? held.lastAt, held.lastAt);
+  }
+  return all === counted.count ? { count, ...(lastAt !== undefined ? { lastAt } : {}) } : undefined;
 }
 
 /** Guard bypass lines of a batch, per guard and per registered exception: what a delivery reports as metrics. */

@@ -710,6 +710,26 @@ describe('runReport', () => {
     expect(review?.rows.map((r) => [r.id, r.findingsInMonth, r.bypassesInMonth])).toEqual([['EX-1', 1, 2]]);
   });
 
+  it('shows in a past month’s exception table the bypasses up to its end, not those of the months after', () => {
+    // Prepare: EX-1 added to a local store, bypassed on 20 December 2026 and on 20 and 25 January 2027, all scanned
+    const dir = mkdtempSync(join(tmpdir(), 'report-past-month-bypasses-'));
+    const run = (args: string[]) => spawnSync(process.execPath, [join(repo, 'bin/silent-audit.mjs'), ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, SILENT_AUDIT_ACTOR: 'ci-runner' } });
+    const bypass = (ts: string) => JSON.stringify({ type: 'guard.bypass', ts, guard: 'pii-redaction', exception_id: 'EX-1', actor: 'bot', agent: 'bot' });
+    writeFileSync(join(dir, 'b.log'), ['2026-12-20T10:00:00Z', '2027-01-20T10:00:00Z', '2027-01-25T10:00:00Z'].map(bypass).join('\n') + '\n');
+    expect(run(['exceptions', 'add', '--id', 'EX-1', '--guard', 'pii-redaction', '--reason', 'r', '--owner', 'alice', '--expires', '2027-02-28', '--store', 'local']).status).toBe(0);
+    expect(run(['scan', '--store', 'local', 'b.log']).status).toBe(0);
+
+    // Act
+    const december = run(['report', '--month', '2026-12', '--store', 'local', '--now', '2027-01-01T00:00:00Z', '--format', 'json']);
+    const january = run(['report', '--month', '2027-01', '--store', 'local', '--now', '2027-02-01T00:00:00Z', '--format', 'json']);
+
+    // Assess: December counts its one bypass; January all three
+    const rowOf = (out: string) => (JSON.parse(out) as AuditReport).exceptions.rows.find((r) => r.id === 'EX-1');
+    expect(december.status).toBe(0);
+    expect(rowOf(december.stdout)).toMatchObject({ bypassCount: 1, lastBypassAt: '2026-12-20T10:00:00Z' });
+    expect(rowOf(january.stdout)).toMatchObject({ bypassCount: 3, lastBypassAt: '2027-01-25T10:00:00Z' });
+  }, 300_000);
+
   it.each([
     [undefined, undefined, 'md'],
     [undefined, 'r.html', 'html'],

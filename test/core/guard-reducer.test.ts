@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import type { AuditEvent, GuardBypass } from '../../lambdas/core/events.ts';
 import { findingKey } from '../../lambdas/core/findings.ts';
-import { guardReducer, guardStateKey, initialGuardState, tallyBypasses, withBypassCounts } from '../../lambdas/core/guard-reducer.ts';
+import { guardReducer, guardStateKey, type GuardState, initialGuardState, tallyBypasses, withBypassCounts } from '../../lambdas/core/guard-reducer.ts';
 import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { MemoryFindingOutbox } from '../../lambdas/adapters/memory-finding-outbox.ts';
 import type { GuardException } from '../../lambdas/ports.ts';
@@ -24,6 +24,9 @@ function bypassAt(at: string, fields: Partial<GuardBypass> = {}): AuditEvent {
   return ev(at, { type: 'guard.bypass', guard: 'pii-redaction', ...fields }, ++line);
 }
 
+
+/** Each exception's total and last bypass, in order, without its months (`byMonth`). */
+const totalsOf = (byException: GuardState['byException']) => Object.entries(byException).map(([id, { count, lastAt }]) => [id, { count, lastAt }]);
 describe('guard bypass reducer', () => {
   it('counts bypasses per guard and per exception, and judges each against the registry', () => {
     // Prepare: one covered, one under an expired config exception, one without, one unknown.
@@ -241,9 +244,9 @@ describe('guard bypass reducer', () => {
     expect(whole.findings.map((f) => Date.parse(f.ts))).toEqual(reported);
     expect(reported).toHaveLength(1_400);
     expect(Object.entries(whole.state.cooldowns)).toEqual(Object.entries(cooldowns));
-    expect(Object.entries(whole.state.byException)).toEqual(Object.entries(counts));
+    expect(totalsOf(whole.state.byException)).toEqual(Object.entries(counts));
     expect(Object.entries(split.cooldowns)).toEqual(Object.entries(cooldowns));
-    expect(Object.entries(split.byException)).toEqual(Object.entries(counts));
+    expect(totalsOf(split.byException)).toEqual(Object.entries(counts));
   });
 
   it('reports a line read late, older than the last report by more than the cooldown, without taking the count of those held back since', () => {
@@ -376,7 +379,7 @@ describe('guard bypass reducer', () => {
     const { state } = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', events, ctx);
     const stored = JSON.parse(JSON.stringify(state)) as typeof state;
     // Assess
-    expect(Object.entries(stored.byException)).toEqual([
+    expect(totalsOf(stored.byException)).toEqual([
       ['__proto__', { count: 2, lastAt: Date.parse('2026-10-15T11:00:00Z') }],
       ['constructor', { count: 1, lastAt: Date.parse('2026-10-15T12:00:00Z') }],
     ]);

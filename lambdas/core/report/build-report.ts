@@ -38,6 +38,8 @@ export interface ReportInput {
   readonly exceptions?: readonly GuardException[];
   /** The ids among `exceptions` of the config's entries the registry does not hold yet (`seedPlan`'s missing): their bypass counts are unknown. */
   readonly exceptionsNotStored?: readonly string[];
+  /** The ids among `exceptions` whose counts are the registry's all-time totals, as their guards' states cannot give them up to the report's end. */
+  readonly exceptionCountsAllTime?: readonly string[];
   /** Guard bypasses the alert cooldown held back behind this month's findings that none of them counts (`heldBackAtMonthEnd`). */
   readonly heldBack?: readonly HeldBypasses[];
   /** Every snooze, stored and from the config (`allSnoozes`); the config's alone when not given. */
@@ -239,7 +241,7 @@ export function buildReport(whole: ReportInput): AuditReport {
     subjects: input.subjects,
     generatedAtMs,
   });
-  const exceptions = reviewExceptions({ exceptions: input.exceptions, notStored: input.exceptionsNotStored, config: input.config, findings, heldBack: input.heldBack, generatedAtMs, span });
+  const exceptions = reviewExceptions({ exceptions: input.exceptions, notStored: input.exceptionsNotStored, countsAllTime: input.exceptionCountsAllTime, config: input.config, findings, heldBack: input.heldBack, generatedAtMs, span });
 
   const detectorCounts = countBy(findings, (f) => f.detector);
   const previousDetectorCounts = countBy(previousFindings, (f) => f.detector);

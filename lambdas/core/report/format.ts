@@ -107,6 +107,12 @@ export function minuteTime(iso: string): string {
   return iso.slice(0, 16).replace('T', ' ');
 }
 
+/** An exception's bypass count as the review table shows it: `unknown`, or all time as of a time when the store could not give it up to the report's end. */
+export function bypassCountText(row: { readonly bypassCount: number | null; readonly countsAllTimeAsOf?: string }): string {
+  if (row.bypassCount === null) return 'unknown';
+  return row.countsAllTimeAsOf ? `${row.bypassCount} (all time, as of ${minuteTime(row.countsAllTimeAsOf)})` : String(row.bypassCount);
+}
+
 /** A span in days when it is long, else in hours or minutes: `17.3 days`, `5.0 h`. */
 export function formatSpan(ms: number): string {
   const days = ms / 86_400_000;

@@ -134,9 +134,11 @@ export interface ExceptionReviewRow {
   readonly state: ExceptionState;
   /** Days from the report date to the expiry (negative: expired that many days ago). */
   readonly daysToExpiry: number;
-  /** Bypasses under it, all time; null when the registry does not know. */
+  /** Bypasses under it up to the report's end (the month's, or its time if earlier); null when the registry does not know. */
   readonly bypassCount: number | null;
   readonly lastBypassAt?: string;
+  /** Set when the store could not give the counts up to the report's end: `bypassCount` and `lastBypassAt` are all time, as of this time (ISO). */
+  readonly countsAllTimeAsOf?: string;
   readonly renewals: number;
   /** Days since it was created, when known. */
   readonly ageDays?: number;

@@ -5,6 +5,7 @@ import type {
   Clock,
   ExceptionRegistry,
   FindingStore,
+  GuardException,
   PublishedReport,
   ReportDocument,
   ReportNotice,
@@ -15,10 +16,10 @@ import type {
   SnoozeRegistry,
   SubjectCatalog,
 } from '../../ports.ts';
-import type { Finding, Severity } from '../findings.ts';
+import { type Finding, isoTime, type Severity } from '../findings.ts';
 import { seedPlan } from '../exception-registry.ts';
 import { allSnoozes } from '../snooze.ts';
-import { GUARD_STATE_KIND, type GuardState } from '../guard-reducer.ts';
+import { bypassesUpTo, GUARD_STATE_KIND, type GuardState } from '../guard-reducer.ts';
 import { buildReport, type ReportInput } from './build-report.ts';
 import { type CarriedGroup, groupKey } from './groups.ts';
 import { highestSeverity } from './coverage.ts';
@@ -235,6 +236,26 @@ function guardsActiveIn(span: MonthSpan, cutMs: number, guards: readonly GuardSt
     .map((g) => ({ kind: GUARD_STATE_KIND, name: g.guard, state: { firstSeenAt: g.firstAt, lastSeenAt: g.lastAt } }));
 }
 
+/**
+ * The registry's records with their bypass counts and last bypass up to `cutMs` (the report's end),
+ * from their guards' states (`bypassesUpTo`), not the registry's running totals; the ids whose
+ * states cannot tell keep those totals (`allTime`), and the report says so.
+ */
+function countedUpTo(registered: readonly GuardException[], guards: readonly GuardState[], cutMs: number): { exceptions: GuardException[]; allTime: string[] } {
+  const byGuard = new Map(guards.map((g) => [g.guard, g]));
+  const allTime: string[] = [];
+  const exceptions = registered.map((e) => {
+    const upTo = bypassesUpTo(e, byGuard.get(e.guard), cutMs);
+    if (!upTo) {
+      allTime.push(e.id);
+      return e;
+    }
+    const { last_bypass_at: _later, ...rest } = e;
+    return { ...rest, bypass_count: upTo.count, ...(upTo.lastAt !== undefined ? { last_bypass_at: isoTime(upTo.lastAt) } : {}) };
+  });
+  return { exceptions, allTime };
+}
+
 /** Reads everything a month's report needs from the ports, once. */
 export async function gatherReportInput(month: string, sources: ReportSources): Promise<ReportInput> {
   const span = monthSpan(month);
@@ -291,18 +312,19 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
   // Last month's findings as its report counted them: without those late runs answered (as buildReport retracts them).
   carried ??= await carriedFromFindings(previous, lateRunJudge(runs, subjects)(previousFindings.filter((f) => happenedIn(f, previous))).kept, sources, subjects);
   // The registry's records, then the config's entries it does not hold yet as `exceptions list` shows them (`seedPlan`: the reason redacted, no count).
+  const guards = (await sources.catalog.subjects(GUARD_STATE_KIND)).map((s) => s.state as GuardState);
   const registered = sources.exceptions ? await sources.exceptions.list() : undefined;
+  const counted = registered && countedUpTo(registered, guards, cutMs);
   const exceptionsNotStored = registered && seedPlan(new Map(registered.map((e) => [e.id, e])), sources.config.exceptions, sources.clock.now(), sources.config.redact).missing;
-  const exceptions = registered && exceptionsNotStored && [...registered, ...exceptionsNotStored];
+  const exceptions = counted && exceptionsNotStored && [...counted.exceptions, ...exceptionsNotStored];
   // Guard bypasses the alert cooldown held back behind the month's last findings are counted in no
   // finding of the month: in one after it (up to the report date), or in the guard's state still.
   const reportDateMs = sources.clock.now();
   const later = reportDateMs >= span.toMs ? await sources.findings.query({ from: span.to, to: isoSecond(reportDateMs + 1000) }) : [];
-  const guards = (await sources.catalog.subjects(GUARD_STATE_KIND)).map((s) => s.state as GuardState);
   const heldBack = heldBackAtMonthEnd(span, later, guards);
   subjects.push(...guardsActiveIn(span, cutMs, guards));
   const snoozes = await allSnoozes(sources.config, sources.snoozes);
-  return { month, findings, previousFindings, subjects, runs, exceptions, exceptionsNotStored: exceptionsNotStored?.map((e) => e.id), heldBack, snoozes, config: sources.config, clock: sources.clock, carried, notes, runRetentionDays: sources.runs.runRetentionDays, inputEndsAt: sources.inputEndsAt, owners: sources.owners };
+  return { month, findings, previousFindings, subjects, runs, exceptions, exceptionsNotStored: exceptionsNotStored?.map((e) => e.id), exceptionCountsAllTime: counted?.allTime, heldBack, snoozes, config: sources.config, clock: sources.clock, carried, notes, runRetentionDays: sources.runs.runRetentionDays, inputEndsAt: sources.inputEndsAt, owners: sources.owners };
 }
 
 /** The three documents of a report. */

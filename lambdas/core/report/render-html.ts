@@ -1,5 +1,5 @@
 import type { Severity } from '../findings.ts';
-import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, minuteTime, noCoverageText, plural, previousCountText, retiredLine, shortTime, trendArrow } from './format.ts';
+import { bypassCountText, bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, minuteTime, noCoverageText, plural, previousCountText, retiredLine, shortTime, trendArrow } from './format.ts';
 import { subjectKey } from '../pipeline.ts';
 import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, findingsCountText, GROUP_STATUS_LABEL, groupCounts, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, SectionId, ThresholdUsed, Trend } from './model.ts';
@@ -343,7 +343,7 @@ function exceptions(r: AuditReport): string {
           esc(x.owner),
           `${esc(x.expires)}<br><span class="note">${x.daysToExpiry < 0 ? `${-x.daysToExpiry} days ago` : `in ${x.daysToExpiry} days`}</span>`,
           pill(x.state, EXCEPTION_STATE_LABEL[x.state]),
-          x.bypassCount === null ? 'unknown' : String(x.bypassCount),
+          bypassCountText(x),
           x.lastBypassAt ? esc(x.lastBypassAt.slice(0, 10)) : '–',
           String(x.renewals),
           `${esc(x.review)}<br><span class="note">Reason given: “${esc(x.reason)}”</span>`,

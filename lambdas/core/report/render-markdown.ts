@@ -1,6 +1,6 @@
 import type { Severity } from '../findings.ts';
 import { escapeControls } from '../terminal-text.ts';
-import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, minuteTime, noCoverageText, plural, previousCountText, retiredLine, shortTime, trendArrow } from './format.ts';
+import { bypassCountText, bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, minuteTime, noCoverageText, plural, previousCountText, retiredLine, shortTime, trendArrow } from './format.ts';
 import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, findingsCountText, GROUP_STATUS_LABEL, groupCounts, sparkline, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, ReportSummary, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS } from './model.ts';
@@ -119,7 +119,7 @@ function exceptions(r: AuditReport): string[] {
           md(x.owner),
           x.expires,
           x.state === 'expired' ? `**${EXCEPTION_STATE_LABEL.expired}**` : EXCEPTION_STATE_LABEL[x.state],
-          x.bypassCount === null ? 'unknown' : String(x.bypassCount),
+          bypassCountText(x),
           x.lastBypassAt ? x.lastBypassAt.slice(0, 10) : '–',
           String(x.renewals),
           md(x.review),

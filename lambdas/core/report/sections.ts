@@ -160,6 +160,8 @@ export function reviewExceptions(input: {
   exceptions?: readonly GuardException[];
   /** Ids among `exceptions` the registry does not hold yet (config entries, as `exceptions list` shows them): counts unknown. */
   notStored?: readonly string[];
+  /** Ids among `exceptions` whose counts are all time (the store could not give them up to the report's end). */
+  countsAllTime?: readonly string[];
   config: Config;
   findings: readonly Finding[];
   /** Repeats held back behind this month's findings that no finding of the month counts. */
@@ -192,6 +194,7 @@ export function reviewExceptions(input: {
       daysToExpiry,
       bypassCount: registry && !notStored.has(e.id) ? e.bypass_count : null,
       lastBypassAt: e.last_bypass_at,
+      ...(input.countsAllTime?.includes(e.id) ? { countsAllTimeAsOf: isoTime(input.generatedAtMs) } : {}),
       renewals: e.renewals.length,
       ageDays: e.created_at ? Math.max(0, Math.floor((input.generatedAtMs - Date.parse(e.created_at)) / DAY_MS)) : undefined,
       findingsInMonth: expiredFindings.length,
