@@ -1211,14 +1211,14 @@ function withSystemdReasons(events: readonly AuditEvent[]): readonly AuditEvent[
  * The reason a unit's next end takes once `reason` is logged after `earlier`: a control process's
  * exit or kill after a timeout (systemd stopping it), or its exit after the step of spawning whose
  * status it exited with, keeps that reason and gives it its exit code, if any; a failed reload keeps
- * the reason before it and its code (`keptByReload`, `withReloadNoted`), and a control process's exit
- * written just after a failed reload (lines swapped) names it; any other reason replaces the one before it.
+ * the reason before it and its code (`keptByReload`, `withReloadNoted`); any other reason replaces the
+ * one before it, so a control process's exit written after a failed reload (lines swapped) keeps its
+ * own reason, naming no reload: an exit just after it may as well be a new start's.
  */
 function withControlExit(earlier: AuditEvent<ErrorLogged> | undefined, reason: AuditEvent<ErrorLogged>): AuditEvent<ErrorLogged> {
   if (earlier === undefined) return reason;
   if (reason.body.reason === SYSTEMD_RELOAD_FAILED && keptByReload(earlier, reason)) return withReloadNoted(earlier);
   if (!isControlExit(reason)) return reason;
-  if (earlier.body.reason === SYSTEMD_RELOAD_FAILED && reason.at - earlier.at <= RELOAD_LATE_EXIT_WINDOW_MS) return withReloadNoted(reason);
   const exitCode = reason.body.exit_code;
   if (!failsAnyEnd(earlier) && (exitCode === undefined || spawnStepStatus(earlier.body.reason) !== exitCode)) return reason;
   return exitCode === undefined ? earlier : { ...earlier, body: { ...earlier.body, exit_code: exitCode } };
@@ -1236,19 +1236,16 @@ function keptByReload(earlier: AuditEvent<ErrorLogged>, reload: AuditEvent<Error
   return reload.at - earlier.at <= window;
 }
 
-/** How long after a failed reload its control process's exit may be written when a relay swapped the lines. */
-const RELOAD_LATE_EXIT_WINDOW_MS = 2_000;
-
 /** The note a control process's exit takes when a failed reload follows it (its ExecReload's). */
 const RELOAD_NOTE = ` (${SYSTEMD_RELOAD_FAILED})`;
 
 /**
  * The reason of the service manager's a failed reload (`Reload failed for U.`) leaves stored for its
  * unit when it keeps the reason before it (`keptByReload`: a control process's exit or a reason with an
- * exit code within SYSTEMD_STOP_WINDOW_MS, as a relay may delay a line; another within EXEC_END_WINDOW_MS),
- * or the control process's exit written just after it (lines swapped): that reason and its code (an exec
- * step's, a control process's exit, a timeout); a control process's exit names the reload, once however
- * often the line comes. An older reason is replaced by the reload.
+ * exit code within SYSTEMD_STOP_WINDOW_MS, as a relay may delay a line; another within EXEC_END_WINDOW_MS):
+ * that reason and its code (an exec step's, a control process's exit, a timeout); a control process's exit
+ * names the reload, once however often the line comes. An older reason is replaced by the reload; a
+ * control process's exit written after the reload (lines swapped) is not noted (`withControlExit`).
  */
 function withReloadNoted(earlier: AuditEvent<ErrorLogged>): AuditEvent<ErrorLogged> {
   if (!isControlExit(earlier) || earlier.body.reason.endsWith(RELOAD_NOTE)) return earlier;
@@ -1310,9 +1307,9 @@ function isUntiedReason(event: AuditEvent): event is AuditEvent<ErrorLogged> {
  * fail to exec in one second never take a reason not theirs. Older systemd's `Reload failed for D.`
  * (before 249) names only the description: it is the unit's whose control process exit (its
  * ExecReload's, logged at once before it) came just before it on its host, within
- * EXEC_END_WINDOW_MS, or just after it, within RELOAD_LATE_EXIT_WINDOW_MS (lines swapped), when that
- * is one unit; an exit whose unit logged its own result between it and the reload (a failed start's)
- * is not the reload's (`reloadUnit`). A line not tied stays what it was: it fails nothing.
+ * EXEC_END_WINDOW_MS, when that is one unit; an exit whose unit logged its own result between it and
+ * the reload (a failed start's) is not the reload's, and an exit after the reload never is: it may be
+ * another unit's start (`reloadUnit`). A line not tied stays what it was: it fails nothing.
  */
 function withReasonUnitsTied(events: readonly AuditEvent[]): readonly AuditEvent[] {
   if (!events.some(isUntiedReason)) return events;
@@ -1331,7 +1328,8 @@ function isControlExit(event: AuditEvent): event is AuditEvent<ErrorLogged> {
 /**
  * The unit of the `Reload failed for D.` at `index` (`withReasonUnitsTied`): the one unit whose control
  * process exit came on its host just before it (and no end of that unit since: a failed start's exit
- * is its own) or just after it (lines swapped), else undefined.
+ * is its own), else undefined. No exit after it is looked at: one written there (lines swapped) cannot
+ * be told from another unit's start failing, so a reload before its exit stays untied.
  */
 function reloadUnit(events: readonly AuditEvent[], index: number, reload: AuditEvent<ErrorLogged>): string | undefined {
   const host = reload.body.host;
@@ -1342,12 +1340,6 @@ function reloadUnit(events: readonly AuditEvent[], index: number, reload: AuditE
     if (event.body.host !== host) continue;
     if (isSystemdManagerEnd(event)) (ended ??= new Set()).add(event.body.job);
     if (!isControlExit(event) || ended?.has(event.body.job)) continue;
-    if (unit !== undefined && unit !== event.body.job) return undefined;
-    unit = event.body.job;
-  }
-  for (let i = index + 1; i < events.length && events[i].at - reload.at <= RELOAD_LATE_EXIT_WINDOW_MS; i++) {
-    const event = events[i];
-    if (!isControlExit(event) || event.body.host !== host) continue;
     if (unit !== undefined && unit !== event.body.job) return undefined;
     unit = event.body.job;
   }

@@ -137,14 +137,12 @@ describe("scanning systemd 219's (CentOS 7) failed runs: one finding each", () =
       [['run-failed', 'backup.service', '2026-10-23T02:31:00Z', 'control process exited with status 2 (reload failed)', 2]],
     ],
     [
-      'syslog, older wording written before its control process exit in the same second (lines swapped): the one unit whose exit follows it',
-      'syslog/systemd-reload-failed-description-swapped.log',
-      [['run-failed', 'backup.service', '2026-10-23T02:31:00Z', 'control process exited with status 1 (reload failed)', 1]],
-    ],
-    [
-      'syslog, older wording written 2 s before its control process exit (lines out of order): the one unit whose exit follows it',
-      'syslog/systemd-reload-failed-description-late-exit.log',
-      [['run-failed', 'backup.service', '2026-10-23T02:31:00Z', 'control process exited with status 1 (reload failed)', 1]],
+      "syslog, older wording (the description only), then another unit starting and failing 1.4 s after it: still the unit of the control process exit just before it, another unit's exit after it never counted",
+      'syslog/systemd-reload-failed-description-then-other-start.log',
+      [
+        ['run-failed', 'api.service', '2026-10-23T02:30:01Z', 'control process exited with status 3', 3],
+        ['run-failed', 'backup.service', '2026-10-23T02:31:00Z', 'control process exited with status 1 (reload failed)', 1],
+      ],
     ],
   ])("reads a failed reload (`Reload failed for …`) as the reason of its unit's next failure, no failure itself: %s", async (_, name, expected) => {
     // Act
@@ -171,7 +169,25 @@ describe("scanning systemd 219's (CentOS 7) failed runs: one finding each", () =
         ['run-failed', 'api.service', '2026-10-23T02:32:00Z', 'control process exited with status 2', 2],
       ],
     ],
-  ])("leaves a failed reload naming only its description (`Reload failed for D.`) untied, no unit's reason, after %s", async (_, name, expected) => {
+    [
+      'its control process exit written in the same second after it (lines swapped): the exit keeps its finding, with no reload note',
+      'syslog/systemd-reload-failed-description-swapped.log',
+      [['run-failed', 'backup.service', '2026-10-23T02:31:00Z', 'control process exited with status 1', 1]],
+    ],
+    [
+      'its control process exit written 2 s after it (lines out of order): the exit keeps its finding, with no reload note',
+      'syslog/systemd-reload-failed-description-late-exit.log',
+      [['run-failed', 'backup.service', '2026-10-23T02:31:00Z', 'control process exited with status 1', 1]],
+    ],
+    [
+      "no control process exit before it, another unit starting and failing 1.4 s after it: that unit's failure keeps its own reason, with no reload note",
+      'syslog/systemd-reload-failed-description-no-exit-then-other-start.log',
+      [
+        ['run-failed', 'api.service', '2026-10-23T02:30:01Z', 'control process exited with status 3', 3],
+        ['run-failed', 'backup.service', '2026-10-23T02:31:00Z', "systemd result 'exit-code'", 1],
+      ],
+    ],
+  ])("leaves a failed reload naming only its description (`Reload failed for D.`) untied, no unit's reason, with %s", async (_, name, expected) => {
     // Act
     const result = await scan(fixture(name));
     // Assess
