@@ -1,26 +1,13 @@
 import type { Config } from '../../config.ts';
 import type { GuardException } from '../../ports.ts';
 import { textAsLogged } from '../exception-registry.ts';
-import { ownValue } from '../own-property.ts';
-import { SECTION_OF_KIND } from './subjects.ts';
+import { ownersAsConfigured } from './subjects.ts';
 
 /** The owner `report --owner` takes for subjects no owner is configured for. */
 export const UNOWNED = 'none';
 
 /** Whether a subject of `kind` named `name` is in a slice of the report. */
 export type InSlice = (kind: string, name: string) => boolean;
-
-/**
- * The owners a subject has as configured (before redaction: `--owner` is matched on what the
- * config says): its section's `owner`, for a guard those of its exceptions (the registry's and the
- * config's); empty for an unowned one.
- */
-function ownersAsConfigured(kind: string, name: string, config: Config, exceptions: readonly GuardException[]): string[] {
-  if (kind === 'guard') return [...exceptions, ...config.exceptions].filter((e) => e.guard === name).map((e) => e.owner);
-  const section = SECTION_OF_KIND[kind];
-  const owner = section && ownValue(config[section] as Record<string, { owner?: string } | undefined>, name)?.owner;
-  return owner === undefined ? [] : [owner];
-}
 
 /**
  * The subjects of a report sliced by owner (`report --owner`): those whose owner as configured is

@@ -199,7 +199,7 @@ export function monthRequestsDropped(state: unknown, fromMs: number, toMs: numbe
   return !isNumber(firstSeen) || firstSeen < toMs;
 }
 
-export const SECTION_OF_KIND: Readonly<Record<string, 'jobs' | 'agents' | 'routes' | 'tools' | undefined>> = {
+const SECTION_OF_KIND: Readonly<Record<string, 'jobs' | 'agents' | 'routes' | 'tools' | undefined>> = {
   job: 'jobs',
   agent: 'agents',
   route: 'routes',
@@ -225,14 +225,24 @@ export function ownerOf(kind: string, name: string, config: Config, exceptions: 
   return owner === undefined || owner.trim() === '' ? undefined : textAsLogged(owner, config.redact);
 }
 
+/** The owner as configured, unredacted: its section's; for a guard its exceptions' owners, each once, joined. */
 function configOwner(kind: string, name: string, config: Config, exceptions: readonly GuardException[]): string | undefined {
+  const owners = ownersAsConfigured(kind, name, config, exceptions);
+  if (kind !== 'guard') return owners[0];
+  const distinct = [...new Set(owners)];
+  return distinct.length ? distinct.join(', ') : undefined;
+}
+
+/**
+ * The owners a subject has as configured (before redaction: `report --owner` is matched on what the
+ * config says): its section's `owner`, for a guard those of its exceptions (the registry's and the
+ * config's); empty for an unowned one.
+ */
+export function ownersAsConfigured(kind: string, name: string, config: Config, exceptions: readonly GuardException[]): string[] {
+  if (kind === 'guard') return [...exceptions, ...config.exceptions].filter((e) => e.guard === name).map((e) => e.owner);
   const section = SECTION_OF_KIND[kind];
-  if (section) return ownValue(config[section] as Record<string, { owner?: string } | undefined>, name)?.owner;
-  if (kind === 'guard') {
-    const owners = [...new Set([...exceptions.filter((e) => e.guard === name).map((e) => e.owner), ...config.exceptions.filter((e) => e.guard === name).map((e) => e.owner)])];
-    return owners.length ? owners.join(', ') : undefined;
-  }
-  return undefined;
+  const owner = section && ownValue(config[section] as Record<string, { owner?: string } | undefined>, name)?.owner;
+  return owner === undefined ? [] : [owner];
 }
 
 /** Whether the config names a subject (`jobs.<name>`…); undefined for a kind no config section names (a guard). */
