@@ -129,6 +129,7 @@ export const explainFindingTool = defineTool({
       exceptions,
       meta: DETECTOR_META as ReadonlyMap<string, DetectorMeta>,
       coverage,
+      subjects,
       generatedAtMs: view.now(),
     });
     const group = groups.find((g) => g.detector === finding.detector && g.subject === finding.subject && g.condition.occurrences > 0)!;
