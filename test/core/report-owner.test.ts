@@ -50,6 +50,19 @@ describe('a report sliced by owner', () => {
     expect(whole.findings.length).toBeGreaterThan(3);
   });
 
+  it('puts a subject whose owner is blank (owner: "") in the unowned slice, as the report shows it unassigned', () => {
+    // Prepare
+    const config = { ...CONFIG, jobs: { ...CONFIG.jobs, 'nightly-backup': { ...CONFIG.jobs['nightly-backup'], owner: '  ' } } };
+
+    // Act
+    const unowned = buildReport(octoberInput({ config, owners: ['none'] }));
+    const whole = buildReport(octoberInput({ config }));
+
+    // Assess
+    expect(unowned.coverage.rows.map((r) => r.name)).toContain('nightly-backup');
+    expect(whole.coverage.rows.find((r) => r.name === 'nightly-backup')?.owner).toBeUndefined();
+  });
+
   it('takes several owners at once, and says none of them when no subject is theirs', () => {
     // Act
     const two = buildReport(octoberInput({ owners: ['data-platform@example.com', 'search@example.com'] }));

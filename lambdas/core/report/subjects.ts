@@ -222,7 +222,7 @@ export function ownerKeyOf(kind: string, name: string): string {
  */
 export function ownerOf(kind: string, name: string, config: Config, exceptions: readonly GuardException[] = []): string | undefined {
   const owner = configOwner(kind, name, config, exceptions);
-  return owner === undefined || owner.trim() === '' ? undefined : textAsLogged(owner, config.redact);
+  return owner === undefined ? undefined : textAsLogged(owner, config.redact);
 }
 
 /** The owner as configured, unredacted: its section's; for a guard its exceptions' owners, each once, joined. */
@@ -236,13 +236,18 @@ function configOwner(kind: string, name: string, config: Config, exceptions: rea
 /**
  * The owners a subject has as configured (before redaction: `report --owner` is matched on what the
  * config says): its section's `owner`, for a guard those of its exceptions (the registry's and the
- * config's); empty for an unowned one.
+ * config's); empty for an unowned one (a blank owner names no one).
  */
 export function ownersAsConfigured(kind: string, name: string, config: Config, exceptions: readonly GuardException[]): string[] {
-  if (kind === 'guard') return [...exceptions, ...config.exceptions].filter((e) => e.guard === name).map((e) => e.owner);
+  if (kind === 'guard') return [...exceptions, ...config.exceptions].filter((e) => e.guard === name && !blank(e.owner)).map((e) => e.owner);
   const section = SECTION_OF_KIND[kind];
   const owner = section && ownValue(config[section] as Record<string, { owner?: string } | undefined>, name)?.owner;
-  return owner === undefined ? [] : [owner];
+  return owner === undefined || blank(owner) ? [] : [owner];
+}
+
+/** A blank owner (`owner: ""`, spaces) names no one. */
+function blank(owner: string): boolean {
+  return owner.trim() === '';
 }
 
 /** Whether the config names a subject (`jobs.<name>`…); undefined for a kind no config section names (a guard). */
