@@ -89,8 +89,8 @@ describe('tool arguments: strict', () => {
     // Assess: the same tool error as for any other name, every such argument named
     expect(refused.isError).toBe(true);
     expect(errorText(refused)).toBe(errorText(other).replace('"bogus"', '"__proto__"'));
-    expect(errorText(refused)).toContain('list_subjects takes no argument "__proto__"; it takes kind, status, limit');
-    expect(errorText(together)).toContain('list_subjects takes no argument "bogus", "__proto__"; it takes kind, status, limit');
+    expect(errorText(refused)).toContain('list_subjects takes no argument "__proto__"; it takes kind, status, owner, limit');
+    expect(errorText(together)).toContain('list_subjects takes no argument "bogus", "__proto__"; it takes kind, status, owner, limit');
   });
 
   it('an argument named __proto__ is refused with the other bad arguments of the call, as any other name would be', async () => {
