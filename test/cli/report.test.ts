@@ -73,7 +73,7 @@ describe('silent-audit report (end to end)', () => {
     expect(stdout.split('\n').filter((l) => l.startsWith('## '))).toEqual(REPORT_SECTIONS.map((s) => `## ${s.title}`));
     expect(stdout).toContain('### 1. HIGH · `empty-output` on nightly-backup · new');
     expect(stdout).toContain('### 2. HIGH · `run-failed` on etl-loader · new');
-    expect(stdout).toContain('| job | etl-loader | **FINDINGS** | 3 | 1 | 3/5 | 1 (high) | _unassigned_ | too little history: 3 of 5 runs, so the baseline checks were not active yet |');
+    expect(stdout).toContain('| job | etl-loader | **FINDINGS** | 3 | 1 | 3/5 | 1 high | _unassigned_ | too little history: 3 of 5 runs, so the baseline checks were not active yet |');
   });
 
   it('writes HTML to --out, the format taken from the file name', () => {
