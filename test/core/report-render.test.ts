@@ -116,6 +116,22 @@ describe('renderHtml', () => {
 });
 
 describe('renderMarkdown', () => {
+  it('labels an exception count the store could not give up to the report\'s end "(all time)", with no time that its own last bypass could contradict', () => {
+    // Prepare
+    const report = buildReport(octoberInput({ exceptionCountsAllTime: ['EX-12'] }));
+
+    // Act
+    const markdown = renderMarkdown(report);
+    const html = renderHtml(report);
+
+    // Assess
+    expect(report.exceptions.rows.find((r) => r.id === 'EX-12')?.countsAllTime).toBe(true);
+    expect(report.exceptions.rows.find((r) => r.id === 'EX-7')?.countsAllTime).toBeUndefined();
+    expect(markdown).toContain('| 14 (all time) |');
+    expect(html).toContain('14 (all time)');
+    expect(markdown).not.toContain('as of');
+  });
+
   const text = renderMarkdown(hostileReport());
 
   it('has every section as a second-level heading, in order, under one title', () => {

@@ -107,10 +107,13 @@ export function minuteTime(iso: string): string {
   return iso.slice(0, 16).replace('T', ' ');
 }
 
-/** An exception's bypass count as the review table shows it: `unknown`, or all time as of a time when the store could not give it up to the report's end. */
-export function bypassCountText(row: { readonly bypassCount: number | null; readonly countsAllTimeAsOf?: string }): string {
+/**
+ * An exception's bypass count as the review table shows it: `unknown`, or `N (all time)` when the store
+ * could not give it up to the report's end (the registry's total, bypasses after the report's end included).
+ */
+export function bypassCountText(row: { readonly bypassCount: number | null; readonly countsAllTime?: true }): string {
   if (row.bypassCount === null) return 'unknown';
-  return row.countsAllTimeAsOf ? `${row.bypassCount} (all time, as of ${minuteTime(row.countsAllTimeAsOf)})` : String(row.bypassCount);
+  return row.countsAllTime ? `${row.bypassCount} (all time)` : String(row.bypassCount);
 }
 
 /** A span in days when it is long, else in hours or minutes: `17.3 days`, `5.0 h`. */

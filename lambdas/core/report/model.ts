@@ -137,8 +137,11 @@ export interface ExceptionReviewRow {
   /** Bypasses under it up to the report's end (the month's, or its time if earlier); null when the registry does not know. */
   readonly bypassCount: number | null;
   readonly lastBypassAt?: string;
-  /** Set when the store could not give the counts up to the report's end: `bypassCount` and `lastBypassAt` are all time, as of this time (ISO). */
-  readonly countsAllTimeAsOf?: string;
+  /**
+   * Set when the store could not give the counts up to the report's end: `bypassCount` and `lastBypassAt`
+   * are the registry's all-time figures, bypasses after the report's end included.
+   */
+  readonly countsAllTime?: true;
   readonly renewals: number;
   /** Days since it was created, when known. */
   readonly ageDays?: number;

@@ -194,7 +194,7 @@ export function reviewExceptions(input: {
       daysToExpiry,
       bypassCount: registry && !notStored.has(e.id) ? e.bypass_count : null,
       lastBypassAt: e.last_bypass_at,
-      ...(input.countsAllTime?.includes(e.id) ? { countsAllTimeAsOf: isoTime(input.generatedAtMs) } : {}),
+      ...(input.countsAllTime?.includes(e.id) ? { countsAllTime: true as const } : {}),
       renewals: e.renewals.length,
       ageDays: e.created_at ? Math.max(0, Math.floor((input.generatedAtMs - Date.parse(e.created_at)) / DAY_MS)) : undefined,
       findingsInMonth: expiredFindings.length,
