@@ -50,6 +50,42 @@ describe('a report sliced by owner', () => {
     expect(whole.findings.length).toBeGreaterThan(3);
   });
 
+  it('adds up with last month’s carried groups and snoozes: a carried group still unverified, and a snooze, are in their owner’s slice alone', () => {
+    // Prepare
+    const carried = [{ detector: 'missed-run', subject: 'weekly-digest', status: 'unverified' as const, openSince: '2026-08', due: '2026-09-15', owner: 'growth@example.com' }];
+    const snoozes = [{ id: 'SN-1', subject: 'nightly-backup', owner: 'alice@example.com', reason: 'bucket migration', until: '2026-10-20T00:00:00Z', status: 'active' as const, origin: 'cli' as const, created_at: '2026-10-01T00:00:00Z' }];
+    const whole = buildReport(octoberInput({ carried, snoozes }));
+
+    // Act
+    const slices = [...OWNERS, 'none'].map((owner) => ({ owner, report: buildReport(octoberInput({ carried, snoozes, owners: [owner] })) }));
+
+    // Assess
+    const holding = (of: (r: typeof whole) => boolean) => slices.filter((s) => of(s.report)).map((s) => s.owner);
+    expect(holding((r) => r.findings.some((g) => g.subject === 'weekly-digest' && g.detector === 'missed-run'))).toEqual(['growth@example.com']);
+    expect(holding((r) => r.silenced.snoozes.length > 0)).toEqual(['data-platform@example.com']);
+    expect(slices.reduce((n, s) => n + s.report.findings.length, 0)).toBe(whole.findings.length);
+    expect(slices.reduce((n, s) => n + s.report.silenced.snoozes.length, 0)).toBe(whole.silenced.snoozes.length);
+  });
+
+  it('slices a job taken out of the config by the owner last month’s report named for it, as the report shows it', () => {
+    // Prepare
+    const { 'weekly-digest': _gone, ...jobs } = CONFIG.jobs as Record<string, unknown>;
+    const config = { ...CONFIG, jobs } as typeof CONFIG;
+    const carried = [{ detector: 'error-keyword', subject: 'weekly-digest', status: 'new' as const, openSince: '2026-09', due: '2026-10-15', owner: 'growth@example.com' }];
+    const digest = (owners?: string[]) => buildReport(octoberInput({ config, carried, ...(owners ? { owners } : {}) })).findings.filter((g) => g.subject === 'weekly-digest');
+
+    // Act
+    const whole = digest();
+    const growth = digest(['growth@example.com']);
+    const unowned = digest(['none']);
+
+    // Assess
+    expect(whole.length).toBeGreaterThan(0);
+    expect(whole.every((g) => g.correctiveAction.owner === 'growth@example.com')).toBe(true);
+    expect(growth.map((g) => g.id)).toEqual(whole.map((g) => g.id));
+    expect(unowned).toEqual([]);
+  });
+
   it('puts a subject whose owner is blank (owner: "") in the unowned slice, as the report shows it unassigned', () => {
     // Prepare
     const config = { ...CONFIG, jobs: { ...CONFIG.jobs, 'nightly-backup': { ...CONFIG.jobs['nightly-backup'], owner: '  ' } } };

@@ -14,10 +14,13 @@ import { type AuditReport, type DayCount, type FindingGroup, REPORT_SCHEMA, type
 import { agentsSection, EXPIRING_SOON_DAYS, type HeldBypasses, retriesSection, reviewExceptions, UNUSED_AFTER_DAYS, withoutValidException } from './sections.ts';
 import { silencedSection } from './silenced.ts';
 import { configSnoozes } from '../snooze.ts';
-import { stateFacts, type SubjectSnapshot } from './subjects.ts';
+import { inConfig, ownersAsConfigured, stateFacts, type SubjectSnapshot } from './subjects.ts';
 import { ruleWithThresholds, thresholdAppendix } from './thresholds.ts';
 import { subjectKey } from '../pipeline.ts';
 import { type InSlice, ownerSlice, sliceLabel } from './owner-slice.ts';
+
+/** The kinds of subject a snooze may name. */
+const SUBJECT_KINDS = ['job', 'agent', 'route', 'tool', 'guard'] as const;
 
 export interface ReportInput {
   /** `YYYY-MM` */
@@ -163,6 +166,18 @@ function heldWithoutException(heldBack: readonly HeldBypasses[]): Map<string, nu
   return byGuard;
 }
 
+/** The kinds of subject a snooze's name is known as (configured, stored or in findings); a job's when none: unowned. */
+function kindsNaming(name: string, input: ReportInput): readonly string[] {
+  const known = SUBJECT_KINDS.filter(
+    (kind) =>
+      inConfig(kind, name, input.config) === true ||
+      ownersAsConfigured(kind, name, input.config, input.exceptions ?? []).length > 0 ||
+      input.subjects.some((s) => s.kind === kind && s.name === name) ||
+      [input.findings, input.previousFindings].some((list) => list.some((f) => f.subject_kind === kind && f.subject === name)),
+  );
+  return known.length > 0 ? known : ['job'];
+}
+
 /**
  * The input of a report sliced by owner (`ReportInput.owners`), the one place a slice is cut: the
  * findings (both months'), runs, subject states, held-back bypasses and snoozes of the subjects in
@@ -171,12 +186,15 @@ function heldWithoutException(heldBack: readonly HeldBypasses[]): Map<string, nu
  * every section, chart and figure is over the slice, and the slices of all owners and `none` add up
  * to the whole report (a guard whose exceptions have two owners is in both). Unsliced: as given.
  */
-function sliceByOwner(input: ReportInput): { input: ReportInput; inSlice?: InSlice } {
+function sliceByOwner(input: ReportInput, meta: ReadonlyMap<string, DetectorMeta>): { input: ReportInput; inSlice?: InSlice } {
   if (input.owners === undefined) return { input };
-  const inSlice = ownerSlice(input.owners, input.config, input.exceptions);
+  // A carried group's kind as `buildGroups` takes it: its own, else its detector's.
+  const carriedKind = (c: CarriedGroup) => c.kind ?? meta.get(c.detector)?.subjectKind ?? 'job';
+  const carriedOwners = new Map((input.carried ?? []).flatMap((c) => (c.owner !== undefined ? [[subjectKey(carriedKind(c), c.subject), c.owner] as const] : [])));
+  const inSlice = ownerSlice(input.owners, input.config, input.exceptions, carriedOwners);
   const owners = new Set(input.owners);
   const ofSlice = <T extends { readonly subject_kind: string; readonly subject: string }>(list: readonly T[]) => list.filter((x) => inSlice(x.subject_kind, x.subject));
-  const snoozed = (name: string) => ['job', 'agent', 'route', 'tool', 'guard'].some((kind) => inSlice(kind, name));
+  const snoozed = (name: string) => kindsNaming(name, input).some((kind) => inSlice(kind, name));
   return {
     inSlice,
     input: {
@@ -184,6 +202,7 @@ function sliceByOwner(input: ReportInput): { input: ReportInput; inSlice?: InSli
       findings: ofSlice(input.findings),
       previousFindings: ofSlice(input.previousFindings),
       runs: ofSlice(input.runs),
+      carried: input.carried?.filter((c) => inSlice(carriedKind(c), c.subject)),
       subjects: input.subjects.filter((s) => inSlice(s.kind, s.name)),
       exceptions: input.exceptions?.filter((e) => owners.has(e.owner)),
       heldBack: input.heldBack?.filter((h) => inSlice('guard', h.guard)),
@@ -199,10 +218,10 @@ function sliceByOwner(input: ReportInput): { input: ReportInput; inSlice?: InSli
  * month's findings (and last month's report, when given).
  */
 export function buildReport(whole: ReportInput): AuditReport {
-  const { input, inSlice } = sliceByOwner(whole);
+  const meta = whole.meta ?? (DETECTOR_META as ReadonlyMap<string, DetectorMeta>);
+  const { input, inSlice } = sliceByOwner(whole, meta);
   const span = monthSpan(input.month);
   const previousSpan = previousMonthSpan(input.month);
-  const meta = input.meta ?? (DETECTOR_META as ReadonlyMap<string, DetectorMeta>);
   const generatedAtMs = input.clock.now();
   const { runs, runsAfter, findings, retracted, previousFindings } = retractForMonth(input, span, previousSpan, generatedAtMs);
 
