@@ -440,6 +440,18 @@ export const EXCEPTION_TEXT_REFUSALS = {
 } as const;
 
 /**
+ * Why an exception's guard holding `*` or `?` is refused, in the config and by `exceptions add`
+ * alike: an exception covers the bypasses of the one guard it names, so `*` would be a guard of
+ * that name, covering nothing.
+ */
+export const GUARD_WILDCARD_REFUSAL = 'wildcards (* and ?) are not supported: an exception covers the one guard it names, so name the guard as its bypass lines do, e.g. pii-redaction';
+
+/** Whether a guard an exception names holds a wildcard character (`GUARD_WILDCARD_REFUSAL`). */
+export function hasGuardWildcard(guard: string): boolean {
+  return guard.includes('*') || guard.includes('?');
+}
+
+/**
  * An exception's guard, reason or owner, read without the spaces around it as `exceptions add`
  * reads it (a guard "pii-redaction " would cover no bypass of pii-redaction), and never blank.
  */
@@ -455,7 +467,7 @@ export const ExceptionSchema = z.strictObject({
     .min(1, { abort: true })
     .regex(EXCEPTION_ID_PATTERN, `not usable as an exception id: ${EXCEPTION_ID_RULE}`)
     .superRefine(boundedIdCheck),
-  guard: exceptionText('guard'),
+  guard: exceptionText('guard').refine((guard) => !hasGuardWildcard(guard), GUARD_WILDCARD_REFUSAL),
   reason: exceptionText('reason'),
   owner: exceptionText('owner'),
   expires: dateOnly,

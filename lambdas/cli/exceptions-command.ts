@@ -11,16 +11,20 @@ import {
   revokeException,
   type SeedDifference,
   seedPlan,
+  unseenGuardWarning,
 } from '../core/exception-registry.ts';
+import { GUARD_STATE_KIND, type GuardState } from '../core/guard-reducer.ts';
 import { escapeControls, terminalText } from '../core/terminal-text.ts';
 import { textTable } from '../core/text-table.ts';
-import { type ExceptionStore, type GuardException, systemClock } from '../ports.ts';
+import { type ExceptionStore, type GuardException, type SubjectCatalog, systemClock } from '../ports.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
 import { addFirstHint, DEFAULT_TABLE, openOrConfigOnly, openStore, runWithStore, StoreSpecError } from './stores.ts';
 
 /** Where the registry lives, opened for one command. */
 interface OpenedRegistry {
   readonly registry: ExceptionStore;
+  /** The audit store beside it: the guards bypass lines have named (`seenGuards`). */
+  readonly catalog: SubjectCatalog;
   readonly description: string;
   close(): Promise<void>;
 }
@@ -38,7 +42,7 @@ export async function openRegistry(spec: string, table: string | undefined, { re
     await opened.close();
     throw new StoreSpecError(`--store ${spec}: this store keeps no exception registry`);
   }
-  return { registry: opened.exceptions, description: opened.description, close: () => opened.close() };
+  return { registry: opened.exceptions, catalog: opened.store, description: opened.description, close: () => opened.close() };
 }
 
 interface CommonOptions {
@@ -50,6 +54,8 @@ interface CommonOptions {
 
 interface CommandContext {
   readonly registry: ExceptionStore;
+  /** The audit store beside the registry; undefined where there is no store (`list` of the config's entries). */
+  readonly catalog?: SubjectCatalog;
   readonly config: Config;
   readonly rules: RegistryRules;
   readonly say: (line: string) => void;
@@ -92,11 +98,16 @@ async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Command
         if (seeded.added.length > 0) process.stderr.write(`seeded from the config: ${seeded.added.map(escapeControls).join(', ')}\n`);
         noteDiffering(seeded.differing);
       }
-      await work({ registry: opened.registry, config, rules: { now, maxDays: config.defaults.max_exception_days, redact: config.redact }, say: (l) => process.stdout.write(`${o.json ? l : terminalText(l)}\n`), json: o.json, countsKnown });
+      await work({ registry: opened.registry, catalog: 'catalog' in opened ? opened.catalog : undefined, config, rules: { now, maxDays: config.defaults.max_exception_days, redact: config.redact }, say: (l) => process.stdout.write(`${o.json ? l : terminalText(l)}\n`), json: o.json, countsKnown });
     },
     (error) => (error instanceof ExceptionRefusedError ? error.message : undefined),
     `--store ${o.store}`,
   );
+}
+
+/** The guards the store has seen bypassed, as bypass lines name them (their guard states). */
+async function seenGuards(catalog: SubjectCatalog | undefined): Promise<string[]> {
+  return catalog ? (await catalog.subjects(GUARD_STATE_KIND)).map((s) => (s.state as GuardState).guard) : [];
 }
 
 /** One exception as `list --json` prints it: the record with its standing today, and no days left once revoked. */
@@ -193,10 +204,12 @@ export function registerExceptionsCommand(program: Command): void {
     .option('--expires <yyyy-mm-dd>', 'the last day it is valid')
     .option('--by <name>', 'who adds it (default: $SILENT_AUDIT_ACTOR, else your login name)')
     .action(async (o: CommonOptions & { id?: string; guard?: string; reason?: string; owner?: string; expires?: string; by?: string }) => {
-      await runSubcommand('add', o, async ({ registry, rules, say, json }) => {
+      await runSubcommand('add', o, async ({ registry, catalog, rules, say, json }) => {
         const e = await addException(registry, { id: o.id, guard: o.guard, reason: o.reason, owner: o.owner, expires: o.expires, by: o.by ?? currentActor() }, rules);
         const { daysLeft } = exceptionStanding(e, rules.now);
         say(json ? JSON.stringify(exceptionView(e, rules.now)) : `added ${escapeControls(e.id)}: guard ${escapeControls(e.guard)} may be bypassed until ${e.expires} (${daysLabel(daysLeft)} from today), owner ${escapeControls(e.owner)}, by ${escapeControls(e.created_by ?? '')}`);
+        const warning = unseenGuardWarning(e.guard, await seenGuards(catalog));
+        if (warning) process.stderr.write(`silent-audit exceptions add: warning: ${terminalText(warning)}\n`);
       });
     });
 

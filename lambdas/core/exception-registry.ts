@@ -1,5 +1,6 @@
-import { type Config, EXCEPTION_ID_PATTERN, EXCEPTION_ID_RULE, EXCEPTION_TEXT_REFUSALS, type ExceptionConfig, idTooLong, nameAsLogged } from '../config.ts';
+import { type Config, EXCEPTION_ID_PATTERN, EXCEPTION_ID_RULE, EXCEPTION_TEXT_REFUSALS, type ExceptionConfig, GUARD_WILDCARD_REFUSAL, hasGuardWildcard, idTooLong, nameAsLogged } from '../config.ts';
 import type { Clock, ExceptionStore, GuardException } from '../ports.ts';
+import { namesMeant } from './edit-distance.ts';
 import type { AuditEvent } from './events.ts';
 import { daysBetween, parseTime, utcDay } from './parse-time.ts';
 import { redactorFor } from './redact.ts';
@@ -168,7 +169,9 @@ export function newException(request: Partial<NewExceptionRequest>, rules: Regis
   const tooLong = idTooLong(id);
   if (tooLong) throw new ExceptionRefusedError(`--id: an exception id is ${tooLong}; choose a shorter one, e.g. EX-13`);
   if (!EXCEPTION_ID_PATTERN.test(id)) throw new ExceptionRefusedError(`id "${id}" is not usable: ${EXCEPTION_ID_RULE}`);
-  const guard = nameAsLogged(required(request.guard, EXCEPTION_TEXT_REFUSALS.guard), rules);
+  const guardAsGiven = required(request.guard, EXCEPTION_TEXT_REFUSALS.guard);
+  if (hasGuardWildcard(guardAsGiven)) throw new ExceptionRefusedError(`guard "${guardAsGiven}": ${GUARD_WILDCARD_REFUSAL}`);
+  const guard = nameAsLogged(guardAsGiven, rules);
   const reason = textAsLogged(required(request.reason, EXCEPTION_TEXT_REFUSALS.reason), rules.redact);
   const owner = textAsLogged(required(request.owner, EXCEPTION_TEXT_REFUSALS.owner), rules.redact);
   const expires = checkExpiry(request.expires, rules);
@@ -237,6 +240,24 @@ export async function addException(store: ExceptionStore, request: Partial<NewEx
   const how = existing ? ` (${describe(existing)})` : '';
   const advice = existing?.status === 'revoked' ? 'ids are never reused; choose another id' : 'renew it, or choose another id';
   throw new ExceptionRefusedError(`exception ${exception.id} exists already${how}: ${advice}`);
+}
+
+/** How many of the guards seen a warning of an unseen guard lists when none looks like it. */
+const SEEN_GUARDS_LISTED = 5;
+
+/**
+ * What to warn of an exception's guard that no bypass line has named (a slip, `pii-redcation`)
+ * where the store has seen guards (`seen`, as bypass lines name them): the seen ones it looks like
+ * (`namesMeant`), else the seen ones. Undefined for a seen guard, and where none is seen yet.
+ * Only a warning: an exception may come before its guard's first bypass.
+ */
+export function unseenGuardWarning(guard: string, seen: readonly string[]): string | undefined {
+  if (seen.length === 0 || seen.includes(guard)) return undefined;
+  const meant = namesMeant(guard, seen);
+  const sorted = [...new Set(seen)].sort();
+  const more = sorted.length > SEEN_GUARDS_LISTED ? ` and ${sorted.length - SEEN_GUARDS_LISTED} more` : '';
+  const hint = meant.length > 0 ? `did you mean ${meant.join(', ')}?` : `the guards seen are ${sorted.slice(0, SEEN_GUARDS_LISTED).join(', ')}${more}`;
+  return `no bypass line has named guard "${guard}" yet; ${hint} (added anyway: its guard may not have been bypassed yet)`;
 }
 
 async function activeException(store: ExceptionStore, id: string, action: 'renewed' | 'revoked'): Promise<GuardException> {

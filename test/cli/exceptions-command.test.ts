@@ -9,6 +9,13 @@ import { describe, expect, inject, it } from 'vitest';
 import { DynamoExceptionStore } from '../../lambdas/adapters/dynamodb-exception-store.ts';
 import { localDynamoClient } from '../../lambdas/adapters/dynamodb-local.ts';
 import { DynamoAuditStore } from '../../lambdas/adapters/dynamodb-store.ts';
+import { validateConfig } from '../../lambdas/config.ts';
+import { parseLine } from '../../lambdas/core/parse/index.ts';
+import { processBatch } from '../../lambdas/core/pipeline.ts';
+import { redactorFor } from '../../lambdas/core/redact.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import { systemClock } from '../../lambdas/ports.ts';
+import { freshDynamoStore } from '../helpers/dynamo.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const DAY = 86_400_000;
@@ -238,6 +245,37 @@ describe('silent-audit exceptions (contract §5) against DynamoDB', () => {
     } finally {
       client.destroy();
     }
+  });
+
+  it("refuses a wildcard guard (exit 2), and warns of a guard no bypass line has named once the store has seen guards, suggesting the nearest", { timeout: 120_000 }, async () => {
+    // Prepare: a fresh table; bypasses of pii-redaction and approval ingested into it after the first add
+    const cwd = mkdtempSync(join(tmpdir(), 'sa-ex-guard-names-'));
+    const { store: states, client, table } = await freshDynamoStore();
+    const store = ['--store', inject('dynamoEndpoint'), '--table', table];
+    const add = (id: string, guard: string) => cli(cwd, ['exceptions', 'add', '--id', id, '--guard', guard, '--reason', 'r', '--owner', 'carol', '--expires', inDays(20), ...store]);
+    const config = validateConfig({});
+    const events = ['pii-redaction', 'approval'].flatMap((guard, i) => {
+      const parsed = parseLine(JSON.stringify({ type: 'guard.bypass', ts: new Date().toISOString(), guard, exception_id: 'EX-0', actor: 'support-bot' }), { source: { origin: 'test', line: i + 1 }, now: Date.now(), redactor: redactorFor(config) });
+      return parsed.kind === 'events' ? parsed.events : [];
+    });
+
+    // Act
+    const beforeAnySeen = await add('EX-1', 'rate-limit');
+    await processBatch(events, REDUCERS, states, { config, clock: systemClock });
+    client.destroy();
+    const [typo, wildcard, seen] = await Promise.all([add('EX-3', 'pii-redcation'), add('EX-4', '*'), add('EX-5', 'approval')]);
+    const listed = await cli(cwd, ['exceptions', 'list', '--json', ...store]);
+
+    // Assess: no guard seen yet, no warning; a typo is added with a warning naming the seen guard; a wildcard is refused
+    expect(beforeAnySeen).toMatchObject({ status: 0, stderr: '' });
+    expect(events).toHaveLength(2);
+    expect(typo.status).toBe(0);
+    expect(typo.stdout).toContain('added EX-3: guard pii-redcation');
+    expect(typo.stderr).toBe('silent-audit exceptions add: warning: no bypass line has named guard "pii-redcation" yet; did you mean pii-redaction? (added anyway: its guard may not have been bypassed yet)\n');
+    expect(wildcard).toMatchObject({ status: 2, stdout: '' });
+    expect(wildcard.stderr).toContain('silent-audit exceptions add: guard "*": wildcards (* and ?) are not supported: an exception covers the one guard it names, so name the guard as its bypass lines do, e.g. pii-redaction');
+    expect(seen).toMatchObject({ status: 0, stderr: '' });
+    expect(listed.stdout.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(['EX-1', 'EX-3', 'EX-5']);
   });
 
   it('needs --table for the deployed table, and refuses a memory store or an endpoint that does not answer', { timeout: 120_000 }, async () => {

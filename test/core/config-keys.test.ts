@@ -215,8 +215,8 @@ interface Bad {
   readonly why: string;
 }
 
-/** Text that breaks a refined string (a cron, a time zone, a regex, a date, a name...). */
-const BAD_TEXT = ['(unclosed', 'every night', 'Mars/Olympus', 'someday', 'no-such-thing', 'has space'];
+/** Text that breaks a refined string (a cron, a time zone, a regex, a date, a name, a guard without wildcards...). */
+const BAD_TEXT = ['(unclosed', 'every night', 'Mars/Olympus', 'someday', 'no-such-thing', 'has space', '*'];
 /** One value of each YAML type. */
 const ANY_TYPE: Bad[] = [
   { value: 42, why: 'a number' },

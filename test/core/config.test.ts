@@ -536,6 +536,24 @@ redact:
     ]);
   });
 
+  it('refuses an exception whose guard holds a wildcard (* or ?), as exceptions add does, naming the key path and line', () => {
+    // Prepare: "*" would be taken as a guard of that name, covering no bypass of any guard
+    const text = `exceptions:
+  - { id: EX-1, guard: "*", reason: r, owner: o@example.com, expires: 2026-12-31 }
+  - { id: EX-2, guard: "pii-*", reason: r, owner: o@example.com, expires: 2026-12-31 }
+  - { id: EX-3, guard: "approval?", reason: r, owner: o@example.com, expires: 2026-12-31 }
+  - { id: EX-4, guard: pii-redaction, reason: r, owner: o@example.com, expires: 2026-12-31 }
+`;
+    // Act
+    const problems = problemsOf(text);
+    // Assess
+    expect(problems).toEqual([
+      'exceptions.0.guard: wildcards (* and ?) are not supported: an exception covers the one guard it names, so name the guard as its bypass lines do, e.g. pii-redaction (line 2)',
+      'exceptions.1.guard: wildcards (* and ?) are not supported: an exception covers the one guard it names, so name the guard as its bypass lines do, e.g. pii-redaction (line 3)',
+      'exceptions.2.guard: wildcards (* and ?) are not supported: an exception covers the one guard it names, so name the guard as its bypass lines do, e.g. pii-redaction (line 4)',
+    ]);
+  });
+
   it('refuses an exception id the CLI would refuse, naming the key path and line', () => {
     // Prepare: a space inside an id, an id of spaces only, and one a command line would read as an option
     const text = `exceptions:

@@ -14,6 +14,7 @@ import {
   registryRules,
   renewException,
   revokeException,
+  unseenGuardWarning,
 } from '../../lambdas/core/exception-registry.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 import { daysBetween } from '../../lambdas/core/parse-time.ts';
@@ -181,6 +182,37 @@ describe('exception registry rules', () => {
     expect(config.exceptions[0].guard).toBe('pii-redaction');
     expect(loaded.exceptions.get('EX-12')?.guard).toBe('pii-redaction');
     expect(loaded.differing).toEqual([]);
+  });
+
+  it('refuses a guard holding a wildcard (* or ?), which would be taken as a guard of that name and cover nothing', async () => {
+    // Prepare
+    const store = new MemoryExceptionStore();
+    const rules = { now: clock.now(), maxDays: 90 };
+    const request = { id: 'EX-4', reason: 'all of them', owner: 'dave@example.com', expires: '2026-12-31', by: 'bob' };
+    // Act
+    const refusals = await Promise.all(['*', 'pii-*', 'approval?'].map((guard) => addException(store, { ...request, guard }, rules).then(() => 'added', (e: Error) => `${e.name}: ${e.message}`)));
+    // Assess
+    expect(refusals).toEqual([
+      'ExceptionRefusedError: guard "*": wildcards (* and ?) are not supported: an exception covers the one guard it names, so name the guard as its bypass lines do, e.g. pii-redaction',
+      'ExceptionRefusedError: guard "pii-*": wildcards (* and ?) are not supported: an exception covers the one guard it names, so name the guard as its bypass lines do, e.g. pii-redaction',
+      'ExceptionRefusedError: guard "approval?": wildcards (* and ?) are not supported: an exception covers the one guard it names, so name the guard as its bypass lines do, e.g. pii-redaction',
+    ]);
+    expect(await store.listRecords()).toEqual([]);
+  });
+
+  it('warns of a guard no bypass line has named where guards have been seen, suggesting the seen ones it looks like; not of a seen one, nor before any is seen', () => {
+    // Prepare
+    const seen = ['pii-redaction', 'approval'];
+    // Act
+    const typo = unseenGuardWarning('pii-redcation', seen);
+    const unlike = unseenGuardWarning('rate-limit', seen);
+    const known = unseenGuardWarning('pii-redaction', seen);
+    const noneSeen = unseenGuardWarning('pii-redcation', []);
+    // Assess
+    expect(typo).toBe('no bypass line has named guard "pii-redcation" yet; did you mean pii-redaction? (added anyway: its guard may not have been bypassed yet)');
+    expect(unlike).toBe('no bypass line has named guard "rate-limit" yet; the guards seen are approval, pii-redaction (added anyway: its guard may not have been bypassed yet)');
+    expect(known).toBeUndefined();
+    expect(noneSeen).toBeUndefined();
   });
 
   it('names the actor from SILENT_AUDIT_ACTOR, else the login name', () => {
