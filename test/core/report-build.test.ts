@@ -1327,6 +1327,34 @@ describe('group ids', () => {
     expect(together.get('备份')).toMatch(/^run-failed--[0-9a-f]{8}$/);
     for (const id of together.values()) expect(id).toMatch(/^[a-z][a-z0-9_-]*$/);
   });
+
+  it('gives a job and an agent of one name their own cards and ids, the job\'s as when it is alone, and carries each from last month by its kind', () => {
+    // Prepare: job dup and agent dup both failed; last month's report (one read before it kept kinds too) held the job's group open since August.
+    const jobFailed = finding('run-failed', 'dup', '2026-10-03T01:00:00Z', { run_id: 'j3', evidence: { exit_code: 1 } });
+    const agentFailed = (ts: string, run_id: string) => finding('run-failed', 'dup', ts, { run_id, kind: 'agent', evidence: { status: 'error' } });
+    const findings = [jobFailed, agentFailed('2026-10-03T02:00:00Z', 'a3'), agentFailed('2026-10-04T02:00:00Z', 'a4')];
+    const carried = [{ detector: 'run-failed', subject: 'dup', kind: 'job', status: 'new' as const, openSince: '2026-08' }];
+    const carriedByName = [{ detector: 'run-failed', subject: 'dup', status: 'new' as const, openSince: '2026-08' }];
+
+    // Act
+    const report = buildReport(octoberInput({ findings, previousFindings: [], runs: [], carried }));
+    const alone = buildReport(octoberInput({ findings: [jobFailed], previousFindings: [], runs: [] })).findings[0];
+    const agentAlone = buildReport(octoberInput({ findings: findings.slice(1), previousFindings: [], runs: [] })).findings[0];
+    const oldCarried = buildReport(octoberInput({ findings: [jobFailed], previousFindings: [], runs: [], carried: carriedByName })).findings[0];
+    const next = carriedGroups(report);
+
+    // Assess
+    const cards = report.findings.map((g) => ({ kind: g.subjectKind, id: g.id, occurrences: g.condition.occurrences, status: g.status, openSince: g.openSince }));
+    expect(cards).toEqual(expect.arrayContaining([
+      { kind: 'job', id: 'run-failed--dup', occurrences: 1, status: 'recurring', openSince: '2026-08' },
+      { kind: 'agent', id: 'run-failed--agent.dup', occurrences: 2, status: 'new', openSince: '2026-10' },
+    ]));
+    expect(cards).toHaveLength(2);
+    expect(alone.id).toBe('run-failed--dup');
+    expect(agentAlone.id).toBe('run-failed--agent.dup');
+    expect(oldCarried).toMatchObject({ status: 'recurring', openSince: '2026-08' });
+    expect(next.map((c) => c.kind).sort()).toEqual(['agent', 'job']);
+  });
 });
 
 describe('detectors the report does not know', () => {

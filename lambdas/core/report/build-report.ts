@@ -343,5 +343,5 @@ function firedRule(detector: string, meta: ReadonlyMap<string, DetectorMeta>, gr
 
 /** What next month's report carries from this one. */
 export function carriedGroups(report: Pick<AuditReport, 'findings'>): CarriedGroup[] {
-  return report.findings.map((g) => ({ detector: g.detector, subject: g.subject, status: g.status, openSince: g.openSince, due: g.correctiveAction.due, owner: g.correctiveAction.owner }));
+  return report.findings.map((g) => ({ detector: g.detector, subject: g.subject, kind: g.subjectKind, status: g.status, openSince: g.openSince, due: g.correctiveAction.due, owner: g.correctiveAction.owner }));
 }

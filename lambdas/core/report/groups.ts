@@ -24,6 +24,8 @@ import { subjectKey } from '../pipeline.ts';
 export interface CarriedGroup {
   readonly detector: string;
   readonly subject: string;
+  /** The subject's kind; absent in a report written before groups were told apart by it (matched by name then). */
+  readonly kind?: string;
   readonly status: GroupStatus;
   readonly openSince: string;
   readonly due?: string;
@@ -96,14 +98,22 @@ function ownersNamedBy(findings: readonly Finding[]): string | undefined {
   return named.size > 0 ? [...named].join(', ') : undefined;
 }
 
-export function groupKey(detector: string, subject: string): string {
-  return `${detector}\u0000${subject}`;
+/** A group's key: its detector and subject, kind and name (a job and an agent of one name are two subjects). */
+export function groupKey(detector: string, kind: string, subject: string): string {
+  return `${detector}\u0000${kind}\u0000${subject}`;
+}
+
+/** Last month's groups by key, with a fallback by detector and name for those of a report that kept no kind. */
+function carriedLookup(carried: readonly CarriedGroup[]): (detector: string, kind: string, subject: string) => CarriedGroup | undefined {
+  const byKey = new Map(carried.flatMap((c) => (c.kind !== undefined ? [[groupKey(c.detector, c.kind, c.subject), c] as const] : [])));
+  const byName = new Map(carried.flatMap((c) => (c.kind === undefined ? [[groupKey(c.detector, '', c.subject), c] as const] : [])));
+  return (detector, kind, subject) => byKey.get(groupKey(detector, kind, subject)) ?? byName.get(groupKey(detector, '', subject));
 }
 
 function groupBy(findings: readonly Finding[]): Map<string, Finding[]> {
   // Oldest first as counted in the month (happenedAt), then by stamp.
   const dated = findings.map((f) => ({ f, at: happenedAtIso(f) })).sort((a, b) => a.at.localeCompare(b.at) || a.f.ts.localeCompare(b.f.ts));
-  return listsBy(dated.map(({ f }) => f), (f) => groupKey(f.detector, f.subject));
+  return listsBy(dated.map(({ f }) => f), (f) => groupKey(f.detector, f.subject_kind, f.subject));
 }
 
 /** The day of last month's first finding of a group, when last month's findings are at hand. */
@@ -120,13 +130,16 @@ const ENDS_AS_DIGEST = /-[0-9a-f]{8}$/;
  * `output-shrink--nightly-backup` when the subject spells its own slug, else the slug (lower case,
  * runs of other characters one `-`; none for a name without any of it) and an 8-hex digest of the
  * exact subject: `run-failed--etl-load-1a2b3c4d` for "etl load", `run-failed--5e6f7a8b` for "备份".
- * Groups are one per detector and subject (`groupKey`), so no two share an id.
+ * A subject of another kind than the detector's own (`ownKind`: an agent's run-failed) has its kind
+ * before it, after a `.` no slug holds: `run-failed--agent.dup`, never a job's id.
+ * Groups are one per detector and subject, kind and name (`groupKey`), so no two share an id.
  */
-function anchor(detector: string, subject: string): string {
-  if (SPELLS_ITSELF.test(subject) && !ENDS_AS_DIGEST.test(subject)) return `${detector}--${subject}`;
+function anchor(detector: string, kind: string, subject: string, ownKind: string): string {
+  const of = kind === ownKind ? '' : `${kind}.`;
+  if (SPELLS_ITSELF.test(subject) && !ENDS_AS_DIGEST.test(subject)) return `${detector}--${of}${subject}`;
   const slug = subject.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
   const digest = createHash('sha256').update(subject, 'utf8').digest('hex').slice(0, 8);
-  return `${detector}--${slug ? `${slug}-` : ''}${digest}`;
+  return `${detector}--${of}${slug ? `${slug}-` : ''}${digest}`;
 }
 
 function baselineText(stats: readonly EvidenceStat[]): string | undefined {
@@ -185,7 +198,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
   const { span, config, meta } = input;
   const current = groupBy(input.findings);
   const previous = groupBy(input.previousFindings);
-  const carried = new Map((input.carried ?? []).map((c) => [groupKey(c.detector, c.subject), c]));
+  const carriedOf = carriedLookup(input.carried ?? []);
   const reportDay = utcDay(input.generatedAtMs);
 
   // Indexed once by subject (a fleet's month has thousands of groups and over 100,000 runs and findings).
@@ -202,6 +215,8 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
   const runsOf = (kind: string, subject: string): readonly RunRecord[] => runsBySubject.get(subjectKey(kind, subject)) ?? [];
   const coverageOf = (kind: string, subject: string) => coverageRows.get(subjectKey(kind, subject));
   const fiveCsOf = (detector: string) => meta.get(detector)?.fiveCs ?? fallbackFiveCs(detector);
+  /** The group's id: the kind is named for a subject of another kind than the detector's (a job's, for a detector the report does not know). */
+  const idOf = (detector: string, kind: string, subject: string) => anchor(detector, kind, subject, meta.get(detector)?.subjectKind ?? 'job');
   /**
    * A subject's runs indexed (the month's and those recorded after it: a run that ended after the
    * month is its record there), its runs that ended after the month by key, and its runs that never
@@ -260,7 +275,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const runsInMonth = recordsRuns ? new Set([...subjectRuns.map(runKey), ...[...affected].filter((k) => !endedAfter.has(k)), ...unended.keys()]).size : null;
     const endedLater = [...affected].flatMap((k) => endedAfter.get(k) ?? []);
     const severity = highestSeverity(findings.map((f) => f.severity)) ?? 'medium';
-    const before = carried.get(key);
+    const before = carriedOf(detector, kind, subject);
     // A group last month's report resolved starts over when it comes back; an open or unverified one continues.
     const stillOpen = before !== undefined && before.status !== 'resolved' && before.status !== 'retired' ? before : undefined;
     const status: GroupStatus = retired ? 'retired' : previous.has(key) || stillOpen ? 'recurring' : 'new';
@@ -305,7 +320,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const examples = distinctMessages(findings);
     const evidenceCut = findings.filter(evidenceWasCut).length;
     groups.push({
-      id: anchor(detector, subject),
+      id: idOf(detector, kind, subject),
       detector,
       subject,
       subjectKind: kind,
@@ -361,19 +376,22 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
 
   // Last month's groups that did not come back, and groups still unverified in last month's report.
   const quiet = new Map<string, { detector: string; subject: string; kind?: string; findings: Finding[] }>();
+  const kindOf = (detector: string, subject: string, kind: string | undefined) => kind ?? input.meta.get(detector)?.subjectKind ?? coverageRowsByName.get(subject)?.kind ?? 'job';
   for (const [key, findings] of previous) {
     if (!current.has(key)) quiet.set(key, { detector: findings[0].detector, subject: findings[0].subject, kind: findings[0].subject_kind, findings });
   }
-  for (const [key, c] of carried) {
-    if (c.status === 'unverified' && !current.has(key) && !quiet.has(key)) quiet.set(key, { detector: c.detector, subject: c.subject, findings: [] });
+  for (const c of input.carried ?? []) {
+    const kind = kindOf(c.detector, c.subject, c.kind);
+    const key = groupKey(c.detector, kind, c.subject);
+    if (c.status === 'unverified' && !current.has(key) && !quiet.has(key)) quiet.set(key, { detector: c.detector, subject: c.subject, kind, findings: [] });
   }
   // Bypassed in the month only behind a finding of a month before last (a cooldown longer than a month): open all the same.
   for (const h of input.heldBack ?? []) {
-    const key = groupKey(h.detector, h.guard);
+    const key = groupKey(h.detector, 'guard', h.guard);
     if (!current.has(key) && !quiet.has(key)) quiet.set(key, { detector: h.detector, subject: h.guard, kind: 'guard', findings: [] });
   }
-  for (const [key, q] of quiet) {
-    const kind = q.kind ?? input.meta.get(q.detector)?.subjectKind ?? coverageRowsByName.get(q.subject)?.kind ?? 'job';
+  for (const q of quiet.values()) {
+    const kind = kindOf(q.detector, q.subject, q.kind);
     const row = coverageOf(kind, q.subject);
     const noData = row?.status === 'unknown' && row.reason?.startsWith('no data');
     // Not due: nothing ran that could have shown the fix, so it waits for the next run.
@@ -383,7 +401,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     // Retired (no row: not in the config, nothing of it this month nor the month before): nothing could show the fix either.
     const retired = row === undefined ? input.coverage.retired.find((r) => r.kind === kind && r.name === q.subject) : undefined;
     // Bypassed in the month all the same: the cooldown held them back behind last month's finding (no finding of this month counts them).
-    const before = carried.get(key);
+    const before = carriedOf(q.detector, kind, q.subject);
     const heldBehind = (input.heldBack ?? []).filter((h) => h.detector === q.detector && h.guard === q.subject);
     const held = heldBehind.reduce((n, h) => n + h.count, 0);
     // Closed last month as no longer monitored, and nothing of it since: it stays so.
@@ -394,7 +412,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     // Out of the config: its owner is the one last month's report named, and no key to set is offered for it.
     const { removed, carriedOwner } = outOfConfig(kind, q.subject, config, before);
     groups.push({
-      id: anchor(q.detector, q.subject),
+      id: idOf(q.detector, kind, q.subject),
       detector: q.detector,
       subject: q.subject,
       subjectKind: kind,

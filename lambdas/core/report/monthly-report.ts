@@ -74,6 +74,8 @@ const CarriedReportSchema = z.object({
     z.object({
       detector: z.string(),
       subject: z.string(),
+      /** Absent in a report written before groups were told apart by kind: matched by detector and name. */
+      subjectKind: z.string().optional(),
       status: z.enum(['new', 'recurring', 'resolved', 'unverified', 'retired']),
       openSince: z.string(),
       correctiveAction: z.object({ due: z.string().optional(), owner: z.string().optional() }),
@@ -92,7 +94,7 @@ export function carriedFromJson(json: string, month: string): { carried?: Carrie
   const result = CarriedReportSchema.safeParse(parsed);
   if (!result.success) return { note: `The ${month} report is not a ${REPORT_SCHEMA} report: statuses come from ${month}'s findings alone.` };
   return {
-    carried: result.data.findings.map((g) => ({ detector: g.detector, subject: g.subject, status: g.status, openSince: g.openSince, due: g.correctiveAction.due, owner: g.correctiveAction.owner })),
+    carried: result.data.findings.map((g) => ({ detector: g.detector, subject: g.subject, kind: g.subjectKind, status: g.status, openSince: g.openSince, due: g.correctiveAction.due, owner: g.correctiveAction.owner })),
   };
 }
 
@@ -104,7 +106,7 @@ function groupsIn(findings: readonly Finding[], span: MonthSpan): Map<string, { 
   const groups = new Map<string, { finding: Finding; severity: Severity }>();
   for (const f of findings) {
     if (!happenedIn(f, span)) continue;
-    const key = groupKey(f.detector, f.subject);
+    const key = groupKey(f.detector, f.subject_kind, f.subject);
     const g = groups.get(key);
     groups.set(key, { finding: g?.finding ?? f, severity: highestSeverity([f.severity, ...(g ? [g.severity] : [])])! });
   }
@@ -196,7 +198,7 @@ async function carriedFromFindings(previous: MonthSpan, previousFindings: readon
     for (const g of groups.values()) fleet.add(subjectKeyOf(g.finding));
     catalogLacks ||= unstoredNamed(groups);
     // A group open after this month was open through it when it has findings in it or its subject did not run in it.
-    const without = [...open.values()].filter((g) => g.reaches && !groups.has(groupKey(g.finding.detector, g.finding.subject)));
+    const without = [...open.values()].filter((g) => g.reaches && !groups.has(groupKey(g.finding.detector, g.finding.subject_kind, g.finding.subject)));
     const quiet = await mapLimited(without, PARALLEL_READS, (g) => noRunIn(subjectKeyOf(g.finding), span));
     without.forEach((g, i) => (g.reaches = quiet[i]));
     // A group of this month opened in it when it is open through the month after, or had no finding since and its subject ran in no month since.
@@ -214,6 +216,7 @@ async function carriedFromFindings(previous: MonthSpan, previousFindings: readon
   return [...open].map(([key, { finding, severity, month }]) => ({
     detector: finding.detector,
     subject: finding.subject,
+    kind: finding.subject_kind,
     ...(last.has(key) && retired(finding)
       ? { status: 'retired' as const, openSince: month }
       : {

@@ -73,7 +73,7 @@ export function silencedSection(input: {
   const mayHaveHeldBy = new Map<string, number>();
   const groups = new Map<string, { detector: string; subject: string; held: number; mayHaveHeld: number; of: number; by: Set<string> }>();
   for (const f of findings) {
-    const key = groupKey(f.detector, f.subject);
+    const key = groupKey(f.detector, f.subject_kind, f.subject);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { detector: f.detector, subject: f.subject, held: 0, mayHaveHeld: 0, of: 0, by: new Set() }));
     g.of += 1;

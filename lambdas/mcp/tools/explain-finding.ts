@@ -132,7 +132,7 @@ export const explainFindingTool = defineTool({
       subjects,
       generatedAtMs: view.now(),
     });
-    const group = groups.find((g) => g.detector === finding.detector && g.subject === finding.subject && g.condition.occurrences > 0)!;
+    const group = groups.find((g) => g.detector === finding.detector && g.subjectKind === finding.subject_kind && g.subject === finding.subject && g.condition.occurrences > 0)!;
     const { evidence, examples } = conditionLines(group);
     // As the report notes it: the runs the condition and cause are read from may be gone in part.
     const runsNotKept = runsNotKeptNote(span, previousSpan, view.now(), view.runRetentionDays);
