@@ -353,6 +353,19 @@ describe("an event logged as a JSON string in a logging library's message field 
     expect(calls).toBe(0);
   });
 
+  it('never hands JSON.parse a plain-text line that opens with log4j/logback MDC braces (`{requestId=…}`) and holds escaped JSON', () => {
+    // Prepare: a line whose brace holds no JSON key (`{` must be followed by `"` or `}`)
+    const line = '{requestId=abc-123, user=u1} INFO c.e.Api - request body={\\"user\\":\\"u1\\",\\"items\\":[1,2,3]} status=200';
+    const parse = vi.spyOn(JSON, 'parse');
+    // Act
+    const record = loggedRecord(line);
+    const calls = parse.mock.calls.length;
+    parse.mockRestore();
+    // Assess
+    expect(record).toBeUndefined();
+    expect(calls).toBe(0);
+  });
+
   it('rejects an event whose JSON string was cut short, rather than counting it unrecognised', () => {
     // Prepare
     const line = JSON.stringify({ time: '2026-10-05T16:00:00Z', level: 'INFO', msg: END.slice(0, -5) });

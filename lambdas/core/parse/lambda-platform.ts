@@ -386,9 +386,10 @@ const LOGGED_TIME_KEYS = ['timestamp', '@timestamp', 'time', 'asctime'] as const
  * line no parser claimed, so that our own events and Lambda's `platform.*` records are read as they are.
  */
 export function loggedRecord(line: string): LoggedRecord | undefined {
-  // Cheap before JSON.parse, whose throw is costly: only a line that starts with { may be a record (plain text may
-  // hold escaped JSON, `body={\"user\":…}`), and most JSON lines that reach here (other JSON) are not Lambda's shape
-  // and hold no event escaped in a string (`{\"`, or `\"type\"` after a space or line break: `{ \"type\"`).
+  // Cheap before JSON.parse, whose throw is costly: only a line that opens a JSON object (`{"` or `{}`) may be a record
+  // (plain text may hold escaped JSON, `body={\"user\":…}`, after an MDC prefix `{requestId=…}`), and most JSON lines
+  // that reach here (other JSON) are not Lambda's shape and hold no event escaped in a string (`{\"`, or `\"type\"`
+  // after a space or line break: `{ \"type\"`).
   if (!opensObject(line)) return undefined;
   if (!(line.includes('"message"') && line.includes('"timestamp"')) && !line.includes('{\\"') && !line.includes('\\"type\\"')) return undefined;
   const raw = jsonObject(line);

@@ -15,12 +15,31 @@ export function jsonObject(line: string): Record<string, unknown> | undefined {
 }
 
 /**
- * Whether a line starts with `{` after any leading whitespace or BOM (both of which `trimStart` drops, returning the
- * line itself when it has none): the only line JSON.parse may read as an object, tested before it on a line that
- * may be plain text.
+ * Whether a line may be a JSON object's text, the only line JSON.parse may read as an object, tested before it (whose
+ * throw is costly) on a line that may be plain text: `{` after any JSON whitespace, then, after any more, `"` (its first
+ * key) or `}` (an empty object). A log4j/logback MDC prefix (`{requestId=abc} INFO …`) is not. A byte order mark is
+ * not taken (JSON.parse takes none): `parseLine` drops it where a line enters.
  */
 export function opensObject(line: string): boolean {
-  return line.trimStart().startsWith('{');
+  const brace = afterJsonSpace(line, 0);
+  if (line.charCodeAt(brace) !== OPEN_BRACE) return false;
+  const next = line.charCodeAt(afterJsonSpace(line, brace + 1));
+  return next === QUOTE || next === CLOSE_BRACE;
+}
+
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
+
+/** The index of the first character at or after `from` that is not JSON whitespace (space, tab, line feed, return). */
+function afterJsonSpace(text: string, from: number): number {
+  let i = from;
+  while (isJsonSpace(text.charCodeAt(i))) i++;
+  return i;
+}
+
+function isJsonSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }
 
 /** A wrapped line without the one `\n` that ended it, if it has one. */
