@@ -7,6 +7,7 @@ import { monthSpan } from '../../lambdas/core/report/month.ts';
 import { gatherReportInput } from '../../lambdas/core/report/monthly-report.ts';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
+import { ownerKeyOf } from '../../lambdas/core/report/subjects.ts';
 import { reportNotice } from '../../lambdas/core/report/notice.ts';
 import { renderHtml } from '../../lambdas/core/report/render-html.ts';
 import { renderJson } from '../../lambdas/core/report/render-json.ts';
@@ -92,8 +93,8 @@ describe('renderHtml', () => {
     // Assess: no control character but the page's own newlines; names as the Markdown shows them, in cells, headings, advice and chart labels; a message's line break as a space
     expect(page).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
     expect(page).toContain('<strong>job\\x1b]0;pwned\\x07\\x1b[2J</strong>');
-    expect(page).toContain('<code>run-failed</code> on invoice\\u202egnp.exe</h3>');
-    expect(page).toContain('(set <code>jobs.invoice\\u202egnp.exe.owner</code>)');
+    expect(page).toContain('<span class="title"><code>run-failed</code> on invoice\\u202egnp.exe</span>');
+    expect(page).toContain('(set <code>jobs[&quot;invoice\\u202egnp.exe&quot;].owner</code>)');
     expect(page).toContain('<title>invoice\\u202egnp.exe: 1</title>');
     expect(page).toContain('line one line two');
     expect(renderHtml(report)).toBe(page);
@@ -211,7 +212,7 @@ describe('renderMarkdown', () => {
     const rendered = renderMarkdown(report);
 
     // Assess
-    expect(rendered).toContain('_unassigned: set `jobs.pg_dump app | gzip > /b/app.gz.owner` in the config_');
+    expect(rendered).toContain('_unassigned: set `jobs["pg_dump app | gzip > /b/app.gz"].owner` in the config_');
   });
 });
 
@@ -919,5 +920,62 @@ describe('the report as an accessible, printable audit document', () => {
     for (const c of Object.values(SEVERITY_COLOR)) expect(contrast(c, '#ffffff'), c).toBeGreaterThanOrEqual(3);
     expect(contrast(color(rule('.group.closed'), 'border-left-color'), '#ffffff')).toBeGreaterThanOrEqual(3);
     expect(rule('.group.medium')).toContain('var(--medium)');
+  });
+});
+
+describe('report wording for screen readers and odd names', () => {
+  it('names the owner key of a job with spaces, dots or Markdown in its name as a key path one can write, alike in Markdown and HTML', () => {
+    // Prepare: an unowned failing job whose name holds spaces, emphasis marks and a dot
+    const job = 'sync *all* buckets.v2';
+    const input = octoberInput();
+    const report = buildReport({
+      ...input,
+      findings: [...input.findings, finding('run-failed', job, '2026-10-05T04:00:00Z', { run_id: 's-1' })],
+      runs: [...input.runs, runRecord(job, 's-1', '2026-10-05T04:00:00Z', 'failed')],
+    });
+
+    // Act
+    const markdown = renderMarkdown(report);
+    const page = renderHtml(report);
+
+    // Assess: the name quoted in brackets, the path plain for a name that needs no quotes
+    expect(report.findings.find((g) => g.subject === job)?.correctiveAction.ownerKey).toBe('jobs["sync *all* buckets.v2"].owner');
+    expect(markdown).toContain('_unassigned: set `jobs["sync *all* buckets.v2"].owner` in the config_');
+    expect(page).toContain('(set <code>jobs[&quot;sync *all* buckets.v2&quot;].owner</code>)');
+    expect(ownerKeyOf('job', 'nightly-backup')).toBe('jobs.nightly-backup.owner');
+    expect(ownerKeyOf('guard', 'deploy gate')).toBe('exceptions[guard="deploy gate"].owner');
+  });
+
+  it('gives each HTML card heading its severity and status, as the Markdown heading does, keeping its id', () => {
+    // Prepare
+    const report = hostileReport();
+    const group = report.findings.find((g) => g.subject === HOSTILE_JOB)!;
+
+    // Act
+    const page = renderHtml(report);
+    const heading = page.match(new RegExp(`<h3 id="${group.id}-h">(.*?)</h3>`))?.[1] ?? '';
+    const text = heading.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
+
+    // Assess
+    expect(page).toContain(`<article class="group ${group.severity}" id="${group.id}" aria-labelledby="${group.id}-h">`);
+    expect(text).toBe(`${group.severity.toUpperCase()} error-keyword on &lt;script&gt;alert(&quot;job&quot;)&lt;/script&gt; new`);
+    expect(heading).toContain(`<span class="sev ${group.severity}">`);
+    expect(heading).toContain('<span class="pill new">new</span>');
+  });
+
+  it('describes a bar chart by what it draws: its first bars and how many more, not every item', () => {
+    // Prepare: 150 subjects with findings
+    const items = Array.from({ length: 150 }, (_, i) => ({ label: `job-${String(i).padStart(3, '0')}`, count: 150 - i }));
+
+    // Act
+    const svg = barChart(items, { id: 'chart-subjects', title: 'Findings per subject', color: '#7c3aed' });
+    const desc = svg.match(/<desc id="chart-subjects-desc">(.*?)<\/desc>/)?.[1] ?? '';
+
+    // Assess
+    expect(desc).toContain('job-000 150');
+    expect(desc).toContain('job-009 141');
+    expect(desc).not.toContain('job-010');
+    expect(desc).toContain('+ 140 more (');
+    expect(svg).toContain('+ 140 more (');
   });
 });

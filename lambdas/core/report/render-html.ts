@@ -89,7 +89,8 @@ ol.highlights li { margin: 4px 0; }
 .group.critical { border-left-color: var(--critical); } .group.high { border-left-color: var(--high); } .group.medium { border-left-color: var(--medium); } .group.low { border-left-color: #3b82f6; }
 .group.closed { border-left-color: #047857; }
 .group header { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 10px; }
-.group h3 { margin: 0; font-size: 17px; flex: 1 1 auto; }
+.group h3 { margin: 0; font-size: 17px; flex: 1 1 auto; display: flex; flex-wrap: wrap; align-items: center; gap: 8px 10px; }
+.group h3 .title { flex: 1 1 auto; }
 .group .where { color: var(--muted); font-size: 13px; margin: 4px 0 10px; }
 .five-cs { display: grid; grid-template-columns: 160px 1fr; gap: 0; margin: 0; }
 .five-cs dt { font-weight: 650; padding: 9px 12px 9px 0; border-top: 1px solid var(--line); }
@@ -456,7 +457,7 @@ function group(g: FindingGroup, r: AuditReport): string {
   const list = (items: readonly string[]) => (items.length ? `<ul>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>` : '');
   return (
     `<article class="group ${closed ? 'closed' : g.severity}" id="${esc(g.id)}" aria-labelledby="${esc(g.id)}-h">` +
-    `<header>${sevBadge(g.severity)}<h3 id="${esc(g.id)}-h">${code(g.detector)} on ${esc(g.subject)}</h3>${pill(g.status, GROUP_STATUS_LABEL[g.status])}${a.overdue ? pill('overdue', 'overdue') : ''}</header>` +
+    `<header><h3 id="${esc(g.id)}-h">${sevBadge(g.severity)} <span class="title">${code(g.detector)} on ${esc(g.subject)}</span> ${pill(g.status, GROUP_STATUS_LABEL[g.status])}${a.overdue ? ` ${pill('overdue', 'overdue')}` : ''}</h3></header>` +
     `<p class="where">${esc(g.subjectKind)} · open since ${esc(g.openSince)}${a.owner ? ` · owner ${esc(a.owner)}` : ''}${a.due ? ` · due ${esc(a.due)}` : ''}</p>` +
     `<dl class="five-cs">` +
     `<dt>Criteria</dt><dd><p>${prose(g.criteria.rule)}</p>${g.criteria.thresholds.length ? `<p>Thresholds used: ${thresholdList(g.criteria.thresholds)}.</p>` : ''}${g.criteria.baseline ? `<p>Baseline: ${esc(g.criteria.baseline)}.</p>` : ''}</dd>` +

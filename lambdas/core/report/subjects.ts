@@ -206,13 +206,19 @@ const SECTION_OF_KIND: Readonly<Record<string, 'jobs' | 'agents' | 'routes' | 't
   tool: 'tools',
 };
 
-/** The config key that names a subject's owner: `jobs.nightly-backup.owner`. */
+/**
+ * The config key that names a subject's owner, as a path one can write back: `jobs.nightly-backup.owner`,
+ * or with the name quoted (a JSON string, which YAML also reads) when it is not a plain key:
+ * `jobs["sync *all* buckets"].owner` (a space or a dot in a name would read as the path's own).
+ */
 export function ownerKeyOf(kind: string, name: string): string {
-  const section = SECTION_OF_KIND[kind];
-  if (section) return `${section}.${name}.owner`;
-  if (kind === 'guard') return `exceptions[guard=${name}].owner`;
-  return `${kind}s.${name}.owner`;
+  const section = SECTION_OF_KIND[kind] ?? `${kind}s`;
+  if (kind === 'guard') return `exceptions[guard=${PLAIN_KEY.test(name) ? name : JSON.stringify(name)}].owner`;
+  return `${section}${PLAIN_KEY.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}.owner`;
 }
+
+/** A config key that reads the same unquoted in a dotted path: letters, digits, `_` and `-`. */
+const PLAIN_KEY = /^[A-Za-z0-9_-]+$/;
 
 /**
  * The owner from the config (for a guard: the owners of its exceptions), if any, redacted as a log

@@ -124,11 +124,9 @@ export function barChart(items: readonly { label: string; count: number }[], opt
         `<text x="${(labelW + w + 6).toFixed(1)}" y="${yTop + row / 2 + 4}" font-size="12" fill="${INK}">${item.count}</text></g>`,
     );
   });
-  if (rest.length) {
-    const sum = rest.reduce((n, i) => n + i.count, 0);
-    parts.push(`<text x="${labelW}" y="${top + shown.length * row + row / 2 + 4}" font-size="12" fill="${INK}">+ ${rest.length} more (${sum} findings)</text>`);
-  }
+  const restLine = `+ ${rest.length} more (${rest.reduce((n, i) => n + i.count, 0)} findings)`;
+  if (rest.length) parts.push(`<text x="${labelW}" y="${top + shown.length * row + row / 2 + 4}" font-size="12" fill="${INK}">${restLine}</text>`);
   if (shown.length === 0) parts.push(`<text x="${width / 2}" y="${top + row / 2 + 4}" text-anchor="middle" font-size="12" fill="${INK}">No findings</text>`);
-  const desc = shown.length ? `Bar chart: ${items.map((i) => `${i.label} ${i.count}`).join(', ')}.` : 'No findings.';
+  const desc = shown.length ? `Bar chart: ${shown.map((i) => `${i.label} ${i.count}`).join(', ')}${rest.length ? `; ${restLine}` : ''}.` : 'No findings.';
   return frame(options.id, options.title, desc, width, height, parts.join(''));
 }
