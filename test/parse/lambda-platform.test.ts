@@ -366,6 +366,22 @@ describe("an event logged as a JSON string in a logging library's message field 
     expect(calls).toBe(0);
   });
 
+  it('reads a pretty-printed OpenTelemetry GenAI export (json.dumps indent=2) logged as a JSON string in msg', () => {
+    // Prepare: the fixture's first export, pretty-printed: no `{\\"` and no `type` key
+    const [compact] = fixtureLines('otel/support-bot.otlp.jsonl');
+    const msg = JSON.stringify(JSON.parse(compact), null, 2);
+    const line = JSON.stringify({ time: '2026-10-03T02:31:00Z', msg });
+    // Act
+    const pretty = parseLine(line, contextFor('app.log', 1));
+    const direct = parseLine(compact, contextFor('app.log', 1));
+    // Assess
+    expect(pretty.kind).toBe('events');
+    expect(direct.kind).toBe('events');
+    if (pretty.kind !== 'events' || direct.kind !== 'events') return;
+    expect(pretty.events.map((e) => e.body.type)).toEqual(direct.events.map((e) => e.body.type));
+    expect(pretty.events.length).toBeGreaterThan(0);
+  });
+
   it('rejects an event whose JSON string was cut short, rather than counting it unrecognised', () => {
     // Prepare
     const line = JSON.stringify({ time: '2026-10-05T16:00:00Z', level: 'INFO', msg: END.slice(0, -5) });

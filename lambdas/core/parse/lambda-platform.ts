@@ -388,10 +388,10 @@ const LOGGED_TIME_KEYS = ['timestamp', '@timestamp', 'time', 'asctime'] as const
 export function loggedRecord(line: string): LoggedRecord | undefined {
   // Cheap before JSON.parse, whose throw is costly: only a line that opens a JSON object (`{"` or `{}`) may be a record
   // (plain text may hold escaped JSON, `body={\"user\":…}`, after an MDC prefix `{requestId=…}`), and most JSON lines
-  // that reach here (other JSON) are not Lambda's shape and hold no event escaped in a string (`{\"`, or `\"type\"`
-  // after a space or line break: `{ \"type\"`).
+  // that reach here (other JSON) are not Lambda's shape and hold no event or OpenTelemetry export escaped in a string
+  // (`{\"`, or after a space or line break, as pretty-printed: `\"type\"`, `\"resourceSpans\"`).
   if (!opensObject(line)) return undefined;
-  if (!(line.includes('"message"') && line.includes('"timestamp"')) && !line.includes('{\\"') && !line.includes('\\"type\\"')) return undefined;
+  if (!(line.includes('"message"') && line.includes('"timestamp"')) && !line.includes('{\\"') && !line.includes('\\"type\\"') && !line.includes('\\"resourceSpans\\"')) return undefined;
   const raw = jsonObject(line);
   if (raw === undefined) return undefined;
   const message = loggedMessage(raw);
