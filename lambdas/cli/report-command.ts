@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, YEAR_HELP, yearOption } from './option-parsers.ts';
-import { dirname, extname, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DynamoSnoozeStore } from '../adapters/dynamodb-snooze-store.ts';
@@ -13,7 +13,7 @@ import { formatSpan, plural } from '../core/report/format.ts';
 import { MONTH_FORMAT, monthProblem, monthSpan, notBegunProblem, scheduledReportTime } from '../core/report/month.ts';
 import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
-import { UNOWNED } from '../core/report/owner-slice.ts';
+import { UNOWNED, unknownOwnerNote } from '../core/report/owner-slice.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import { type Clock, type PublishedReport, type ReportDocument, systemClock } from '../ports.ts';
 import { type InFlightSettlement, lateNote, leftOutNote, olderRunsNote, scanToStore, settleInFlight, sourceNotes, unjudgedAgentRunsNote, writeSourceNotes, writeZonelessNote } from './scan-command.ts';
@@ -61,6 +61,16 @@ export interface ReportCommandResult {
   readonly report?: AuditReport;
 }
 
+/** The files a monthly report is archived as (`reportFileName`), which next month's report reads as the whole of this one. */
+const WHOLE_REPORT_NAME = /^report-\d{4}-\d{2}\.[^.]+$/i;
+
+/** What to warn of the owners given that no subject has (`unknownOwnerNote`); the registry's exceptions read only when the config's owners miss one. */
+async function unknownOwnerNotes(owners: readonly string[], config: Config, opened: OpenedStore): Promise<string[]> {
+  if (owners.every((o) => unknownOwnerNote(o, config) === undefined)) return [];
+  const registered = (await opened.exceptions?.listRecords()) ?? [];
+  return owners.flatMap((o) => unknownOwnerNote(o, config, registered) ?? []);
+}
+
 /** `--format`, else the extension of `--out` (`.md`, `.html`, `.json`), else Markdown. */
 export function formatFor(format: ReportFormat | undefined, out: string | undefined): ReportFormat {
   if (format) return format;
@@ -80,6 +90,11 @@ export function formatFor(format: ReportFormat | undefined, out: string | undefi
 export async function runReport(opts: ReportOptions): Promise<ReportCommandResult> {
   const now = opts.now;
   const clock: Clock = opts.clock ?? (now !== undefined ? { now: () => now } : systemClock);
+  // A slice under the whole report's name would be read next month as last month's whole report.
+  if (opts.owners !== undefined && opts.out !== undefined && WHOLE_REPORT_NAME.test(basename(opts.out))) {
+    opts.stderr.write(`silent-audit report: ${terminalText(basename(opts.out))} is the name of the whole report, which next month's report reads beside it: give the slice another name (report-YYYY-MM-<owner>.${formatFor(opts.format, opts.out)}, say); no report written\n`);
+    return { exitCode: 2 };
+  }
   const notBegun = notBegunProblem(opts.month, clock.now());
   if (notBegun !== undefined) {
     opts.stderr.write(`silent-audit report: ${notBegun}${opts.now === undefined ? ' (give --now to report as of another time)' : ''}\n`);
@@ -159,6 +174,8 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
       inputEndsAt,
       owners: opts.owners,
     }));
+    // An owner no subject has (a slip, another case) gives an empty slice that would pass for a clean one.
+    for (const note of await unknownOwnerNotes(opts.owners ?? [], opts.config, opened)) opts.stderr.write(`silent-audit report: warning: ${terminalText(note)}\n`);
   } finally {
     await opened.close();
   }

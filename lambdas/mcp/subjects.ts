@@ -22,7 +22,7 @@ import { auditTrailDriftDetector } from '../detectors/audit-trail-drift.ts';
 import { lastExpectedStart } from '../core/schedule.ts';
 import type { RunRecord, StoredFinding } from '../ports.ts';
 import { type AuditReadView, ToolArgumentError } from './audit-view.ts';
-import { type InSlice, ownerSlice } from '../core/report/owner-slice.ts';
+import { type InSlice, ownerSlice, unknownOwnerNote } from '../core/report/owner-slice.ts';
 
 /** The kinds of subject the tools list and describe; tools (their arguments) appear only through findings. */
 export const SUBJECT_KINDS = ['job', 'agent', 'route', 'guard'] as const;
@@ -643,5 +643,9 @@ export function hasEnoughHistory(row: CoverageRow): boolean {
 /** Whether a subject is of `owner` as `report --owner` slices the report (`ownerSlice`); every subject when no owner is given. */
 export async function ownedBy(view: AuditReadView, owner: string | undefined): Promise<InSlice> {
   if (owner === undefined) return () => true;
-  return ownerSlice([owner], view.config, (await view.exceptions()) ?? []);
+  const exceptions = (await view.exceptions()) ?? [];
+  // An owner no subject has is refused, as an unknown subject is: an empty answer would pass for a clean one.
+  const unknown = unknownOwnerNote(owner, view.config, exceptions);
+  if (unknown) throw new ToolArgumentError(unknown);
+  return ownerSlice([owner], view.config, exceptions);
 }

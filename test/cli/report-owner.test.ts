@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -34,10 +34,17 @@ function folder(): string {
   return dir;
 }
 
-async function reportOf(dir: string, owners?: string[]): Promise<AuditReport> {
+async function run(dir: string, owners?: string[], out?: string) {
   const config = loadConfig(undefined, dir);
-  const result = await runReport({ month: '2026-10', paths: [join(dir, 'week.jsonl')], config, owners, clock: { now: () => Date.parse('2026-11-01T06:00:00Z') }, format: 'json', stdout: new PassThrough(), stderr: new PassThrough() });
-  return result.report!;
+  const stderr = new PassThrough();
+  let said = '';
+  stderr.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
+  const result = await runReport({ month: '2026-10', paths: [join(dir, 'week.jsonl')], config, owners, out, clock: { now: () => Date.parse('2026-11-01T06:00:00Z') }, format: 'json', stdout: new PassThrough(), stderr });
+  return { ...result, stderr: said };
+}
+
+async function reportOf(dir: string, owners?: string[]): Promise<AuditReport> {
+  return (await run(dir, owners)).report!;
 }
 
 describe('report --owner', () => {
@@ -90,5 +97,29 @@ describe('report --owner', () => {
     // Assess
     expect(report.coverage.rows.map((r) => r.name).sort()).toEqual(['adhoc', 'mailer', 'search-index']);
     expect(report.summary.headline).toMatch(/^owners: team02, none — 3 of 5 subjects; /);
+  });
+
+  it('refuses to write a slice as report-YYYY-MM.*, the name next month’s report reads as last month’s whole report', async () => {
+    // Prepare
+    const dir = folder();
+    const out = join(dir, 'report-2026-10.json');
+
+    // Act
+    const result = await run(dir, ['team02'], out);
+
+    // Assess
+    expect(result.exitCode).toBe(2);
+    expect(existsSync(out)).toBe(false);
+    expect(result.stderr).toMatch(/report-2026-10\.json is the name of the whole report.*give the slice another name/);
+  });
+
+  it('warns when an owner given is no subject’s, naming the configured owners and the nearest', async () => {
+    // Act
+    const result = await run(folder(), ['team01@example.con', 'team02']);
+
+    // Assess
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('warning: no subject has owner "team01@example.con" (did you mean "team01@example.com"?); the owners configured are: team01@example.com, team02, and none for the unowned');
+    expect(result.stderr).not.toContain('owner "team02"');
   });
 });

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../lambdas/core/report/build-report.ts';
 import { renderHtml } from '../../lambdas/core/report/render-html.ts';
 import { renderMarkdown } from '../../lambdas/core/report/render-markdown.ts';
+import { renderJson } from '../../lambdas/core/report/render-json.ts';
+import { carriedFromJson } from '../../lambdas/core/report/monthly-report.ts';
 import { CONFIG, octoberInput } from './report-fixtures.ts';
 
 /** Every owner the fixture names (jobs, agents, routes, exceptions) and `none`, the unowned. */
@@ -109,5 +111,17 @@ describe('a report sliced by owner', () => {
     expect(two.summary.headline).toMatch(/^owners: data-platform@example\.com, search@example\.com — 2 of \d+ subjects; /);
     expect(nobody.findings).toEqual([]);
     expect(nobody.summary.headline).toMatch(/^owner: nobody@example\.com — 0 of \d+ subjects; /);
+  });
+
+  it('is never read back as last month’s whole report: a sliced JSON carries no group, and says why', () => {
+    // Prepare
+    const json = renderJson(buildReport(octoberInput({ owners: ['data-platform@example.com'] })));
+
+    // Act
+    const read = carriedFromJson(json, '2026-10');
+
+    // Assess
+    expect(read.carried).toBeUndefined();
+    expect(read.note).toMatch(/2026-10 report is a slice \(owner: data-platform@example\.com — 1 of \d+ subjects\), not the whole report/);
   });
 });

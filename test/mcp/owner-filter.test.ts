@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanToStore } from '../../lambdas/cli/scan-command.ts';
 import type { OpenedStore } from '../../lambdas/cli/stores.ts';
 import { readOnlyView } from '../../lambdas/mcp/audit-view.ts';
-import { CONFIG, connectClient, fixtureMonthFiles, NOW, quietStream, structured } from './fixture-month.ts';
+import { CONFIG, connectClient, errorText, fixtureMonthFiles, NOW, quietStream, structured } from './fixture-month.ts';
 
 let opened: OpenedStore;
 let mcp: Awaited<ReturnType<typeof connectClient>>;
@@ -43,4 +43,17 @@ describe('MCP owner filter', () => {
     expect(team.findings.every((f) => f.subject === 'etl-loader')).toBe(true);
     expect(team.total).toBe(all.findings.filter((f) => f.subject === 'etl-loader').length);
   });
+
+  it('refuses an owner no subject has, as it refuses an unknown subject, naming the nearest owner', async () => {
+    // Act
+    const findings = await mcp.call('find_findings', { since: '2026-10-01', owner: 'data-platfrom@example.com' });
+    const subjects = await mcp.call('list_subjects', { owner: 'Data-Platform@example.com' });
+
+    // Assess
+    for (const answer of [findings, subjects]) {
+      expect(answer.isError).toBe(true);
+      expect(errorText(answer)).toMatch(/no subject has owner ".+" \(did you mean "data-platform@example\.com"\?\); the owners configured are: /);
+    }
+  });
 });
+

@@ -81,6 +81,9 @@ const CarriedReportSchema = z.object({
       correctiveAction: z.object({ due: z.string().optional(), owner: z.string().optional() }),
     }),
   ),
+  /** A report sliced by owner (`report --owner`) counts the whole's subjects here: it holds only the slice's groups. */
+  coverage: z.object({ sliceOf: z.number().optional() }).optional(),
+  summary: z.object({ headline: z.string() }).optional(),
 });
 
 /** Last month's report as the groups it carries over; a note instead when it cannot be read. */
@@ -93,6 +96,11 @@ export function carriedFromJson(json: string, month: string): { carried?: Carrie
   }
   const result = CarriedReportSchema.safeParse(parsed);
   if (!result.success) return { note: `The ${month} report is not a ${REPORT_SCHEMA} report: statuses come from ${month}'s findings alone.` };
+  // A slice holds one owner's groups: read as the whole, every other group would lose its history.
+  if (result.data.coverage?.sliceOf !== undefined) {
+    const label = result.data.summary?.headline.split('; ')[0];
+    return { note: `The ${month} report is a slice${label ? ` (${label})` : ''}, not the whole report: statuses come from ${month}'s findings alone.` };
+  }
   return {
     carried: result.data.findings.map((g) => ({ detector: g.detector, subject: g.subject, kind: g.subjectKind, status: g.status, openSince: g.openSince, due: g.correctiveAction.due, owner: g.correctiveAction.owner })),
   };
