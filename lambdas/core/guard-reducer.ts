@@ -436,13 +436,16 @@ export function withBypassCounts(exceptions: readonly GuardException[], states: 
 
 /**
  * `exception`'s bypasses up to `cutMs` (a report's end) from its guard's state: none counted, or
- * those of the UTC months up to `cutMs`'s (`byMonth`). Undefined when the state cannot tell: some
- * came after `cutMs` and it keeps no months (written before them), or the months it keeps do not
- * hold them all, or some in `cutMs`'s month came after it.
+ * those of the UTC months up to `cutMs`'s (`byMonth`). Undefined when the state cannot tell: it
+ * counts none while the registry's record counts some, or some came after `cutMs` and it keeps no
+ * months (written before them), or the months it keeps do not hold them all, or some in `cutMs`'s
+ * month came after it.
  */
 export function bypassesUpTo(exception: GuardException, state: GuardState | undefined, cutMs: number): { count: number; lastAt?: number } | undefined {
   const counted = countedSinceAdded(exception, ownValue(state?.byException, exception.id));
-  if (!counted || counted.lastAt < cutMs) return counted ?? { count: 0 };
+  // No count in the state, but the registry has some: a registry whose counts are not the state's.
+  if (!counted) return exception.bypass_count > 0 ? undefined : { count: 0 };
+  if (counted.lastAt < cutMs) return counted;
   if (!counted.byMonth) return undefined;
   const cutMonth = utcMonth(cutMs - 1);
   let count = 0;
