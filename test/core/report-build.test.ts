@@ -1328,6 +1328,18 @@ describe('group ids', () => {
     for (const id of together.values()) expect(id).toMatch(/^[a-z][a-z0-9_-]*$/);
   });
 
+  it('carries an agent\'s unverified group from a report that kept no kind onto the agent\'s card, making no quiet card of a job of that name', () => {
+    // Prepare: last month's report, written before groups kept their kind, held agent dup's run-failed unverified; the agent fails again.
+    const failed = finding('run-failed', 'dup', '2026-10-03T02:00:00Z', { run_id: 'a3', kind: 'agent', evidence: { status: 'error' } });
+    const carried = [{ detector: 'run-failed', subject: 'dup', status: 'unverified' as const, openSince: '2026-08' }];
+
+    // Act
+    const report = buildReport(octoberInput({ findings: [failed], previousFindings: [], runs: [], carried }));
+
+    // Assess
+    expect(report.findings.map((g) => [g.id, g.subjectKind, g.status, g.openSince])).toEqual([['run-failed--agent.dup', 'agent', 'recurring', '2026-08']]);
+  });
+
   it('gives a job and an agent of one name their own cards and ids, the job\'s as when it is alone, and carries each from last month by its kind', () => {
     // Prepare: job dup and agent dup both failed; last month's report (one read before it kept kinds too) held the job's group open since August.
     const jobFailed = finding('run-failed', 'dup', '2026-10-03T01:00:00Z', { run_id: 'j3', evidence: { exit_code: 1 } });

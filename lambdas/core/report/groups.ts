@@ -380,10 +380,13 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
   for (const [key, findings] of previous) {
     if (!current.has(key)) quiet.set(key, { detector: findings[0].detector, subject: findings[0].subject, kind: findings[0].subject_kind, findings });
   }
+  // A group of a report that kept no kind is known by its detector and name alone: its kind is a guess.
+  const named = new Set([...[...current.values()].map((findings) => findings[0]), ...quiet.values()].map((g) => `${g.detector}\u0000${g.subject}`));
   for (const c of input.carried ?? []) {
     const kind = kindOf(c.detector, c.subject, c.kind);
     const key = groupKey(c.detector, kind, c.subject);
-    if (c.status === 'unverified' && !current.has(key) && !quiet.has(key)) quiet.set(key, { detector: c.detector, subject: c.subject, kind, findings: [] });
+    const seen = current.has(key) || quiet.has(key) || (c.kind === undefined && named.has(`${c.detector}\u0000${c.subject}`));
+    if (c.status === 'unverified' && !seen) quiet.set(key, { detector: c.detector, subject: c.subject, kind, findings: [] });
   }
   // Bypassed in the month only behind a finding of a month before last (a cooldown longer than a month): open all the same.
   for (const h of input.heldBack ?? []) {
