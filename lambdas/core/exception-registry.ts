@@ -253,7 +253,9 @@ const SEEN_GUARDS_LISTED = 5;
  */
 export function unseenGuardWarning(guard: string, seen: readonly string[]): string | undefined {
   if (seen.length === 0 || seen.includes(guard)) return undefined;
-  const meant = namesMeant(guard, seen);
+  // A case-only slip (PII-Redaction for pii-redaction) is the likeliest, and namesMeant, comparing lower case, passes it by.
+  const lower = guard.toLowerCase();
+  const meant = [...new Set([...seen.filter((g) => g.toLowerCase() === lower), ...namesMeant(guard, seen)])];
   const sorted = [...new Set(seen)].sort();
   const more = sorted.length > SEEN_GUARDS_LISTED ? ` and ${sorted.length - SEEN_GUARDS_LISTED} more` : '';
   const hint = meant.length > 0 ? `did you mean ${meant.join(', ')}?` : `the guards seen are ${sorted.slice(0, SEEN_GUARDS_LISTED).join(', ')}${more}`;

@@ -215,6 +215,17 @@ describe('exception registry rules', () => {
     expect(noneSeen).toBeUndefined();
   });
 
+  it('suggests the seen guard a name differs from only in case (PII-Redaction for pii-redaction), among more guards than it lists', () => {
+    // Prepare: more seen guards than the warning lists, the one meant among those it would leave out.
+    const seen = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'pii-redaction'];
+
+    // Act
+    const warning = unseenGuardWarning('PII-Redaction', seen);
+
+    // Assess
+    expect(warning).toBe('no bypass line has named guard "PII-Redaction" yet; did you mean pii-redaction? (added anyway: its guard may not have been bypassed yet)');
+  });
+
   it('names the actor from SILENT_AUDIT_ACTOR, else the login name', () => {
     expect(currentActor({ SILENT_AUDIT_ACTOR: 'ci', USER: 'bob' })).toBe('ci');
     expect(currentActor({ USER: 'bob' })).toBe('bob');
