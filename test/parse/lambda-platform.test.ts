@@ -340,22 +340,11 @@ describe("an event logged as a JSON string in a logging library's message field 
     expect(summary(outcome)).toBe('run.end nightly n-1 exit=2 @2026-10-05T16:00:00.655Z');
   });
 
-  it('never hands JSON.parse a plain-text line that holds escaped JSON (`{\\"`): only a line starting with { may be a logger record', () => {
-    // Prepare: a syslog line whose app logged a request body
-    const line = 'Oct  3 02:31:07 host app[12]: request body={\\"user\\":\\"u1\\",\\"items\\":[1,2,3]} status=200';
-    const parse = vi.spyOn(JSON, 'parse');
-    // Act
-    const record = loggedRecord(line);
-    const calls = parse.mock.calls.length;
-    parse.mockRestore();
-    // Assess
-    expect(record).toBeUndefined();
-    expect(calls).toBe(0);
-  });
-
-  it('never hands JSON.parse a plain-text line that opens with log4j/logback MDC braces (`{requestId=…}`) and holds escaped JSON', () => {
-    // Prepare: a line whose brace holds no JSON key (`{` must be followed by `"` or `}`)
-    const line = '{requestId=abc-123, user=u1} INFO c.e.Api - request body={\\"user\\":\\"u1\\",\\"items\\":[1,2,3]} status=200';
+  it.each([
+    ['holds escaped JSON (`{\\"`): only a line starting with { may be a logger record', 'Oct  3 02:31:07 host app[12]: request body={\\"user\\":\\"u1\\",\\"items\\":[1,2,3]} status=200'],
+    ['opens with log4j/logback MDC braces (`{requestId=…}`) and holds escaped JSON: `{` must be followed by `"` or `}`', '{requestId=abc-123, user=u1} INFO c.e.Api - request body={\\"user\\":\\"u1\\",\\"items\\":[1,2,3]} status=200'],
+  ])('never hands JSON.parse a plain-text line that %s', (_, line) => {
+    // Prepare
     const parse = vi.spyOn(JSON, 'parse');
     // Act
     const record = loggedRecord(line);
