@@ -22,27 +22,27 @@ let nextId = 1;
 
 /** A payload of one log stream holding the lines of a run of `job` that exited with `exitCode`. */
 function runPayload(logGroup: string, logStream: string, job: string, runId: string, start: number, exitCode: number): CloudWatchLogsPayload {
-  const line = (at: number, body: Record<string, unknown>) => ({ id: String(nextId++), timestamp: at, message: JSON.stringify({ ts: new Date(at).toISOString(), job, run_id: runId, ...body }) });
+  return payloadOf(logGroup, logStream, [
+    [start, { type: 'run.start', job, run_id: runId }],
+    [start + 60_000, { type: 'run.end', job, run_id: runId, exit_code: exitCode, duration_ms: 60_000, output_bytes: 20 }],
+  ]);
+}
+
+/** A payload of one log stream holding `lines` as (epoch ms, line), each stamped `ts` at its time. */
+function payloadOf(logGroup: string, logStream: string, lines: [number, Record<string, unknown>][]): CloudWatchLogsPayload {
   return {
     messageType: 'DATA_MESSAGE',
     owner: '123456789012',
     logGroup,
     logStream,
     subscriptionFilters: ['silent-audit'],
-    logEvents: [line(start, { type: 'run.start' }), line(start + 60_000, { type: 'run.end', exit_code: exitCode, duration_ms: 60_000, output_bytes: 20 })],
+    logEvents: lines.map(([at, body]) => ({ id: String(nextId++), timestamp: at, message: JSON.stringify({ ts: new Date(at).toISOString(), ...body }) })),
   };
 }
 
 /** A payload of one log stream holding the lines of an agent run: `lines` as (seconds after T0, line). */
 function agentPayload(logGroup: string, logStream: string, lines: [number, Record<string, unknown>][]): CloudWatchLogsPayload {
-  return {
-    messageType: 'DATA_MESSAGE',
-    owner: '123456789012',
-    logGroup,
-    logStream,
-    subscriptionFilters: ['silent-audit'],
-    logEvents: lines.map(([s, body]) => ({ id: String(nextId++), timestamp: T0 + s * 1000, message: JSON.stringify({ ts: new Date(T0 + s * 1000).toISOString(), ...body }) })),
-  };
+  return payloadOf(logGroup, logStream, lines.map(([s, body]) => [T0 + s * 1000, body]));
 }
 
 /** An agent run of support-bot over its budget of 3 actions (6 made), ended ok. */
