@@ -13,7 +13,7 @@ import { formatSpan, plural } from '../core/report/format.ts';
 import { MONTH_FORMAT, monthProblem, monthSpan, notBegunProblem, scheduledReportTime } from '../core/report/month.ts';
 import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
-import { UNOWNED, unknownOwnerNote } from '../core/report/owner-slice.ts';
+import { UNOWNED } from '../core/report/owner-slice.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import { type Clock, type PublishedReport, type ReportDocument, systemClock } from '../ports.ts';
 import { type InFlightSettlement, lateNote, leftOutNote, olderRunsNote, scanToStore, settleInFlight, sourceNotes, unjudgedAgentRunsNote, writeSourceNotes, writeZonelessNote } from './scan-command.ts';
@@ -63,13 +63,6 @@ export interface ReportCommandResult {
 
 /** The files a monthly report is archived as (`reportFileName`), which next month's report reads as the whole of this one. */
 const WHOLE_REPORT_NAME = /^report-\d{4}-\d{2}\.[^.]+$/i;
-
-/** What to warn of the owners given that no subject has (`unknownOwnerNote`); the registry's exceptions read only when the config's owners miss one. */
-async function unknownOwnerNotes(owners: readonly string[], config: Config, opened: OpenedStore): Promise<string[]> {
-  if (owners.every((o) => unknownOwnerNote(o, config) === undefined)) return [];
-  const registered = (await opened.exceptions?.listRecords()) ?? [];
-  return owners.flatMap((o) => unknownOwnerNote(o, config, registered) ?? []);
-}
 
 /** `--format`, else the extension of `--out` (`.md`, `.html`, `.json`), else Markdown. */
 export function formatFor(format: ReportFormat | undefined, out: string | undefined): ReportFormat {
@@ -159,8 +152,9 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
 
   let report: AuditReport;
   let documents: ReportDocument[];
+  let ownerNotes: string[];
   try {
-    ({ report, documents } = await createMonthlyReport(opts.month, {
+    ({ report, documents, ownerNotes } = await createMonthlyReport(opts.month, {
       ...read,
       runs: opened.store,
       exceptions: opened.exceptions,
@@ -174,12 +168,12 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
       inputEndsAt,
       owners: opts.owners,
     }));
-    // An owner no subject has (a slip, another case) gives an empty slice that would pass for a clean one.
-    for (const note of await unknownOwnerNotes(opts.owners ?? [], opts.config, opened)) opts.stderr.write(`silent-audit report: warning: ${terminalText(note)}\n`);
   } finally {
     await opened.close();
   }
 
+  // An owner no subject has (a slip, another case) gives an empty slice that would pass for a clean one.
+  for (const note of ownerNotes) opts.stderr.write(`silent-audit report: warning: ${terminalText(note)}\n`);
   const format = formatFor(opts.format, opts.out);
   const body = documents.find((d) => d.format === format)!.body;
   if (opts.out) {

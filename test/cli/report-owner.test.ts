@@ -123,3 +123,53 @@ describe('report --owner', () => {
     expect(result.stderr).not.toContain('owner "team02"');
   });
 });
+
+describe('report --owner of a job taken out of the config', () => {
+  /** legacy (team03's) fails in September and October; the config names it for September's report, then no longer. */
+  function movedOutFolder(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'report-owner-out-'));
+    const lines = [...failedRun('billing', 10), ...failedRun('legacy', 10), ...failedRun('legacy', 11)];
+    const september = lines.map((l) => l.replace('2026-10-', '2026-09-'));
+    writeFileSync(join(dir, 'logs.jsonl'), [...september, ...lines].sort((a, b) => (JSON.parse(a) as { ts: string }).ts.localeCompare((JSON.parse(b) as { ts: string }).ts)).join('\n') + '\n');
+    return dir;
+  }
+
+  async function reportWith(dir: string, configYaml: string, month: string, out: string, owners?: string[]) {
+    writeFileSync(join(dir, 'silent-audit.config.yaml'), configYaml);
+    const stderr = new PassThrough();
+    let said = '';
+    stderr.on('data', (chunk: Buffer) => (said += chunk.toString('utf8')));
+    const [year, mm] = month.split('-').map(Number);
+    const reportAt = Date.UTC(year, mm, 1, 6);
+    const result = await runReport({ month, paths: [join(dir, 'logs.jsonl')], config: loadConfig(undefined, dir), owners, out: join(dir, out), clock: { now: () => reportAt }, stdout: new PassThrough(), stderr });
+    return { ...result, stderr: said };
+  }
+
+  it('does not warn of an owner whose only subject is a job taken out of the config, last month’s report naming them its owner', async () => {
+    // Prepare: September's whole report, made while the config named legacy's owner
+    const dir = movedOutFolder();
+    await reportWith(dir, 'jobs:\n  billing: { owner: team01 }\n  legacy: { owner: team03 }\n', '2026-09', 'report-2026-09.json');
+
+    // Act: October's slice for team03, legacy no longer in the config
+    const result = await reportWith(dir, 'jobs:\n  billing: { owner: team01 }\n', '2026-10', 'report-2026-10-team03.json', ['team03']);
+
+    // Assess
+    expect(result.exitCode).toBe(0);
+    expect(result.report!.findings.map((g) => g.subject)).toContain('legacy');
+    expect(result.report!.findings.every((g) => g.subject === 'legacy' && g.correctiveAction.owner === 'team03')).toBe(true);
+    expect(result.stderr).not.toContain('no subject has owner');
+  });
+
+  it('still warns of an owner last month’s report named for a job the config names with another owner now', async () => {
+    // Prepare: September's report names team03 for legacy; October's config gives legacy to team04
+    const dir = movedOutFolder();
+    await reportWith(dir, 'jobs:\n  billing: { owner: team01 }\n  legacy: { owner: team03 }\n', '2026-09', 'report-2026-09.json');
+
+    // Act
+    const result = await reportWith(dir, 'jobs:\n  billing: { owner: team01 }\n  legacy: { owner: team04 }\n', '2026-10', 'report-2026-10-team03.json', ['team03']);
+
+    // Assess
+    expect(result.report!.findings).toEqual([]);
+    expect(result.stderr).toContain('warning: no subject has owner "team03" (did you mean "team01", "team04"?); the owners configured are: team01, team04, and none for the unowned');
+  });
+});

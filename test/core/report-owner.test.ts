@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport } from '../../lambdas/core/report/build-report.ts';
+import { buildReport, unknownOwnerNotes } from '../../lambdas/core/report/build-report.ts';
+import { unknownOwnerNote } from '../../lambdas/core/report/owner-slice.ts';
 import { renderHtml } from '../../lambdas/core/report/render-html.ts';
 import { renderMarkdown } from '../../lambdas/core/report/render-markdown.ts';
 import { renderJson } from '../../lambdas/core/report/render-json.ts';
@@ -86,6 +87,49 @@ describe('a report sliced by owner', () => {
     expect(whole.every((g) => g.correctiveAction.owner === 'growth@example.com')).toBe(true);
     expect(growth.map((g) => g.id)).toEqual(whole.map((g) => g.id));
     expect(unowned).toEqual([]);
+  });
+
+  it('does not warn of the owner last month’s report named for a job taken out of the config, whose slice holds it; warns of one the config overrides', () => {
+    // Prepare
+    const { 'weekly-digest': _gone, ...jobs } = CONFIG.jobs as Record<string, unknown>;
+    const config = { ...CONFIG, jobs } as typeof CONFIG;
+    const carried = [
+      { detector: 'error-keyword', subject: 'weekly-digest', status: 'new' as const, openSince: '2026-09', due: '2026-10-15', owner: 'newsletter@example.com' },
+      { detector: 'error-keyword', subject: 'nightly-backup', status: 'new' as const, openSince: '2026-09', due: '2026-10-15', owner: 'storage@example.com' },
+    ];
+    const input = (owners: string[]) => octoberInput({ config, carried, owners });
+
+    // Act
+    const gone = unknownOwnerNotes(input(['newsletter@example.com']));
+    const overridden = unknownOwnerNotes(input(['storage@example.com']));
+
+    // Assess
+    expect(buildReport(input(['newsletter@example.com'])).findings.map((g) => g.subject)).toContain('weekly-digest');
+    expect(gone).toEqual([]);
+    expect(buildReport(input(['storage@example.com'])).findings).toEqual([]);
+    expect(overridden).toHaveLength(1);
+    expect(overridden[0]).toMatch(/^no subject has owner "storage@example\.com"; the owners configured are: .*; last month's report names newsletter@example\.com for subjects no longer in the config$/);
+  });
+
+  it('counts a carried owner in the owner note only for a subject out of the config with no owner configured, a blank one for none', () => {
+    // Prepare
+    const { 'weekly-digest': _gone, ...jobs } = CONFIG.jobs as Record<string, unknown>;
+    const config = { ...CONFIG, jobs } as typeof CONFIG;
+    const carried = new Map([
+      ['job#weekly-digest', 'newsletter@example.com'],
+      ['job#nightly-backup', 'storage@example.com'],
+      ['job#left-too', '  '],
+    ]);
+
+    // Act
+    const note = (owner: string) => unknownOwnerNote(owner, config, [], carried);
+
+    // Assess
+    expect(note('newsletter@example.com')).toBeUndefined();
+    expect(note('newsletter@example.con')).toMatch(/did you mean "newsletter@example\.com"\?/);
+    expect(note('storage@example.com')).toMatch(/^no subject has owner "storage@example\.com"/);
+    expect(note('  ')).toMatch(/^no subject has owner "  "/);
+    expect(unknownOwnerNote('newsletter@example.com', config)).toMatch(/^no subject has owner/);
   });
 
   it('puts a subject whose owner is blank (owner: "") in the unowned slice, as the report shows it unassigned', () => {

@@ -17,7 +17,7 @@ import { configSnoozes } from '../snooze.ts';
 import { inConfig, ownersAsConfigured, stateFacts, type SubjectSnapshot } from './subjects.ts';
 import { ruleWithThresholds, thresholdAppendix } from './thresholds.ts';
 import { subjectKey } from '../pipeline.ts';
-import { type InSlice, ownerSlice, sliceLabel } from './owner-slice.ts';
+import { type InSlice, ownerSlice, sliceLabel, unknownOwnerNote } from './owner-slice.ts';
 
 /** The kinds of subject a snooze may name. */
 const SUBJECT_KINDS = ['job', 'agent', 'route', 'tool', 'guard'] as const;
@@ -178,6 +178,27 @@ function kindsNaming(name: string, input: ReportInput): readonly string[] {
   return known.length > 0 ? known : ['job'];
 }
 
+/** A carried group's kind as `buildGroups` takes it: its own, else its detector's. */
+function carriedKindOf(meta: ReadonlyMap<string, DetectorMeta>): (c: CarriedGroup) => string {
+  return (c) => c.kind ?? meta.get(c.detector)?.subjectKind ?? 'job';
+}
+
+/** The owners last month's report named for its groups' subjects (`correctiveAction.owner`), by `subjectKey`: a slice takes them for subjects taken out of the config (`ownerSlice`). */
+function carriedOwnersOf(input: Pick<ReportInput, 'carried'>, meta: ReadonlyMap<string, DetectorMeta>): Map<string, string> {
+  const carriedKind = carriedKindOf(meta);
+  return new Map((input.carried ?? []).flatMap((c) => (c.owner !== undefined ? [[subjectKey(carriedKind(c), c.subject), c.owner] as const] : [])));
+}
+
+/**
+ * What to warn of the owners a report is sliced for (`ReportInput.owners`) that no subject has
+ * (`unknownOwnerNote`): over the owners the slice counts, the config's, the exceptions' and those
+ * last month's report named for subjects taken out of the config. None for a whole report.
+ */
+export function unknownOwnerNotes(input: ReportInput): string[] {
+  const carriedOwners = carriedOwnersOf(input, input.meta ?? (DETECTOR_META as ReadonlyMap<string, DetectorMeta>));
+  return (input.owners ?? []).flatMap((o) => unknownOwnerNote(o, input.config, input.exceptions, carriedOwners) ?? []);
+}
+
 /**
  * The input of a report sliced by owner (`ReportInput.owners`), the one place a slice is cut: the
  * findings (both months'), runs, subject states, held-back bypasses and snoozes of the subjects in
@@ -188,10 +209,8 @@ function kindsNaming(name: string, input: ReportInput): readonly string[] {
  */
 function sliceByOwner(input: ReportInput, meta: ReadonlyMap<string, DetectorMeta>): { input: ReportInput; inSlice?: InSlice } {
   if (input.owners === undefined) return { input };
-  // A carried group's kind as `buildGroups` takes it: its own, else its detector's.
-  const carriedKind = (c: CarriedGroup) => c.kind ?? meta.get(c.detector)?.subjectKind ?? 'job';
-  const carriedOwners = new Map((input.carried ?? []).flatMap((c) => (c.owner !== undefined ? [[subjectKey(carriedKind(c), c.subject), c.owner] as const] : [])));
-  const inSlice = ownerSlice(input.owners, input.config, input.exceptions, carriedOwners);
+  const carriedKind = carriedKindOf(meta);
+  const inSlice = ownerSlice(input.owners, input.config, input.exceptions, carriedOwnersOf(input, meta));
   const owners = new Set(input.owners);
   const ofSlice = <T extends { readonly subject_kind: string; readonly subject: string }>(list: readonly T[]) => list.filter((x) => inSlice(x.subject_kind, x.subject));
   const snoozed = (name: string) => kindsNaming(name, input).some((kind) => inSlice(kind, name));

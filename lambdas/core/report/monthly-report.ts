@@ -20,7 +20,7 @@ import { type Finding, isoTime, type Severity } from '../findings.ts';
 import { seedPlan } from '../exception-registry.ts';
 import { allSnoozes } from '../snooze.ts';
 import { bypassesUpTo, GUARD_STATE_KIND, type GuardState } from '../guard-reducer.ts';
-import { buildReport, type ReportInput } from './build-report.ts';
+import { buildReport, type ReportInput, unknownOwnerNotes } from './build-report.ts';
 import { type CarriedGroup, groupKey } from './groups.ts';
 import { highestSeverity } from './coverage.ts';
 import { findingsQueryEnd, happenedIn } from './evidence.ts';
@@ -347,9 +347,15 @@ export function renderReport(report: AuditReport): ReportDocument[] {
   ];
 }
 
-export async function createMonthlyReport(month: string, sources: ReportSources): Promise<{ report: AuditReport; documents: ReportDocument[] }> {
-  const report = buildReport(await gatherReportInput(month, sources));
-  return { report, documents: renderReport(report) };
+/**
+ * A month's report and its documents, and for a report sliced by owner (`sources.owners`) what to warn of
+ * the owners given that no subject has (`unknownOwnerNotes`, over the owners the slice counts): an empty
+ * slice would pass for a clean one.
+ */
+export async function createMonthlyReport(month: string, sources: ReportSources): Promise<{ report: AuditReport; documents: ReportDocument[]; ownerNotes: string[] }> {
+  const input = await gatherReportInput(month, sources);
+  const report = buildReport(input);
+  return { report, documents: renderReport(report), ownerNotes: unknownOwnerNotes(input) };
 }
 
 export interface MonthlyReportResult {

@@ -199,7 +199,8 @@ export function monthRequestsDropped(state: unknown, fromMs: number, toMs: numbe
   return !isNumber(firstSeen) || firstSeen < toMs;
 }
 
-const SECTION_OF_KIND: Readonly<Record<string, 'jobs' | 'agents' | 'routes' | 'tools' | undefined>> = {
+/** The config section that names the subjects of a kind (`jobs` for `job`); none for a guard. */
+export const SECTION_OF_KIND: Readonly<Record<string, 'jobs' | 'agents' | 'routes' | 'tools' | undefined>> = {
   job: 'jobs',
   agent: 'agents',
   route: 'routes',
@@ -252,7 +253,7 @@ export function ownersAsConfigured(kind: string, name: string, config: Config, e
 }
 
 /** A blank owner (`owner: ""`, spaces) names no one. */
-function blank(owner: string): boolean {
+export function blank(owner: string): boolean {
   return owner.trim() === '';
 }
 
