@@ -133,6 +133,13 @@ function detailProblem(detail: ActionDetail): string | undefined {
   return undefined;
 }
 
+/** Why `end(status, { output_bytes })` cannot be written as the contract's `agent.end` (§1a), or undefined. */
+function endProblem(status: unknown, outputBytes: unknown): string | undefined {
+  if (typeof status !== 'string' || status === '') return `status must be non-empty text ("ok", "error", "budget_exhausted", …); got ${described(status)}`;
+  if (outputBytes === undefined || (Number.isSafeInteger(outputBytes) && (outputBytes as number) >= 0)) return undefined;
+  return pastSafeInteger('output_bytes', outputBytes) ?? `output_bytes must be a whole number of bytes, 0 or more; got ${described(outputBytes)}`;
+}
+
 const BUDGET_KEYS: ReadonlySet<string> = new Set(['max_actions', 'max_cost_usd', 'scope']);
 
 /**
@@ -312,9 +319,7 @@ export class AgentEmitter {
 
   private begin(by: string, parentRunId?: string): void {
     if (this.startedBy !== undefined) return;
-    this.startedBy = by;
     const parent = parentRunId ?? this.parentRunId;
-    this.startedUnder = parent;
     this.line({
       type: 'agent.start',
       agent: this.agent,
@@ -322,6 +327,9 @@ export class AgentEmitter {
       ...(parent !== undefined ? { parent_run_id: parent } : {}),
       ...(this.ownBudget ? { budget: this.ownBudget } : {}),
     });
+    // Written, then marked started: a write that throws leaves the run to start again, not started with no line.
+    this.startedBy = by;
+    this.startedUnder = parent;
   }
 
   /** Starts the next tick (one loop iteration, one turn); per-tick budgets start afresh. Returns its number. */
@@ -420,11 +428,17 @@ export class AgentEmitter {
     return new AgentEmitter(this.shared, { agent, runId: options.runId ?? this.shared.newRunId(), budget: options.budget, parent: this, inherited: this.pools });
   }
 
-  /** Writes `agent.end` with the actions (and cost) of this run and everything under it: the honest count. */
+  /**
+   * Writes `agent.end` with the actions (and cost) of this run and everything under it: the honest
+   * count. `status` is non-empty text (`ok`, `error`, `budget_exhausted`, …) and `output_bytes` a
+   * whole number, 0 or more: anything else throws a `TypeError` with nothing written and the run not
+   * ended, so a corrected `end()` still writes the count. The run is marked ended once its line is written.
+   */
   end(status = 'ok', extra: { output_bytes?: number } = {}): void {
     if (this.ended) return;
+    const problem = endProblem(status, extra.output_bytes);
+    if (problem !== undefined) throw new TypeError(`${this.agent} run ${this.runId}: end(): ${problem}. Nothing was recorded: the run is not ended.`);
     this.begin('end()');
-    this.ended = true;
     this.line({
       type: 'agent.end',
       agent: this.agent,
@@ -435,6 +449,8 @@ export class AgentEmitter {
       ...(this.parentRunId !== undefined ? { parent_run_id: this.parentRunId } : {}),
       ...(extra.output_bytes !== undefined ? { output_bytes: extra.output_bytes } : {}),
     });
+    // Written, then marked ended: a write that throws leaves the run open, for an end() that writes the count.
+    this.ended = true;
   }
 }
 

@@ -10,6 +10,8 @@ and in the pipeline's ``tool-arg-invalid`` detector, which judges the ``tool.cal
 from .emitter import (
     MAX_COST_USD,
     MAX_DURATION_MS,
+    MAX_ID_BYTES,
+    MAX_ID_CHARS,
     MAX_LINE_BYTES,
     MAX_TOKENS,
     ActionReceipt,
@@ -25,6 +27,8 @@ __all__ = [
     "create_agent_emitter",
     "MAX_COST_USD",
     "MAX_DURATION_MS",
+    "MAX_ID_BYTES",
+    "MAX_ID_CHARS",
     "MAX_LINE_BYTES",
     "MAX_TOKENS",
 ]

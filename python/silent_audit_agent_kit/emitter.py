@@ -19,6 +19,7 @@ import json
 import math
 import numbers
 import secrets
+import sys
 import threading
 import time
 import uuid
@@ -34,6 +35,8 @@ __all__ = [
     "MAX_TOKENS",
     "MAX_DURATION_MS",
     "MAX_LINE_BYTES",
+    "MAX_ID_CHARS",
+    "MAX_ID_BYTES",
 ]
 
 # The pipeline's bounds on one line's quantities (lambdas/core/quantity-limits.ts): a larger
@@ -43,6 +46,10 @@ MAX_TOKENS = 1_000_000_000
 MAX_DURATION_MS = 31_622_400_000  # 366 days
 # Lines longer than this (bytes of UTF-8) are dropped whole by the pipeline (lambdas/core/parse/line-limit.ts).
 MAX_LINE_BYTES = 256 * 1024
+# The pipeline's bound on an identifier (agent, run_id, parent_run_id, tool, call_id: lambdas/core/events.ts):
+# they become parts of storage keys, and a longer one rejects its line. Characters are UTF-16 units, as JavaScript counts them.
+MAX_ID_CHARS = 256
+MAX_ID_BYTES = 400
 
 _MAX_SAFE_INTEGER = 2**53 - 1
 # What a line's "ts" field adds, with room for the longest ISO time.
@@ -102,6 +109,30 @@ def _past_safe_integer(what: str, value: Any) -> Optional[str]:
         as_float = float(value)
         past = math.isfinite(as_float) and as_float.is_integer() and as_float > _MAX_SAFE_INTEGER
     return f"{what} must be at most {_MAX_SAFE_INTEGER} (2^53 - 1); got {_described(value)}" if past else None
+
+
+def _id_problem(what: str, value: Any, *, empty_ok: bool = False) -> Optional[BaseException]:
+    """Why ``value`` cannot be written as the identifier ``what`` (the pipeline rejects its line), or None:
+    a TypeError for anything but text, a ValueError for text empty (where a name is required) or past the bound."""
+    if not isinstance(value, str):
+        return TypeError(f"{what} must be {'a' if empty_ok else 'a non-empty'} string; got {_described(value)}")
+    if value == "" and not empty_ok:
+        return ValueError(f"{what} must be a non-empty string; got the empty string")
+    chars = len(value.encode("utf-16-le", "surrogatepass")) // 2
+    if chars > MAX_ID_CHARS:
+        return ValueError(f"{what} must be at most {MAX_ID_CHARS} characters (identifiers become storage keys); got {chars}")
+    # As the pipeline counts the text it reads back: a lone surrogate is 3 bytes there.
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if size > MAX_ID_BYTES:
+        return ValueError(f"{what} must be at most {MAX_ID_BYTES} bytes of UTF-8 (identifiers become storage keys); got {size}")
+    return None
+
+
+def _check_id(where: str, what: str, value: Any, *, empty_ok: bool = False) -> None:
+    """Raises, with nothing recorded, when ``value`` is not an identifier the pipeline reads (``_id_problem``)."""
+    problem = _id_problem(what, value, empty_ok=empty_ok)
+    if problem is not None:
+        raise type(problem)(f"{where}: {problem}. Nothing was recorded: every line naming it would be rejected by the pipeline.")
 
 
 def _above(value: Any, bound: Union[int, float]) -> bool:
@@ -295,7 +326,18 @@ def _dumps(body: Mapping[str, Any]) -> str:
 
 
 def _utf8_len(text: str) -> int:
-    return len(text.encode("utf-8", "surrogatepass"))
+    """Bytes of ``text`` as a line writes it (``_line``): a lone surrogate is its 6-byte JSON escape ``\\udce9``."""
+    return len(text.encode("utf-8", "backslashreplace"))
+
+
+def _written_prefix(text: str, limit: int) -> str:
+    """The longest start of ``text`` whose bytes as written (``_utf8_len``) are at most ``limit``: whole characters only."""
+    size = 0
+    for index, char in enumerate(text):
+        size += _utf8_len(char)
+        if size > limit:
+            return text[:index]
+    return text
 
 
 def _iso(seconds: float) -> str:
@@ -339,11 +381,11 @@ def _arguments_as_written(where: str, args: Any, after: str) -> Dict[str, Any]:
 def _cut_texts(value: Any, limit: int) -> Any:
     """``value`` with every text longer than ``limit`` bytes of UTF-8 cut to its first ``limit`` bytes and ``… [N more bytes cut]``."""
     if isinstance(value, str):
-        encoded = value.encode("utf-8", "surrogatepass")
-        if len(encoded) <= limit:
+        size = _utf8_len(value)
+        if size <= limit:
             return value
-        head = encoded[:limit].decode("utf-8", "ignore")
-        return f"{head}\u2026 [{len(encoded) - _utf8_len(head)} more bytes cut]"
+        head = _written_prefix(value, limit)
+        return f"{head}\u2026 [{size - _utf8_len(head)} more bytes cut]"
     if isinstance(value, list):
         return [_cut_texts(item, limit) for item in value]
     if isinstance(value, dict):
@@ -376,8 +418,17 @@ def _tighter(a: Dict[str, Union[int, float]], b: Dict[str, Union[int, float]]) -
     return out
 
 
+# One lock for every emitter of the process writing to stdout: runs of separate trees (a thread per
+# conversation) each hold only their own tree's lock.
+_STDOUT_LOCK = threading.Lock()
+
+
 def _print_line(line: str) -> None:
-    print(line, flush=True)
+    """The default writer: the line and its newline in one write, flushed, under the process's stdout lock, so
+    lines of runs in other threads never land inside it (``print`` writes the line and the newline apart)."""
+    with _STDOUT_LOCK:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 class AgentEmitter:
@@ -433,7 +484,11 @@ class AgentEmitter:
     def start(self, parent_run_id: Optional[str] = None) -> None:
         """Writes ``agent.start`` (with the parent and this run's own budget). Called by the first action if not before.
         Once started, a repeat that changes nothing does nothing, and one naming another parent raises a ``RuntimeError``:
-        its ``agent.start`` is written, and its actions would stay out of that parent's tree."""
+        its ``agent.start`` is written, and its actions would stay out of that parent's tree. A ``parent_run_id``
+        that is not an identifier the pipeline reads (a non-empty string, at most ``MAX_ID_CHARS`` characters)
+        raises a ``TypeError`` or ``ValueError``."""
+        if parent_run_id is not None:
+            _check_id(f"{self.agent} run {self.run_id}: start()", "parent_run_id", parent_run_id)
         with self._shared.lock:
             if self._started_by is not None and parent_run_id is not None and parent_run_id != self._started_under:
                 now = "as a root of its own" if self._started_under is None else f"under parent {self._started_under}"
@@ -448,15 +503,16 @@ class AgentEmitter:
         with self._shared.lock:
             if self._started_by is not None:
                 return
-            self._started_by = by
             parent = parent_run_id if parent_run_id is not None else self.parent_run_id
-            self._started_under = parent
             body: Dict[str, Any] = {"type": "agent.start", "agent": self.agent, "run_id": self.run_id}
             if parent is not None:
                 body["parent_run_id"] = parent
             if self._own_budget is not None:
                 body["budget"] = {key: _json_number(value) if isinstance(value, float) else value for key, value in self._own_budget.items()}
+            # Written, then marked started: a write that raises leaves the run to start again, not started with no line.
             self._line(body)
+            self._started_by = by
+            self._started_under = parent
 
     def tick(self, n: Optional[int] = None) -> int:
         """Starts the next tick (one loop iteration, one turn); per-tick budgets start afresh. Returns its number."""
@@ -550,7 +606,11 @@ class AgentEmitter:
         self._refuse_if_ended("tool calls")
         if "name" in detail:
             raise TypeError(f"{self.agent} run {self.run_id}: tool_call takes the tool's name as its first argument, not name=")
+        _check_id(f"{self.agent} run {self.run_id}: tool_call()", "the tool's name", tool)
         where = f"{self.agent} run {self.run_id}: tool_call({json.dumps(tool, ensure_ascii=False)})"
+        if call_id is not None:
+            # The pipeline takes an empty call_id (it is optional, and bounded): so does the kit.
+            _check_id(where, "call_id", call_id, empty_ok=True)
         after = ". Nothing was recorded."
         written = _arguments_as_written(where, args, after)
 
@@ -571,29 +631,49 @@ class AgentEmitter:
         """A sub-agent run under this one: its actions count against this run's pool (and the root's), and against its own ``budget`` too."""
         # Early, without the lock (nothing is checked or written before it); again under the lock below.
         self._refuse_if_ended("sub-agents")
-        kept = _checked_budget(f"{self.agent} run {self.run_id}: child({json.dumps(agent, ensure_ascii=False)})", budget)
+        _check_id(f"{self.agent} run {self.run_id}: child()", "the sub-agent's name", agent)
+        where = f"{self.agent} run {self.run_id}: child({json.dumps(agent, ensure_ascii=False)})"
+        if run_id is not None:
+            _check_id(where, "run_id", run_id)
+        kept = _checked_budget(where, budget)
         with self._shared.lock:
             # Again under the lock: an end() above that held it meanwhile has counted its tree without this run.
             self._refuse_if_ended("sub-agents")
+            if run_id is None:
+                run_id = self._shared.new_run_id()
+                _check_id(where, "the run id new_run_id() gave", run_id)
             self._begin("its first child()")
-            return AgentEmitter(self._shared, agent=agent, run_id=run_id if run_id is not None else self._shared.new_run_id(), budget=kept, parent=self, inherited=self._pools)
+            return AgentEmitter(self._shared, agent=agent, run_id=run_id, budget=kept, parent=self, inherited=self._pools)
 
     def end(self, status: str = "ok", *, output_bytes: Optional[int] = None) -> None:
-        """Writes ``agent.end`` with the actions (and cost) of this run and everything under it: the honest count."""
+        """Writes ``agent.end`` with the actions (and cost) of this run and everything under it: the honest count.
+
+        ``status`` is non-empty text (``ok``, ``error``, ``budget_exhausted``, …) and ``output_bytes`` a whole
+        number, 0 or more: anything else raises a ``TypeError`` or ``ValueError`` with nothing written and the
+        run not ended, so a corrected ``end()`` still writes the count. The run is marked ended once its line is written."""
+        where = f"{self.agent} run {self.run_id}: end()"
+        if not isinstance(status, str) or status == "":
+            kind = ValueError if isinstance(status, str) else TypeError
+            raise kind(f'{where}: status must be non-empty text ("ok", "error", "budget_exhausted", …); got {_described(status)}. Nothing was recorded: the run is not ended.')
+        written_bytes = None if output_bytes is None else _number(output_bytes, True)
+        if output_bytes is not None and written_bytes is None:
+            problem = _past_safe_integer("output_bytes", output_bytes) or f"output_bytes must be a whole number of bytes, 0 or more; got {_described(output_bytes)}"
+            raise _error_kind(output_bytes)(f"{where}: {problem}. Nothing was recorded: the run is not ended.")
         with self._shared.lock:
             if self._ended:
                 return
             self._begin("end()")
-            self._ended = True
             body: Dict[str, Any] = {"type": "agent.end", "agent": self.agent, "run_id": self.run_id, "status": status, "actions_reported": self._subtree_actions}
             if self._cost_seen:
                 # Rounded half up to the micro-dollar, as JavaScript's Math.round does it.
                 body["cost_reported_usd"] = _json_number(math.floor(self._subtree_cost * 1e6 + 0.5) / 1e6)
             if self.parent_run_id is not None:
                 body["parent_run_id"] = self.parent_run_id
-            if output_bytes is not None:
-                body["output_bytes"] = output_bytes
+            if written_bytes is not None:
+                body["output_bytes"] = written_bytes
+            # Written, then marked ended: a write that raises leaves the run open, for an end() that writes the count.
             self._line(body)
+            self._ended = True
 
 
 def create_agent_emitter(
@@ -608,8 +688,8 @@ def create_agent_emitter(
 ) -> AgentEmitter:
     """The root run's emitter; its budget is the pool every ``child()`` shares.
 
-    ``write`` gets one JSON line (no newline) per call: default ``print`` to stdout, flushed (what
-    CloudWatch reads from a Lambda or a container); ``logger.info`` or a file's ``write`` fit too.
+    ``write`` gets one JSON line (no newline) per call: default stdout, the line and its newline in one
+    write, flushed, under one lock for the process (what CloudWatch reads from a Lambda or a container); ``logger.info`` or a file's ``write`` fit too.
     ``budget`` is ``{"max_actions": 20, "max_cost_usd": 0.5, "scope": "task"}`` as the config takes it:
     anything else raises a ``TypeError`` or ``ValueError``. ``clock`` returns epoch seconds (default
     ``time.time``); ``run_id`` and ``new_run_id`` default to random UUIDs. ``new_nonce`` gives each
@@ -617,7 +697,17 @@ def create_agent_emitter(
     8 random hex characters: another process writing under the same run id (a Kubernetes Job's
     retried pod, a conversation resumed on another replica) gets another, so the pipeline, which
     counts one ``action_id`` once, does not take its actions for redeliveries.
+    ``agent``, ``run_id`` and the ids ``new_run_id`` gives are non-empty strings of at most ``MAX_ID_CHARS``
+    characters (``MAX_ID_BYTES`` bytes of UTF-8), as the pipeline reads them: anything else (a number, a
+    ``uuid.UUID``: pass ``str(it)``) raises a ``TypeError`` or ``ValueError``.
     """
-    kept = _checked_budget(f"create_agent_emitter({json.dumps(agent, ensure_ascii=False)})", budget)
+    _check_id("create_agent_emitter()", "agent", agent)
+    where = f"create_agent_emitter({json.dumps(agent, ensure_ascii=False)})"
+    if run_id is not None:
+        _check_id(where, "run_id", run_id)
+    kept = _checked_budget(where, budget)
     shared = _Shared(write if write is not None else _print_line, clock if clock is not None else time.time, new_run_id if new_run_id is not None else (lambda: str(uuid.uuid4())), new_nonce if new_nonce is not None else (lambda: secrets.token_hex(4)))
-    return AgentEmitter(shared, agent=agent, run_id=run_id if run_id is not None else shared.new_run_id(), budget=kept, parent=None, inherited=[])
+    if run_id is None:
+        run_id = shared.new_run_id()
+        _check_id(where, "the run id new_run_id() gave", run_id)
+    return AgentEmitter(shared, agent=agent, run_id=run_id, budget=kept, parent=None, inherited=[])

@@ -3,18 +3,21 @@
     python3 -m unittest discover -s tests      (from python/)
 """
 
+import decimal
 import io
 import json
 import math
 import os
 import sys
 import threading
+import time
 import unittest
+import uuid
 from contextlib import redirect_stdout
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from silent_audit_agent_kit import MAX_LINE_BYTES, BudgetExhaustedError, create_agent_emitter  # noqa: E402
+from silent_audit_agent_kit import MAX_ID_BYTES, MAX_ID_CHARS, MAX_LINE_BYTES, BudgetExhaustedError, create_agent_emitter  # noqa: E402
 
 START = 1_791_194_400.0  # 2026-10-05T10:00:00Z
 
@@ -446,6 +449,130 @@ class EmitterTest(unittest.TestCase):
         self.assertEqual(len(outcome), 1)
         self.assertIsInstance(outcome[0], RuntimeError)
         self.assertIn("already ended: no actions after end()", str(outcome[0]))
+
+
+    def test_default_writer_keeps_each_line_whole_when_threads_each_run_their_own_root(self):
+        # Prepare: a stdout that lets another thread in between any two writes, as a real one may.
+        class YieldingStdout(io.StringIO):
+            writes = []
+
+            def write(self, text):
+                self.writes.append(text)
+                time.sleep(0)
+                return super().write(text)
+
+        out = YieldingStdout()
+
+        def conversation(i):
+            run = create_agent_emitter("chat-bot", run_id=f"conv-{i}")
+            for _ in range(20):
+                run.action("llm_call", tokens_in=10, tokens_out=5)
+            run.end("ok", output_bytes=10)
+
+        threads = [threading.Thread(target=conversation, args=(i,)) for i in range(16)]
+        # Act
+        with redirect_stdout(out):
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        # Assess: one write per line, line and newline together; every line one JSON object.
+        self.assertEqual([w for w in out.writes if not (w.endswith("\n") and w.count("\n") == 1)], [])
+        lines = [json.loads(line) for line in out.getvalue().splitlines()]
+        self.assertEqual(len(lines), 16 * 22)
+        self.assertEqual(sorted(line["run_id"] for line in lines if line["type"] == "agent.end"), sorted(f"conv-{i}" for i in range(16)))
+
+    def test_refuses_an_id_or_name_the_pipeline_rejects_and_records_nothing(self):
+        cases = [
+            ("run_id 42", lambda w: create_agent_emitter("bot", write=w, run_id=42), TypeError, 'create_agent_emitter("bot"): run_id must be a non-empty string; got 42'),
+            ("a uuid.UUID", lambda w: create_agent_emitter("bot", write=w, run_id=uuid.UUID(int=1)), TypeError, "run_id must be a non-empty string; got an UUID"),
+            ("an empty agent", lambda w: create_agent_emitter("", write=w), ValueError, "create_agent_emitter(): agent must be a non-empty string; got the empty string"),
+            ("new_run_id giving a number", lambda w: create_agent_emitter("bot", write=w, new_run_id=lambda: 7), TypeError, "the run id new_run_id() gave must be a non-empty string; got 7"),
+            ("a run_id too long", lambda w: create_agent_emitter("bot", write=w, run_id="r" * (MAX_ID_CHARS + 1)), ValueError, f"run_id must be at most {MAX_ID_CHARS} characters (identifiers become storage keys); got {MAX_ID_CHARS + 1}"),
+            ("an agent too many bytes", lambda w: create_agent_emitter("\u00e9" * 201, write=w), ValueError, f"agent must be at most {MAX_ID_BYTES} bytes of UTF-8 (identifiers become storage keys); got 402"),
+            ("a child's run_id 7", lambda w: create_agent_emitter("bot", write=w, run_id="r-1").child("sub", run_id=7), TypeError, 'bot run r-1: child("sub"): run_id must be a non-empty string; got 7'),
+            ("a child named by None", lambda w: create_agent_emitter("bot", write=w, run_id="r-1").child(None), TypeError, "bot run r-1: child(): the sub-agent's name must be a non-empty string; got None"),
+            ("parent_run_id 1001", lambda w: create_agent_emitter("bot", write=w, run_id="r-1").start(parent_run_id=1001), TypeError, "bot run r-1: start(): parent_run_id must be a non-empty string; got 1001"),
+            ("call_id 17", lambda w: create_agent_emitter("bot", write=w, run_id="r-1").tool_call("lookup", {}, call_id=17), TypeError, 'bot run r-1: tool_call("lookup"): call_id must be a string; got 17'),
+            ("an empty tool", lambda w: create_agent_emitter("bot", write=w, run_id="r-1").tool_call("", {}), ValueError, "bot run r-1: tool_call(): the tool's name must be a non-empty string; got the empty string"),
+        ]
+        for label, act, kind, message in cases:
+            with self.subTest(label):
+                lines = []
+                with self.assertRaises(kind) as refused:
+                    act(lines.append)
+                self.assertIn(message, str(refused.exception))
+                self.assertIn("Nothing was recorded", str(refused.exception))
+                self.assertEqual(lines, [])
+
+    def test_takes_ids_at_the_bound_and_an_empty_call_id_as_the_pipeline_does(self):
+        # Prepare
+        lines = []
+        run = create_agent_emitter("b" * MAX_ID_CHARS, write=lines.append, run_id="\u00e9" * (MAX_ID_BYTES // 2))
+        # Act
+        run.tool_call("lookup", {"q": "x"}, call_id="")
+        run.end("ok", output_bytes=10)
+        # Assess
+        self.assertEqual([json.loads(line)["type"] for line in lines], ["agent.start", "agent.action", "tool.call", "agent.end"])
+
+    def test_refuses_an_end_the_pipeline_rejects_and_leaves_the_run_open_for_a_corrected_end(self):
+        cases = [
+            ("nan", dict(output_bytes=float("nan")), ValueError, "output_bytes must be a whole number of bytes, 0 or more; got nan"),
+            ("negative", dict(output_bytes=-3), ValueError, "output_bytes must be a whole number of bytes, 0 or more; got -3"),
+            ("fractional", dict(output_bytes=12.5), ValueError, "output_bytes must be a whole number of bytes, 0 or more; got 12.5"),
+            ("a bool", dict(output_bytes=True), TypeError, "output_bytes must be a whole number of bytes, 0 or more; got True"),
+            ("a Decimal", dict(output_bytes=decimal.Decimal(5)), TypeError, "output_bytes must be a whole number of bytes, 0 or more; got 5"),
+            ("past 2**53", dict(output_bytes=2**60), ValueError, "output_bytes must be at most 9007199254740991 (2^53 - 1); got 1152921504606846976"),
+            ("a None status", dict(status=None), TypeError, 'status must be non-empty text ("ok", "error", "budget_exhausted", …); got None'),
+            ("an empty status", dict(status=""), ValueError, 'status must be non-empty text ("ok", "error", "budget_exhausted", …); got the string ""'),
+        ]
+        for label, kwargs, kind, problem in cases:
+            with self.subTest(label):
+                # Prepare
+                root, lines, parsed = setup()
+                root.action("llm_call")
+                # Act
+                with self.assertRaises(kind) as refused:
+                    root.end(**{"status": "ok", **kwargs})
+                # Assess
+                self.assertEqual(str(refused.exception), f"support-bot run r-1: end(): {problem}. Nothing was recorded: the run is not ended.")
+                self.assertEqual(len(lines), 2)
+                root.end("error", output_bytes=12.0)
+                self.assertEqual(parsed()[-1], {**parsed()[-1], "type": "agent.end", "status": "error", "actions_reported": 1, "output_bytes": 12})
+                self.assertIn('"output_bytes":12,', lines[-1])
+
+    def test_marks_a_run_started_and_ended_only_once_its_line_is_written(self):
+        # Prepare: a writer that fails (a closed pipe), then works.
+        lines = []
+        failing = [True]
+
+        def write(line):
+            if failing[0]:
+                raise BrokenPipeError("stdout closed")
+            lines.append(json.loads(line))
+
+        run = create_agent_emitter("support-bot", write=write, run_id="r-1")
+        # Act
+        self.assertRaises(BrokenPipeError, run.end, "ok")
+        failing[0] = False
+        run.end("ok")
+        # Assess
+        self.assertEqual([(line["type"], line["run_id"]) for line in lines], [("agent.start", "r-1"), ("agent.end", "r-1")])
+
+    def test_counts_a_lone_surrogate_as_the_six_bytes_of_its_escape_when_it_fits_a_tool_call_line(self):
+        # Prepare: a Latin-1 file name read with surrogateescape ("report-\udce9t\udce9.csv"): 24 bytes written, not 18.
+        name = b"report-\xe9t\xe9.csv".decode("utf-8", "surrogateescape")
+        root, lines, parsed = setup()
+        # Act / Assess: 11,000 of them make a line of ~297 KB (231 KB if counted 3 bytes each): refused, not written too long.
+        with self.assertRaises(TypeError) as refused:
+            root.tool_call("upload", {"filenames": [name] * 11_000})
+        self.assertRegex(str(refused.exception), r"args make a tool\.call line of \d+ bytes even with every text cut to 128 bytes")
+        self.assertEqual(lines, [])
+        # A long text of them is cut to whole escapes within the limit, not to nothing.
+        root.tool_call("upload", {"blob": "x" * 300_000, "name": "\udce9" * 1000})
+        self.assertTrue(all(len(line.encode("utf-8", "backslashreplace")) <= MAX_LINE_BYTES for line in lines))
+        self.assertEqual(parsed()[-1]["args"]["name"], "\udce9" * 341 + f"\u2026 [{6000 - 341 * 6} more bytes cut]")
+        self.assertIn("\\udce9", lines[-1])
 
 
 if __name__ == "__main__":

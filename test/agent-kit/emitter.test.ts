@@ -379,6 +379,41 @@ describe('createAgentEmitter', () => {
     expect(lines).toHaveLength(3);
     expect(root.remaining()).toEqual({ actions: 4 });
   });
+  it.each([
+    ['NaN output_bytes', 'ok', Number.NaN, 'output_bytes must be a whole number of bytes, 0 or more; got NaN'],
+    ['negative output_bytes', 'ok', -3, 'output_bytes must be a whole number of bytes, 0 or more; got -3'],
+    ['fractional output_bytes', 'ok', 12.5, 'output_bytes must be a whole number of bytes, 0 or more; got 12.5'],
+    ['boolean output_bytes', 'ok', true, 'output_bytes must be a whole number of bytes, 0 or more; got true'],
+    ['BigInt output_bytes', 'ok', 5n, 'output_bytes must be a whole number of bytes, 0 or more; got 5'],
+    ['null status', null, undefined, 'status must be non-empty text ("ok", "error", "budget_exhausted", …); got null'],
+    ['empty status', '', undefined, 'status must be non-empty text ("ok", "error", "budget_exhausted", …); got the string ""'],
+  ] as const)('refuses end() with %s, writing nothing and leaving the run open for an end() the pipeline takes', async (_, status, outputBytes, problem) => {
+    // Prepare
+    const { root, lines, parsed } = setup();
+    root.action('llm_call');
+    const written = lines.length;
+    // Act
+    const refused = () => root.end(status as unknown as string, { output_bytes: outputBytes as unknown as number });
+    // Assess
+    expect(refused).toThrow(new TypeError(`support-bot run r-1: end(): ${problem}. Nothing was recorded: the run is not ended.`));
+    expect(lines).toHaveLength(written);
+    root.end('ok', { output_bytes: 512 });
+    expect(parsed().at(-1)).toMatchObject({ type: 'agent.end', status: 'ok', actions_reported: 1, output_bytes: 512 });
+    expect(await detect(lines)).toEqual([]);
+  });
+
+  it('marks a run started and ended only once its line is written: a writer that throws leaves it to write again', () => {
+    // Prepare
+    const lines: string[] = [];
+    let failing = true;
+    const root = createAgentEmitter({ agent: 'support-bot', runId: 'r-1', newNonce: () => 'a1b2c3d4', clock: () => START, write: (l) => (failing ? (() => { throw new Error('EPIPE'); })() : lines.push(l)) });
+    // Act
+    expect(() => root.end('ok')).toThrow('EPIPE');
+    failing = false;
+    root.end('ok');
+    // Assess
+    expect(lines.map((l) => (JSON.parse(l) as { type: string }).type)).toEqual(['agent.start', 'agent.end']);
+  });
 });
 
 describe('one definition for prevention and detection', () => {
