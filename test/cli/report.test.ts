@@ -111,6 +111,50 @@ describe('silent-audit report (end to end)', () => {
     ]);
   });
 
+  it('shows configured agents that ran only under another agent OK, not "no data", in Coverage and Agent budgets', () => {
+    // Prepare: an orchestrator root run twice a day in October, calling researcher and planner as sub-agents.
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-report-subagents-'));
+    const config = join(dir, 'audit.yaml');
+    writeFileSync(config, 'agents:\n  orchestrator:\n    owner: alice\n  researcher:\n    owner: bob\n    budget:\n      max_actions: 10\n  planner:\n    owner: carol\n');
+    const lines: string[] = [];
+    for (let day = 1; day <= 31; day++) {
+      for (const hour of ['00', '12']) {
+        const at = (second: number) => `2026-10-${String(day).padStart(2, '0')}T${hour}:00:0${second}Z`;
+        const root = `o-${day}-${hour}`;
+        lines.push(JSON.stringify({ ts: at(0), type: 'agent.start', agent: 'orchestrator', run_id: root }));
+        for (const [i, agent] of ['researcher', 'planner'].entries()) {
+          const run_id = `${agent}-${day}-${hour}`;
+          lines.push(
+            JSON.stringify({ ts: at(1 + i * 3), type: 'agent.start', agent, run_id, parent_run_id: root }),
+            JSON.stringify({ ts: at(2 + i * 3), type: 'agent.action', agent, run_id, action: 'llm_call' }),
+            JSON.stringify({ ts: at(3 + i * 3), type: 'agent.end', agent, run_id, status: 'ok' }),
+          );
+        }
+        lines.push(JSON.stringify({ ts: at(8), type: 'agent.end', agent: 'orchestrator', run_id: root, status: 'ok' }));
+      }
+    }
+    const log = join(dir, 'agents.jsonl');
+    writeFileSync(log, `${lines.join('\n')}\n`);
+
+    // Act
+    const { status, stdout } = cli(['--month', '2026-10', '--format', 'json', '--config', config, log]);
+
+    // Assess
+    expect(status).toBe(0);
+    const report = JSON.parse(stdout) as AuditReport;
+    expect(report.coverage.rows.map((r) => [r.name, r.status, r.runsInMonth, r.lastSeen])).toEqual([
+      ['orchestrator', 'ok', 62, '2026-10-31T12:00:08Z'],
+      ['planner', 'ok', null, '2026-10-31T12:00:06Z'],
+      ['researcher', 'ok', null, '2026-10-31T12:00:03Z'],
+    ]);
+    expect(report.coverage.rows.find((r) => r.name === 'researcher')?.reason).toMatch(/^ran as a sub-agent under orchestrator in October 2026 \(last 2026-10-31T12:00:03Z\)/);
+    expect(report.agents.rows.map((r) => [r.name, r.status])).toEqual([
+      ['orchestrator', 'ok'],
+      ['planner', 'ok'],
+      ['researcher', 'ok'],
+    ]);
+  });
+
   it('exits 2 on a usage error, saying what was expected', () => {
     // Act
     const { status, stderr } = cli(['--month', '2026-13', 'x.log']);

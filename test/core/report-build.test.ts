@@ -294,6 +294,81 @@ describe('buildReport for a known month (October 2026 against September)', () =>
     ]);
   });
 
+  describe('a sub-agent over its own budget', () => {
+    // support-bot's tree (a pool of 20 actions) runs researcher, held to its own 3 (agents.researcher, with its own owner).
+    const config = validateConfig(
+      { ...RAW_CONFIG, agents: { ...RAW_CONFIG.agents, researcher: { budget: { max_actions: 3, scope: 'task' }, owner: 'research@example.com' } } },
+      'report test config',
+    );
+    const ownBudget = (d: number, max_actions: number, kept: 'sub_agent' | 'top_runs' = 'sub_agent') =>
+      finding('budget-exceeded', 'support-bot', `${day(d)}T10:00:00Z`, {
+        kind: 'agent',
+        run_id: `r-${d}.1`,
+        evidence: {
+          scope: 'task',
+          budget_source: 'config',
+          root_run_id: `r-${d}`,
+          ...(kept === 'sub_agent' ? { sub_agent: 'researcher' } : {}),
+          runs: 1,
+          max_actions,
+          limits: ['actions'],
+          actions: 8,
+          top_runs: [{ run_id: `r-${d}.1`, agent: 'researcher', actions: 8, cost_usd: 0 }],
+        },
+      });
+    const onRoot = finding('budget-exceeded', 'support-bot', `${day(20)}T10:00:00Z`, {
+      kind: 'agent',
+      run_id: 'r-20',
+      evidence: { scope: 'task', budget_source: 'config', root_run_id: 'r-20', runs: 2, max_actions: 20, limits: ['actions'], actions: 26 },
+    });
+    const lines = (g: ReturnType<typeof groupOf>) => g.criteria.thresholds.map((t) => `${t.key}=${t.value}@${t.source}`);
+
+    it.each(['sub_agent', 'top_runs'] as const)('shows the limit it crossed under its own key and its owner, not its root’s budget as current (named by %s)', (kept) => {
+      // Act
+      const report = buildReport(octoberInput({ findings: [ownBudget(5, 3, kept)], previousFindings: [], config }));
+
+      // Assess
+      const g = groupOf(report, 'budget-exceeded', 'support-bot');
+      expect(lines(g)).toEqual(['agents.researcher.budget.max_actions=3@sub-agent’s own', 'agents.researcher.budget.scope="task"@sub-agent’s own']);
+      expect(g.correctiveAction.owner).toBe('research@example.com');
+      expect(report.agents.rows.map((r) => [r.name, r.status, r.findings, r.worst.map((w) => `${w.key}=${w.value}`)])).toEqual([
+        ['researcher', 'findings', 1, ['runs=1', 'actions=8']],
+        ['support-bot', 'ok', 0, []],
+      ]);
+    });
+
+    it('gives the root’s budget beside the sub-agent’s when its root runs were over too, the root’s owner for both, and the sub-agent’s own value today when it changed', () => {
+      // Act: researcher held to 3 on the 5th, its config says 4 today; the tree over its 20 on the 20th.
+      const changed = validateConfig({ ...config, agents: { ...config.agents, researcher: { ...config.agents.researcher, budget: { max_actions: 4, scope: 'task' } } } }, 'report test config');
+      const report = buildReport(octoberInput({ findings: [ownBudget(5, 3), onRoot], previousFindings: [], config: changed }));
+
+      // Assess
+      const g = groupOf(report, 'budget-exceeded', 'support-bot');
+      expect(lines(g)).toEqual([
+        'budget.max_actions=20@agents.support-bot',
+        'budget.max_cost_usd=0.5@agents.support-bot',
+        'budget.scope="task"@agents.support-bot',
+        'agents.researcher.budget.max_actions=3@as judged',
+        'agents.researcher.budget.max_actions=4@sub-agent’s own, current',
+        'agents.researcher.budget.scope="task"@sub-agent’s own',
+      ]);
+      expect(g.correctiveAction.owner).toBe('ai-team@example.com');
+    });
+
+    it('names a budget from the sub-agent’s agent.start as its own, and takes the root’s owner when the sub-agent has none', () => {
+      // Prepare: researcher in no config section; its agent.start said 5.
+      const started = { ...ownBudget(5, 5), evidence: { ...ownBudget(5, 5).evidence, budget_source: 'event' } };
+
+      // Act
+      const report = buildReport(octoberInput({ findings: [started], previousFindings: [] }));
+
+      // Assess
+      const g = groupOf(report, 'budget-exceeded', 'support-bot');
+      expect(lines(g)).toEqual(['budget.max_actions=5@researcher’s agent.start', 'budget.scope="task"@researcher’s agent.start']);
+      expect(g.correctiveAction.owner).toBe('ai-team@example.com');
+    });
+  });
+
   it('labels the config’s value current beside the one every finding was judged by when they differ', () => {
     // Prepare: every missed run judged under a 15-minute grace; the config says 30 today.
     const config = validateConfig({ ...RAW_CONFIG, defaults: { ...RAW_CONFIG.defaults, grace_minutes: 30 } }, 'report test config');
@@ -2230,8 +2305,8 @@ describe('an agent that ran in October only as a sub-agent under another agent (
     /** Agents it calls, one run each, in turn. */
     readonly calls?: readonly string[];
   }
-  /** Each root of an hour fed through every reducer once it ended; the agents' states and October's coverage rows. */
-  const monthAfter = async (roots: readonly Root[]) => {
+  /** Each root of an hour fed through every reducer once it ended; the agents' states and October's coverage rows (with its run records, under `config`). */
+  const monthAfter = async (roots: readonly Root[], config: Config = CONFIG) => {
     const store = new MemoryAuditStore();
     let line = 0;
     const event = (t: number, body: Record<string, unknown>) => ({ at: t, body: body as unknown as EventBody, source: { origin: 'agents.jsonl', line: ++line }, format: 'json' as const });
@@ -2250,9 +2325,11 @@ describe('an agent that ran in October only as a sub-agent under another agent (
       await processBatch(lines, REDUCERS, store, { config: CONFIG, clock: { now: () => from + 3_660_000 } });
     }
     const subjects: SubjectSnapshot[] = (await store.subjects('agent')).map((s) => ({ kind: 'agent', name: s.key.slice('agent#'.length), state: s.state }));
-    const rows = (states: SubjectSnapshot[]) =>
-      buildReport({ month: '2026-10', findings: [], previousFindings: [], subjects: states, runs: [], config: CONFIG, clock: { now: () => at('2026-11-03T06:00:00Z') } }).coverage.rows;
-    return { subjects, rows };
+    const runs = (await Promise.all(subjects.map((s) => store.runs(`agent#${s.name}`, '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z')))).flat();
+    const report = (states: SubjectSnapshot[]) =>
+      buildReport({ month: '2026-10', findings: [], previousFindings: [], subjects: states, runs, config, clock: { now: () => at('2026-11-03T06:00:00Z') } });
+    const rows = (states: SubjectSnapshot[]) => report(states).coverage.rows;
+    return { subjects, rows, report };
   };
   const daily = (agent: string, first: string, days: number, calls?: readonly string[]): Root[] =>
     Array.from({ length: days }, (_, i) => ({ agent, from: at(first) + i * DAY, ...(calls ? { calls } : {}) }));
@@ -2261,7 +2338,7 @@ describe('an agent that ran in October only as a sub-agent under another agent (
   const statusOf = (rows: readonly { name: string; status: string; reason?: string }[], name: string) => rows.filter((r) => r.name === name).map((r) => [r.status, r.reason]);
   const silentReason = 'silent for all of October 2026: no run of it ended in it (the last before it 2026-09-30T11:00:00Z, the next 2026-11-02T11:00:00Z)';
 
-  it('shows it OK when it ran under boss every day of October', async () => {
+  it('shows it OK when it ran under boss every day of October, its runs there not counted', async () => {
     // Prepare
     const { subjects, rows } = await monthAfter([...helperOwn.slice(0, 30), ...daily('boss', '2026-10-01T10:00:00Z', 31, ['helper']), helperOwn[30]]);
 
@@ -2269,8 +2346,74 @@ describe('an agent that ran in October only as a sub-agent under another agent (
     const shown = rows(subjects);
 
     // Assess
-    expect(statusOf(shown, 'helper')).toEqual([['ok', undefined]]);
+    expect(statusOf(shown, 'helper')).toEqual([
+      ['ok', 'ran as a sub-agent under boss in October 2026 (last 2026-10-31T10:00:04Z): its runs under another agent are not counted, only the latest is kept'],
+    ]);
+    expect(shown.find((r) => r.name === 'helper')).toMatchObject({ runsInMonth: null, failedRuns: null, lastSeen: '2026-11-02T11:00:00Z' });
     expect(statusOf(shown, 'boss')).toEqual([['ok', undefined]]);
+  });
+
+  // researcher and planner, configured with their own owners and a budget, only ever run under orchestrator.
+  const SUBAGENTS_CONFIG = validateConfig(
+    { agents: { orchestrator: { owner: 'alice' }, researcher: { owner: 'bob', budget: { max_actions: 10 } }, planner: { owner: 'carol' } } },
+    'report test config',
+  );
+
+  it('shows configured agents that only ever ran under another agent OK in Coverage and Agent budgets, not "no data"', async () => {
+    // Prepare
+    const { subjects, report } = await monthAfter(daily('orchestrator', '2026-10-01T10:00:00Z', 31, ['researcher', 'planner']), SUBAGENTS_CONFIG);
+
+    // Act
+    const built = report(subjects);
+
+    // Assess
+    expect(subjects.map((s) => s.name)).toEqual(['orchestrator']);
+    expect(built.coverage.rows.map((r) => [r.name, r.status, r.runsInMonth, r.lastSeen, r.owner])).toEqual([
+      ['orchestrator', 'ok', 31, '2026-10-31T11:00:00Z', 'alice'],
+      ['planner', 'ok', null, '2026-10-31T10:00:07Z', 'carol'],
+      ['researcher', 'ok', null, '2026-10-31T10:00:04Z', 'bob'],
+    ]);
+    expect(built.coverage.rows.find((r) => r.name === 'researcher')?.reason).toBe(
+      'ran as a sub-agent under orchestrator in October 2026 (last 2026-10-31T10:00:04Z): its runs under another agent are not counted, only the latest is kept',
+    );
+    expect(built.coverage.counts).toMatchObject({ ok: 3, unknown: 0 });
+    expect(built.agents.rows.map((r) => [r.name, r.status])).toEqual([
+      ['orchestrator', 'ok'],
+      ['planner', 'ok'],
+      ['researcher', 'ok'],
+    ]);
+  });
+
+  it('shows a configured sub-agent UNKNOWN, ran after October, when its latest run under orchestrator is in November: its October runs are not known', async () => {
+    // Prepare
+    const { subjects, rows } = await monthAfter(daily('orchestrator', '2026-10-01T10:00:00Z', 33, ['researcher']), SUBAGENTS_CONFIG);
+
+    // Act
+    const shown = rows(subjects);
+
+    // Assess
+    expect(statusOf(shown, 'researcher')).toEqual([
+      [
+        'unknown',
+        'ran as a sub-agent under orchestrator after October 2026 (last 2026-11-02T10:00:04Z): only its latest run under another agent is kept, so its runs in October 2026 are not known',
+      ],
+    ]);
+    expect(statusOf(shown, 'planner')).toEqual([['unknown', 'no data: configured, but nothing from it has ever been seen']]);
+  });
+
+  it('shows a configured sub-agent last run under orchestrator in September as not seen in October, not as never seen', async () => {
+    // Prepare
+    const { subjects, rows } = await monthAfter(
+      [...daily('orchestrator', '2026-09-01T10:00:00Z', 30, ['researcher']), ...daily('orchestrator', '2026-10-01T10:00:00Z', 31, ['planner'])],
+      SUBAGENTS_CONFIG,
+    );
+
+    // Act
+    const shown = rows(subjects);
+
+    // Assess
+    expect(statusOf(shown, 'researcher')).toEqual([['unknown', 'no data: nothing from it was seen in October 2026']]);
+    expect(shown.find((r) => r.name === 'researcher')?.lastSeen).toBe('2026-09-30T10:00:04Z');
   });
 
   it('still shows it UNKNOWN, silent for all of October, when boss called it only in September and others in October', async () => {

@@ -343,6 +343,38 @@ function subagentSeenAt(name: string, state: unknown): number | undefined {
   return finite(seenAt) ? seenAt : undefined;
 }
 
+/** Where agent `name` was seen running under another agent: each other agent whose state keeps it in its trees (`subagentSeenAt`), with that latest time, latest first. */
+export function sightingsUnderOthers(name: string, agents: readonly SubjectSnapshot[]): { readonly by: string; readonly at: number }[] {
+  return agents
+    .filter((other) => other.name !== name)
+    .map((other) => ({ by: other.name, at: subagentSeenAt(name, other.state) }))
+    .filter((u): u is { by: string; at: number } => u.at !== undefined)
+    .sort((a, b) => b.at - a.at || a.by.localeCompare(b.by));
+}
+
+/** The agents named in a sub-agent note, the first few and how many more. */
+function agentsNamed(sightings: readonly { readonly by: string }[]): string {
+  const names = sightings.map((u) => u.by);
+  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+}
+
+/**
+ * Why an agent seen in the span only under other agents (`inSpan`, latest first) shows no runs:
+ * another agent's state keeps only the latest time of its runs there, not how many.
+ */
+function ranUnderOthersNote(inSpan: readonly { readonly by: string; readonly at: number }[], span: MonthSpan): string {
+  return `ran as a sub-agent under ${agentsNamed(inSpan)} in ${span.label} (last ${isoSecond(inSpan[0].at)}): its runs under another agent are not counted, only the latest is kept`;
+}
+
+/**
+ * Why an agent with nothing of it in the span is not known to have been silent: it ran under
+ * another agent after the span (`later`, latest first), and that agent's state keeps only its
+ * latest run there, so it may have run in the span too.
+ */
+function ranUnderOthersLaterNote(later: readonly { readonly by: string; readonly at: number }[], span: MonthSpan): string {
+  return `ran as a sub-agent under ${agentsNamed(later)} after ${span.label} (last ${isoSecond(later[0].at)}): only its latest run under another agent is kept, so its runs in ${span.label} are not known`;
+}
+
 /**
  * Why an agent or route whose sightings straddle the span (seen before it and after it) sent
  * nothing in it, when its state can tell: an agent whose kept ended runs (kept in end order, the
@@ -459,11 +491,21 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const requests = monthRequests(snapshot?.state, span.fromMs);
     // Seen before and after the span but not in it: silent for all of it, as a job with no run in it.
     const silentAll = records.length === 0 && findings.length === 0 && (requests?.total ?? 0) === 0 && activeSpanOverlaps ? wholeSpanSilenceNote(subject.kind, snapshot?.state, span, subject.name, agentStates) : undefined;
+    // An agent's own state learns only the runs it starts as a root: its runs as a sub-agent are in the states of the agents above it.
+    const underOthers = subject.kind === 'agent' ? sightingsUnderOthers(subject.name, agentStates).filter((u) => !asOfCut || u.at <= end) : [];
+    const underOthersInSpan = underOthers.filter((u) => u.at >= span.fromMs && u.at < end);
     const seen =
       silentAll === undefined &&
-      (records.length > 0 || findings.length > 0 || (requests?.total ?? 0) > 0 || startsBeforeEnds > 0 || ((!recordsRuns || startsOnly || subject.kind !== 'job') && activeSpanOverlaps));
+      (records.length > 0 ||
+        findings.length > 0 ||
+        (requests?.total ?? 0) > 0 ||
+        startsBeforeEnds > 0 ||
+        underOthersInSpan.length > 0 ||
+        ((!recordsRuns || startsOnly || subject.kind !== 'job') && activeSpanOverlaps));
+    // Seen in the span only as a sub-agent: how many times it ran there is not kept.
+    const onlyUnderOthers = underOthersInSpan.length > 0 && records.length === 0 && unfinished === 0;
     // In a span not over yet, the last sighting up to the report's time: a later one the state learned after it is not known then.
-    const sightings = [facts.lastSeenAt ?? 0, facts.lastStartAt ?? 0, ...(asOfCut ? keptActivity(snapshot?.state) : [])];
+    const sightings = [facts.lastSeenAt ?? 0, facts.lastStartAt ?? 0, ...(asOfCut ? keptActivity(snapshot?.state) : []), ...underOthers.map((u) => u.at)];
     const lastSeenMs = Math.max(maxOf(sightings.filter((t) => !asOfCut || t <= end)), maxOf(records.map((r) => Date.parse(r.ts))));
     // Only a job's and a route's states keep their first sighting: an agent's is the oldest of the
     // root runs it keeps (its latest 60), and it may have run in the month as a sub-agent unrecorded.
@@ -485,8 +527,8 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const base = {
       kind: subject.kind,
       name: subject.name,
-      runsInMonth,
-      failedRuns,
+      runsInMonth: onlyUnderOthers ? null : runsInMonth,
+      failedRuns: onlyUnderOthers ? null : failedRuns,
       requests,
       history,
       minHistory,
@@ -527,12 +569,16 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     if (notKept && silentAll === undefined) return { ...base, status: 'unknown', ...noted(notKept) };
     // A job never seen is not known to exist: not due or not, nothing vouches for it.
     if (!seen && (!notDue || !snapshot)) {
+      // Its latest run under another agent is after the span: it may have run under it in the span too.
+      const later = underOthers.filter((u) => u.at >= end && agentStates.some((other) => other.name === u.by && mayHaveRunUnder(subject.name, other.state, { fromMs: span.fromMs, toMs: end })));
       const reason =
         silentAll ??
         // Not "no data": the route may have had requests then, its state keeps no count that old.
         (monthRequestsDropped(snapshot?.state, span.fromMs, span.toMs)
           ? `requests not kept for ${span.label}: the route's state keeps the counts of its last ${PAST_MONTHS + 2} months`
-          : snapshot
+          : later.length > 0
+            ? ranUnderOthersLaterNote(later, span)
+            : snapshot || underOthers.length > 0
             ? `no data: nothing from it was seen in ${span.label}`
             : subject.configured
               ? 'no data: configured, but nothing from it has ever been seen'
@@ -546,7 +592,8 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     if (silent) return { ...base, status: 'unknown', reason: silent };
     const unseen = unseenAfterInputNote(subject.kind, subject.name, config, span, end, input.inputEndsAt);
     if (unseen) return { ...base, status: 'unknown', reason: unseen };
-    return notDue ? { ...base, status: 'ok', reason: notDue, notDue: true } : { ...base, status: 'ok' };
+    if (notDue) return { ...base, status: 'ok', reason: notDue, notDue: true };
+    return onlyUnderOthers ? { ...base, status: 'ok', reason: ranUnderOthersNote(underOthersInSpan, span) } : { ...base, status: 'ok' };
   });
   const all = judged.filter((row): row is CoverageRow => row !== undefined);
   const inSlice = input.inSlice;
