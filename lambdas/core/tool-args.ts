@@ -99,14 +99,33 @@ export function inferArgType(name: string): ArgType | undefined {
   return type;
 }
 
+/** Whether a snake_case name, or its last word (`error_message`), names free text. */
+function isFreeTextName(n: string): boolean {
+  return FREE_TEXT_ARGS.has(n) || FREE_TEXT_ARGS.has(n.split('_').at(-1) ?? '');
+}
+
 function typeFromName(name: string): ArgType | undefined {
   const n = snakeName(name);
-  if (FREE_TEXT_ARGS.has(n) || FREE_TEXT_ARGS.has(n.split('_').at(-1) ?? '')) return undefined;
+  if (isFreeTextName(n)) return undefined;
   if (n === 'uuid' || n.endsWith('_uuid')) return 'uuid';
   if (n === 'id' || n.endsWith('_id')) return 'id';
   if (n === 'email' || n.endsWith('_email')) return 'email';
   if (n === 'amount' || n === 'price' || n === 'count' || n.endsWith('_count') || n.endsWith('_amount') || n.endsWith('_price')) return 'number';
   if (n === 'date' || n.endsWith('_date') || n.endsWith('_at')) return 'date';
+  return undefined;
+}
+
+/**
+ * The type each item of a list argument gets from the list's plural name: `ids`/`*_ids` (`userIds`)
+ * an identifier, `uuids`/`*_uuids` a UUID, `emails`/`*_emails` an email. Only a list's items: a
+ * string under such a name (`"u1,u2"`) is given no type.
+ */
+export function inferItemType(name: string): ArgType | undefined {
+  const n = snakeName(name);
+  if (isFreeTextName(n)) return undefined;
+  if (n === 'uuids' || n.endsWith('_uuids')) return 'uuid';
+  if (n === 'ids' || n.endsWith('_ids')) return 'id';
+  if (n === 'emails' || n.endsWith('_emails')) return 'email';
   return undefined;
 }
 
@@ -222,6 +241,73 @@ export function looksLikePlaceholder(value: string, name?: string): boolean {
   if (isSlotOrFiller(value, name)) return true;
   if (CJK_SCRIPT.test(value) && CJK_DESCRIPTION.test(value)) return true;
   return /\S\s+\S/.test(value.trim()) && REFERENTIAL.test(value);
+}
+
+/**
+ * Argument names whose values may be templates, code or patterns in their own right (`{{user_id}}`
+ * is the value of a `template`, `<br>` of a `separator`): an untyped one is never judged a placeholder.
+ */
+const TEMPLATE_TEXT_ARGS: ReadonlySet<string> = new Set([
+  'template', 'placeholder', 'format', 'pattern', 'regex', 'expression', 'expr', 'variable', 'var', 'env',
+  'code', 'snippet', 'script', 'command', 'cmd', 'html', 'markdown', 'sql', 'selector', 'example', 'sample',
+  'default', 'syntax', 'macro', 'separator', 'delimiter', 'prefix', 'suffix',
+]);
+/** Words of argument names that hold a state or a category, where `TBD` is a value (a fixture's status, a column). */
+const STATE_WORDS: ReadonlySet<string> = new Set(['status', 'stage', 'phase', 'priority', 'category', 'type', 'kind', 'label', 'tag', 'list', 'column', 'round']);
+/** `TBD` and its kin, in English and in the languages of `FOREIGN_FILLERS` ("to be decided"), alone. */
+const TBD = /^\s*(?:tbd|tba|tbc|待定|未定|미정|يحدد لاحق\p{M}?ا\p{M}?|तय होना बाकी(?: है)?)[.!。।]*\s*$/iu;
+/** The delimiters of the other slots `TEMPLATE` knows, around a name: `<user_id>`, `[customer-id]`, `{user_id}`, `$USER_ID`, `%USERNAME%`, `__USER_ID__`. */
+const SLOT_NAME = /^\s*(?:<([^<>]*)>|\[([^[\]]*)\]|\{([^{}]*)\}|\$([A-Z0-9_]*)|%([^%]*)%|__(.*)__)\s*$/;
+const VALUE_KINDS: ReadonlySet<string> = new Set(VALUE_KIND.split('|'));
+/** English descriptions, whole: "the user mentioned in the conversation", "the same user as before", "see above", "the user's email address". */
+const PERSON = String.raw`(?:user|customer|client|caller|sender|recipient|contact|person|member|buyer|requester|employee|patient)`;
+const POSSESSED = String.raw`(?:e-?mail(?: address)?|address|id|identifier|user ?name|name|phone(?: number)?|number|account(?: (?:id|number))?|handle)`;
+const HEAD = String.raw`(?:${PERSON}(?:(?:'s|’s)? ${POSSESSED})?|${POSSESSED}|amount|order|date|value|one)`;
+const WHERE = String.raw`(?:above|below|earlier|before|previously|last time|(?:in|from) (?:the|this|our|my) (?:conversation|chat|thread|discussion|(?:previous|last|earlier) (?:message|response|result|turn)s?|request|prompt)|from (?:earlier|before|last time)|as (?:before|above|earlier|last time|previously))`;
+const TAIL = String.raw`(?:(?:mentioned|referred to|referenced)(?: ${WHERE})?|(?:(?:given|provided|specified|stated|shown|listed|quoted|noted|named|used|returned|found|discussed) )?${WHERE})`;
+const ENGLISH_DESCRIPTION = new RegExp(
+  String.raw`^\s*(?:(?:(?:the|that|this|said) )?(?:same )?(?:(?:aforementioned|above-?mentioned|previously (?:mentioned|given|provided|used)) ${HEAD}|${HEAD} ${TAIL})` +
+    String.raw`|see (?:above|below|earlier|the previous message)|as (?:mentioned|discussed|stated|given|noted)(?: ${WHERE})?|same as (?:above|before|earlier|last time)` +
+    String.raw`|(?:the )?${PERSON}(?:'s|’s|s') ${POSSESSED}|(?:his|her|their) ${POSSESSED})[.!]?\s*$`,
+  'i',
+);
+/** The other languages' words for "mentioned" (`REFERENTIAL`'s), in a value of a few words: "la dirección mencionada", "المستخدم المذكور". */
+const FOREIGN_MENTIONED = new RegExp(
+  String.raw`(?<![\p{L}\p{M}\p{N}_])(?:mencionad[oa]s?|mentionnée?s?|erwähnte[nrms]?|genannte[nrms]?|menzionat[oaie]|упомянут\p{L}*|(?:ال)?مذكور\p{L}*|(?:ال)?مشار إلي(?:ه|ها|هم)|उल्लिखित|उल्लेखित|उपर्युक्त|उपरोक्त)(?![\p{L}\p{M}\p{N}_])`,
+  'iu',
+);
+const MAX_DESCRIPTION_WORDS = 6;
+const MAX_UNTYPED_CHARS = 120;
+
+/**
+ * Whether the value of an argument with no type (configured or by its name) is unmistakably a
+ * stand-in, whole: a `{{…}}` or `\${…}` slot, a `YOUR_…`/`your-…` slot (`VALUE_SLOT`), another slot
+ * whose name's last word names a kind of value (`<user_id>`, `[customer-id]`, `$USER_ID`, not `<br>`
+ * nor `[URGENT]`), `TBD` (except where a state is named: `status`, `stage`, …, or a code: `country`),
+ * or a description ("the user mentioned in the conversation", "the user's email address", "see above";
+ * the Chinese, Japanese and Korean ones `looksLikePlaceholder` knows; "mentioned" in a few words of
+ * another language). Free text (`FREE_TEXT_ARGS`) and template-like text (`TEMPLATE_TEXT_ARGS`) are never judged.
+ */
+export function isUntypedPlaceholder(value: unknown, name: string): boolean {
+  if (typeof value !== 'string' || value.length > MAX_UNTYPED_CHARS) return false;
+  const words = snakeName(name).split('_');
+  const last = words.at(-1) ?? '';
+  if (isFreeTextName(snakeName(name)) || TEMPLATE_TEXT_ARGS.has(last) || TEMPLATE_TEXT_ARGS.has(singular(last))) return false;
+  if (/^\s*(?:\{\{[^{}]{0,64}\}\}|\$\{[^{}]{0,64}\})\s*$/.test(value) || VALUE_SLOT.test(value) || /^\s*YOUR_[A-Z0-9_]{1,60}\s*$/.test(value)) return true;
+  if (TEMPLATE.test(value) && namesAKind(value)) return true;
+  if (TBD.test(value)) return !isCodeArg(name) && !words.some((word) => STATE_WORDS.has(word) || STATE_WORDS.has(singular(word)));
+  if (ENGLISH_DESCRIPTION.test(value.trim().replace(/\s+/g, ' '))) return true;
+  if (CJK_SCRIPT.test(value) && CJK_DESCRIPTION.test(value)) return true;
+  const count = value.trim().split(/\s+/).length;
+  return count > 1 && count <= MAX_DESCRIPTION_WORDS && FOREIGN_MENTIONED.test(value);
+}
+
+/** Whether a slot's name ends with a kind of value: `<user_id>`, `<USER ID>`, `%USERNAME%`, not `<br>`. */
+function namesAKind(slot: string): boolean {
+  const m = SLOT_NAME.exec(slot);
+  const inner = m?.slice(1).find((group) => group !== undefined);
+  const last = inner?.toLowerCase().split(/[\s_-]+/).filter(Boolean).at(-1);
+  return last !== undefined && VALUE_KINDS.has(last);
 }
 
 /** A template slot or a filler word: never a value, whatever the format allows. */
@@ -661,6 +747,19 @@ function messageFor(arg: string, type: ArgType, value: unknown, check: Check, pl
   return `${arg} must be ${must}; got ${got}${check.hint ? `: ${check.hint}` : ''}.`;
 }
 
+/** The error of an untyped argument whose value is a stand-in (`isUntypedPlaceholder`). */
+function untypedPlaceholderError(arg: string, value: unknown): ArgError {
+  const got = gotText(value);
+  return {
+    arg,
+    expected: 'the value itself',
+    got,
+    message: `${arg} must be the value itself; got the placeholder text ${got}: pass the literal value from the conversation or an earlier tool result, not a description of it.`,
+    source: 'name',
+    placeholder: true,
+  };
+}
+
 /** `lines[*].sku` as `lines[].sku`: two spellings of "every item of the list". */
 export function canonicalArgPath(path: string): string {
   return path.replace(/\[\*\]/g, '[]');
@@ -754,10 +853,17 @@ export function checkToolArgs(args: Readonly<Record<string, unknown>>, configure
       }
       return;
     }
+    // Untyped, a value is judged only as an unmistakable stand-in, never for its type.
+    if (own === undefined && inferred === undefined && infer && depth <= MAX_DEPTH && isUntypedPlaceholder(value, name)) {
+      errors.push(untypedPlaceholderError(path, value));
+      return;
+    }
     if (typeof value !== 'object' || (depth >= MAX_DEPTH && (keys.length === 0 || depth >= reach))) return;
     if (Array.isArray(value)) {
       // A field named after a list (`lines.sku`) can only mean that field of its items.
-      value.forEach((item, i) => visit(item, `${path}[${i}]`, name, depth + 1, leadingTo(keys.flatMap((k) => [`${k}[${i}]`, `${k}[]`, k]))));
+      // A plural name types its items (`user_ids: [a, b]`: each an id).
+      const itemType = infer ? inferItemType(name) : undefined;
+      value.forEach((item, i) => visit(item, `${path}[${i}]`, name, depth + 1, leadingTo(keys.flatMap((k) => [`${k}[${i}]`, `${k}[]`, k])), itemType));
       return;
     }
     for (const [field, inner] of Object.entries(value as Record<string, unknown>)) {

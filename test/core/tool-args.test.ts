@@ -1004,3 +1004,82 @@ describe('checkToolArgs', () => {
     expect(check({ user_id: 'u [REDACTED:jwt]' }).map((e) => e.arg)).toEqual(['user_id']);
   });
 });
+
+describe('checkToolArgs: placeholders in arguments whose name implies no type', () => {
+  const judged = (args: Record<string, unknown>) => check(args).map(({ arg, placeholder }) => ({ arg, placeholder }));
+
+  it.each([
+    [{ recipient: '{{user_id}}' }, 'recipient'],
+    [{ recipient: '${USER_ID}' }, 'recipient'],
+    [{ recipient: '<user_id>' }, 'recipient'],
+    [{ account: '$USER_ID' }, 'account'],
+    [{ username: 'TBD' }, 'username'],
+    [{ username: 'your-username' }, 'username'],
+    [{ user: 'the user mentioned in the conversation' }, 'user'],
+    [{ to: "the user's email address" }, 'to'],
+    [{ to: 'the same user as before' }, 'to'],
+    [{ customer: 'the customer from earlier' }, 'customer'],
+    [{ recipient: 'see above' }, 'recipient'],
+    [{ recipient: 'la dirección mencionada' }, 'recipient'],
+    [{ recipient: '对话中提到的用户' }, 'recipient'],
+    [{ customer: { handle: 'as mentioned earlier' } }, 'customer.handle'],
+    [{ recipients: ['usr_1', '{{user_id}}'] }, 'recipients[1]'],
+  ])('%j is a placeholder at %s (high), as the README says', (args, arg) => {
+    const errors = check(args);
+    expect(errors.map(({ arg, placeholder, source }) => ({ arg, placeholder, source }))).toEqual([{ arg, placeholder: true, source: 'name' }]);
+    expect(errors[0].message).toContain('must be the value itself; got the placeholder text');
+  });
+
+  it('judges each item of a plural id or email list by the singular type: ids, *_ids, userIds, *_emails', () => {
+    expect(judged({ user_ids: ['the user mentioned in the conversation'] })).toEqual([{ arg: 'user_ids[0]', placeholder: true }]);
+    expect(judged({ ids: ['the user mentioned in the conversation', 'usr_8412', 7] })).toEqual([{ arg: 'ids[0]', placeholder: true }]);
+    expect(judged({ userIds: ['usr 8412', 'usr_1'] })).toEqual([{ arg: 'userIds[0]', placeholder: false }]);
+    expect(judged({ cc_emails: ['jane.doe@example.com', 'jane'] })).toEqual([{ arg: 'cc_emails[1]', placeholder: false }]);
+    expect(check({ order_uuids: ['3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f', 'ord_1'] }).map((e) => e.expected)).toEqual(['a UUID']);
+    // A string under a plural name is no list of ids: "u1,u2" is not judged as one id.
+    expect(check({ user_ids: 'usr_1, usr_2', ids: [] })).toEqual([]);
+  });
+
+  it.each([
+    // Free text, whatever it says.
+    { message: 'TBD' },
+    { subject: 'the user mentioned in the conversation' },
+    { error_message: '{{user_id}}' },
+    // Templates, code and markup are values of their own arguments.
+    { template: '{{user_id}}' },
+    { separator: '<br>' },
+    { prefix: '[URGENT]' },
+    { env: '$HOME' },
+    // Slots that name no kind of value, fillers that are values, words a value may hold.
+    { tag: '<div>' },
+    { label: '[WIP]' },
+    { home: '$HOME' },
+    { status: 'TBD' },
+    { stage: 'tba' },
+    { country: 'TBD' },
+    { state: 'pending' },
+    { filter: 'none' },
+    { mode: 'unknown' },
+    { file: 'TODO' },
+    { city: 'The Hague' },
+    { location: 'the office' },
+    { account: 'my account' },
+    { position: 'above the fold' },
+    { camera: 'from above' },
+    { task: 'Follow up on the issue mentioned above' },
+    { recipient: 'the user' },
+    { nav: 'Página anterior' },
+    { name: 'Jean de la Fontaine' },
+    { context: 'The customer mentioned above that the order was late and asked for a refund twice already.' },
+  ])('%j is not judged: no type and no unmistakable placeholder', (args) => {
+    expect(check(args)).toEqual([]);
+  });
+
+  it('judges nothing untyped when inference is off', () => {
+    expect(checkToolArgs({ recipient: '{{user_id}}', user_ids: ['his id'] }, undefined, { now: NOW, inferFromNames: false })).toEqual([]);
+  });
+
+  it("leaves a configured 'string' argument to its configuration", () => {
+    expect(check({ recipient: '{{user_id}}' }, { recipient: 'string' })).toEqual([]);
+  });
+});
