@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { PublishedReport, ReportDocument, ReportPublisher } from '../ports.ts';
+import { writeWholeFile } from './write-whole-file.ts';
 
 /** `report-2026-10.html` */
 export function reportFileName(month: string, format: ReportDocument['format']): string {
@@ -12,10 +13,10 @@ export class FileReportPublisher implements ReportPublisher {
   constructor(private readonly dir: string) {}
 
   async publish(month: string, documents: readonly ReportDocument[]): Promise<PublishedReport> {
-    mkdirSync(this.dir, { recursive: true });
     const published = documents.map((doc) => {
       const path = join(this.dir, reportFileName(month, doc.format));
-      writeFileSync(path, doc.body);
+      // Whole or not at all: last month's report, which this one reads, is never left cut.
+      writeWholeFile(path, doc.body, { makeFolder: true });
       return { format: doc.format, uri: path };
     });
     return { location: resolve(this.dir), documents: published };

@@ -1,9 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConsoleAlertSink, FileAlertSink } from '../adapters/console-alert-sink.ts';
 import { localDynamoClient, startDynamoDbLocal } from '../adapters/dynamodb-local.ts';
 import { DynamoExceptionStore } from '../adapters/dynamodb-exception-store.ts';
 import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
+import { writeWholeFile } from '../adapters/write-whole-file.ts';
 import { validateConfig } from '../config.ts';
 import type { AlertMessage } from '../core/alert-policy-messages.ts';
 import type { Finding } from '../core/findings.ts';
@@ -64,9 +64,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     say(`Generated ${new Set(month.logGroups.map((g) => g.logGroup)).size} log groups (${month.logGroups.length} log streams), ${totalLines.toLocaleString('en-US')} log lines, ${deliveries.length.toLocaleString('en-US')} subscription deliveries (and the control message CloudWatch Logs sends first)`);
     say('');
 
-    mkdirSync(opts.outDir, { recursive: true });
     const alertsFile = join(opts.outDir, 'alerts.jsonl');
-    writeFileSync(alertsFile, '');
+    writeWholeFile(alertsFile, '', { makeFolder: true });
     const consoleSink = new ConsoleAlertSink((line) => say(line));
     const sink = new TeeAlertSink([consoleSink, new FileAlertSink(alertsFile)]);
     const store = new DynamoAuditStore(client, table, { stateCacheSize: 100 });
@@ -106,8 +105,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     for (const missed of month.planted.filter((p) => !caught.includes(p))) say(`  missed: ${missed.detector} on ${missed.job} ${missed.day} (${missed.note})`);
 
     const summary = { month: opts.month, seed: opts.seed ?? DEMO_SEED, counts, deliveries: reports.length, findings: findings.length, alerts: consoleSink.sent.length, planted: month.planted.length, caught: caught.length };
-    writeFileSync(join(opts.outDir, 'findings.jsonl'), findings.map((f) => JSON.stringify(f)).join('\n') + (findings.length ? '\n' : ''));
-    writeFileSync(join(opts.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    writeWholeFile(join(opts.outDir, 'findings.jsonl'), findings.map((f) => JSON.stringify(f)).join('\n') + (findings.length ? '\n' : ''));
+    writeWholeFile(join(opts.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     say(`Wrote ${alertsFile}, ${join(opts.outDir, 'findings.jsonl')} and ${join(opts.outDir, 'summary.json')}.`);
     const reportFiles = await writeReportFiles(opts.month, { findings: store, runs: store, catalog: store, exceptions: new DynamoExceptionStore(client, table, { states: store, redact: config.redact }), config }, opts.outDir);
     say(`Wrote the ${opts.month} audit report: ${reportFiles.documents.map((d) => d.uri).join(', ')}.`);

@@ -1,9 +1,10 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
+import { FileWriteError, writeWholeFile } from '../adapters/write-whole-file.ts';
 import { DEFAULT_CONFIG, nameAsLogged } from '../config.ts';
 import { type AgentState, agentTreeReducer } from '../core/agent-reducer.ts';
 import { type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
@@ -105,12 +106,13 @@ export async function runInit(opts: InitOptions): Promise<InitResult> {
   const text = json ? starterJson(starterConfig(seen)) : starterConfig(seen);
   if (target) {
     try {
-      // `wx`: a file made while the scan ran is not overwritten either.
-      writeFileSync(target, text, { flag: opts.force ? 'w' : 'wx' });
+      // Without --force, a file made while the scan ran is not overwritten either; with it, a
+      // full disk keeps the old file rather than leaving a cut one.
+      writeWholeFile(target, text, { replace: opts.force });
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') return fail(overwriteRefusal(opts.out));
-      return fail(`cannot write ${opts.out} (${code ?? (error as Error).message})`);
+      if (!(error instanceof FileWriteError)) throw error;
+      if (error.code === 'EEXIST') return fail(overwriteRefusal(opts.out));
+      return fail(new FileWriteError(opts.out, error.cause).message);
     }
   } else {
     opts.stdout.write(text);

@@ -2,9 +2,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { functionOption, isoTimeOption, TIMEZONE_HELP, timeZoneOption, YEAR_HELP, yearOption } from './option-parsers.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { DynamoDbLocalError } from '../adapters/dynamodb-local.ts';
+import { FileWriteError } from '../adapters/write-whole-file.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import { registerBackfillCommand } from './backfill-command.ts';
-import { exitQuietlyOnBrokenPipe } from './broken-pipe.ts';
+import { exitOnOutputError } from './broken-pipe.ts';
 import { runDemo } from './demo-command.ts';
 import { registerExceptionsCommand } from './exceptions-command.ts';
 import { registerExecCommand } from './exec-command.ts';
@@ -19,8 +20,9 @@ import { StoreSpecError, storeProblem } from './stores.ts';
 import { VERSION } from '../version.ts';
 
 /** Errors the user can fix; everything else is a bug and keeps its stack trace. */
-// A scan whose subjects another scan saved first (ScanWriteBackError) says which and to run it again.
-const USER_ERRORS = [ConfigError, DynamoDbLocalError, StoreSpecError, ScanWriteBackError];
+// A scan whose subjects another scan saved first (ScanWriteBackError) says which and to run it again;
+// a file that could not be written (the demo's out/ on a full disk: FileWriteError) is named, with why.
+const USER_ERRORS = [ConfigError, DynamoDbLocalError, StoreSpecError, ScanWriteBackError, FileWriteError];
 
 export function buildProgram(): Command {
   const program = new Command('silent-audit')
@@ -87,10 +89,10 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  // A reader that went away (`| head`) ends a command quietly; not exec, which keeps the job
-  // running and still writes its run.end line.
+  // A reader that went away (`| head`) ends a command quietly, and an output that cannot be
+  // written (a full disk) with 2; not exec, which keeps the job running and still writes its run.end line.
   program.hook('preAction', (_program, action) => {
-    if (action.name() !== 'exec' || action.parent !== program) exitQuietlyOnBrokenPipe([process.stdout, process.stderr]);
+    if (action.name() !== 'exec' || action.parent !== program) exitOnOutputError(process);
   });
   try {
     await program.parseAsync(argv);

@@ -1,10 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, YEAR_HELP, yearOption } from './option-parsers.ts';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DynamoSnoozeStore } from '../adapters/dynamodb-snooze-store.ts';
 import { FileReportPublisher } from '../adapters/file-report-publisher.ts';
+import { FileWriteError, writeWholeFile } from '../adapters/write-whole-file.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { isoTime } from '../core/findings.ts';
 import type { LineTally, Rejection } from '../core/line-tally.ts';
@@ -177,8 +177,14 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
   const format = formatFor(opts.format, opts.out);
   const body = documents.find((d) => d.format === format)!.body;
   if (opts.out) {
-    mkdirSync(dirname(resolve(opts.out)), { recursive: true });
-    writeFileSync(opts.out, body);
+    try {
+      // Whole or not at all: a full disk or a read-only folder keeps the report that was there.
+      writeWholeFile(opts.out, body, { makeFolder: true });
+    } catch (error) {
+      if (!(error instanceof FileWriteError)) throw error;
+      opts.stderr.write(`silent-audit report: ${terminalText(error.message)}\n`);
+      return { exitCode: 2 };
+    }
     opts.stderr.write(`Wrote ${opts.out}\n`);
   } else {
     opts.stdout.write(body);
