@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, loadConfig } from '../lambdas/config.ts';
-import { CONFIG_CONTEXT_KEY, readDeployContext } from '../lib/deploy-context.ts';
+import { CONFIG_CONTEXT_KEY, readDeployContext, stackNameOf } from '../lib/deploy-context.ts';
 import { SilentAuditStack } from '../lib/silent-audit-stack.ts';
 
 // Synthesised explicitly, so that a refused config leaves no half-built assembly behind.
@@ -13,7 +13,8 @@ try {
   const configFile: unknown = app.node.tryGetContext(CONFIG_CONTEXT_KEY);
   const config = loadConfig(typeof configFile === 'string' && configFile !== '' ? configFile : undefined, process.cwd(), { deploying: true });
 
-  new SilentAuditStack(app, 'SilentAudit', {
+  // Another name (-c stackName, deploy.stack_name) is another deployment beside it, in the same account and region.
+  new SilentAuditStack(app, stackNameOf(app, config), {
     description: 'silent-audit: catches silent failures in scheduled jobs and AI agents from their logs',
     config,
     logGroups,

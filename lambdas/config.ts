@@ -16,6 +16,7 @@ import {
 } from './config-tools.ts';
 import { type Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
+import { didYouMean, namesMeant } from './core/edit-distance.ts';
 import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from './core/events.ts';
 import { daysBetween, parseTime, utcDay } from './core/parse-time.ts';
 import { isPlainObject, setOwn } from './core/own-property.ts';
@@ -246,8 +247,14 @@ const dateOnly = z.union([z.date(), z.string()], { error: 'expected a date (YYYY
 export const SeveritySchema = z.enum(['low', 'medium', 'high', 'critical']);
 
 const isDetectorId = (id: string) => (DETECTOR_IDS as readonly string[]).includes(id);
-const NOT_A_DETECTOR_ID = 'not a detector id (see the detector table)';
-const detectorId = z.string().refine(isDetectorId, NOT_A_DETECTOR_ID);
+/** Why `id` is refused as a detector id, with the ids it looks like a slip for (`missed_run` for `missed-run`). */
+const notADetectorId = (id: string) => {
+  const meant = didYouMean(namesMeant(id, DETECTOR_IDS));
+  return `not a detector id (see the detector table)${meant ? `; ${meant}` : ''}`;
+};
+const detectorId = z.string().superRefine((id, ctx) => {
+  if (!isDetectorId(id)) ctx.addIssue({ code: 'custom', message: notADetectorId(id) });
+});
 
 /** The longest `defaults.max_snooze_days` may be. */
 export const MAX_SNOOZE_DAYS_LIMIT = 90;
@@ -370,7 +377,7 @@ export const DefaultsSchema = z.strictObject({
   severity: z
     .partialRecord(z.string(), SeveritySchema)
     .superRefine((bySeverity, ctx) => {
-      for (const id of Object.keys(bySeverity)) if (!isDetectorId(id)) ctx.addIssue({ code: 'custom', path: [id], message: NOT_A_DETECTOR_ID });
+      for (const id of Object.keys(bySeverity)) if (!isDetectorId(id)) ctx.addIssue({ code: 'custom', path: [id], message: notADetectorId(id) });
     })
     .default({}),
   /** Alert policy (lambdas/core/alert-policy.ts): escalation, flapping, recovery, storm cap, snooze limit. */
@@ -473,8 +480,31 @@ export const ExceptionSchema = z.strictObject({
   expires: dateOnly,
 });
 
+/**
+ * Why a log group ARN is refused in a deploy list: a subscription names a log group of the stack's
+ * own account and region; another account's or region's is fed another way (README, Deploy).
+ */
+export const LOG_GROUP_ARN_REFUSAL =
+  "a log group ARN, not a name: only this account's and region's log groups can be subscribed, by name; for another account's or region's see the README, Deploy, Other accounts and regions";
+
 /** A CloudWatch Logs log group name as the service takes it: 1–512 of `A–Z a–z 0–9 _ - / . #`. */
-const logGroupName = z.string().regex(/^[\w./#-]+$/, 'not a log group name').max(512, 'not a log group name: at most 512 characters');
+const logGroupName = z
+  .string()
+  .refine((name) => !/^arn:/i.test(name), { message: LOG_GROUP_ARN_REFUSAL, abort: true })
+  .refine((name) => !/[*?]/.test(name), {
+    message: 'not a log group name: wildcards (* and ?) are not supported; name each log group, or feed every log group of the account with deploy.account_policy',
+    abort: true,
+  })
+  .regex(/^[\w./#-]+$/, 'not a log group name')
+  .max(512, 'not a log group name: at most 512 characters');
+
+/** The stack bin/app.ts deploys when neither `deploy.stack_name` nor `-c stackName` names one. */
+export const DEFAULT_STACK_NAME = 'SilentAudit';
+/** A CloudFormation stack name: a letter, then letters, digits and `-`, at most 128 in all. */
+export const StackNameSchema = z
+  .string({ error: 'expected a stack name' })
+  .regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'not a CloudFormation stack name: a letter, then letters, digits and -')
+  .max(128, 'not a CloudFormation stack name: at most 128 characters');
 
 /**
  * How many days a run record (`RUN#<kind>#<subject>`) is kept after its run by default
@@ -496,6 +526,8 @@ export const MIN_RUN_RETENTION_DAYS = 63;
 export const MAX_RUN_RETENTION_DAYS = 3650;
 
 export const DeploySchema = z.strictObject({
+  /** The CloudFormation stack to deploy (default SilentAudit): another name for a second deployment in the same account and region. */
+  stack_name: StackNameSchema.optional(),
   log_groups: z.array(logGroupName).default([]),
   alert_emails: z.array(z.email('not an email address')).default([]),
   /** Hours without a parsed line before the heartbeat alarm fires (only when something is subscribed). */
@@ -802,6 +834,28 @@ export function redactedOwnerIssues(config: Config): Array<{ path: PropertyKey[]
 }
 
 /**
+ * A snooze's or a maintenance window's subject that names no subject of the config (a job, agent,
+ * route or tool, or an exception's guard) but looks like a slip for one (`paused_job` for
+ * `paused-job`, `namesMeant`): it would hold nothing back, silently. A warning, not a refusal, as
+ * `snooze add`'s: a subject only the logs name is snoozed as well; one like no configured name
+ * cannot be told from such a subject here (the config is read without the store), and is let be.
+ * Of a config with its names as logged (`withNamesAsLogged`), as the subjects are compared.
+ */
+export function unconfiguredSubjectIssues(config: Config): Array<{ path: PropertyKey[]; message: string }> {
+  const names = [...Object.keys(config.jobs), ...Object.keys(config.agents), ...Object.keys(config.routes), ...Object.keys(config.tools), ...config.exceptions.map((e) => e.guard)];
+  const known = new Set(names);
+  const issues: Array<{ path: PropertyKey[]; message: string }> = [];
+  const check = (path: PropertyKey[], subject: string) => {
+    if (known.has(subject) || Object.hasOwn(config.routes, routeTemplate(subject))) return;
+    const meant = didYouMean(namesMeant(subject, names));
+    if (meant) issues.push({ path, message: `no subject named ${JSON.stringify(subject)} is in the config; ${meant} (kept: it holds back only what the logs name ${JSON.stringify(subject)})` });
+  };
+  config.snoozes.forEach((s, i) => check(['snoozes', i, 'subject'], s.subject));
+  config.maintenance_windows.forEach((w, i) => w.subjects.forEach((subject, j) => check(['maintenance_windows', i, 'subjects', j], subject)));
+  return issues;
+}
+
+/**
  * A job's name as its log lines give it: redacted as a name (`redactName`, with the config's own
  * `redact` patterns), then shortened when longer than an identifier may be (`shortenName`), as a
  * line is where it enters the pipeline. A `jobs` key, a snooze's subject (in the config or from
@@ -1065,6 +1119,8 @@ export function validateConfig(raw: unknown, file = 'config', lineOf?: (path: Pr
     // The copy compiled into the Lambdas was warned about where it was read (synth).
     const owners = options.namesAsLogged || !result.success ? [] : redactedOwnerIssues(result.data);
     if (owners.length > 0) warn(`warning: ${file}: ${problemTexts(owners.map(customIssue), redactor(), lineOf).join('; ')}`);
+    const subjects = options.namesAsLogged ? [] : unconfiguredSubjectIssues(named.config);
+    if (subjects.length > 0) warn(`warning: ${file}: ${problemTexts(subjects.map(customIssue), redactor(), lineOf).join('; ')}`);
     rememberDefaultsWritten(named.config, raw);
     readFrom.set(named.config, { file, lineOf });
     return named.config;
@@ -1352,6 +1408,11 @@ export function readLambdaEnv(env: NodeJS.ProcessEnv = process.env): LambdaEnv {
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     config,
   };
+}
+
+/** The service name the functions' metrics and logs carry (`POWERTOOLS_SERVICE_NAME`, set per stack by the CDK app): the self-watch alarms' `service` dimension. */
+export function metricsServiceName(env: NodeJS.ProcessEnv = process.env): string {
+  return env.POWERTOOLS_SERVICE_NAME || 'silent-audit';
 }
 
 /**

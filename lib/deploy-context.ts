@@ -1,6 +1,6 @@
 import type { IConstruct } from 'constructs';
 import { editDistance, lettersOff } from '../lambdas/core/edit-distance.ts';
-import { type Config, ConfigError, DeploySchema, type RoutedLogGroup, routedFromConfig, routingIssues } from '../lambdas/config.ts';
+import { type Config, ConfigError, DEFAULT_STACK_NAME, DeploySchema, type RoutedLogGroup, routedFromConfig, routingIssues, StackNameSchema } from '../lambdas/config.ts';
 import { ACCOUNT_POLICY_CONTEXT_KEY } from './constructs/account-policy.ts';
 import { KINESIS_CONTEXT_KEY } from './constructs/kinesis-ingest.ts';
 
@@ -16,9 +16,13 @@ export const DEPLOY_CONTEXT_KEYS = {
 /** The CDK context key reserving concurrency for the ingest function: `-c ingestReservedConcurrency=50`. */
 export const INGEST_RESERVED_CONCURRENCY_CONTEXT_KEY = 'ingestReservedConcurrency';
 
+/** The CDK context key naming the stack, for a second deployment in one account and region: `-c stackName=SilentAuditEu`. */
+export const STACK_NAME_CONTEXT_KEY = 'stackName';
+
 /** Every CDK context key silent-audit reads. */
 export const OUR_CONTEXT_KEYS: readonly string[] = [
   CONFIG_CONTEXT_KEY,
+  STACK_NAME_CONTEXT_KEY,
   DEPLOY_CONTEXT_KEYS.logGroups,
   DEPLOY_CONTEXT_KEYS.alertEmails,
   KINESIS_CONTEXT_KEY,
@@ -151,6 +155,18 @@ export function ingestReservedConcurrencyFromContext(scope: IConstruct): number 
   const count = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
   if (Number.isSafeInteger(count) && count >= 1) return count;
   throw new ConfigError('cdk context', [`-c ${INGEST_RESERVED_CONCURRENCY_CONTEXT_KEY} (${JSON.stringify(value)}): expected a whole number of concurrent executions, at least 1`]);
+}
+
+/**
+ * The stack to deploy: `-c stackName=…`, else the config's `deploy.stack_name`, else SilentAudit.
+ * A name CloudFormation refuses is a ConfigError naming the option.
+ */
+export function stackNameOf(scope: IConstruct, config: Config): string {
+  const value: unknown = scope.node.tryGetContext(STACK_NAME_CONTEXT_KEY);
+  if (value === undefined || value === null || value === '') return config.deploy.stack_name ?? DEFAULT_STACK_NAME;
+  const parsed = StackNameSchema.safeParse(typeof value === 'string' ? value.trim() : value);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError('cdk context', parsed.error.issues.map((issue) => `-c ${STACK_NAME_CONTEXT_KEY} (${JSON.stringify(value)}): ${issue.message}`));
 }
 
 /**

@@ -1,26 +1,26 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, CfnResource, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import type { Construct } from 'constructs';
-import type { Config } from '../lambdas/config.ts';
+import { Construct } from 'constructs';
+import { type Config, ConfigError, configErrorAt } from '../lambdas/config.ts';
 import { subscriptionFilterPattern } from '../lambdas/core/filter-pattern.ts';
 import { AlertTopic } from './constructs/alert-topic.ts';
 import { AuditFunction } from './constructs/audit-function.ts';
 import { AuditTable } from './constructs/audit-table.ts';
 import { FailureQueueDestination } from './constructs/failure-queue.ts';
 import { MONTHLY_REPORT_SCHEDULE, MonthlyReport } from './constructs/report-function.ts';
-import { accountPolicyEnabled, assertSelectionCriteriaFit, IngestAccountPolicy } from './constructs/account-policy.ts';
+import { ACCOUNT_POLICY_CONTEXT_KEY, accountPolicyEnabled, assertSelectionCriteriaFit, IngestAccountPolicy } from './constructs/account-policy.ts';
 import { reportDueOf, SelfWatch } from './constructs/self-watch.ts';
 import { KinesisIngest, kinesisLogGroupsOf } from './constructs/kinesis-ingest.ts';
-import { assertRoutedOnce, ingestReservedConcurrencyFromContext, kinesisLogGroupsFromContext } from './deploy-context.ts';
+import { assertRoutedOnce, DEPLOY_CONTEXT_KEYS, ingestReservedConcurrencyFromContext, kinesisLogGroupsFromContext } from './deploy-context.ts';
 import { INGEST_V8_FLAGS } from './node-options.ts';
 
 const INGEST_ENTRY = fileURLToPath(new URL('../lambdas/handlers/ingest.ts', import.meta.url));
@@ -49,6 +49,42 @@ export interface SilentAuditStackProps extends StackProps {
 
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
+}
+
+/** The addresses, each once: an e-mail address is one mailbox in any case (`Oncall@Example.com` is `oncall@example.com`), the first spelling kept. */
+function uniqueEmails(addresses: readonly string[]): string[] {
+  const byMailbox = new Map<string, string>();
+  for (const address of addresses) if (!byMailbox.has(address.toLowerCase())) byMailbox.set(address.toLowerCase(), address);
+  return [...byMailbox.values()];
+}
+
+/** Resources CDK adds to the template at synth, past the constructor (`AWS::CDK::Metadata`). */
+const RESOURCES_ADDED_AT_SYNTH = 1;
+
+/** CloudFormation's resources per stack, as CDK checks them (its context `@aws-cdk/core:stackResourceLimit` may change it). */
+function maxResources(stack: Stack): number {
+  const limit: unknown = stack.node.tryGetContext('@aws-cdk/core:stackResourceLimit');
+  return limit === undefined ? 500 : Number.parseInt(String(limit), 10);
+}
+
+/** The stack's CloudFormation resources so far. */
+function resourceCount(stack: Stack): number {
+  return stack.node.findAll().filter((c) => CfnResource.isCfnResource(c)).length;
+}
+
+/**
+ * Refuses more log groups than the stack has room for (one subscription filter each, under
+ * CloudFormation's resources per stack): a ConfigError at `deploy.log_groups` (file and line) when
+ * the config lists some, else naming `-c logGroups`, that points to the account policy.
+ */
+function assertSubscriptionsFit(config: Config, contextLogGroups: readonly string[], logGroups: number, room: number): void {
+  if (logGroups <= room) return;
+  const fromContext = contextLogGroups.length > 0 ? ` (with -c ${DEPLOY_CONTEXT_KEYS.logGroups})` : '';
+  const message =
+    `${logGroups} log groups${fromContext} do not fit the stack: CloudFormation takes ${room} subscription filters at most beside the stack's other resources. ` +
+    `Subscribe every log group of the account with deploy.account_policy (or -c ${ACCOUNT_POLICY_CONTEXT_KEY}=true) instead, or split the log groups between two deployments (deploy.stack_name)`;
+  if (config.deploy.log_groups.length > 0) throw configErrorAt(config, [{ path: ['deploy', 'log_groups'], message }]);
+  throw new ConfigError('cdk context', [`-c ${DEPLOY_CONTEXT_KEYS.logGroups}: ${message}`]);
 }
 
 /** A construct id per log group name that stays put when the list changes and cannot collide. */
@@ -91,7 +127,7 @@ export class SilentAuditStack extends Stack {
 
     this.table = new AuditTable(this, 'State');
     this.alerts = new AlertTopic(this, 'Alerts', {
-      emails: unique([...config.deploy.alert_emails, ...(props.alertEmails ?? [])]),
+      emails: uniqueEmails([...config.deploy.alert_emails, ...(props.alertEmails ?? [])]),
       alarmNamePrefix,
     });
 
@@ -143,12 +179,6 @@ export class SilentAuditStack extends Stack {
     this.report = new MonthlyReport(this, 'MonthlyReport', { config, table: this.table, alerts: this.alerts, alarmNamePrefix });
 
     this.subscribedLogGroups = unique([...config.deploy.log_groups, ...(props.logGroups ?? [])]);
-    const filterPattern = logs.FilterPattern.literal(subscriptionFilterPattern());
-    const destination = new LambdaDestination(this.ingest);
-    for (const logGroupName of this.subscribedLogGroups) {
-      const source = logs.LogGroup.fromLogGroupName(this, subscriptionId(logGroupName), logGroupName);
-      new logs.SubscriptionFilter(source, 'ToIngest', { logGroup: source, destination, filterPattern });
-    }
 
     const failuresAlarm = new cloudwatch.Alarm(this, 'IngestFailuresAlarm', {
       alarmName: `${alarmNamePrefix}ingest-failures`,
@@ -205,6 +235,10 @@ export class SilentAuditStack extends Stack {
       reportDue: reportDueOf(MONTHLY_REPORT_SCHEDULE),
     });
 
+    // Last, so that the room left counts every other resource.
+    assertSubscriptionsFit(config, props.logGroups ?? [], this.subscribedLogGroups.length, maxResources(this) - RESOURCES_ADDED_AT_SYNTH - resourceCount(this) - 1);
+    this.subscribe(this.subscribedLogGroups);
+
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'State, findings and run records' });
     new CfnOutput(this, 'TopicArn', { value: this.alerts.topicArn, description: 'Alerts topic' });
     new CfnOutput(this, 'IngestFunctionName', { value: this.ingest.functionName, description: 'Ingest function' });
@@ -212,5 +246,32 @@ export class SilentAuditStack extends Stack {
     new CfnOutput(this, 'ReportFunctionName', { value: this.report.function.functionName, description: 'Monthly report function (invoke with {"month": "YYYY-MM"})' });
     new CfnOutput(this, 'ReportBucketName', { value: this.report.reports.bucketName, description: 'Monthly reports, under reports/YYYY-MM/' });
     new CfnOutput(this, 'IngestFailureQueueUrl', { value: this.ingestFailures.queueUrl, description: 'Ingest invocations that failed all retries' });
+  }
+
+  /**
+   * A subscription filter per log group to the ingest function, under ONE permission for CloudWatch
+   * Logs to invoke it from this account's log groups (a permission per log group would outgrow the
+   * function's 20 KB resource policy past some 45 of them).
+   */
+  private subscribe(logGroupNames: readonly string[]): void {
+    if (logGroupNames.length === 0) return;
+    const permission = new lambda.CfnPermission(this, 'IngestInvokeFromLogs', {
+      functionName: this.ingest.functionArn,
+      action: 'lambda:InvokeFunction',
+      principal: 'logs.amazonaws.com',
+      sourceArn: this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      sourceAccount: this.account,
+    });
+    const filterPattern = subscriptionFilterPattern();
+    for (const logGroupName of logGroupNames) {
+      // The construct path the former logs.SubscriptionFilter had, so its logical id (and the deployed filter) stays.
+      const filter = new logs.CfnSubscriptionFilter(new Construct(new Construct(this, subscriptionId(logGroupName)), 'ToIngest'), 'Resource', {
+        logGroupName,
+        destinationArn: this.ingest.functionArn,
+        filterPattern,
+      });
+      // CloudWatch Logs checks that it may invoke the destination when the filter is created.
+      filter.node.addDependency(permission);
+    }
   }
 }

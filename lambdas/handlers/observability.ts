@@ -1,12 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { metricsServiceName } from '../config.ts';
 import type { DeliveryResult } from '../core/alerts.ts';
 import type { Finding } from '../core/findings.ts';
 import type { IngestReport } from '../core/ingest.ts';
 
 /** The functions' structured logger (JSON lines in CloudWatch Logs). */
-export const logger = new Logger({ serviceName: 'silent-audit' });
-const metrics = new Metrics({ namespace: 'SilentAudit', serviceName: 'silent-audit' });
+export const logger = new Logger({ serviceName: metricsServiceName() });
+const metrics = new Metrics({ namespace: 'SilentAudit', serviceName: metricsServiceName() });
 
 /**
  * What the alert policy did, and findings per detector (dimension `detector`), as EMF metrics:

@@ -8,7 +8,7 @@ import { DynamoSnoozeStore } from '../adapters/dynamodb-snooze-store.ts';
 import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
 import { S3ReportPublisher } from '../adapters/s3-report-publisher.ts';
 import { SnsReportNotifier } from '../adapters/sns-report-notifier.ts';
-import { EnvError, readLambdaEnv } from '../config.ts';
+import { EnvError, metricsServiceName, readLambdaEnv } from '../config.ts';
 import type { MonthlyReportResult, ReportDeps } from '../core/report/monthly-report.ts';
 import { systemClock } from '../ports.ts';
 import type { ReportRefusal } from './report.ts';
@@ -32,8 +32,8 @@ export function buildReportDeps(env = readLambdaEnv()): ReportDeps {
   };
 }
 
-const logger = new Logger({ serviceName: 'silent-audit' });
-const metrics = new Metrics({ namespace: 'SilentAudit', serviceName: 'silent-audit' });
+const logger = new Logger({ serviceName: metricsServiceName() });
+const metrics = new Metrics({ namespace: 'SilentAudit', serviceName: metricsServiceName() });
 
 /** One structured log line per published report. */
 export function logReport(result: MonthlyReportResult): void {

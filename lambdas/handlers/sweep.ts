@@ -1,14 +1,15 @@
 import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { metricsServiceName } from '../config.ts';
 import { runSweep, type SweepDeps, type SweepReport } from '../core/sweep.ts';
 import { invocationLimits, retryWithin } from '../core/commit-retry.ts';
 import { buildAwsDeps } from './aws-deps.ts';
 import { addAlertMetrics } from './observability.ts';
 import { type CutResponse, withFindingsCut } from './response.ts';
 
-const logger = new Logger({ serviceName: 'silent-audit' });
-const metrics = new Metrics({ namespace: 'SilentAudit', serviceName: 'silent-audit' });
+const logger = new Logger({ serviceName: metricsServiceName() });
+const metrics = new Metrics({ namespace: 'SilentAudit', serviceName: metricsServiceName() });
 /** Of the sweep's 60 s: what the agent roots and the alert delivery are left at least. */
 const RESERVED_FOR_DELIVERY_MS = 20_000;
 

@@ -10,6 +10,7 @@ import { type Config, configAsWritten } from '../../lambdas/config.ts';
 import { nodeOptions } from '../node-options.ts';
 import type { AlertTopic } from './alert-topic.ts';
 import type { AuditTable } from './audit-table.ts';
+import { metricsServiceOf } from './self-watch.ts';
 
 const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -93,7 +94,7 @@ export class AuditFunction extends NodejsFunction {
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'silent-audit',
+        POWERTOOLS_SERVICE_NAME: metricsServiceOf(scope),
         NODE_OPTIONS: nodeOptions(props.v8Flags),
       },
       bundling: {

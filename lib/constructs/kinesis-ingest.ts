@@ -206,7 +206,7 @@ export class KinesisIngest extends Construct {
         action,
         `${props.alarmNamePrefix}kinesis-records-failed`,
         'The Kinesis consumer could not process a stream record (storage failing, or a conflict that kept recurring) and gave it back to Lambda, which retries from it, then sends what it gives up on to the ingest failure queue: findings may be late or missing. Read its log group (warning "kinesis batch failed as one batch").',
-        { metric: serviceMetric('KinesisRecordsFailed', Duration.minutes(5)), ...ANY_AT_ALL },
+        { metric: serviceMetric(this, 'KinesisRecordsFailed', Duration.minutes(5)), ...ANY_AT_ALL },
       );
       this.iteratorAgeAlarm = new cloudwatch.Alarm(this, 'IteratorAgeAlarm', {
         alarmName: `${props.alarmNamePrefix}kinesis-iterator-age`,

@@ -1,13 +1,25 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
+import { DEFAULT_STACK_NAME } from '../../lambdas/config.ts';
 import type { AlertTopic } from './alert-topic.ts';
 
 /** Where the functions' EMF metrics land (Powertools Metrics: namespace, and the `service` dimension). */
 export const METRICS_NAMESPACE = 'SilentAudit';
+/** The `service` dimension of the default stack's metrics (DEFAULT_STACK_NAME), as before stacks were named. */
 export const METRICS_SERVICE = 'silent-audit';
+
+/**
+ * The `service` dimension of a stack's metrics (the functions' `POWERTOOLS_SERVICE_NAME`): the stack's
+ * name, so that two deployments in one account and region never read each other's metrics; the
+ * default stack keeps `silent-audit`.
+ */
+export function metricsServiceOf(scope: IConstruct): string {
+  const { stackName } = Stack.of(scope);
+  return stackName === DEFAULT_STACK_NAME ? METRICS_SERVICE : stackName;
+}
 
 /** An alarm's options past its name and description. */
 export type WatchAlarmOptions = Omit<cloudwatch.AlarmProps, 'alarmName' | 'alarmDescription'>;
@@ -22,9 +34,9 @@ export function watchAlarm(scope: Construct, id: string, action: cloudwatch.IAla
 /** An alarm's options that fire on any count above 0 in one period; no data is no trouble. */
 export const ANY_AT_ALL = { threshold: 0, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, evaluationPeriods: 1, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING } as const;
 
-/** One of the functions' EMF metrics (METRICS_NAMESPACE, the `service` dimension). */
-export function serviceMetric(metricName: string, period: Duration, statistic = 'Sum'): cloudwatch.Metric {
-  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: METRICS_SERVICE }, statistic, period });
+/** One of the functions' EMF metrics (METRICS_NAMESPACE, the `service` dimension of `scope`'s stack). */
+export function serviceMetric(scope: IConstruct, metricName: string, period: Duration, statistic = 'Sum'): cloudwatch.Metric {
+  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: metricsServiceOf(scope) }, statistic, period });
 }
 
 /** The share of an hour's lines (percent) that, rejected, fires `lines-rejected`. */
@@ -165,9 +177,9 @@ export class SelfWatch extends Construct {
         // FILL: a sweep deployed before SweepKindsLeft or SweepAlertsLeft existed writes none.
         expression: 'subjectsLeft + FILL(kindsLeft, 0) + FILL(alertsLeft, 0)',
         usingMetrics: {
-          subjectsLeft: serviceMetric('SweepSubjectsLeft', fiveMinutes, 'Maximum'),
-          kindsLeft: serviceMetric('SweepKindsLeft', fiveMinutes, 'Maximum'),
-          alertsLeft: serviceMetric('SweepAlertsLeft', fiveMinutes, 'Maximum'),
+          subjectsLeft: serviceMetric(this, 'SweepSubjectsLeft', fiveMinutes, 'Maximum'),
+          kindsLeft: serviceMetric(this, 'SweepKindsLeft', fiveMinutes, 'Maximum'),
+          alertsLeft: serviceMetric(this, 'SweepAlertsLeft', fiveMinutes, 'Maximum'),
         },
         period: fiveMinutes,
         label: 'subjects, kinds and alerts the sweep left for lack of time',
@@ -179,7 +191,7 @@ export class SelfWatch extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.payloadsRejected = alarm('PayloadsRejected', 'payloads-rejected', 'A log delivery was refused whole (not base64, gzip or the subscription JSON): none of its lines were read, and it is not retried. The log line "line rejected" of the ingest function says where and why.', {
-      metric: serviceMetric('PayloadsRejected', Duration.minutes(5)),
+      metric: serviceMetric(this, 'PayloadsRejected', Duration.minutes(5)),
       ...ANY_AT_ALL,
     });
     const anHour = Duration.hours(1);
@@ -188,7 +200,7 @@ export class SelfWatch extends Construct {
         // LinesRejected also counts each delivery refused whole (LineCounts.rejected), which is no line
         // and not in LinesParsed: payloads-rejected reports those, so they are taken out of the share.
         expression: `IF(lines >= ${REJECTED_MIN_LINES}, 100 * (rejected - FILL(payloads, 0)) / lines, 0)`,
-        usingMetrics: { lines: serviceMetric('LinesParsed', anHour), rejected: serviceMetric('LinesRejected', anHour), payloads: serviceMetric('PayloadsRejected', anHour) },
+        usingMetrics: { lines: serviceMetric(this, 'LinesParsed', anHour), rejected: serviceMetric(this, 'LinesRejected', anHour), payloads: serviceMetric(this, 'PayloadsRejected', anHour) },
         period: anHour,
         label: 'rejected lines, percent of the lines of the hour',
       }),
@@ -198,13 +210,13 @@ export class SelfWatch extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    const alertMetric = (metricName: string) => serviceMetric(metricName, Duration.minutes(5));
+    const alertMetric = (metricName: string) => serviceMetric(this, metricName, Duration.minutes(5));
     const whatToCheck = "Check the alerts topic's policy (it must let the functions publish), its KMS key (enabled, and usable by the functions: kms:GenerateDataKey, kms:Decrypt), and the alert errors in the ingest and sweep log groups (alertErrors, alerts.errors).";
     this.alertsFailing = alarm('AlertsFailing', 'alerts-failing', `Alert sends to the topic have been failing for three 5-minute periods in a row (sends failed, or findings and notices wait for a retry of a failed send, or of a send not confirmed: published perhaps, its mark lost, resent as a possible repeat): findings wait unsent in the outbox and are given up after 14 days. It stays in ALARM while they wait. ${whatToCheck}`, {
       metric: new cloudwatch.MathExpression({
         // The gauge is written by each sweep (every 5 minutes); a period it missed keeps the last count.
         expression: 'MAX([FILL(waiting, REPEAT), FILL(failed, 0)])',
-        usingMetrics: { waiting: serviceMetric('AlertsAwaitingRetry', Duration.minutes(5), 'Maximum'), failed: alertMetric('AlertsFailed') },
+        usingMetrics: { waiting: serviceMetric(this, 'AlertsAwaitingRetry', Duration.minutes(5), 'Maximum'), failed: alertMetric('AlertsFailed') },
         period: Duration.minutes(5),
         label: 'findings waiting for a retry, or failed sends',
       }),
@@ -226,7 +238,7 @@ export class SelfWatch extends Construct {
     if (props.heartbeatHours !== undefined) {
       const hours = props.heartbeatHours;
       this.heartbeat = alarm('Heartbeat', 'no-lines-parsed', `No log line was read by silent-audit for ${hours} hours (none reached it, or every one was rejected or unrecognised): a subscription filter, the log groups or the ingest function may be broken, or the logs' format changed, and silence here looks like health everywhere.`, {
-        metric: serviceMetric('LinesRecognised', Duration.hours(hours)),
+        metric: serviceMetric(this, 'LinesRecognised', Duration.hours(hours)),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: 1,

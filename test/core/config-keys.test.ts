@@ -131,6 +131,7 @@ const SAMPLE = {
     { name: 'patching', subjects: ['etl-loader'], owner: 'ops@example.com', reason: 'patch night', cron: '0 22 * * 2', duration_minutes: 120, timezone: 'Europe/Berlin', until: daysAhead(100) },
   ],
   deploy: {
+    stack_name: 'SilentAuditBatch',
     log_groups: ['/aws/lambda/etl'],
     alert_emails: ['ops@example.com'],
     heartbeat_hours: 6,

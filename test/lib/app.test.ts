@@ -73,4 +73,21 @@ describe('bin/app.ts', () => {
     expect(ofType('AWS::Logs::SubscriptionFilter').map((p) => p.LogGroupName)).toEqual(['/aws/lambda/etl', '/var/log/cron']);
     expect(ofType('AWS::SNS::Subscription').map((p) => p.Endpoint)).toEqual(['ops@example.com']);
   });
+
+  it('deploys a second stack beside the first with -c stackName, its alarms named after it, and refuses a name CloudFormation refuses', () => {
+    // Act
+    const named = runApp({ stackName: 'SilentAuditEu', logGroups: '/aws/lambda/etl' });
+    const refused = runApp({ stackName: 'silent_audit' });
+
+    // Assess
+    expect(named.stderr).toBe('');
+    expect(named.status).toBe(0);
+    const template = JSON.parse(readFileSync(join(named.outdir, 'SilentAuditEu.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const alarmNames = Object.values(template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => String(r.Properties.AlarmName));
+    expect(alarmNames).toContain('SilentAuditEu-no-lines-parsed');
+    expect(alarmNames.every((name) => name.startsWith('SilentAuditEu-'))).toBe(true);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('-c stackName ("silent_audit"): not a CloudFormation stack name');
+    expect(refused.stderr).not.toMatch(/^\s+at /m);
+  });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { type Config, validateConfig } from '../../lambdas/config.ts';
-import { readDeployContext } from '../../lib/deploy-context.ts';
+import { readDeployContext, stackNameOf } from '../../lib/deploy-context.ts';
 import { SilentAuditStack } from '../../lib/silent-audit-stack.ts';
 
 const CDK_JSON = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context?: Record<string, unknown> };
@@ -31,6 +31,6 @@ export function buildStack(options: TestAppOptions = {}): { app: App; stack: Sil
   const app = testApp(options);
   const config = validateConfig(options.config ?? {}, 'test config');
   const { logGroups, alertEmails } = readDeployContext(app);
-  const stack = new SilentAuditStack(app, 'SilentAudit', { config, logGroups, alertEmails });
+  const stack = new SilentAuditStack(app, stackNameOf(app, config), { config, logGroups, alertEmails });
   return { app, stack, config };
 }

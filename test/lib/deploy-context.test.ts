@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../lambdas/config.ts';
-import { assertNoMistypedContextKeys, readDeployContext } from '../../lib/deploy-context.ts';
+import { ConfigError, metricsServiceName, validateConfig } from '../../lambdas/config.ts';
+import { assertNoMistypedContextKeys, readDeployContext, stackNameOf } from '../../lib/deploy-context.ts';
 
 describe('readDeployContext', () => {
   it('reads comma-separated values as -c gives them', () => {
@@ -114,5 +114,62 @@ describe('readDeployContext', () => {
 
     // Act and Assess
     expect(() => assertNoMistypedContextKeys(app)).not.toThrow();
+  });
+});
+
+describe('stackNameOf', () => {
+  it('names the stack from -c stackName, else deploy.stack_name, else SilentAudit', () => {
+    // Prepare
+    const named = validateConfig({ deploy: { stack_name: 'SilentAuditBatch' } }, 'test config');
+    const unnamed = validateConfig({}, 'test config');
+
+    // Act and Assess
+    expect(stackNameOf(new App({ context: { stackName: 'SilentAuditEu' } }), named)).toBe('SilentAuditEu');
+    expect(stackNameOf(new App(), named)).toBe('SilentAuditBatch');
+    expect(stackNameOf(new App({ context: { stackName: '' } }), unnamed)).toBe('SilentAudit');
+  });
+
+  it('refuses a name CloudFormation refuses, naming the -c option or the config key', () => {
+    // Prepare
+    const config = validateConfig({}, 'test config');
+
+    // Act
+    const byContext = () => stackNameOf(new App({ context: { stackName: 'silent_audit' } }), config);
+    const byConfig = () => validateConfig({ deploy: { stack_name: '2nd' } }, 'test config');
+
+    // Assess
+    expect(byContext).toThrow(ConfigError);
+    expect(byContext).toThrow('-c stackName ("silent_audit"): not a CloudFormation stack name: a letter, then letters, digits and -');
+    expect(byConfig).toThrow('deploy.stack_name: not a CloudFormation stack name');
+  });
+
+  it("refuses a log group ARN in -c logGroups, saying only this account's and region's log groups are subscribed by name, and where other accounts are explained", () => {
+    // Prepare
+    const app = new App({ context: { logGroups: 'arn:aws:logs:eu-west-1:210987654321:log-group:/aws/lambda/etl' } });
+
+    // Act
+    const read = () => readDeployContext(app);
+
+    // Assess
+    expect(read).toThrow(ConfigError);
+    expect(read).toThrow(/-c logGroups \("arn:aws:logs:[^"]*"\): a log group ARN, not a name: only this account's and region's log groups can be subscribed, by name; .*Other accounts and regions/);
+  });
+});
+
+describe('metricsServiceName', () => {
+  it("is the functions' POWERTOOLS_SERVICE_NAME (the stack's, set by the CDK app), else silent-audit", () => {
+    // Act and Assess
+    expect(metricsServiceName({ POWERTOOLS_SERVICE_NAME: 'SilentAuditEu' })).toBe('SilentAuditEu');
+    expect(metricsServiceName({})).toBe('silent-audit');
+  });
+});
+
+describe('log group names', () => {
+  it('refuses a wildcard in -c logGroups, pointing to deploy.account_policy', () => {
+    // Act
+    const read = () => readDeployContext(new App({ context: { logGroups: '/aws/lambda/etl-*' } }));
+
+    // Assess
+    expect(read).toThrow('-c logGroups ("/aws/lambda/etl-*"): not a log group name: wildcards (* and ?) are not supported; name each log group, or feed every log group of the account with deploy.account_policy');
   });
 });

@@ -305,4 +305,26 @@ describe('the auditor watching itself: alarms', () => {
     expect(report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`))).toEqual([]);
     expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
+
+  it.each([
+    ['the default stack', {}, {}, 'SilentAudit', 'silent-audit'],
+    ['-c stackName', {}, { stackName: 'SilentAuditEu' }, 'SilentAuditEu', 'SilentAuditEu'],
+    ['deploy.stack_name', { stack_name: 'SilentAuditBatch' }, {}, 'SilentAuditBatch', 'SilentAuditBatch'],
+  ])('reads the metrics of its own stack only (%s): every function writes, and every alarm reads, the service dimension of the stack', (_, deploy, context, stackName, service) => {
+    // Prepare
+    const { stack } = buildStack({ config: { deploy: { ...SUBSCRIBED.deploy, kinesis_log_groups: ['/aws/lambda/busy'], ...deploy } }, context });
+    // Act
+    const template = Template.fromStack(stack).toJSON();
+    // Assess
+    const json = JSON.stringify(template);
+    const dimensions = [...json.matchAll(/\{"Name":"service","Value":"([^"]*)"\}/g)].map((m) => m[1]);
+    const serviceNames = Object.values(template.Resources as Record<string, { Type: string; Properties: { Environment?: { Variables?: Record<string, unknown> } } }>)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => r.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME);
+    expect(stack.stackName).toBe(stackName);
+    expect(dimensions.length).toBeGreaterThan(10);
+    expect(new Set(dimensions)).toEqual(new Set([service]));
+    expect(serviceNames).toHaveLength(4);
+    expect(new Set(serviceNames)).toEqual(new Set([service]));
+  });
 });

@@ -5,6 +5,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../lambdas/config.ts';
 import { subscriptionFilterPattern } from '../../lambdas/core/filter-pattern.ts';
 import { INGEST_V8_FLAGS, nodeOptions } from '../../lib/node-options.ts';
 import { buildStack } from './cdk-app.ts';
@@ -158,6 +159,18 @@ describe('SilentAuditStack', () => {
           TopicArn: { Ref: logicalId(stack.alerts.topic) },
         });
       }
+    });
+
+    it('subscribes an address written in two cases once, as the config first spells it', () => {
+      // Prepare
+      const { stack } = buildStack({ config: { deploy: { alert_emails: ['Oncall@Example.com'] } }, context: { alertEmail: 'oncall@example.com,ONCALL@example.COM' } });
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      template.resourceCountIs('AWS::SNS::Subscription', 1);
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'Oncall@Example.com' });
     });
 
     it('has no subscription when no address is configured', () => {
@@ -382,7 +395,7 @@ describe('SilentAuditStack', () => {
       }
     });
 
-    it('lets CloudWatch Logs invoke the function only from the subscribed log groups', () => {
+    it("lets CloudWatch Logs invoke the function from this account's log groups with one permission, which every filter waits for", () => {
       // Prepare
       const { stack } = buildStack({ config: DEPLOY_CONFIG });
 
@@ -390,12 +403,36 @@ describe('SilentAuditStack', () => {
       const template = Template.fromStack(stack);
 
       // Assess
-      const permissions = Object.values(template.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'logs.amazonaws.com' } }));
-      expect(permissions).toHaveLength(2);
-      for (const [permission, name] of permissions.map((p, i) => [p, DEPLOY_CONFIG.deploy.log_groups[i]] as const)) {
-        expect(permission.Properties.Principal).toBe('logs.amazonaws.com');
-        expect(JSON.stringify(permission.Properties.SourceArn)).toContain(`:log-group:${name}:*`);
-      }
+      const permissions = template.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'logs.amazonaws.com' } });
+      expect(Object.values(permissions).map((p) => p.Properties)).toEqual([
+        {
+          Action: 'lambda:InvokeFunction',
+          FunctionName: { 'Fn::GetAtt': [logicalId(stack.ingest), 'Arn'] },
+          Principal: 'logs.amazonaws.com',
+          SourceAccount: { Ref: 'AWS::AccountId' },
+          SourceArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:*']] },
+        },
+      ]);
+      const filters = Object.values(template.findResources('AWS::Logs::SubscriptionFilter'));
+      expect(filters.map((f) => f.DependsOn)).toEqual(DEPLOY_CONFIG.deploy.log_groups.map(() => Object.keys(permissions)));
+    });
+
+    it('subscribes 300 log groups under the one permission, and refuses more than the stack has room for with a config error that points to the account policy', () => {
+      // Prepare
+      const names = (count: number) => Array.from({ length: count }, (_, i) => `/aws/lambda/job-${String(i).padStart(4, '0')}`);
+      const fits = buildStack({ config: { deploy: { log_groups: names(300) } } });
+
+      // Act
+      const template = Template.fromStack(fits.stack);
+      const tooMany = () => buildStack({ config: { deploy: { log_groups: names(500) } } });
+      const tooManyByContext = () => buildStack({ context: { logGroups: names(500).join(',') } });
+
+      // Assess
+      template.resourceCountIs('AWS::Logs::SubscriptionFilter', 300);
+      expect(Object.keys(template.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'logs.amazonaws.com' } }))).toHaveLength(1);
+      expect(tooMany).toThrow(ConfigError);
+      expect(tooMany).toThrow(/deploy\.log_groups: 500 log groups do not fit the stack: CloudFormation takes \d{3} subscription filters at most .*deploy\.account_policy/);
+      expect(tooManyByContext).toThrow(/-c logGroups: 500 log groups \(with -c logGroups\) do not fit the stack: CloudFormation takes \d{3} subscription filters at most .*deploy\.account_policy/);
     });
 
     it('subscribes a log group named twice only once, and nothing when none is named', () => {
