@@ -1,6 +1,7 @@
 import ret, { reconstruct, types } from 'ret';
 import type { Group, Repetition, Root, SetToken, Token } from 'ret';
 import { z } from 'zod';
+import { didYouMean, namesMeant } from './core/edit-distance.ts';
 import { noSuchDay, parseTime, utcDay } from './core/parse-time.ts';
 import { BUILTIN_REDACTOR, type Redactor } from './core/redact.ts';
 import { escapeControls } from './core/terminal-text.ts';
@@ -574,6 +575,9 @@ export function configIssueMessage(issue: z.core.$ZodRawIssue): string | undefin
     }
     case 'invalid_key':
       return `not a valid ${issue.origin === 'record' ? 'name' : 'key'}`;
+    case 'unrecognized_keys':
+      // One line a key, in the keys' order: `problemTexts` gives each key its own.
+      return issue.keys.map((key) => unknownKeyMessage(key, knownKeysOf(issue.inst))).join('\n');
     default:
       return undefined;
   }
@@ -592,6 +596,31 @@ function unionDetail(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
 }
 
 const NO_JSON_COMMENTS = 'JSON has no comments (a YAML config writes them after #)';
+
+/** The keys a mapping's schema (a `z.strictObject`) takes; none known for another. */
+function knownKeysOf(schema: unknown): string[] {
+  const shape = (schema as { _zod?: { def?: { shape?: unknown } } } | undefined)?._zod?.def?.shape;
+  return shape !== null && typeof shape === 'object' ? Object.keys(shape) : [];
+}
+
+/**
+ * The known keys an unknown one looks meant for: the same in another case, a letter or two off
+ * (`namesMeant`: `min_histroy`), or the same key without its unit or with another (`grace`,
+ * `grace_mins` for `grace_minutes`); at most three.
+ */
+export function keysMeant(typed: string, known: readonly string[]): string[] {
+  const stem = (key: string) => key.slice(0, Math.max(key.lastIndexOf('_'), 0));
+  const otherCase = known.filter((k) => k !== typed && k.toLowerCase() === typed.toLowerCase());
+  const otherUnit = known.filter((k) => stem(k) !== '' && k !== typed && (stem(k) === typed || stem(k) === stem(typed)));
+  return [...new Set([...otherCase, ...namesMeant(typed, known), ...otherUnit])].slice(0, 3);
+}
+
+/** What is said of a key the schema does not take: a JSON comment as such, else the known keys it looks meant for. */
+function unknownKeyMessage(key: string, known: readonly string[]): string {
+  if (/^\s*\/[/*]/.test(key)) return `unknown key: ${NO_JSON_COMMENTS}`;
+  const meant = didYouMean(keysMeant(key, known));
+  return meant ? `unknown key; ${meant}` : 'unknown key';
+}
 
 /**
  * A `.json` config read as JSON, strictly: its data, or why it is no JSON at the line and column
@@ -688,10 +717,12 @@ export function problemTexts(issues: readonly z.core.$ZodIssue[], redactor: Reda
     .flatMap(unionDetail)
     .flatMap((issue) => {
       const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
-      return paths.map((path) => {
+      // An unknown key's message is its line of the issue's (`configIssueMessage`), when it gave one a key.
+      const perKey = issue.code === 'unrecognized_keys' ? issue.message.split('\n') : [];
+      return paths.map((path, i) => {
         const at = path.length ? path.map((segment) => redactor.redactText(String(segment))).join('.') : '(top level)';
         const line = lineOf?.(path);
-        const message = issue.code === 'unrecognized_keys' ? `unknown key${/^\s*\/[/*]/.test(String(path[path.length - 1])) ? `: ${NO_JSON_COMMENTS}` : ''}` : issue.message;
+        const message = issue.code === 'unrecognized_keys' ? (perKey.length === paths.length ? perKey[i] : unknownKeyMessage(String(path[path.length - 1]), [])) : issue.message;
         return { text: `${at}: ${message}${line ? ` (line ${line})` : ''}`, line: line ?? 0 };
       });
     })

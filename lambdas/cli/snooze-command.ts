@@ -6,7 +6,7 @@ import { type Config, currentActor, loadConfig, nameAsLogged } from '../config.t
 import { isoTime } from '../core/findings.ts';
 import { addSnooze, allSnoozes, configSnoozes, endSnooze, SnoozeRefusedError, snoozeStanding } from '../core/snooze.ts';
 import { escapeControls, terminalText } from '../core/terminal-text.ts';
-import { namesMeant } from '../core/edit-distance.ts';
+import { didYouMean, namesMeant } from '../core/edit-distance.ts';
 import { textTable } from '../core/text-table.ts';
 import { type ReadableStore, readOnlyView } from '../mcp/audit-view.ts';
 import { knownSubjects } from '../mcp/subjects.ts';
@@ -79,8 +79,8 @@ export async function unknownSubjectWarning(subject: string, catalog: ReadableSt
   // As its lines name it, secrets redacted, as the snooze's subject is stored: a warning repeats no secret of the config.
   const names = (await knownSubjects(view)).map((k) => nameAsLogged(k.name, config));
   if (names.includes(subject)) return undefined;
-  const meant = namesMeant(subject, names);
-  const hint = meant.length > 0 ? `; did you mean ${meant.join(', ')}?` : '';
+  const meant = didYouMean(namesMeant(subject, names));
+  const hint = meant ? `; ${meant}` : '';
   return `no subject named "${subject}" is in the config or the store yet${hint} (snoozed anyway: it may not have logged yet)`;
 }
 

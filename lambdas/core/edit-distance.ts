@@ -40,3 +40,8 @@ export function namesMeant(typed: string, known: Iterable<string>, max = 3): str
     .slice(0, max)
     .map((n) => n.name);
 }
+
+/** `did you mean a, b?` for the names a slip looks meant for (`namesMeant`), undefined for none: one wording for every hint. */
+export function didYouMean(meant: readonly string[]): string | undefined {
+  return meant.length > 0 ? `did you mean ${meant.join(', ')}?` : undefined;
+}

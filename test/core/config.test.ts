@@ -98,7 +98,7 @@ tools:
     args: { user_id: guid }
 `);
     expect(problems).toEqual([
-      'defaults.min_histroy: unknown key (line 2)',
+      'defaults.min_histroy: unknown key; did you mean min_history? (line 2)',
       'defaults.output_shrink_ratio: expected at most 0.5 (an output of half the median or more is never flagged) (line 3)',
       'jobs.backup.schedule: not a cron expression (line 6)',
       'jobs.backup.timezone: not an IANA time zone (e.g. Europe/Berlin) (line 7)',
@@ -632,7 +632,7 @@ exceptions:
     const problems = problemsOf(text);
     const good = parseConfigText('defaults:\n  severity: { run-failed: critical, duration-fast: low }\n', 'c.yaml');
     // Assess
-    expect(problems).toEqual(['defaults.severity.duration-fst: not a detector id (see the detector table) (line 4)']);
+    expect(problems).toEqual(['defaults.severity.duration-fst: not a detector id (see the detector table); did you mean duration-fast? (line 4)']);
     expect(good.defaults.severity).toEqual({ 'run-failed': 'critical', 'duration-fast': 'low' });
   });
 
@@ -1087,7 +1087,7 @@ maintenance_windows:
     expect(problems).toEqual([
       'jobs.nightly-backup: written again on line 4 in the same mapping, where it would replace this one: keep one (line 3)',
       'exceptions.0.id: written again on line 7 in the same mapping, where it would replace this one: keep one (line 7)',
-      'agents.bot.budgett: unknown key (line 10)',
+      'agents.bot.budgett: unknown key; did you mean budget? (line 10)',
     ]);
   });
 
@@ -1320,6 +1320,82 @@ describe('an owner a redaction rule changes', () => {
     expect(warnings[0]).toContain('(line 5)');
     expect(warnings[0]).not.toContain('team01@example.com');
     expect(warnings[0]).not.toContain('jobs.b');
+  });
+});
+
+describe('a near miss in the config', () => {
+  it('warns of a snooze subject and a maintenance window subject that name no configured subject but look like a slip for one, with their key path and line', () => {
+    // Prepare: jobs paused-job and maint-job, a snooze on paused_job and a window on maint_job; a guard, a route, and subjects far from every name (all ended, read whatever the day)
+    const text = [
+      'jobs:',
+      '  paused-job: { schedule: "0 3 * * *" }',
+      '  maint-job: { schedule: "0 4 * * *" }',
+      'routes:',
+      '  "GET /users/:id": { owner: web }',
+      'exceptions:',
+      '  - { id: EX-1, guard: pii-redaction, reason: r, owner: o@example.com, expires: 2025-01-20 }',
+      'snoozes:',
+      '  - { subject: paused_job, owner: ops, reason: paused, until: 2025-01-10 }',
+      '  - { subject: paused-job, owner: ops, reason: paused, until: 2025-01-10 }',
+      '  - { subject: pii-redaction, owner: ops, reason: r, until: 2025-01-10 }',
+      '  - { subject: "GET /users/123", owner: ops, reason: r, until: 2025-01-10 }',
+      '  - { subject: legacy-etl, owner: ops, reason: only the logs name it, until: 2025-01-10 }',
+      'maintenance_windows:',
+      '  - { subjects: [maint-job, maint_job], owner: ops, reason: failover, start: "2025-01-09T03:30:00Z", end: "2025-01-09T05:30:00Z" }',
+      '',
+    ].join('\n');
+    const warnings: string[] = [];
+
+    // Act
+    const config = validateConfig(parseDocument(text).toJS(), 'c.yaml', undefined, { now: Date.parse('2025-01-05T00:00:00Z'), warn: (line) => warnings.push(line) });
+    parseConfigText(text, 'silent-audit.config.yaml', { warn: (line) => warnings.push(line) });
+
+    // Assess: kept as written; one warning line each read, naming only the two slips, the second with its lines
+    expect(config.snoozes[0].subject).toBe('paused_job');
+    expect(config.maintenance_windows[0].subjects).toEqual(['maint-job', 'maint_job']);
+    expect(warnings).toEqual([
+      'warning: c.yaml: snoozes.0.subject: no subject named "paused_job" is in the config; did you mean paused-job? (kept: it holds back only what the logs name "paused_job"); maintenance_windows.0.subjects.1: no subject named "maint_job" is in the config; did you mean maint-job? (kept: it holds back only what the logs name "maint_job")',
+      expect.stringMatching(/^warning: silent-audit\.config\.yaml: snoozes\.0\.subject: .*paused-job\? .*\(line 9\); maintenance_windows\.0\.subjects\.1: .*maint-job\? .*\(line 15\)$/),
+    ]);
+  });
+
+  it('does not warn of the subjects again in the copy compiled into the Lambdas (names as logged): they were warned of at synth', () => {
+    // Prepare
+    const raw = { jobs: { monthly: { schedule: '0 4 1 * *' } }, snoozes: [{ subject: 'montly', owner: 'a', reason: 'r', until: '2025-01-10' }] };
+    const warnings: string[] = [];
+
+    // Act
+    validateConfig(raw, 'c.yaml', undefined, { now: Date.parse('2025-01-05T00:00:00Z'), namesAsLogged: true, warn: (line) => warnings.push(line) });
+    validateConfig(raw, 'c.yaml', undefined, { now: Date.parse('2025-01-05T00:00:00Z'), warn: (line) => warnings.push(line) });
+
+    // Assess
+    expect(warnings).toEqual([expect.stringContaining('snoozes.0.subject: no subject named "montly" is in the config; did you mean monthly?')]);
+  });
+
+  it('names the detector id a misspelt one looks meant for', () => {
+    // Act
+    const problems = problemsOf('snoozes:\n  - { subject: x, detector: missed_run, owner: a, reason: r, until: 2026-12-01 }\nmaintenance_windows:\n  - { subjects: [x], detectors: [run-failed, Run-Failled], owner: a, reason: r, start: 2026-12-01, end: 2026-12-02 }\n');
+
+    // Assess
+    expect(problems).toEqual([
+      'snoozes.0.detector: not a detector id (see the detector table); did you mean missed-run? (line 2)',
+      'maintenance_windows.0.detectors.1: not a detector id (see the detector table); did you mean run-failed? (line 4)',
+    ]);
+  });
+
+  it('names the known key of its section an unknown key looks meant for: a slip, another case, the key without its unit or with another', () => {
+    // Act
+    const problems = problemsOf('jobs:\n  x:\n    grace: 5\n    max_runtime_mins: 30\n    Owner: ops\n    shedule: "0 * * * *"\n    colour: blue\ndeploy:\n  heartbeat: 6\n');
+
+    // Assess: each key by its path and line; one near no known key is only unknown
+    expect(problems).toEqual([
+      'jobs.x.grace: unknown key; did you mean grace_minutes? (line 3)',
+      'jobs.x.max_runtime_mins: unknown key; did you mean max_runtime_minutes? (line 4)',
+      'jobs.x.Owner: unknown key; did you mean owner? (line 5)',
+      'jobs.x.shedule: unknown key; did you mean schedule? (line 6)',
+      'jobs.x.colour: unknown key (line 7)',
+      'deploy.heartbeat: unknown key; did you mean heartbeat_hours? (line 9)',
+    ]);
   });
 });
 
