@@ -402,7 +402,8 @@ export class AgentEmitter {
    * an object, or its JSON text (OpenAI's `function.arguments`), written as the object. Anything
    * else, and arguments JSON cannot carry (a BigInt, a circular reference), throws a `TypeError`
    * before the action is recorded. Long texts are cut when the line would be too long for the
-   * pipeline (`argumentsWithinLine`).
+   * pipeline (`argumentsWithinLine`). Every call spends one action, a retry with the same `callId`
+   * too (each try is work the run did), though the pipeline keeps one `tool.call` per `call_id`.
    */
   toolCall(tool: string, args: Readonly<Record<string, unknown>> | string, detail: Omit<ActionDetail, 'name'> & { callId?: string } = {}): ActionReceipt {
     this.refuseIfEnded('tool calls');

@@ -54,6 +54,8 @@ function judgeRun(tree: TreeSnapshot, run: TreeRun, budget: AgentBudget, source:
     scope: budget.scope,
     budget_source: source,
     root_run_id: tree.root_run_id,
+    // A sub-agent held to its own budget names itself: the finding's subject is its tree's root agent, the budget and its owner are the sub-agent's.
+    ...(run.depth === 0 ? {} : { sub_agent: run.agent }),
     runs: sub.length,
     ...(budget.max_actions !== undefined ? { max_actions: budget.max_actions } : {}),
     ...(budget.max_cost_usd !== undefined ? { max_cost_usd: budget.max_cost_usd } : {}),

@@ -600,7 +600,9 @@ class AgentEmitter:
         ``args`` is a dict, or its JSON text (OpenAI's ``function.arguments``), written as the dict.
         Anything else, and arguments JSON cannot carry (a set, an object, a circular reference),
         raises a ``TypeError`` before the action is recorded. Long texts are cut when the line would
-        be too long for the pipeline (256 KiB).
+        be too long for the pipeline (256 KiB). Every call spends one action, a retry with the same
+        ``call_id`` too (each try is work the run did), though the pipeline keeps one ``tool.call``
+        per ``call_id``.
         """
         # Early, without the lock (nothing is checked or written before it); again under the lock below.
         self._refuse_if_ended("tool calls")

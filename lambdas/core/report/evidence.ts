@@ -270,6 +270,20 @@ export function evidenceValues(findings: readonly Finding[]): { key: string; val
 }
 
 /**
+ * The sub-agent whose own budget a budget-exceeded finding held its run to (`sub_agent`; a finding
+ * stored before it kept that names it among its `top_runs`): its limit, not its root's, was crossed,
+ * and its owner answers for it. Undefined for a finding on a root run, judged by its tree's budget.
+ */
+export function ownBudgetAgentOf(finding: Finding): string | undefined {
+  const e = finding.evidence;
+  if (finding.detector !== 'budget-exceeded' || typeof e?.root_run_id !== 'string' || finding.run_id === undefined || finding.run_id === e.root_run_id) return undefined;
+  if (typeof e.sub_agent === 'string') return e.sub_agent;
+  const runs: readonly { run_id?: unknown; agent?: unknown }[] = Array.isArray(e.top_runs) ? e.top_runs.filter((r) => r && typeof r === 'object') : [];
+  const judged = runs.find((r) => r.run_id === finding.run_id);
+  return typeof judged?.agent === 'string' ? judged.agent : undefined;
+}
+
+/**
  * Total cost of the findings' runs, from the first `…usd` key that is not a limit (`cost_usd`).
  * Each agent tree counts once, at its highest cost: a finding on its root and one on a sub-agent
  * (whose cost is part of the root's), or a tree judged again, would otherwise add it twice.

@@ -3,12 +3,13 @@ import type { Config } from '../../config.ts';
 import type { DetectorMeta } from '../../detectors/types.ts';
 import type { GuardException, RunRecord } from '../../ports.ts';
 import type { Finding } from '../findings.ts';
-import { narrowCause } from './causes.ts';
+import { consecutiveDays, narrowCause } from './causes.ts';
 import { textAsLogged } from '../exception-registry.ts';
 import { highestSeverity } from './coverage.ts';
-import { beganAt, costOf, evidenceStats, evidenceValues, evidenceWasCut, happenedAt, happenedAtIso, heldAtMonthEnd, maxLatencyOf, occurrencesOf } from './evidence.ts';
+import { beganAt, costOf, evidenceStats, evidenceValues, evidenceWasCut, happenedAt, happenedAtIso, heldAtMonthEnd, maxLatencyOf, occurrencesOf, ownBudgetAgentOf } from './evidence.ts';
 import { minOf } from '../stats.ts';
 import { formatPercent, formatSpan, formatValue, plural, shortTime } from './format.ts';
+import { lateStartCard, lateStartsOf } from './late-starts.ts';
 import { firstBy, listsBy } from './lookup.ts';
 import { addDays, isoSecond, monthOf, monthSpan, type MonthSpan } from './month.ts';
 import { utcDay } from '../parse-time.ts';
@@ -96,6 +97,29 @@ function ownersNamedBy(findings: readonly Finding[]): string | undefined {
     if (typeof owner === 'string' && owner !== '') named.add(owner);
   }
   return named.size > 0 ? [...named].join(', ') : undefined;
+}
+
+/**
+ * The owner of the one sub-agent whose own budget every finding of a group crossed
+ * (`ownBudgetAgentOf`), when the config names one: it answers for its budget, not its root's
+ * owner. Undefined for a group with a finding on a root run, or on two sub-agents.
+ */
+function ownBudgetOwner(findings: readonly Finding[], config: Config): string | undefined {
+  const agents = new Set(findings.map(ownBudgetAgentOf));
+  const [agent] = agents;
+  return agents.size === 1 && agent !== undefined ? ownerOf('agent', agent, config) : undefined;
+}
+
+/**
+ * Consequence's note on occurrences on days not in a row: how many days, how far apart (two) or
+ * which (more), and that they were not one stretch from the first to the last; `until` when nothing
+ * after the last showed it stopped.
+ */
+function scatteredNote(days: readonly string[], until: string | undefined): string {
+  const gapDays = (Date.parse(days[1]) - Date.parse(days[0])) / 86_400_000;
+  const shown = days.length > 8 ? `${days.slice(0, 8).join(', ')} and ${days.length - 8} more` : days.join(', ');
+  const when = days.length === 2 ? `${plural(gapDays, 'day')} apart (${days[0]} and ${days[1]})` : `from ${days[0]} to ${days[days.length - 1]}, not in a row (${shown})`;
+  return `On ${days.length} separate days, ${when}: not one stretch from the first to the last${until !== undefined ? `, and nothing after the last showed it stopped: still happening ${until}` : ''}.`;
 }
 
 /** A group's key: its detector and subject, kind and name (a job and an agent of one name are two subjects). */
@@ -290,11 +314,15 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const windowed = beganMs < Date.parse(firstAt);
     const sinceText = windowed ? `the start of its first window (${began.slice(0, 10)})` : `its first occurrence (${firstAt.slice(0, 10)})`;
     const persistedMs = Math.max(0, endMs - beganMs);
+    // On days not in a row (as Cause reads them): no one stretch from the first to the last.
+    const scattered = !windowed && days.length > 1 && !consecutiveDays(days);
     // Still happening when the report was made, if the month had not ended yet (explain_finding mid-month).
     const asOf = ongoing && input.generatedAtMs < span.toMs ? shortTime(isoSecond(Math.max(input.generatedAtMs, endMs))) : undefined;
     const until = asOf ? `as of ${asOf}` : 'at the end of the month';
     // Affected runs that ended after the month are not of its runs: the note says when they ended, with the share of the month's runs for the others.
     const affectedInMonth = runsAffected - endedLater.length;
+    // Missed starts whose run came after all, past its grace time: said of those as such, not as runs that never came.
+    const late = kind === 'job' ? lateStartCard(findings, lateStartsOf(findings, [...subjectRuns, ...(runsAfterBySubject.get(subjectKey(kind, subject)) ?? [])], statesBySubject.get(subjectKey(kind, subject))?.state), fiveCs) : undefined;
     const notes: string[] = [
       runsInMonth !== null && endedLater.length > 0 && affectedInMonth > 0 && runsInMonth > 0
         ? `${plural(runsAffected, 'run')} affected: ${affectedInMonth} of ${runsInMonth} in ${span.label} (${formatPercent(affectedInMonth / runsInMonth)}), ${endedLater.length} ended in ${endedInText(endedLater)}.`
@@ -306,9 +334,12 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
       // A single occurrence has no duration; one still happening had nothing after its last occurrence to show it stopped.
       once && !(ongoing && windowed)
         ? `Happened once, on ${firstAt.slice(0, 10)}${ongoing ? `, and nothing after it showed it stopped: still happening ${until}` : ''}.`
+        : scattered
+          ? scatteredNote(days, ongoing ? until : undefined)
         : ongoing
           ? `Lasted ${formatSpan(persistedMs)} from ${sinceText} to its last occurrence (${lastAt.slice(0, 10)}), and nothing after it showed it stopped: still happening ${until}.`
           : `Lasted ${formatSpan(persistedMs)}, from ${began.slice(0, 10)} to ${lastAt.slice(0, 10)}.`,
+      ...(late?.notes ?? []),
       ...(costUsd !== undefined ? [`Cost of the affected runs: ${formatValue(costUsd, 'usd')}.`] : []),
       ...(maxLatencyMs !== undefined ? [`Longest time measured: ${formatValue(maxLatencyMs, 'ms')}.`] : []),
       ...windowBeganBeforeNotes(findings, span, input.previousSpan),
@@ -316,7 +347,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     ];
     // Out of the config: the owner last month's report named, if it named one (else the key to set, as for any unconfigured subject).
     const { carriedOwner } = outOfConfig(kind, subject, config, before);
-    const owner = (kind === 'guard' ? ownersNamedBy(findings) : undefined) ?? ownerOf(kind, subject, config, input.exceptions) ?? carriedOwner;
+    const owner = (kind === 'guard' ? ownersNamedBy(findings) : undefined) ?? ownBudgetOwner(findings, config) ?? ownerOf(kind, subject, config, input.exceptions) ?? carriedOwner;
     const examples = distinctMessages(findings);
     const evidenceCut = findings.filter(evidenceWasCut).length;
     groups.push({
@@ -353,7 +384,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
         }),
       },
       consequence: {
-        known: fiveCs.consequence,
+        known: late?.consequence ?? fiveCs.consequence,
         runsAffected,
         runsInMonth,
         persisted: { from: began, to: new Date(endMs).toISOString().replace(/\.\d{3}Z$/, 'Z'), ms: persistedMs, ongoing },
@@ -362,7 +393,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
         notes,
       },
       correctiveAction: {
-        action: fiveCs.correctiveAction,
+        action: late?.correctiveAction ?? fiveCs.correctiveAction,
         owner,
         ownerKey: ownerKeyOf(kind, subject),
         ...(carriedOwner !== undefined || retired ? { inConfig: false as const } : {}),

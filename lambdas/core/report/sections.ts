@@ -3,12 +3,12 @@ import type { GuardException } from '../../ports.ts';
 import { exceptionFromConfig } from '../exception-registry.ts';
 import { type Finding, isoTime } from '../findings.ts';
 import { type GuardCooldown, type GuardState, heldBeforeByMonth } from '../guard-reducer.ts';
-import { worstValues } from './evidence.ts';
+import { ownBudgetAgentOf, worstValues } from './evidence.ts';
 import { plural } from './format.ts';
 import { firstBy, listsBy } from './lookup.ts';
 import type { MonthSpan } from './month.ts';
 import { daysBetween, utcDay } from '../parse-time.ts';
-import type { CoverageSection, ExceptionReview, ExceptionReviewRow, ExceptionState, MonitoredRow, MonitoredSection, ThresholdUsed } from './model.ts';
+import type { CoverageSection, CoverageStatus, ExceptionReview, ExceptionReviewRow, ExceptionState, MonitoredRow, MonitoredSection, ThresholdUsed } from './model.ts';
 import { ownerOf } from './subjects.ts';
 import { thresholdsFor } from './thresholds.ts';
 
@@ -236,6 +236,14 @@ export function reviewExceptions(input: {
 const ROUTE_DETECTORS = new Set(['retry-rate', 'retry-latency']);
 const AGENT_DETECTORS = new Set(['budget-exceeded', 'budget-undercount', 'cost-outlier']);
 
+/**
+ * A row's status when no finding is on it: its subject's, but a subject whose findings are all on
+ * other rows (`rowOf`: a sub-agent's over its own budget) was judged within its own limits: ok.
+ */
+function rowStatus(status: CoverageStatus | undefined, subjectFound: boolean): CoverageStatus {
+  return status === 'findings' && subjectFound ? 'ok' : (status ?? 'unknown');
+}
+
 function monitored(input: {
   kind: 'route' | 'agent';
   detectors: ReadonlySet<string>;
@@ -246,14 +254,18 @@ function monitored(input: {
   limits: (name: string) => ThresholdUsed[];
   worstUnits: Parameters<typeof worstValues>[1];
   empty: string;
+  /** The row a finding is counted on: its subject's, unless said otherwise. */
+  rowOf?: (f: Finding) => string;
 }): MonitoredSection {
+  const rowOf = input.rowOf ?? ((f: Finding) => f.subject);
   const relevant = input.findings.filter((f) => input.detectors.has(f.detector) || f.subject_kind === input.kind);
   const coverageByName = firstBy(input.coverage.rows.filter((r) => r.kind === input.kind), (r) => r.name);
   // A report sliced by owner lists the configured subjects of its slice: those its coverage holds.
   const listed = input.coverage.sliceOf === undefined ? input.configured : input.configured.filter((name) => coverageByName.has(name));
-  const names = new Set([...listed, ...coverageByName.keys(), ...relevant.map((f) => f.subject)]);
+  const names = new Set([...listed, ...coverageByName.keys(), ...relevant.map(rowOf)]);
   if (names.size === 0) return { rows: [], empty: input.empty };
-  const findingsByName = listsBy(relevant, (f) => f.subject);
+  const findingsByName = listsBy(relevant, rowOf);
+  const subjectsFound = new Set(relevant.map((f) => f.subject));
   const configured = new Set(input.configured);
   const rows: MonitoredRow[] = [...names].sort().map((name) => {
     const own = findingsByName.get(name) ?? [];
@@ -265,7 +277,7 @@ function monitored(input: {
       name,
       owner: ownerOf(input.kind, name, input.config),
       configured: configured.has(name),
-      status: own.length > 0 ? 'findings' : (coverage?.status ?? 'unknown'),
+      status: own.length > 0 ? 'findings' : rowStatus(coverage?.status, subjectsFound.has(name)),
       limits,
       findings: own.length,
       byDetector: [...byDetector].map(([detector, count]) => ({ detector, count })).sort((a, b) => b.count - a.count || a.detector.localeCompare(b.detector)),
@@ -304,5 +316,7 @@ export function agentsSection(findings: readonly Finding[], coverage: CoverageSe
     limits: (name) => [...thresholdsFor('budget-exceeded', name, config), ...thresholdsFor('cost-outlier', name, config).slice(0, 1)],
     worstUnits: ['usd', 'count'],
     empty: 'No agents monitored: no agent is configured and no agent runs were seen.',
+    // A sub-agent over its own budget is on its own row, beside the limit it crossed, not its root's.
+    rowOf: (f) => ownBudgetAgentOf(f) ?? f.subject,
   });
 }

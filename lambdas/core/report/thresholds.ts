@@ -2,10 +2,11 @@ import { type Config, DEFAULT_CONFIG, defaultsSetIn } from '../../config.ts';
 import { RETRY_LATENCY_FACTOR } from '../../detectors/retry-latency.ts';
 import type { Finding, Severity } from '../findings.ts';
 import { ownValue } from '../own-property.ts';
-import { happenedAt } from './evidence.ts';
+import { happenedAt, ownBudgetAgentOf } from './evidence.ts';
 import { formatPercent } from './format.ts';
 import { isoSecond } from './month.ts';
 import type { ThresholdAppendix, ThresholdUsed } from './model.ts';
+import { ownerKeyOf } from './subjects.ts';
 
 /** Days from the report date to an open group's due date. */
 export const DUE_DAYS: Readonly<Record<Severity, number>> = { critical: 3, high: 7, medium: 14, low: 30 };
@@ -125,7 +126,46 @@ function asJudged(detector: string, fromConfig: ThresholdUsed[], findings: reado
  * `defaults`). A detector this version does not know gets none; its evidence still shows what it measured.
  */
 export function thresholdsFor(detector: string, subject: string, config: Config, findings: readonly Finding[] = []): ThresholdUsed[] {
+  if (detector === 'budget-exceeded') return budgetThresholds(subject, config, findings);
   return asJudged(detector, configuredThresholds(detector, subject, config), findings);
+}
+
+/** Where a sub-agent's own configured budget is named, beside its key. */
+const SUB_AGENT_OWN = 'sub-agent’s own';
+
+/**
+ * budget-exceeded's thresholds: the tree's budget (its root agent's) as the findings on its root
+ * runs were judged, and each sub-agent's own budget as the findings it was held to were
+ * (`ownBudgetAgentOf`), under its own key (`agents.researcher.budget.max_actions`, or
+ * `budget.max_actions` from the sub-agent's `agent.start`), beside its own config's value only:
+ * the root's budget is not a current value of the sub-agent's. The root's budget judged none of a
+ * group whose findings are all sub-agents': it is left out then.
+ */
+function budgetThresholds(subject: string, config: Config, findings: readonly Finding[]): ThresholdUsed[] {
+  const detector = 'budget-exceeded';
+  const onRoots = findings.filter((f) => ownBudgetAgentOf(f) === undefined);
+  const out = onRoots.length > 0 || findings.length === 0 ? asJudged(detector, configuredThresholds(detector, subject, config), onRoots) : [];
+  const bySubAgent = new Map<string, { agent: string; started: boolean; findings: Finding[] }>();
+  for (const f of findings) {
+    const agent = ownBudgetAgentOf(f);
+    if (agent === undefined) continue;
+    const started = f.evidence?.budget_source === 'event';
+    const id = `${agent}\u0000${started}`;
+    const held = bySubAgent.get(id) ?? bySubAgent.set(id, { agent, started, findings: [] }).get(id)!;
+    held.findings.push(f);
+  }
+  for (const [, held] of [...bySubAgent].sort(([a], [b]) => a.localeCompare(b))) out.push(...subAgentThresholds(held.agent, held.started, config, held.findings));
+  return out;
+}
+
+/** A sub-agent's own budget as its findings were held to it: its `agent.start`'s, or its config's under its key (the config's value today beside, when it changed). */
+function subAgentThresholds(agent: string, started: boolean, config: Config, findings: readonly Finding[]): ThresholdUsed[] {
+  const detector = 'budget-exceeded';
+  if (started) return asJudged(detector, [], findings).map((t) => ({ ...t, source: t.source.replace('as judged', `${agent}’s agent.start`) }));
+  const configured = ownValue(config.agents, agent)?.budget ? configuredThresholds(detector, agent, config).map((t) => ({ ...t, source: SUB_AGENT_OWN })) : [];
+  // `agents.researcher.budget.max_actions`: the key beside the sub-agent's owner key, its name quoted as that one's is.
+  const keyPrefix = ownerKeyOf('agent', agent).slice(0, -'owner'.length);
+  return asJudged(detector, configured, findings).map((t) => ({ ...t, key: `${keyPrefix}${t.key}` }));
 }
 
 /** The thresholds a detector judges a subject by, as the config sets them today. */
