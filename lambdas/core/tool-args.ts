@@ -60,6 +60,20 @@ export const FREE_TEXT_ARGS: ReadonlySet<string> = new Set([
   'answer',
   'input',
   'output',
+  'reply',
+  'response',
+  'feedback',
+  'details',
+  'caption',
+  'headline',
+  'heading',
+  'label',
+  'header',
+  'hint',
+  'display',
+  'agenda',
+  'location',
+  'venue',
 ]);
 
 const DAY_MS = 86_400_000;
@@ -244,70 +258,70 @@ export function looksLikePlaceholder(value: string, name?: string): boolean {
 }
 
 /**
- * Argument names whose values may be templates, code or patterns in their own right (`{{user_id}}`
- * is the value of a `template`, `<br>` of a `separator`): an untyped one is never judged a placeholder.
+ * Words of argument names whose values may be templates, code, configuration or patterns in their own
+ * right (`{{user_id}}` is the value of a `template`, of an `environment` map's `DB_USER`, of a `jinja`
+ * text; `{{base_url}}` of a `url`): an untyped value with one anywhere on its path is never judged a
+ * placeholder. Also in the plural (`variables`, `vars`, `headers`, `params`: `singular`).
  */
-const TEMPLATE_TEXT_ARGS: ReadonlySet<string> = new Set([
-  'template', 'placeholder', 'format', 'pattern', 'regex', 'expression', 'expr', 'variable', 'var', 'env',
-  'code', 'snippet', 'script', 'command', 'cmd', 'html', 'markdown', 'sql', 'selector', 'example', 'sample',
-  'default', 'syntax', 'macro', 'separator', 'delimiter', 'prefix', 'suffix',
+const TEMPLATE_TEXT_WORDS: ReadonlySet<string> = new Set([
+  'template', 'placeholder', 'format', 'pattern', 'regex', 'expression', 'expr', 'variable', 'var', 'env', 'environment',
+  'code', 'snippet', 'script', 'shell', 'command', 'cmd', 'html', 'markdown', 'sql', 'jinja', 'liquid', 'mustache', 'handlebars',
+  'selector', 'example', 'sample', 'default', 'syntax', 'macro', 'separator', 'delimiter', 'prefix', 'suffix',
+  'header', 'path', 'url', 'uri', 'route', 'endpoint', 'key', 'field', 'param', 'parameter', 'config', 'setting', 'option',
+  'tag', 'element', 'usage', 'doc', 'filter', 'sort',
 ]);
-/** Words of argument names that hold a state or a category, where `TBD` is a value (a fixture's status, a column). */
-const STATE_WORDS: ReadonlySet<string> = new Set(['status', 'stage', 'phase', 'priority', 'category', 'type', 'kind', 'label', 'tag', 'list', 'column', 'round']);
-/** `TBD` and its kin, in English and in the languages of `FOREIGN_FILLERS` ("to be decided"), alone. */
-const TBD = /^\s*(?:tbd|tba|tbc|待定|未定|미정|يحدد لاحق\p{M}?ا\p{M}?|तय होना बाकी(?: है)?)[.!。।]*\s*$/iu;
-/** The delimiters of the other slots `TEMPLATE` knows, around a name: `<user_id>`, `[customer-id]`, `{user_id}`, `$USER_ID`, `%USERNAME%`, `__USER_ID__`. */
-const SLOT_NAME = /^\s*(?:<([^<>]*)>|\[([^[\]]*)\]|\{([^{}]*)\}|\$([A-Z0-9_]*)|%([^%]*)%|__(.*)__)\s*$/;
-const VALUE_KINDS: ReadonlySet<string> = new Set(VALUE_KIND.split('|'));
-/** English descriptions, whole: "the user mentioned in the conversation", "the same user as before", "see above", "the user's email address". */
-const PERSON = String.raw`(?:user|customer|client|caller|sender|recipient|contact|person|member|buyer|requester|employee|patient)`;
-const POSSESSED = String.raw`(?:e-?mail(?: address)?|address|id|identifier|user ?name|name|phone(?: number)?|number|account(?: (?:id|number))?|handle)`;
-const HEAD = String.raw`(?:${PERSON}(?:(?:'s|’s)? ${POSSESSED})?|${POSSESSED}|amount|order|date|value|one)`;
+/** Words for a person a `{{…}}` slot may stand in for: `{{recipient}}`, `{{customer_name}}`, `{{user.phone}}`. */
+const PERSON_KINDS: ReadonlySet<string> = new Set([
+  'user', 'username', 'recipient', 'customer', 'client', 'contact', 'sender', 'caller', 'member', 'buyer', 'requester', 'employee', 'patient', 'person', 'phone',
+]);
+/** A whole value that is one double-brace slot around a name (`{{user_id}}`, `{{ customer.email }}`); group 1, the name. */
+const DOUBLE_BRACE_SLOT = /^\s*\{\{\s*([A-Za-z_][\w.-]{0,63})\s*\}\}\s*$/;
+/**
+ * A whole English description of a person or an entity by where it was said, as `looksLikePlaceholder`'s
+ * `REFERENTIAL` reads it, narrowed to its unmistakable shape: "the", an optional "same", the person or
+ * entity (`the user's email address` too), and a frame ("mentioned", "from earlier", "as before", "in the
+ * conversation"): "the user mentioned in the conversation", "the same customer as before". Not a label
+ * ("the user's email address"), "see above", "as discussed", nor "value above".
+ */
+const ENTITY = String.raw`(?:user|customer|client|caller|sender|recipient|contact|person|member|buyer|requester|employee|patient|account|order|ticket|amount|e-?mail(?: address)?|address|phone(?: number)?)(?:(?:'s|’s) (?:e-?mail(?: address)?|address|id|name|phone(?: number)?|account(?: number)?))?`;
 const WHERE = String.raw`(?:above|below|earlier|before|previously|last time|(?:in|from) (?:the|this|our|my) (?:conversation|chat|thread|discussion|(?:previous|last|earlier) (?:message|response|result|turn)s?|request|prompt)|from (?:earlier|before|last time)|as (?:before|above|earlier|last time|previously))`;
-const TAIL = String.raw`(?:(?:mentioned|referred to|referenced)(?: ${WHERE})?|(?:(?:given|provided|specified|stated|shown|listed|quoted|noted|named|used|returned|found|discussed) )?${WHERE})`;
-const ENGLISH_DESCRIPTION = new RegExp(
-  String.raw`^\s*(?:(?:(?:the|that|this|said) )?(?:same )?(?:(?:aforementioned|above-?mentioned|previously (?:mentioned|given|provided|used)) ${HEAD}|${HEAD} ${TAIL})` +
-    String.raw`|see (?:above|below|earlier|the previous message)|as (?:mentioned|discussed|stated|given|noted)(?: ${WHERE})?|same as (?:above|before|earlier|last time)` +
-    String.raw`|(?:the )?${PERSON}(?:'s|’s|s') ${POSSESSED}|(?:his|her|their) ${POSSESSED})[.!]?\s*$`,
-  'i',
-);
-/** The other languages' words for "mentioned" (`REFERENTIAL`'s), in a value of a few words: "la dirección mencionada", "المستخدم المذكور". */
-const FOREIGN_MENTIONED = new RegExp(
-  String.raw`(?<![\p{L}\p{M}\p{N}_])(?:mencionad[oa]s?|mentionnée?s?|erwähnte[nrms]?|genannte[nrms]?|menzionat[oaie]|упомянут\p{L}*|(?:ال)?مذكور\p{L}*|(?:ال)?مشار إلي(?:ه|ها|هم)|उल्लिखित|उल्लेखित|उपर्युक्त|उपरोक्त)(?![\p{L}\p{M}\p{N}_])`,
-  'iu',
-);
-const MAX_DESCRIPTION_WORDS = 6;
+const FRAME = String.raw`(?:(?:mentioned|referred to|referenced)(?: ${WHERE})?|(?:(?:given|provided|specified|stated|shown|listed|quoted|noted|named|used|returned|found|discussed) )?${WHERE})`;
+const ENTITY_DESCRIPTION = new RegExp(String.raw`^\s*the (?:same )?${ENTITY} ${FRAME}[.!]?\s*$`, 'i');
+/**
+ * The first test of an untyped value, before any name is looked at: only a value that starts with `{{`,
+ * "the "/"The " or a Chinese, Japanese or Korean character (`CJK_SCRIPT`'s) can be an unmistakable stand-in.
+ */
+const UNTYPED_CANDIDATE = /^\s*(?:\{\{|[Tt]he |[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])/;
 const MAX_UNTYPED_CHARS = 120;
 
 /**
  * Whether the value of an argument with no type (configured or by its name) is unmistakably a
- * stand-in, whole: a `{{…}}` or `\${…}` slot, a `YOUR_…`/`your-…` slot (`VALUE_SLOT`), another slot
- * whose name's last word names a kind of value (`<user_id>`, `[customer-id]`, `$USER_ID`, not `<br>`
- * nor `[URGENT]`), `TBD` (except where a state is named: `status`, `stage`, …, or a code: `country`),
- * or a description ("the user mentioned in the conversation", "the user's email address", "see above";
- * the Chinese, Japanese and Korean ones `looksLikePlaceholder` knows; "mentioned" in a few words of
- * another language). Free text (`FREE_TEXT_ARGS`) and template-like text (`TEMPLATE_TEXT_ARGS`) are never judged.
+ * stand-in, whole: (a) a `{{…}}` slot whose name implies a type (`inferArgType`: `{{user_id}}`,
+ * `{{customer.email}}`) or names a person (`PERSON_KINDS`: `{{recipient}}`); (b) a description
+ * `looksLikePlaceholder` would find under a type that names a person or an entity by an article and a
+ * frame (`ENTITY_DESCRIPTION`: "the user mentioned in the conversation"), or its Chinese, Japanese or
+ * Korean form (`CJK_DESCRIPTION`: 对话中提到的用户). Nothing else: no other slot (`${…}`, `{x}`, `<x>`,
+ * `$X`), no `TBD`, no label nor "see above". Never under a name on `path` (`environment.DB_USER`,
+ * `headers.X-User`) that holds free text (`FREE_TEXT_ARGS`) or templates, code or configuration (`TEMPLATE_TEXT_WORDS`).
  */
-export function isUntypedPlaceholder(value: unknown, name: string): boolean {
-  if (typeof value !== 'string' || value.length > MAX_UNTYPED_CHARS) return false;
-  const words = snakeName(name).split('_');
-  const last = words.at(-1) ?? '';
-  if (isFreeTextName(snakeName(name)) || TEMPLATE_TEXT_ARGS.has(last) || TEMPLATE_TEXT_ARGS.has(singular(last))) return false;
-  if (/^\s*(?:\{\{[^{}]{0,64}\}\}|\$\{[^{}]{0,64}\})\s*$/.test(value) || VALUE_SLOT.test(value) || /^\s*YOUR_[A-Z0-9_]{1,60}\s*$/.test(value)) return true;
-  if (TEMPLATE.test(value) && namesAKind(value)) return true;
-  if (TBD.test(value)) return !isCodeArg(name) && !words.some((word) => STATE_WORDS.has(word) || STATE_WORDS.has(singular(word)));
-  if (ENGLISH_DESCRIPTION.test(value.trim().replace(/\s+/g, ' '))) return true;
-  if (CJK_SCRIPT.test(value) && CJK_DESCRIPTION.test(value)) return true;
-  const count = value.trim().split(/\s+/).length;
-  return count > 1 && count <= MAX_DESCRIPTION_WORDS && FOREIGN_MENTIONED.test(value);
+export function isUntypedPlaceholder(value: unknown, path: string): boolean {
+  if (typeof value !== 'string' || value.length > MAX_UNTYPED_CHARS || !UNTYPED_CANDIDATE.test(value)) return false;
+  if (path.split(/[.[\]]+/).some(holdsTextOrCode)) return false;
+  const slot = DOUBLE_BRACE_SLOT.exec(value);
+  if (slot) return slotNamesAPersonOrType(slot[1]);
+  return looksLikePlaceholder(value) && (ENTITY_DESCRIPTION.test(value.replace(/\s+/g, ' ')) || (CJK_SCRIPT.test(value) && CJK_DESCRIPTION.test(value)));
 }
 
-/** Whether a slot's name ends with a kind of value: `<user_id>`, `<USER ID>`, `%USERNAME%`, not `<br>`. */
-function namesAKind(slot: string): boolean {
-  const m = SLOT_NAME.exec(slot);
-  const inner = m?.slice(1).find((group) => group !== undefined);
-  const last = inner?.toLowerCase().split(/[\s_-]+/).filter(Boolean).at(-1);
-  return last !== undefined && VALUE_KINDS.has(last);
+/** Whether an argument name (one step of a path) holds free text, or a template, code or configuration, in any of its words. */
+function holdsTextOrCode(name: string): boolean {
+  const n = snakeName(name);
+  return isFreeTextName(n) || n.split('_').some((word) => TEMPLATE_TEXT_WORDS.has(word) || TEMPLATE_TEXT_WORDS.has(singular(word)));
+}
+
+/** Whether a `{{…}}` slot's name implies a type (`user_id`, `email`) or names a person (`recipient`, `customer_name`). */
+function slotNamesAPersonOrType(name: string): boolean {
+  if (inferArgType(name) !== undefined) return true;
+  return snakeName(name).split('_').some((word) => PERSON_KINDS.has(word) || PERSON_KINDS.has(singular(word)));
 }
 
 /** A template slot or a filler word: never a value, whatever the format allows. */
@@ -854,7 +868,7 @@ export function checkToolArgs(args: Readonly<Record<string, unknown>>, configure
       return;
     }
     // Untyped, a value is judged only as an unmistakable stand-in, never for its type.
-    if (own === undefined && inferred === undefined && infer && depth <= MAX_DEPTH && isUntypedPlaceholder(value, name)) {
+    if (own === undefined && inferred === undefined && infer && depth <= MAX_DEPTH && isUntypedPlaceholder(value, path)) {
       errors.push(untypedPlaceholderError(path, value));
       return;
     }

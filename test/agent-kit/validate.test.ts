@@ -68,6 +68,16 @@ describe('validateToolArgs', () => {
     expect(validateToolArgs('issue_refund', { order_id: 'ord_7790', amount: '19.99', note: 'TBD' })).toEqual({ ok: true, errors: [] });
   });
 
+  it('lets real calls with env maps, template text, labels and TBD through, and refuses an unfilled {{…}} slot or a description of a person in an untyped argument', () => {
+    const deploy = { environment: { DB_PASSWORD: '${DB_PASSWORD}', DB_USER: '{{user_id}}' }, headers: { 'X-User': '{{user_id}}' }, url: '{{base_url}}', route: '{user_id}' };
+    const meeting = { label: "Customer's email address", hint: "The user's email address", reply: 'See above.', agenda: 'TBD', venue: 'TBA', headline: 'Die genannten Gründe' };
+    expect(validateToolArgs('deploy', deploy, {}, { now: NOW })).toEqual({ ok: true, errors: [] });
+    expect(validateToolArgs('schedule_meeting', meeting, {}, { now: NOW })).toEqual({ ok: true, errors: [] });
+    const result = validateToolArgs('send_message', { recipient: '{{user_id}}', user: 'the user mentioned in the conversation', body: 'Hi' }, {}, { now: NOW });
+    expect(result.ok).toBe(false);
+    expect(result.errors.map((e) => e.arg)).toEqual(['recipient', 'user']);
+  });
+
   it('judges a configured tool whose call has an argument named after an Object member', () => {
     // Prepare
     const args = JSON.parse('{"constructor": "abc", "__proto__": "x", "user_id": "not an id"}') as Record<string, unknown>;
