@@ -56,7 +56,7 @@ export async function startDynamoDbLocal(options: { dbPath?: string; port?: numb
   checkJava();
   if (options.dbPath) return shareDynamoDbLocal(resolve(options.dbPath));
   const port = options.port ?? (await freePort());
-  const child = spawn({ port, path: null, sharedDb: true, stdio: 'pipe' });
+  const child = spawnDynamoDbLocal({ port, path: null, sharedDb: true, stdio: 'pipe' });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -76,6 +76,25 @@ export async function startDynamoDbLocal(options: { dbPath?: string; port?: numb
       }
     },
   };
+}
+
+/**
+ * The locale DynamoDB Local runs in. Java reads file names in its locale's charset: under `C`, or a
+ * locale the host lacks (a `tr_TR.UTF-8` sent over ssh), a folder named `exü` is not found and it
+ * exits saying "Invalid directory for database creation". `-Dsun.jnu.encoding` does not change that.
+ */
+const JAVA_LOCALE = 'C.UTF-8';
+
+/** The package's spawn, in JAVA_LOCALE: it passes the child no environment of its own, so the child takes this process's as it is at the call. */
+function spawnDynamoDbLocal(options: Parameters<typeof spawn>[0]): ChildProcess {
+  const locale = process.env.LC_ALL;
+  process.env.LC_ALL = JAVA_LOCALE;
+  try {
+    return spawn(options);
+  } finally {
+    if (locale === undefined) delete process.env.LC_ALL;
+    else process.env.LC_ALL = locale;
+  }
 }
 
 async function untilAnswering(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -211,14 +230,28 @@ async function startSharedServer(dir: string): Promise<SharedServer> {
   const log = openSync(logPath, 'w');
   // The package hands stdio to child_process.spawn as is, which takes a file's descriptor (its types say only the names).
   const stdio = ['ignore', log, log] as unknown as 'ignore';
-  const child = spawn({ port, path: dir, sharedDb: true, detached: true, stdio });
+  const child = spawnDynamoDbLocal({ port, path: dir, sharedDb: true, detached: true, stdio });
   closeSync(log);
   child.unref();
   // Named before it answers: this process killed meanwhile, the next command finds it (and waits for it, or stops it) rather than start another beside it.
   const server: SharedServer = { ...processId(child.pid!), port, users: [] };
   writeFileSync(serverFile(dir), JSON.stringify(server));
-  await untilAnswering(endpointOf(server), child, () => readFileSync(logPath, 'utf8'));
+  try {
+    await untilAnswering(endpointOf(server), child, () => readFileSync(logPath, 'utf8'));
+  } catch (error) {
+    throw unreadableFolderName(dir, readFileSync(logPath, 'utf8'), error) ?? error;
+  }
   return server;
+}
+
+/** A folder whose name Java could not read even in JAVA_LOCALE (a host without it): which folder, why, and what to do. */
+function unreadableFolderName(dir: string, log: string, error: unknown): DynamoDbLocalError | undefined {
+  if (!log.includes('Invalid directory for database creation') || /^[\x20-\x7e]*$/.test(dir)) return undefined;
+  return new DynamoDbLocalError(
+    `DynamoDB Local cannot open ${dir}: Java reads a folder name that is not ASCII in the locale ${JAVA_LOCALE}, which this host seems to lack (\`locale -a\`). ` +
+      'Install it (Debian/Ubuntu: apt-get install -y locales), run in a folder whose path is ASCII, or use --store http://host:port',
+    { cause: error },
+  );
 }
 
 /** Under the lock: this process no longer uses the server; the last user stops it (returned, to wait for). */

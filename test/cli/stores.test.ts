@@ -10,10 +10,10 @@ const cliPath = fileURLToPath(new URL('../../bin/silent-audit.mjs', import.meta.
 
 /** The CLI in its own process in `cwd`, as a person at a terminal runs it. */
 const cliIn =
-  (cwd: string) =>
+  (cwd: string, env: NodeJS.ProcessEnv = {}) =>
   (args: string[]) =>
     new Promise<{ status: number | null; out: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [cliPath, ...args], { cwd, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+      const child = spawn(process.execPath, [cliPath, ...args], { cwd, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env } });
       let out = '';
       let stderr = '';
       child.stdout.on('data', (d) => (out += d));
@@ -90,6 +90,27 @@ describe('openStore: which --store a command takes', () => {
     expect(listed.out.trim().split('\n').map((line) => JSON.parse(line).id).sort()).toEqual(['EX-1', 'EX-2', 'EX-3']);
     expect(existsSync(join(cwd, '.silent-audit', 'dynamodb', 'server.json'))).toBe(false);
   });
+
+  it.each(['C', 'tr_TR.UTF-8'])(
+    'keeps a `local` store in a folder whose name is not ASCII under LC_ALL=%s (no UTF-8 locale, or one the host lacks)',
+    { timeout: 120_000 },
+    async (locale) => {
+      // Prepare: Java reads file names in its locale's charset; under C it could not find `exü-…` ("Invalid directory for database creation").
+      const cwd = mkdtempSync(join(tmpdir(), 'sa-stores-exü-'));
+      const cli = cliIn(cwd, { LC_ALL: locale, LANG: locale });
+      const expires = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
+
+      // Act
+      const added = await cli(['exceptions', 'add', '--id', 'EX-1', '--guard', 'approval', '--reason', 'r', '--owner', 'lead@example.com', '--expires', expires]);
+      const listed = await cli(['exceptions', 'list', '--json']);
+
+      // Assess
+      expect([added.status, added.stderr]).toEqual([0, '']);
+      expect(listed.status).toBe(0);
+      expect(listed.out.trim().split('\n').map((line) => JSON.parse(line).id)).toEqual(['EX-1']);
+      expect(existsSync(join(cwd, '.silent-audit', 'dynamodb', 'shared-local-instance.db'))).toBe(true);
+    },
+  );
 
   it('runs scans into one `local` store one after another: each waits for the one before (saying so once), and every bypass is counted', { timeout: 300_000 }, async () => {
     // Prepare: three hosts' logs of 100 bypasses each under EX-1, scanned at the same moment in one folder.
