@@ -157,7 +157,8 @@ const HOURLY_JOB_SWEEP: SubjectReducer<unknown> = {
   tick: (state: unknown, subject: string, ctx: ReduceContext) => {
     const now = ctx.clock.now();
     const seen = Math.max((state as JobState).lastSeenAt ?? Number.NEGATIVE_INFINITY, now - SWEEP_LAG_MS);
-    return judgeAbsence(state as JobState, subject, { ...ctx, clock: { now: () => Math.min(now, seen) } });
+    // The sweep's own time stays its clock: a schedule changed in the config since a scan before is first seen now, not at the job's latest line.
+    return judgeAbsence(state as JobState, subject, ctx, seen);
   },
 };
 const HOURLY_SWEEP_REDUCERS: readonly SubjectReducer<unknown>[] = REDUCERS.map((reducer) => (reducer === (jobReducer as SubjectReducer<unknown>) ? HOURLY_JOB_SWEEP : reducer));

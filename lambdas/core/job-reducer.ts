@@ -1669,9 +1669,13 @@ function withoutHostsEndsLost(state: JobState, ctx: ReduceContext): JobState {
  * The sweep's judgement of one job at `now`: expected starts of its schedule that are due and
  * had no run (`missed-run`), and open runs past their max runtime (`run-unfinished`). Each
  * expected start and each open run is judged once; the state remembers how far it got.
+ * `now` is the sweep's clock, unless the job is judged as of an earlier time (`asOf`: scan's
+ * hourly sweeps judge each job as of its own latest line); a schedule changed in the config is
+ * still dated from the sweep's clock, when the sweep first sees it (`scheduleChangedFrom`).
  */
-export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContext): Reduction<JobState> {
-  const now = ctx.clock.now();
+export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContext, asOf?: number): Reduction<JobState> {
+  const sweptAt = ctx.clock.now();
+  const now = Math.min(asOf ?? sweptAt, sweptAt);
   const job = ownValue(ctx.config.jobs, subject);
   const graceMs = graceMinutesOf(ctx.config, subject) * MINUTE_MS;
   // A start is judged once no run could still count for it: its grace time over, and its minute.
@@ -1699,8 +1703,8 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     scheduleKey = absenceScheduleKey(job.schedule, job.timezone);
     // The schedule or its time zone changed since the last judgement: the times since then were
     // under the old one, whose expected starts the new one would call missed. The new one is judged
-    // from now on (its grace time past), as the change cannot be dated more closely.
-    if (state.absenceSchedule !== undefined && state.absenceSchedule !== scheduleKey) changedFrom = Math.max(state.absenceCheckedUntil ?? Number.NEGATIVE_INFINITY, judgedUntil);
+    // from the sweep that first sees it on (its grace time past), as the change cannot be dated more closely.
+    if (state.absenceSchedule !== undefined && state.absenceSchedule !== scheduleKey) changedFrom = scheduleChangedFrom(state, sweptAt - onTimeWithinMs(graceMs));
     const starts = state.starts ?? [];
     // Judge from when monitoring began: from the expected time the first run seen belongs to, and
     // an expected time before that is not known to have been watched. Never further back than
@@ -1763,6 +1767,18 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     findings,
     records: [],
   };
+}
+
+/**
+ * Where a schedule changed in the config (or given back to a job taken out of it) is judged from:
+ * the grace time back from the sweep that first sees it (`seenUntil`), never before the expected
+ * starts already judged. Not from the time the job is judged as of, when that is earlier (scan's
+ * hourly sweeps judge a job as of its own latest line, which may be a scan before, judged up to its
+ * `--now` under the old schedule): its expected starts from there to the sweep are the old schedule's,
+ * or none while it was out, not the new one's missed.
+ */
+function scheduleChangedFrom(state: JobState, seenUntil: number): number {
+  return Math.max(state.absenceCheckedUntil ?? Number.NEGATIVE_INFINITY, seenUntil);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
-import { initialJobState, type JobState, jobReducer } from '../../lambdas/core/job-reducer.ts';
+import { initialJobState, type JobState, judgeAbsence, jobReducer } from '../../lambdas/core/job-reducer.ts';
 import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { BUILTIN_REDACTOR } from '../../lambdas/core/redact.ts';
 import { ev, run } from '../helpers/events.ts';
@@ -460,6 +460,25 @@ describe('a schedule or time zone changed in the config', () => {
     expect(state.absenceSchedule).toBe('none');
     expect(added.state.absenceSchedule).toBe('0 3 * * *|');
     expect(next.findings.map((f) => [f.detector, f.expected_at])).toEqual([['missed-run', '2027-04-12T03:00:00Z']]);
+  });
+
+  it('dates a change from the sweep that first sees it when the job is judged as of its own earlier latest line (scan’s hourly sweeps)', () => {
+    // Prepare: a daily job at 03:00 UTC judged to the 10th, its last line read; the config now runs it at 07:00. A scan's
+    // first sweep under it, early on the 12th, judges the job as of that line; the next, on the 14th, as of the 12th's start
+    // (its lines read behind the scan's other files); then its run of the 12th is read, none on the 13th.
+    const at7 = validateConfig({ jobs: { report: { schedule: '0 7 * * *' } } });
+    const judged = runsSwept(['04-08', '04-09', '04-10']);
+    // Act
+    const changed = judgeAbsence(judged, 'report', ctxAt('2027-04-12T00:30:00Z', at7), judged.lastSeenAt);
+    const behind = judgeAbsence(changed.state, 'report', ctxAt('2027-04-14T00:00:00Z', at7), Date.parse('2027-04-12T00:30:00Z'));
+    const read = jobReducer.apply(behind.state, 'report', run('report', 'r-04-12', '2027-04-12T07:00:01Z', 1), ctxAt('2027-04-14T00:00:00Z', at7));
+    const caughtUp = judgeAbsence(read.state, 'report', ctxAt('2027-04-14T00:00:00Z', at7), Date.parse('2027-04-14T00:00:00Z'));
+    // Assess: the 10th's and the 11th's 07:00 came before the sweep saw the change, not since the job's last line under the
+    // old schedule; nothing is judged past the time the job is judged as of; the 13th is missed, the 12th ran
+    expect(changed.findings).toEqual([]);
+    expect(changed.state.absenceSchedule).toBe('0 7 * * *|');
+    expect(behind.findings).toEqual([]);
+    expect(caughtUp.findings.map((f) => [f.detector, f.expected_at])).toEqual([['missed-run', '2027-04-13T07:00:00Z']]);
   });
 
   it('judges a job taken out of the config and given back from the sweep that sees it again, not across the time it was out', () => {
