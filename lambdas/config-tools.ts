@@ -6,6 +6,7 @@ import { noSuchDay, parseTime, utcDay } from './core/parse-time.ts';
 import { BUILTIN_REDACTOR, type Redactor } from './core/redact.ts';
 import { escapeControls } from './core/terminal-text.ts';
 import { canonicalArgPath } from './core/tool-args.ts';
+import { sniff } from './adapters/file-lines.ts';
 
 /**
  * The config's `tools` section (contract §2 `tools.<name>.args`) and how a config's problems are
@@ -620,6 +621,35 @@ function unknownKeyMessage(key: string, known: readonly string[]): string {
   if (/^\s*\/[/*]/.test(key)) return `unknown key: ${NO_JSON_COMMENTS}`;
   const meant = didYouMean(keysMeant(key, known));
   return meant ? `unknown key; ${meant}` : 'unknown key';
+}
+
+/**
+ * A config file's text: UTF-8, or UTF-16 with its byte order mark (what Windows PowerShell 5's `>`
+ * and Notepad's "Unicode" write), known as the log reader knows it (`sniff`). UTF-16 without its
+ * mark (a NUL every other byte) is read as the UTF-16 it looks like, with the problem that refuses
+ * it: the commands that read the config say to save it as UTF-8; exec, which runs its job anyway,
+ * still takes its redact patterns. Read as UTF-8, either was "expected a mapping" and none of them.
+ */
+export function configText(bytes: Uint8Array, file: string): { text: string; problem?: string } {
+  const encoding = sniff(bytes);
+  if (encoding === 'utf-16le' || encoding === 'utf-16be') return { text: new TextDecoder(encoding).decode(bytes) };
+  const unmarked = unmarkedUtf16(bytes);
+  if (!unmarked) return { text: new TextDecoder('utf-8').decode(bytes) };
+  const label = unmarked === 'utf-16le' ? 'UTF-16LE' : 'UTF-16BE';
+  return {
+    text: new TextDecoder(unmarked).decode(bytes),
+    problem: `the file is ${label} (without a byte order mark); save it as UTF-8: iconv -f ${label} -t UTF-8 ${file} > ${file}.utf8 && mv ${file}.utf8 ${file}`,
+  };
+}
+
+/** UTF-16 without a byte order mark, by its first characters: a NUL as the high byte of each and none as the low one (`j\0o\0b\0`, little-endian). */
+function unmarkedUtf16(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+  const head = bytes.subarray(0, Math.min(bytes.length, 64) & ~1);
+  if (head.length === 0) return undefined;
+  const units = Array.from({ length: head.length / 2 }, (_, i) => [head[2 * i], head[2 * i + 1]]);
+  if (units.every(([low, high]) => low !== 0 && high === 0)) return 'utf-16le';
+  if (units.every(([high, low]) => high === 0 && low !== 0)) return 'utf-16be';
+  return undefined;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   backtrackingProblem,
   calendarDay,
   configIssueMessage,
+  configText,
   DATE,
   dateProblem,
   problemTexts,
@@ -1343,12 +1344,14 @@ function configPath(file: string | undefined, cwd: string): string | undefined {
 export function loadConfig(file?: string, cwd = process.cwd(), reading: Pick<ConfigReading, 'deploying' | 'warn'> = {}): Config {
   const path = configPath(file, cwd);
   if (!path) return DEFAULT_CONFIG;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (error) {
     throw new ConfigError(path, [`cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`], { cause: error });
   }
+  const { text, problem } = configText(bytes, path);
+  if (problem) throw new ConfigError(path, [problem]);
   return parseConfigText(text, path, reading);
 }
 
@@ -1363,7 +1366,7 @@ export function passingRedactPatterns(file?: string, cwd = process.cwd()): Confi
   const path = configPath(file, cwd);
   let raw: unknown;
   try {
-    const doc = path === undefined ? undefined : parseDocument(readFileSync(path, 'utf8'), { merge: true, uniqueKeys: false });
+    const doc = path === undefined ? undefined : parseDocument(configText(readFileSync(path), path).text, { merge: true, uniqueKeys: false });
     raw = doc && doc.errors.length === 0 ? doc.toJS() : undefined;
   } catch {
     return [];

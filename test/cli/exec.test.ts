@@ -852,6 +852,27 @@ describe('the silent-audit exec command', () => {
     expect(logLines(join(dir, 'bad.log'))[1].output_head).toBe('EMP-PIN-4821 password=[REDACTED:secret-assignment]\n');
   });
 
+  it("redacts the run lines with the patterns of a UTF-16 config (PowerShell 5's `>`): read with its byte order mark; without it, refused with the fix yet its patterns kept", () => {
+    // Prepare: read as UTF-8 it was "expected a mapping", and the job's lines kept the user's secrets
+    const dir = tempDir();
+    const yaml = 'redact:\n  patterns: [{ name: employee-pin, regex: "EMP-PIN-\\\\d+" }]\n';
+    const marked = join(dir, 'marked.yaml');
+    const unmarked = join(dir, 'unmarked.yaml');
+    writeFileSync(marked, Buffer.from(`\uFEFF${yaml}`, 'utf16le'));
+    writeFileSync(unmarked, Buffer.from(yaml, 'utf16le'));
+    const printing = ['--', node, '-e', "console.log('EMP-PIN-4821 password=hunter2')"];
+    // Act
+    const withMarked = spawnSync(node, [cliPath, 'exec', '--job', 'pins', '--log', join(dir, 'marked.log'), '--config', marked, ...printing], { encoding: 'utf8' });
+    const withUnmarked = spawnSync(node, [cliPath, 'exec', '--job', 'pins', '--log', join(dir, 'unmarked.log'), '--config', unmarked, ...printing], { encoding: 'utf8' });
+    // Assess
+    expect([withMarked.status, withMarked.stderr]).toEqual([0, '']);
+    expect(logLines(join(dir, 'marked.log'))[1].output_head).toBe('[REDACTED:employee-pin] password=[REDACTED:secret-assignment]\n');
+    expect(withUnmarked.status).toBe(0);
+    expect(withUnmarked.stderr).toContain(`the file is UTF-16LE (without a byte order mark); save it as UTF-8: iconv -f UTF-16LE -t UTF-8 ${unmarked}`);
+    expect(withUnmarked.stderr).toContain("running anyway; the run lines are redacted with the built-in rules and the config's redact patterns that passed (employee-pin)");
+    expect(logLines(join(dir, 'unmarked.log'))[1].output_head).toBe('[REDACTED:employee-pin] password=[REDACTED:secret-assignment]\n');
+  });
+
   it('refuses a redact pattern prone to catastrophic backtracking: warns, runs the job and writes its run.end (it no longer hangs on the output)', () => {
     // Prepare: `(a+)+$` against `aaaa…ab` would take exponential time once the job had exited
     const dir = tempDir();
