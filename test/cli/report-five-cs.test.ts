@@ -92,7 +92,7 @@ describe('the 5 Cs cards of a built report', () => {
     const failed = groups.find((g) => g.detector === 'run-failed' && g.subject === 'nightly');
     expect(failed?.consequence.persisted).toMatchObject({ from: '2026-11-03T02:05:00Z', to: '2026-11-10T02:05:00Z', ongoing: true });
     expect(failed?.consequence.notes).toContain(
-      'Lasted 7.0 days from its first occurrence (2026-11-03) to its last occurrence (2026-11-10), and nothing after it showed it stopped: still happening at the end of the month.',
+      'On 2 separate days, 7 days apart (2026-11-03 and 2026-11-10): not one stretch from the first to the last, and nothing after the last showed it stopped: still happening at the end of the month.',
     );
   });
 

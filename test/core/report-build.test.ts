@@ -230,7 +230,7 @@ describe('buildReport for a known month (October 2026 against September)', () =>
       'Intermittent: 2 of 15 runs between 2026-10-03 and 2026-10-17, with normal runs in between: points to a flaky dependency, a race, or load- or time-dependent behaviour rather than one change.',
       'Exit codes: 137 ×2 (137: it was killed with SIGKILL, most often by the out-of-memory killer).',
     ]);
-    expect(g.consequence.notes).toEqual(['2 runs affected of 31 in October 2026 (6.5%).', 'Lasted 14.0 days, from 2026-10-03 to 2026-10-17.', 'Longest time measured: 5.0 min.']);
+    expect(g.consequence.notes).toEqual(['2 runs affected of 31 in October 2026 (6.5%).', 'On 2 separate days, 14 days apart (2026-10-03 and 2026-10-17): not one stretch from the first to the last.', 'Longest time measured: 5.0 min.']);
   });
 
   it('lists last month’s groups that did not come back: resolved when the subject ran, unverified when it sent nothing', () => {

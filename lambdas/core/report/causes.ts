@@ -60,7 +60,8 @@ function day(iso: string): string {
   return iso.slice(0, 10);
 }
 
-function consecutiveDays(days: readonly string[]): boolean {
+/** Whether UTC days (`YYYY-MM-DD`, ascending) follow one another with none missing. */
+export function consecutiveDays(days: readonly string[]): boolean {
   for (let i = 1; i < days.length; i++) {
     if (Date.parse(days[i]) - Date.parse(days[i - 1]) !== 86_400_000) return false;
   }

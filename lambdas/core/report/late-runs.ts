@@ -60,12 +60,13 @@ export function lateRunReads(subjectKey: string, monthFromMs: number, readsFrom:
 }
 
 /** A job's kept start times (`JobState.starts`, oldest first) and those of them that are a run's end. */
-interface KeptStarts {
+export interface KeptStarts {
   readonly starts: readonly number[];
   readonly fromEnd: readonly number[];
 }
 
-function keptStartsOf(state: unknown): KeptStarts | undefined {
+/** A job state's kept start times (`JobState.starts`), when it keeps any. */
+export function keptStartsOf(state: unknown): KeptStarts | undefined {
   if (!state || typeof state !== 'object') return undefined;
   const s = state as { starts?: unknown; startsFromEnd?: unknown };
   if (!Array.isArray(s.starts) || s.starts.length === 0 || !s.starts.every((t) => typeof t === 'number' && Number.isFinite(t))) return undefined;
