@@ -11,6 +11,7 @@ import type { AuditEvent } from './events.ts';
 import type { AgentStart } from './events.ts';
 import { type Finding, isoTime } from './findings.ts';
 import { ownValue } from './own-property.ts';
+import { utcMonth } from './parse-time.ts';
 import { fingerprint } from './token-ring.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { median, partitionPoint } from './stats.ts';
@@ -144,8 +145,12 @@ export interface AgentState {
    * learns only the runs it started as a root, so the report reads these to tell that an agent with
    * no root run in a month may still have run in it under another (`wholeSpanSilenceNote`). Written
    * with a tree's judgement (ended, stale, or running with findings), at most `MAX_SUBAGENTS` names.
+   * Each also lists the UTC months (`YYYY-MM`, oldest first, the latest `MAX_SUBAGENT_MONTHS`) its
+   * runs there were seen in, so that a report of a past month made after it ran again can tell it
+   * ran then: from the oldest listed on, a month not listed had none of its runs there. An entry
+   * written before the months were kept has none (only its latest time is known).
    */
-  readonly subagents?: readonly (readonly [string, number])[];
+  readonly subagents?: readonly SubagentSeen[];
   /** The latest time of a name let go past `MAX_SUBAGENTS`: that agent may have run here up to then. */
   readonly subagents_dropped_at?: number;
   /**
@@ -156,8 +161,13 @@ export interface AgentState {
   readonly subagents_since?: number;
 }
 
-/** Names kept in `AgentState.subagents` (each at most `MAX_ID_BYTES`: ~42 KB at worst). */
+/** An entry of `AgentState.subagents`: the agent, the latest time it was seen, the months it was seen in (when kept). */
+export type SubagentSeen = readonly [name: string, at: number, months?: readonly string[]];
+
+/** Names kept in `AgentState.subagents` (each at most `MAX_ID_BYTES`, with its months: ~55 KB at worst). */
 export const MAX_SUBAGENTS = 100;
+/** Months kept per name in `AgentState.subagents`, the latest: a year back from the month under way. */
+export const MAX_SUBAGENT_MONTHS = 13;
 
 /** Ended root runs kept in `AgentState.history`, the latest: past it the oldest are let go. */
 const MAX_HISTORY = 60;
@@ -825,15 +835,17 @@ function isFresh(s: AgentState): boolean {
 
 /**
  * The other agents that ran in an agent's judged trees (`AgentState.subagents`): noted per tree
- * judged, put together once per batch, the names seen latest kept.
+ * judged, put together once per batch, the names seen latest kept, each with the months it was seen in.
  */
 class SubagentList {
-  private readonly latest = new Map<string, number>();
+  private readonly seen = new Map<string, { readonly at: number; readonly months?: readonly string[] }>();
   private changed = false;
   private noted = false;
+  /** The month of the last time looked at, and its bounds: a tree's runs mostly fall in one. */
+  private month = { fromMs: Number.NaN, toMs: Number.NaN, name: '' };
 
   constructor(private readonly initial: AgentState) {
-    for (const [name, at] of initial.subagents ?? []) this.latest.set(name, at);
+    for (const [name, at, months] of initial.subagents ?? []) this.seen.set(name, { at, ...(months ? { months } : {}) });
   }
 
   note(tree: TreeSnapshot): void {
@@ -842,11 +854,24 @@ class SubagentList {
       if (run.agent === tree.agent) continue;
       // A run not ended yet was seen up to the tree's latest line at most.
       const at = run.ended_at ?? tree.last_at;
-      const known = this.latest.get(run.agent);
-      if (known !== undefined && known >= at) continue;
-      this.latest.set(run.agent, at);
+      const known = this.seen.get(run.agent);
+      // An entry written before the months were kept has its latest time's month only.
+      const before = known?.months ?? (known ? this.monthsOf(known.at) : []);
+      const months = withMonth(before, this.monthsOf(at)[0]);
+      if (known !== undefined && known.at >= at && months === before) continue;
+      this.seen.set(run.agent, { at: known !== undefined && known.at >= at ? known.at : at, months });
       this.changed = true;
     }
+  }
+
+  /** The UTC month of `at`, as a list of one (none for a time not known). */
+  private monthsOf(at: number): readonly string[] {
+    if (!Number.isFinite(at)) return [];
+    if (!(at >= this.month.fromMs && at < this.month.toMs)) {
+      const d = new Date(at);
+      this.month = { fromMs: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), toMs: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1), name: utcMonth(at) };
+    }
+    return [this.month.name];
   }
 
   /**
@@ -859,15 +884,26 @@ class SubagentList {
     const s = this.initial;
     const since = s.subagents_since ?? (isFresh(s) ? 0 : Math.max(now, ...s.history.map((h) => h.ended_at), ...s.open.map((o) => o.started_at)));
     if (!this.changed) return s.subagents_since === undefined ? { subagents_since: since } : {};
-    const sorted = [...this.latest].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const sorted = [...this.seen].sort((a, b) => a[1].at - b[1].at || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const dropped = sorted.slice(0, Math.max(0, sorted.length - MAX_SUBAGENTS));
-    const droppedAt = Math.max(s.subagents_dropped_at ?? Number.NEGATIVE_INFINITY, ...dropped.map(([, at]) => at));
+    const droppedAt = Math.max(s.subagents_dropped_at ?? Number.NEGATIVE_INFINITY, ...dropped.map(([, e]) => e.at));
     return {
-      subagents: sorted.slice(dropped.length),
+      subagents: sorted.slice(dropped.length).map(([name, e]): SubagentSeen => (e.months && e.months.length > 0 ? [name, e.at, e.months] : [name, e.at])),
       ...(Number.isFinite(droppedAt) ? { subagents_dropped_at: droppedAt } : {}),
       subagents_since: since,
     };
   }
+}
+
+/**
+ * `months` (oldest first) with `month` in, the latest `MAX_SUBAGENT_MONTHS`; `months` itself when it
+ * holds it already, or it is older than the oldest listed (the months before that are not known:
+ * listing it would say the ones between had no runs).
+ */
+function withMonth(months: readonly string[], month: string | undefined): readonly string[] {
+  if (month === undefined || months.includes(month) || (months.length > 0 && month < months[0])) return months;
+  const next = [...months, month].sort();
+  return next.length > MAX_SUBAGENT_MONTHS ? next.slice(next.length - MAX_SUBAGENT_MONTHS) : next;
 }
 
 /**

@@ -1342,3 +1342,54 @@ describe('a run id started again after its run ended', () => {
     expect(result.olderThanHistory).toEqual([{ subject_kind: 'agent', subject: 'poll', runs: 15 }]);
   });
 });
+
+describe('the sub-agents an agent state keeps, with the months they ran in', () => {
+  /** Seconds from T0 (5 October 2026) to an ISO time. */
+  const sec = (iso: string) => (Date.parse(iso) - T0) / 1000;
+  /** support-bot's root `id` at `iso`, calling researcher once, judged ended. */
+  const rootAt = (iso: string, id: string) => {
+    const s = sec(iso);
+    return treeEvent(treeOf([start(s, 'support-bot', id), start(s + 1, 'researcher', `${id}.1`, { parent_run_id: id }), end(s + 2, 'researcher', `${id}.1`), end(s + 3, 'support-bot', id)], id, 'ended'));
+  };
+  const fresh: AgentState = deepFreeze({ agent: 'support-bot', history: [], judged: [], open: [], roots: 0 });
+  const apply = (from: AgentState, events: readonly AuditEvent[]) => agentTreeReducer.apply(from, 'support-bot', events, ctxAt(Date.parse('2028-01-01T00:00:00Z'))).state;
+  const researcher = (s: AgentState) => s.subagents?.find(([name]) => name === 'researcher');
+
+  it('lists each month a sub-agent ran in once, oldest first, the latest 13, with its latest time', () => {
+    // Prepare: researcher run on the 10th and the 20th of each month from September 2026 to December 2027 (16 months).
+    const months = Array.from({ length: 16 }, (_, i) => new Date(Date.UTC(2026, 8 + i, 1)).toISOString().slice(0, 7));
+
+    // Act
+    const state = apply(fresh, months.flatMap((m, i) => [rootAt(`${m}-10T10:00:00Z`, `r-${i}-a`), rootAt(`${m}-20T10:00:00Z`, `r-${i}-b`)]));
+
+    // Assess
+    expect(researcher(state)).toEqual(['researcher', Date.parse('2027-12-20T10:00:02Z'), months.slice(3)]);
+  });
+
+  it('adds a month from a late tree when it is within the months listed, not one older than the oldest listed', () => {
+    // Prepare: researcher seen in September and November.
+    const state = apply(fresh, [rootAt('2026-09-10T10:00:00Z', 'r-1'), rootAt('2026-11-10T10:00:00Z', 'r-2')]);
+
+    // Act: a tree of October, then one of August, judged late.
+    const withOctober = apply(deepFreeze(state), [rootAt('2026-10-10T10:00:00Z', 'r-3')]);
+    const withAugust = apply(deepFreeze(withOctober), [rootAt('2026-08-10T10:00:00Z', 'r-4')]);
+
+    // Assess
+    expect(researcher(state)).toEqual(['researcher', Date.parse('2026-11-10T10:00:02Z'), ['2026-09', '2026-11']]);
+    expect(researcher(withOctober)).toEqual(['researcher', Date.parse('2026-11-10T10:00:02Z'), ['2026-09', '2026-10', '2026-11']]);
+    expect(withAugust.subagents).toBe(withOctober.subagents);
+  });
+
+  it('reads an entry written before the months were kept: its latest time’s month listed with a later run’s, left as it was by an older run', () => {
+    // Prepare: researcher last seen under support-bot on 10 September, as an earlier version wrote it.
+    const old: AgentState = deepFreeze({ ...apply(fresh, [rootAt('2026-09-10T10:00:00Z', 'r-1')]), subagents: [['researcher', Date.parse('2026-09-10T10:00:02Z')]] });
+
+    // Act
+    const later = apply(old, [rootAt('2026-11-10T10:00:00Z', 'r-2')]);
+    const older = apply(old, [rootAt('2026-08-10T10:00:00Z', 'r-3')]);
+
+    // Assess
+    expect(researcher(later)).toEqual(['researcher', Date.parse('2026-11-10T10:00:02Z'), ['2026-09', '2026-11']]);
+    expect(older.subagents).toBe(old.subagents);
+  });
+});

@@ -2347,7 +2347,7 @@ describe('an agent that ran in October only as a sub-agent under another agent (
 
     // Assess
     expect(statusOf(shown, 'helper')).toEqual([
-      ['ok', 'ran as a sub-agent under boss in October 2026 (last 2026-10-31T10:00:04Z): its runs under another agent are not counted, only the latest is kept'],
+      ['ok', 'ran as a sub-agent under boss in October 2026 (last 2026-10-31T10:00:04Z): its runs under another agent are not counted, only the months they were in and the latest are kept'],
     ]);
     expect(shown.find((r) => r.name === 'helper')).toMatchObject({ runsInMonth: null, failedRuns: null, lastSeen: '2026-11-02T11:00:00Z' });
     expect(statusOf(shown, 'boss')).toEqual([['ok', undefined]]);
@@ -2374,7 +2374,7 @@ describe('an agent that ran in October only as a sub-agent under another agent (
       ['researcher', 'ok', null, '2026-10-31T10:00:04Z', 'bob'],
     ]);
     expect(built.coverage.rows.find((r) => r.name === 'researcher')?.reason).toBe(
-      'ran as a sub-agent under orchestrator in October 2026 (last 2026-10-31T10:00:04Z): its runs under another agent are not counted, only the latest is kept',
+      'ran as a sub-agent under orchestrator in October 2026 (last 2026-10-31T10:00:04Z): its runs under another agent are not counted, only the months they were in and the latest are kept',
     );
     expect(built.coverage.counts).toMatchObject({ ok: 3, unknown: 0 });
     expect(built.agents.rows.map((r) => [r.name, r.status])).toEqual([
@@ -2384,21 +2384,73 @@ describe('an agent that ran in October only as a sub-agent under another agent (
     ]);
   });
 
-  it('shows a configured sub-agent UNKNOWN, ran after October, when its latest run under orchestrator is in November: its October runs are not known', async () => {
-    // Prepare
+  it('shows a configured sub-agent OK in October, not UNKNOWN, when its latest run under orchestrator is in November: the months of its runs are kept', async () => {
+    // Prepare: the monthly report of October made on 2 November, after researcher ran under orchestrator on the 1st and 2nd.
     const { subjects, rows } = await monthAfter(daily('orchestrator', '2026-10-01T10:00:00Z', 33, ['researcher']), SUBAGENTS_CONFIG);
 
     // Act
     const shown = rows(subjects);
 
     // Assess
+    expect(statusOf(shown, 'researcher')).toEqual([['ok', 'ran as a sub-agent under orchestrator in October 2026: its runs under another agent are not counted, only the months they were in and the latest are kept']]);
+    expect(shown.find((r) => r.name === 'researcher')).toMatchObject({ runsInMonth: null, failedRuns: null, lastSeen: '2026-11-02T10:00:04Z' });
+    expect(statusOf(shown, 'planner')).toEqual([['unknown', 'no data: configured, but nothing from it has ever been seen']]);
+  });
+
+  /** The agents' states with the months of their sub-agents taken out, as a state written before they were kept. */
+  const withoutMonths = (subjects: readonly SubjectSnapshot[]): SubjectSnapshot[] =>
+    subjects.map((s) => {
+      const state = s.state as { subagents?: unknown[][] };
+      return state.subagents ? { ...s, state: { ...state, subagents: state.subagents.map(([name, seenAt]) => [name, seenAt]) } } : s;
+    });
+
+  it('still shows a configured sub-agent UNKNOWN, ran after October, when orchestrator’s state was written before the months were kept', async () => {
+    // Prepare
+    const { subjects, rows } = await monthAfter(daily('orchestrator', '2026-10-01T10:00:00Z', 33, ['researcher']), SUBAGENTS_CONFIG);
+
+    // Act
+    const shown = rows(withoutMonths(subjects));
+
+    // Assess
     expect(statusOf(shown, 'researcher')).toEqual([
       [
         'unknown',
-        'ran as a sub-agent under orchestrator after October 2026 (last 2026-11-02T10:00:04Z): only its latest run under another agent is kept, so its runs in October 2026 are not known',
+        'ran as a sub-agent under orchestrator after October 2026 (last 2026-11-02T10:00:04Z): the months of its runs under another agent are not kept back to October 2026, so its runs in October 2026 are not known',
       ],
     ]);
-    expect(statusOf(shown, 'planner')).toEqual([['unknown', 'no data: configured, but nothing from it has ever been seen']]);
+  });
+
+  it('shows a configured sub-agent run under orchestrator in September and November, not October, as not seen in October', async () => {
+    // Prepare
+    const { subjects, rows } = await monthAfter(
+      [...daily('orchestrator', '2026-09-01T10:00:00Z', 30, ['researcher']), ...daily('orchestrator', '2026-10-01T10:00:00Z', 31, ['planner']), ...daily('orchestrator', '2026-11-01T10:00:00Z', 2, ['researcher'])],
+      SUBAGENTS_CONFIG,
+    );
+
+    // Act
+    const shown = rows(subjects);
+
+    // Assess
+    expect(statusOf(shown, 'researcher')).toEqual([['unknown', 'no data: nothing from it was seen in October 2026']]);
+    expect(statusOf(shown, 'planner')[0][0]).toBe('ok');
+  });
+
+  it('shows an agent with its own roots UNKNOWN, silent for all of October, when boss called it in September and November only', async () => {
+    // Prepare: helper's own roots every day of September and on 2 November; boss calls it in September and on 1 November, others in October.
+    const { subjects, rows } = await monthAfter([
+      ...helperOwn.slice(0, 30),
+      ...daily('boss', '2026-09-01T12:00:00Z', 30, ['helper']),
+      ...daily('boss', '2026-10-01T10:00:00Z', 31, ['writer']),
+      { agent: 'boss', from: at('2026-11-01T10:00:00Z'), calls: ['helper'] },
+      helperOwn[30],
+    ]);
+
+    // Act
+    const shown = rows(subjects);
+
+    // Assess
+    expect(statusOf(shown, 'helper')).toEqual([['unknown', silentReason]]);
+    expect(statusOf(rows(withoutMonths(subjects)), 'helper')).toEqual([['ok', undefined]]);
   });
 
   it('shows a configured sub-agent last run under orchestrator in September as not seen in October, not as never seen', async () => {

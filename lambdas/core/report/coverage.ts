@@ -227,7 +227,7 @@ export function trailingSilenceNote(
     .sort((a, b) => a - b);
   const others = kind === 'agent' ? agents.filter((other) => other.name !== name) : [];
   // Only the latest time under each other agent is kept: not a gap of its rhythm, only its last sighting.
-  const underOthers = others.map((other) => subagentSeenAt(name, other.state)).filter((t): t is number => finite(t) && t < end);
+  const underOthers = others.map((other) => subagentSeen(name, other.name, other.state)?.at).filter((t): t is number => finite(t) && t < end);
   // `times` is sorted: its last is its latest (no spread: a month of runs every 10 s overflows the stack).
   const last = times.length + underOthers.length > 0 ? Math.max(times[times.length - 1] ?? Number.NEGATIVE_INFINITY, maxOf(underOthers)) : undefined;
   if (last === undefined || last < span.fromMs) return undefined;
@@ -329,7 +329,7 @@ function mayHaveRunUnder(name: string, state: unknown, span: Stretch): boolean {
   if (!(finite(s.subagents_since) && s.subagents_since <= span.fromMs)) return ownRootsMayHaveRunIn(s, span);
   if (openBeforeEnd(s, span)) return true;
   const kept = keptSubagent(name, s);
-  if (kept) return !(finite(kept[1]) && kept[1] < span.fromMs);
+  if (kept) return !(finite(kept[1]) && kept[1] < span.fromMs) && ranInMonths(keptMonths(kept), span) !== false;
   return finite(s.subagents_dropped_at) && s.subagents_dropped_at >= span.fromMs;
 }
 
@@ -337,19 +337,59 @@ function keptSubagent(name: string, s: Record<string, unknown>): unknown[] | und
   return Array.isArray(s.subagents) ? s.subagents.find((e): e is unknown[] => Array.isArray(e) && e[0] === name) : undefined;
 }
 
-/** The latest time agent `name` was seen running in the trees of the agent whose state is `state`, when kept. */
-function subagentSeenAt(name: string, state: unknown): number | undefined {
-  const seenAt = state && typeof state === 'object' ? keptSubagent(name, state as Record<string, unknown>)?.[1] : undefined;
-  return finite(seenAt) ? seenAt : undefined;
+const MONTH_NAME = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/** The UTC months (`YYYY-MM`, oldest first) a kept sub-agent entry lists its runs seen in; undefined for an entry written before they were kept. */
+function keptMonths(kept: readonly unknown[] | undefined): readonly string[] | undefined {
+  const months = kept?.[2];
+  return Array.isArray(months) && months.length > 0 && months.every((m) => typeof m === 'string' && MONTH_NAME.test(m)) ? (months as string[]) : undefined;
 }
 
-/** Where agent `name` was seen running under another agent: each other agent whose state keeps it in its trees (`subagentSeenAt`), with that latest time, latest first. */
-export function sightingsUnderOthers(name: string, agents: readonly SubjectSnapshot[]): { readonly by: string; readonly at: number }[] {
+/**
+ * Whether a sub-agent's kept months (`keptMonths`) tell it ran in the stretch (a listed month meets
+ * it), or did not; undefined when they cannot: none kept, or the stretch begins before the oldest
+ * listed month (the months before it are not kept).
+ */
+function ranInMonths(months: readonly string[] | undefined, span: Stretch): boolean | undefined {
+  if (!months || span.fromMs < Date.parse(`${months[0]}-01T00:00:00Z`)) return undefined;
+  return months.some((m) => {
+    const from = Date.parse(`${m}-01T00:00:00Z`);
+    const next = new Date(from);
+    next.setUTCMonth(next.getUTCMonth() + 1);
+    return from < span.toMs && next.getTime() > span.fromMs;
+  });
+}
+
+/** A run of an agent under another agent, as that agent's state keeps it. */
+interface SightingUnder {
+  /** The agent it ran under. */
+  readonly by: string;
+  /** Its latest run there. */
+  readonly at: number;
+  /** The months its runs there were in, when kept (`keptMonths`). */
+  readonly months?: readonly string[];
+}
+
+/** What the state of another agent keeps of agent `name`'s runs in its trees: the latest time and the months, when kept. */
+function subagentSeen(name: string, by: string, state: unknown): SightingUnder | undefined {
+  const kept = state && typeof state === 'object' ? keptSubagent(name, state as Record<string, unknown>) : undefined;
+  if (!kept || !finite(kept[1])) return undefined;
+  const months = keptMonths(kept);
+  return { by, at: kept[1], ...(months ? { months } : {}) };
+}
+
+/** Where agent `name` was seen running under another agent: each other agent whose state keeps it in its trees (`subagentSeen`), latest first. */
+export function sightingsUnderOthers(name: string, agents: readonly SubjectSnapshot[]): SightingUnder[] {
   return agents
     .filter((other) => other.name !== name)
-    .map((other) => ({ by: other.name, at: subagentSeenAt(name, other.state) }))
-    .filter((u): u is { by: string; at: number } => u.at !== undefined)
+    .map((other) => subagentSeen(name, other.name, other.state))
+    .filter((u): u is SightingUnder => u !== undefined)
     .sort((a, b) => b.at - a.at || a.by.localeCompare(b.by));
+}
+
+/** Whether a sighting under another agent shows a run in the span up to `end`: its latest run is in it, or a month its runs were in meets it. */
+function ranUnderIn(u: SightingUnder, span: MonthSpan, end: number): boolean {
+  return (u.at >= span.fromMs && u.at < end) || ranInMonths(u.months, { fromMs: span.fromMs, toMs: end }) === true;
 }
 
 /** The agents named in a sub-agent note, the first few and how many more. */
@@ -360,19 +400,22 @@ function agentsNamed(sightings: readonly { readonly by: string }[]): string {
 
 /**
  * Why an agent seen in the span only under other agents (`inSpan`, latest first) shows no runs:
- * another agent's state keeps only the latest time of its runs there, not how many.
+ * another agent's state keeps only the latest time of its runs there and the months they were in,
+ * not how many. Its last run in the span, when one of them is its latest there.
  */
-function ranUnderOthersNote(inSpan: readonly { readonly by: string; readonly at: number }[], span: MonthSpan): string {
-  return `ran as a sub-agent under ${agentsNamed(inSpan)} in ${span.label} (last ${isoSecond(inSpan[0].at)}): its runs under another agent are not counted, only the latest is kept`;
+function ranUnderOthersNote(inSpan: readonly SightingUnder[], span: MonthSpan): string {
+  const last = inSpan.map((u) => u.at).filter((t) => t >= span.fromMs && t < span.toMs);
+  return `ran as a sub-agent under ${agentsNamed(inSpan)} in ${span.label}${last.length > 0 ? ` (last ${isoSecond(Math.max(...last))})` : ''}: its runs under another agent are not counted, only the months they were in and the latest are kept`;
 }
 
 /**
  * Why an agent with nothing of it in the span is not known to have been silent: it ran under
- * another agent after the span (`later`, latest first), and that agent's state keeps only its
- * latest run there, so it may have run in the span too.
+ * another agent after the span (`later`, latest first), and that agent's state keeps the months of
+ * its runs there not back to the span (written before they were kept, or the span older than the
+ * months kept), so it may have run in the span too.
  */
-function ranUnderOthersLaterNote(later: readonly { readonly by: string; readonly at: number }[], span: MonthSpan): string {
-  return `ran as a sub-agent under ${agentsNamed(later)} after ${span.label} (last ${isoSecond(later[0].at)}): only its latest run under another agent is kept, so its runs in ${span.label} are not known`;
+function ranUnderOthersLaterNote(later: readonly SightingUnder[], span: MonthSpan): string {
+  return `ran as a sub-agent under ${agentsNamed(later)} after ${span.label} (last ${isoSecond(later[0].at)}): the months of its runs under another agent are not kept back to ${span.label}, so its runs in ${span.label} are not known`;
 }
 
 /**
@@ -493,7 +536,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const silentAll = records.length === 0 && findings.length === 0 && (requests?.total ?? 0) === 0 && activeSpanOverlaps ? wholeSpanSilenceNote(subject.kind, snapshot?.state, span, subject.name, agentStates) : undefined;
     // An agent's own state learns only the runs it starts as a root: its runs as a sub-agent are in the states of the agents above it.
     const underOthers = subject.kind === 'agent' ? sightingsUnderOthers(subject.name, agentStates).filter((u) => !asOfCut || u.at <= end) : [];
-    const underOthersInSpan = underOthers.filter((u) => u.at >= span.fromMs && u.at < end);
+    const underOthersInSpan = underOthers.filter((u) => ranUnderIn(u, span, end));
     const seen =
       silentAll === undefined &&
       (records.length > 0 ||
