@@ -259,12 +259,13 @@ export function looksLikePlaceholder(value: string, name?: string): boolean {
 
 /**
  * Words of argument names whose values may be templates, code, configuration or patterns in their own
- * right (`{{user_id}}` is the value of a `template`, of an `environment` map's `DB_USER`, of a `jinja`
- * text; `{{base_url}}` of a `url`): an untyped value with one anywhere on its path is never judged a
- * placeholder. Also in the plural (`variables`, `vars`, `headers`, `params`: `singular`).
+ * right (`{{user_id}}` is the value of a `template`, of a `jinja` text, of a mail's `greeting` or
+ * `signature`; `{{base_url}}` of a `url`): an untyped argument with one among the words of its name is
+ * never judged a placeholder. Also in the plural (`variables`, `vars`, `headers`, `params`: `singular`).
  */
 const TEMPLATE_TEXT_WORDS: ReadonlySet<string> = new Set([
   'template', 'placeholder', 'format', 'pattern', 'regex', 'expression', 'expr', 'variable', 'var', 'env', 'environment',
+  'greeting', 'salutation', 'signature', 'merge', 'substitution', 'personalization', 'personalisation', 'mapping', 'interpolation',
   'code', 'snippet', 'script', 'shell', 'command', 'cmd', 'html', 'markdown', 'sql', 'jinja', 'liquid', 'mustache', 'handlebars',
   'selector', 'example', 'sample', 'default', 'syntax', 'macro', 'separator', 'delimiter', 'prefix', 'suffix',
   'header', 'path', 'url', 'uri', 'route', 'endpoint', 'key', 'field', 'param', 'parameter', 'config', 'setting', 'option',
@@ -274,8 +275,11 @@ const TEMPLATE_TEXT_WORDS: ReadonlySet<string> = new Set([
 const PERSON_KINDS: ReadonlySet<string> = new Set([
   'user', 'username', 'recipient', 'customer', 'client', 'contact', 'sender', 'caller', 'member', 'buyer', 'requester', 'employee', 'patient', 'person', 'phone',
 ]);
-/** A whole value that is one double-brace slot around a name (`{{user_id}}`, `{{ customer.email }}`); group 1, the name. */
-const DOUBLE_BRACE_SLOT = /^\s*\{\{\s*([A-Za-z_][\w.-]{0,63})\s*\}\}\s*$/;
+/**
+ * A whole value that is one double-brace slot around a name (`{{user_id}}`, `{{ customer.email }}`), or
+ * a triple-brace one (Handlebars' unescaped `{{{ user_id }}}`); group 1 or 2, the name.
+ */
+const DOUBLE_BRACE_SLOT = /^\s*(?:\{\{\{\s*([A-Za-z_][\w.-]{0,63})\s*\}\}\}|\{\{\s*([A-Za-z_][\w.-]{0,63})\s*\}\})\s*$/;
 /**
  * A whole English description of a person or an entity by where it was said, as `looksLikePlaceholder`'s
  * `REFERENTIAL` reads it, narrowed to its unmistakable shape: "the", an optional "same", the person or
@@ -288,34 +292,37 @@ const WHERE = String.raw`(?:above|below|earlier|before|previously|last time|(?:i
 const FRAME = String.raw`(?:(?:mentioned|referred to|referenced)(?: ${WHERE})?|(?:(?:given|provided|specified|stated|shown|listed|quoted|noted|named|used|returned|found|discussed) )?${WHERE})`;
 const ENTITY_DESCRIPTION = new RegExp(String.raw`^\s*the (?:same )?${ENTITY} ${FRAME}[.!]?\s*$`, 'i');
 /**
- * The first test of an untyped value, before any name is looked at: only a value that starts with `{{`,
- * "the "/"The " or a Chinese, Japanese or Korean character (`CJK_SCRIPT`'s) can be an unmistakable stand-in.
+ * The first test of an untyped value, before any name is looked at: only a value that starts with `{{`
+ * or "the "/"The " can be an unmistakable stand-in.
  */
-const UNTYPED_CANDIDATE = /^\s*(?:\{\{|[Tt]he |[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])/;
+const UNTYPED_CANDIDATE = /^\s*(?:\{\{|[Tt]he )/;
 const MAX_UNTYPED_CHARS = 120;
 
 /**
- * Whether the value of an argument with no type (configured or by its name) is unmistakably a
- * stand-in, whole: (a) a `{{…}}` slot whose name implies a type (`inferArgType`: `{{user_id}}`,
- * `{{customer.email}}`) or names a person (`PERSON_KINDS`: `{{recipient}}`); (b) a description
- * `looksLikePlaceholder` would find under a type that names a person or an entity by an article and a
- * frame (`ENTITY_DESCRIPTION`: "the user mentioned in the conversation"), or its Chinese, Japanese or
- * Korean form (`CJK_DESCRIPTION`: 对话中提到的用户). Nothing else: no other slot (`${…}`, `{x}`, `<x>`,
- * `$X`), no `TBD`, no label nor "see above". Never under a name on `path` (`environment.DB_USER`,
- * `headers.X-User`) that holds free text (`FREE_TEXT_ARGS`) or templates, code or configuration (`TEMPLATE_TEXT_WORDS`).
+ * Whether the value of a top-level argument with no type (configured or by its name), `name`, is
+ * unmistakably a stand-in, whole, in one of two shapes: (a) one `{{…}}` (or `{{{…}}}`) slot whose name
+ * implies a type (`inferArgType`: `{{user_id}}`, `{{customer.email}}`) or names a person (`PERSON_KINDS`:
+ * `{{recipient}}`); (b) an English description `looksLikePlaceholder` would find under a type that names
+ * a person or an entity by "the" and a frame (`ENTITY_DESCRIPTION`: "the user mentioned in the
+ * conversation", "the user mentioned"). Nothing else: no other slot (`${…}`, `{x}`, `<x>`, `$X`), no
+ * `TBD`, no label nor "see above", no description in another script. Never when a word of `name` holds
+ * free text (`FREE_TEXT_ARGS`: `subject_line`) or templates, code or configuration (`TEMPLATE_TEXT_WORDS`).
+ * The caller asks only at the top level: what objects and lists hold (Postman's auth, a workflow's
+ * steps, merge data) is theirs to template.
  */
-export function isUntypedPlaceholder(value: unknown, path: string): boolean {
+export function isUntypedPlaceholder(value: unknown, name: string): boolean {
   if (typeof value !== 'string' || value.length > MAX_UNTYPED_CHARS || !UNTYPED_CANDIDATE.test(value)) return false;
-  if (path.split(/[.[\]]+/).some(holdsTextOrCode)) return false;
+  if (holdsTextOrCode(name)) return false;
   const slot = DOUBLE_BRACE_SLOT.exec(value);
-  if (slot) return slotNamesAPersonOrType(slot[1]);
-  return looksLikePlaceholder(value) && (ENTITY_DESCRIPTION.test(value.replace(/\s+/g, ' ')) || (CJK_SCRIPT.test(value) && CJK_DESCRIPTION.test(value)));
+  if (slot) return slotNamesAPersonOrType(slot[1] ?? slot[2]);
+  return looksLikePlaceholder(value) && ENTITY_DESCRIPTION.test(value.replace(/\s+/g, ' '));
 }
 
-/** Whether an argument name (one step of a path) holds free text, or a template, code or configuration, in any of its words. */
+/** Whether an argument name holds free text, or a template, code or configuration, in any of its words. */
 function holdsTextOrCode(name: string): boolean {
-  const n = snakeName(name);
-  return isFreeTextName(n) || n.split('_').some((word) => TEMPLATE_TEXT_WORDS.has(word) || TEMPLATE_TEXT_WORDS.has(singular(word)));
+  return snakeName(name)
+    .split('_')
+    .some((word) => [word, singular(word)].some((w) => FREE_TEXT_ARGS.has(w) || TEMPLATE_TEXT_WORDS.has(w)));
 }
 
 /** Whether a `{{…}}` slot's name implies a type (`user_id`, `email`) or names a person (`recipient`, `customer_name`). */
@@ -867,8 +874,8 @@ export function checkToolArgs(args: Readonly<Record<string, unknown>>, configure
       }
       return;
     }
-    // Untyped, a value is judged only as an unmistakable stand-in, never for its type.
-    if (own === undefined && inferred === undefined && infer && depth <= MAX_DEPTH && isUntypedPlaceholder(value, path)) {
+    // Untyped, a top-level argument is judged only as an unmistakable stand-in, never for its type.
+    if (own === undefined && inferred === undefined && infer && depth === 0 && isUntypedPlaceholder(value, name)) {
       errors.push(untypedPlaceholderError(path, value));
       return;
     }

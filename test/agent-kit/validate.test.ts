@@ -73,6 +73,15 @@ describe('validateToolArgs', () => {
     const meeting = { label: "Customer's email address", hint: "The user's email address", reply: 'See above.', agenda: 'TBD', venue: 'TBA', headline: 'Die genannten Gründe' };
     expect(validateToolArgs('deploy', deploy, {}, { now: NOW })).toEqual({ ok: true, errors: [] });
     expect(validateToolArgs('schedule_meeting', meeting, {}, { now: NOW })).toEqual({ ok: true, errors: [] });
+    // Only top-level arguments are judged: a Postman request's auth, a workflow's steps and merge data hold templates on purpose.
+    const workflow = {
+      auth: { basic: [{ key: 'username', value: '{{username}}' }] },
+      steps: [{ to: '{{trigger.customer_email}}' }],
+      merge_data: { name: '{{customer_name}}' },
+      greeting: '{{customer_name}}',
+      search_term: '删除该用户',
+    };
+    expect(validateToolArgs('create_workflow', workflow, {}, { now: NOW })).toEqual({ ok: true, errors: [] });
     const result = validateToolArgs('send_message', { recipient: '{{user_id}}', user: 'the user mentioned in the conversation', body: 'Hi' }, {}, { now: NOW });
     expect(result.ok).toBe(false);
     expect(result.errors.map((e) => e.arg)).toEqual(['recipient', 'user']);
