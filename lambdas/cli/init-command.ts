@@ -16,6 +16,7 @@ import { terminalText } from '../core/terminal-text.ts';
 import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, YEAR_HELP, yearOption } from './option-parsers.ts';
 import { leftOutNote, scanToStore, writeSourceNotes } from './scan-command.ts';
 import { collectLogGroups, describeSources, sinceOption } from './scan-sources.ts';
+import { compareNames } from '../core/name-order.ts';
 
 /** Where `init` writes by default: the first name `loadConfig` looks for. */
 export const DEFAULT_INIT_FILE = 'silent-audit.config.yaml';
@@ -86,9 +87,9 @@ export async function runInit(opts: InitOptions): Promise<InitResult> {
     const agents = new Set(agentStates.flatMap((a) => [a.agent, ...(a.subagents ?? []).map(([name]) => name)]));
     const routes = (await store.subjects(routeReducer.kind)).map(({ state }) => (state as RouteState).route);
     seen = {
-      jobs: [...(await summarizeJobs(store, DEFAULT_CONFIG, opts.timeZone))].sort((a, b) => a.job.localeCompare(b.job)),
-      agents: [...agents].sort((a, b) => a.localeCompare(b)),
-      routes: [...new Set(routes)].sort((a, b) => a.localeCompare(b)),
+      jobs: [...(await summarizeJobs(store, DEFAULT_CONFIG, opts.timeZone))].sort((a, b) => compareNames(a.job, b.job)),
+      agents: [...agents].sort(compareNames),
+      routes: [...new Set(routes)].sort(compareNames),
       lines: scanned.tally.counts.lines,
       sources: describeSources(scanned.sources),
       findings: scanned.findings.length,

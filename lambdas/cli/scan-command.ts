@@ -30,6 +30,7 @@ import { describeSources, fileSource, logGroupSource, type ScanSource } from './
 import { ScanStore } from './scan-store.ts';
 import { enrichWithContext, JobLogsEnd, type MergeStats, type SourceReadout, streamSources, unrecognisedAfterAll } from './scan-stream.ts';
 import { type OpenedStore, openStore } from './stores.ts';
+import { compareNames } from '../core/name-order.ts';
 
 export { jobNameOfFile } from './scan-sources.ts';
 
@@ -837,7 +838,7 @@ function graceText(s: NonNullable<JobSummary['inferred']>, defaultGraceMinutes: 
 }
 
 function jobRow(j: JobSummary): string[] {
-  const hosts = Object.entries(j.hosts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const hosts = Object.entries(j.hosts).sort((a, b) => b[1] - a[1] || compareNames(a[0], b[0]));
   const hostText = hosts.length === 0 ? '' : hosts.length <= 3 ? hosts.map(([h, n]) => `${h} ×${n}`).join(', ') : `${hosts.length}${hosts.length >= MAX_HOSTS ? '+' : ''} hosts`; // at the cap, more are not kept
   const schedule = j.schedule ? `"${j.schedule}" (configured)` : j.inferred ? `${j.inferred.period}${j.inferred.cron ? ` "${j.inferred.cron}"` : ''}${j.inferred.timezone ? ` ${j.inferred.timezone}` : ''} (inferred)` : '';
   return [j.job, String(j.runs), String(j.failures), j.lastSeenAt !== undefined ? new Date(j.lastSeenAt).toISOString().slice(0, 19) + 'Z' : '', hostText, schedule];

@@ -8,6 +8,7 @@ import { type Finding, findingKey, isoTime, type Severity, type SubjectKind } fr
 import { escapeControls } from './terminal-text.ts';
 import { ruleWithEvidenceThresholds, ruleWithThresholds, thresholdsFor } from './report/thresholds.ts';
 import { ownerOf } from './report/subjects.ts';
+import { compareNames } from './name-order.ts';
 
 /**
  * One message of the alert policy, composed for people (`title`, `text`) and for machines (`data`),
@@ -330,7 +331,7 @@ const SEVERITY_ORDER: readonly Severity[] = ['low', 'medium', 'high', 'critical'
 
 /** The order of a summary's items and lines: the most urgent first, then the most alerts, then by detector and subject. */
 function byUrgency(a: SummaryItem, b: SummaryItem): number {
-  return SEVERITY_ORDER.indexOf(b.severity) - SEVERITY_ORDER.indexOf(a.severity) || b.count - a.count || a.detector.localeCompare(b.detector) || a.subject.localeCompare(b.subject);
+  return SEVERITY_ORDER.indexOf(b.severity) - SEVERITY_ORDER.indexOf(a.severity) || b.count - a.count || a.detector.localeCompare(b.detector) || compareNames(a.subject, b.subject);
 }
 
 /** Two items of one pair (two episodes) as one: their counts added up, the higher severity, the earlier `since`; the first's `episode_since`. */

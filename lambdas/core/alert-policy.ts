@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import type { AlertFailure, RunRecord } from '../ports.ts';
 import { type Finding, isoTime, type Severity, type SubjectKind } from './findings.ts';
 import { parseTime } from './parse-time.ts';
+import { compareNames } from './name-order.ts';
 
 /**
  * The alert policy: which stored findings become messages, and which are held back. Pure: it
@@ -1008,10 +1009,10 @@ export function capAlerts(alerts: readonly PlannedAlert[], cap: number): { indiv
       KIND_PRIORITY[a.kind] - KIND_PRIORITY[b.kind] ||
       a.at - b.at ||
       eventTimeOf(a) - eventTimeOf(b) ||
-      a.subject.localeCompare(b.subject),
+      compareNames(a.subject, b.subject),
   );
   const inTimeOrder = (list: PlannedAlert[]) =>
-    list.sort((a, b) => eventTimeOf(a) - eventTimeOf(b) || KIND_PRIORITY[a.kind] - KIND_PRIORITY[b.kind] || a.subject.localeCompare(b.subject));
+    list.sort((a, b) => eventTimeOf(a) - eventTimeOf(b) || KIND_PRIORITY[a.kind] - KIND_PRIORITY[b.kind] || compareNames(a.subject, b.subject));
   if (ordered.length <= cap) return { individual: inTimeOrder(ordered), summarized: [] };
   const bySubject = new Map<string, PlannedAlert[]>();
   for (const alert of ordered) {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -182,6 +183,34 @@ describe('silent-audit init', () => {
     expect(config.jobs['nightly-backup'].schedule).toBe('30 2 * * *');
     expect(config.agents).toEqual({});
     expect(await scanFindings(paths, config)).toEqual(before);
+  });
+
+  it('writes the jobs in the same order on every host: under LC_ALL=tr_TR.UTF-8 as under C (`ilk` before `Ima`, where Turkish collation put `Ima` first)', () => {
+    // Prepare: four jobs, run daily for a week
+    const dir = mkdtempSync(join(tmpdir(), 'init-order-'));
+    const log = join(dir, 'names.log');
+    const day = Date.parse('2026-10-01T02:00:00Z');
+    const lines = ['Zeta', 'alpha', 'Ima', 'ilk'].flatMap((job) =>
+      Array.from({ length: 7 }, (_, i) => {
+        const ts = new Date(day + i * 86_400_000).toISOString();
+        return [
+          JSON.stringify({ type: 'run.start', ts, job, run_id: `${job}-${i}` }),
+          JSON.stringify({ type: 'run.end', ts: new Date(day + i * 86_400_000 + 300_000).toISOString(), job, run_id: `${job}-${i}`, exit_code: 0, output_bytes: 10, duration_ms: 300_000 }),
+        ];
+      }),
+    );
+    writeFileSync(log, `${lines.join('\n')}\n`);
+    const cli = fileURLToPath(new URL('../../bin/silent-audit.mjs', import.meta.url));
+    const initUnder = (locale: string) => spawnSync(process.execPath, [cli, 'init', '--out', '-', log], { cwd: dir, encoding: 'utf8', env: { ...process.env, LC_ALL: locale, LANG: locale } });
+
+    // Act
+    const turkish = initUnder('tr_TR.UTF-8');
+    const posix = initUnder('C');
+
+    // Assess
+    expect([turkish.status, posix.status]).toEqual([0, 0]);
+    expect(Object.keys(parse(turkish.stdout).jobs)).toEqual(['alpha', 'ilk', 'Ima', 'Zeta']);
+    expect(turkish.stdout).toBe(posix.stdout);
   });
 
   it('reads --log-group as scan does, and names the groups in the deploy stub', async () => {

@@ -18,6 +18,7 @@ import { inConfig, ownersAsConfigured, stateFacts, type SubjectSnapshot } from '
 import { ruleWithThresholds, thresholdAppendix } from './thresholds.ts';
 import { subjectKey } from '../pipeline.ts';
 import { type InSlice, ownerSlice, sliceLabel, unknownOwnerNote } from './owner-slice.ts';
+import { compareNames } from '../name-order.ts';
 
 /** The kinds of subject a snooze may name. */
 const SUBJECT_KINDS = ['job', 'agent', 'route', 'tool', 'guard'] as const;
@@ -97,7 +98,7 @@ function charts(findings: readonly Finding[], days: readonly string[]): ReportCh
     if (Object.hasOwn(day.bySeverity, f.severity)) day.bySeverity[f.severity] += 1;
   }
   const perDay: DayCount[] = days.map((date) => ({ date, ...counted.get(date)! }));
-  const sorted = (m: Map<string, number>) => [...m].map(([label, count]) => ({ label, count })).sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
+  const sorted = (m: Map<string, number>) => [...m].map(([label, count]) => ({ label, count })).sort((a, b) => b.count - a.count || compareNames(a.label, b.label));
   const ambiguous = new Set([...countBy([...new Set(findings.map((f) => subjectKey(f.subject_kind, f.subject)))], (k) => k.slice(k.indexOf('#') + 1))].filter(([, n]) => n > 1).map(([name]) => name));
   return {
     perDay,

@@ -4,6 +4,7 @@ import type { EvidenceStat, EvidenceUnit, WorstValue } from './model.ts';
 import { WINDOW_LENGTH } from '../route-reducer.ts';
 import { isoSecond, type MonthSpan } from './month.ts';
 import { utcDay } from '../parse-time.ts';
+import { compareNames } from '../name-order.ts';
 
 /**
  * Reading findings' evidence: numbers get a unit from their key (`_bytes`, `_ms`, `_usd`,
@@ -264,7 +265,7 @@ export function evidenceValues(findings: readonly Finding[]): { key: string; val
   const out: { key: string; value: string; count: number }[] = [];
   for (const [key, counts] of byKey) {
     if (counts.size > MAX_DISTINCT_VALUES) continue;
-    for (const [value, count] of [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) out.push({ key, value, count });
+    for (const [value, count] of [...counts].sort((a, b) => b[1] - a[1] || compareNames(a[0], b[0]))) out.push({ key, value, count });
   }
   return out;
 }

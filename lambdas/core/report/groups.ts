@@ -20,6 +20,7 @@ import { closesOutOfConfig, inConfig, ownerKeyOf, ownerOf, type SubjectSnapshot 
 import type { HeldBypasses } from './sections.ts';
 import { DUE_DAYS, ruleWithThresholds, thresholdsFor } from './thresholds.ts';
 import { subjectKey } from '../pipeline.ts';
+import { compareNames } from '../name-order.ts';
 
 /** What last month's report said about a group, carried into this month's. */
 export interface CarriedGroup {
@@ -513,6 +514,6 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
       STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
       b.condition.occurrences - a.condition.occurrences ||
       a.detector.localeCompare(b.detector) ||
-      a.subject.localeCompare(b.subject),
+      compareNames(a.subject, b.subject),
   );
 }

@@ -8,6 +8,7 @@ import { isoSecond, type MonthSpan } from './month.ts';
 import type { SilencedSection } from './model.ts';
 import { inMaintenanceWindow, type MaintenanceWindow, suppressionFor, windowId } from '../snooze.ts';
 import { cronOf } from '../schedule.ts';
+import { compareNames } from '../name-order.ts';
 
 /** A snooze or window that holds a subject's alerts back longer than this is itself a silent failure to review. */
 const LONG_SILENCE_DAYS = 7;
@@ -143,7 +144,7 @@ export function silencedSection(input: {
   const held = [...groups.values()]
     .filter((g) => g.held > 0 || g.mayHaveHeld > 0)
     .map((g) => ({ detector: g.detector, subject: g.subject, held: g.held, ...(g.mayHaveHeld > 0 ? { mayHaveHeld: g.mayHaveHeld } : {}), of: g.of, by: [...g.by] }))
-    .sort((a, b) => b.held - a.held || (b.mayHaveHeld ?? 0) - (a.mayHaveHeld ?? 0) || a.detector.localeCompare(b.detector) || a.subject.localeCompare(b.subject));
+    .sort((a, b) => b.held - a.held || (b.mayHaveHeld ?? 0) - (a.mayHaveHeld ?? 0) || a.detector.localeCompare(b.detector) || compareNames(a.subject, b.subject));
   const heldFindings = held.reduce((n, g) => n + g.held, 0);
   const mayHaveHeldFindings = held.reduce((n, g) => n + (g.mayHaveHeld ?? 0), 0);
   const mayHaveHeld =

@@ -5,6 +5,7 @@ import { monthStart } from '../route-reducer.ts';
 import { ownValue } from '../own-property.ts';
 import { missedRunDetector } from '../../detectors/missed-run.ts';
 import { textAsLogged } from '../exception-registry.ts';
+import { compareNames } from '../name-order.ts';
 
 /** A subject as the store knows it: its kind, name and stored state (a JobState for jobs). */
 export interface SubjectSnapshot {
@@ -337,5 +338,5 @@ const KIND_ORDER = ['job', 'agent', 'route', 'tool', 'guard'];
 
 export function compareSubjects(a: { kind: string; name: string }, b: { kind: string; name: string }): number {
   const rank = (k: string) => (KIND_ORDER.includes(k) ? KIND_ORDER.indexOf(k) : KIND_ORDER.length);
-  return rank(a.kind) - rank(b.kind) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name);
+  return rank(a.kind) - rank(b.kind) || a.kind.localeCompare(b.kind) || compareNames(a.name, b.name);
 }

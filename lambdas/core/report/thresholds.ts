@@ -7,6 +7,7 @@ import { formatPercent } from './format.ts';
 import { isoSecond } from './month.ts';
 import type { ThresholdAppendix, ThresholdUsed } from './model.ts';
 import { ownerKeyOf } from './subjects.ts';
+import { compareNames } from '../name-order.ts';
 
 /** Days from the report date to an open group's due date. */
 export const DUE_DAYS: Readonly<Record<Severity, number>> = { critical: 3, high: 7, medium: 14, low: 30 };
@@ -154,7 +155,7 @@ function budgetThresholds(subject: string, config: Config, findings: readonly Fi
     const held = bySubAgent.get(id) ?? bySubAgent.set(id, { agent, started, findings: [] }).get(id)!;
     held.findings.push(f);
   }
-  for (const [, held] of [...bySubAgent].sort(([a], [b]) => a.localeCompare(b))) out.push(...subAgentThresholds(held.agent, held.started, config, held.findings));
+  for (const [, held] of [...bySubAgent].sort(([a], [b]) => compareNames(a, b))) out.push(...subAgentThresholds(held.agent, held.started, config, held.findings));
   return out;
 }
 
@@ -303,7 +304,7 @@ export function thresholdAppendix(config: Config, rules: ThresholdAppendix['rule
   }));
   const overrides: ThresholdUsed[] = [];
   const section = (name: string, entries: Record<string, Record<string, unknown> | undefined>, skip: readonly string[]) => {
-    for (const [subject, own] of Object.entries(entries).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [subject, own] of Object.entries(entries).sort(([a], [b]) => compareNames(a, b))) {
       for (const [key, value] of Object.entries(own ?? {})) {
         if (value === undefined || skip.includes(key)) continue;
         overrides.push(used(key, value, `${name}.${subject}`));

@@ -7,6 +7,7 @@ import { expectedStarts } from '../../core/schedule.ts';
 import { graceMinutesOf } from '../../core/job-options.ts';
 import { clockChangeSlack, jobLastSeenAt, jobSummaries, knownSubjects, lastStartOf, retirementAt, type ScheduleView, scheduleOf } from '../subjects.ts';
 import { defineTool, isoOrNull, limitSchema, ScheduleSchema } from '../tool.ts';
+import { compareNames } from '../../core/name-order.ts';
 
 const MINUTE_MS = 60_000;
 /** A cron schedule's missed starts counted at most: an every-minute job silent for weeks missed "1000 or more". */
@@ -162,7 +163,7 @@ export const findOverdueTool = defineTool({
         missed_runs_truncated: late.missedTruncated,
       });
     }
-    overdue.sort((a, b) => b.late_by_ms - a.late_by_ms || a.subject.localeCompare(b.subject));
+    overdue.sort((a, b) => b.late_by_ms - a.late_by_ms || compareNames(a.subject, b.subject));
     return {
       result: {
         now: isoOrNull(now)!,
