@@ -72,6 +72,8 @@ function cronProblem(expr: string, of: CronUse): string | undefined {
   if (/^at\(/i.test(text)) return oneTimeProblem(text, of);
   const zoned = zonePrefixProblem(text);
   if (zoned) return zoned;
+  const period = EVERY.exec(text);
+  if (period) return `${NOT_CRON}: ${text} is a period, which a schedule here does not take (nor EventBridge's rate()): ${periodAdvice(Number(period[1]) * unitMinutes(period[2]), text)}`;
   const fields = text.split(/\s+/);
   if (fields.length === 6 || fields.length === 7) {
     return `${NOT_CRON}: ${fields.length} fields; AWS EventBridge's cron(minutes hours day-of-month month day-of-week year) and a seconds field are not supported: ${FIVE_FIELDS}`;
@@ -81,8 +83,61 @@ function cronProblem(expr: string, of: CronUse): string | undefined {
     cronOf(text, { paused: true });
     return undefined;
   } catch {
-    return stepFromStartProblem(fields) ?? NOT_CRON;
+    return stepFromStartProblem(fields) ?? stepPastFieldProblem(fields) ?? NOT_CRON;
   }
+}
+
+/** `every 90 min`, `every 2 hours`, `every 1 day`: a period written in words. */
+const EVERY = /^every\s+(\d+)\s*(m|mins?|minutes?|h|hrs?|hours?|d|days?)$/i;
+
+/** The minutes in one of EVERY's units. */
+function unitMinutes(unit: string): number {
+  const u = unit.toLowerCase();
+  return u.startsWith('m') ? 1 : u.startsWith('h') ? 60 : 1440;
+}
+
+/**
+ * A step over the whole minute or hour field longer than the field (`*\/90` minutes: minutes are
+ * 0-59, so cron would run it at :00 alone, hourly): the period meant, with what to write for it.
+ */
+function stepPastFieldProblem(fields: readonly string[]): string | undefined {
+  const [minute, hour] = fields;
+  const step = (field: string) => /^\*\/(\d+)$/.exec(field)?.[1];
+  const minutes = step(minute);
+  if (minutes !== undefined && Number(minutes) > 59 && hour === '*') {
+    return `${NOT_CRON}: ${minute} steps past the minute field (minutes are 0-59; a step does not carry into the hours): ${periodAdvice(Number(minutes), `every ${minutes} min`)}`;
+  }
+  const hours = step(hour);
+  if (hours !== undefined && Number(hours) > 23 && /^\d+$/.test(minute)) {
+    return `${NOT_CRON}: ${hour} steps past the hour field (hours are 0-23; a step does not carry into the days): ${periodAdvice(Number(hours) * 60, `every ${hours} h`)}`;
+  }
+  return undefined;
+}
+
+/**
+ * What to write for a job run every `minutes`: the cron that says the period when one does
+ * (cronOfPeriod), else the cron of the least multiple of it that divides a day, which expects every
+ * nth run only (every 90 min: "0 *\/3 * * *", every 2nd run), else to leave the schedule out.
+ */
+function periodAdvice(minutes: number, period: string): string {
+  const exact = cronOfPeriod(minutes);
+  if (exact) return `write it as cron's 5 fields, "${exact.fields}"${exact.phase ? ` (its ${exact.phase} those of the job's runs)` : ''}`;
+  for (let nth = 2; minutes > 0 && nth * minutes <= 1440 && 1440 % minutes === 0; nth++) {
+    const multiple = cronOfPeriod(nth * minutes);
+    if (!multiple) continue;
+    const every = nth * minutes % 60 === 0 ? `${nth * minutes / 60} h` : `${nth * minutes} min`;
+    return (
+      `one cron expression cannot name every run of ${period}; write one that names every ${ordinal(nth)} run, every ${every}, "${multiple.fields}" ` +
+      `(its ${multiple.phase ?? 'fields'} those of one of the job's runs; a gap of ${every} or more is then reported missed, the runs between are not judged), or run silent-audit init on its logs to write it`
+    );
+  }
+  return `no cron expression says ${period}: leave schedule out (its runs and failures are still reported, none is expected)`;
+}
+
+/** `2nd`, `3rd`, `4th`. */
+function ordinal(n: number): string {
+  const suffix = n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th';
+  return `${n}${suffix}`;
 }
 
 /** What a cron expression is checked as: a job's `schedule`, or a maintenance window's `cron`. */
@@ -179,6 +234,9 @@ function rateProblem(text: string): string {
   const refused = m && (value === 1) !== (m[3] === '') ? `, and EventBridge refuses it too (a value of 1 takes "${m[2].toLowerCase()}", any other "${m[2].toLowerCase()}s")` : '';
   const cron = m ? rateAsCron(m) : undefined;
   if (cron === undefined) {
+    // A rate that divides a day (90 minutes) has a multiple that cron says.
+    const minutes = m && value ? value * RATE_UNIT_MINUTES[m[2].toLowerCase() as 'minute' | 'hour' | 'day'] : 0;
+    if (m && minutes > 0 && 1440 % minutes === 0) return `${rate}${refused}, and cron has no exact equivalent of it: ${periodAdvice(minutes, `every ${value} ${m[2].toLowerCase()}s`)}`;
     return `${rate}${refused}, and cron has no exact equivalent of it: write the 5 fields minute hour day-of-month month day-of-week of the times it runs`;
   }
   const phase = cron.phase ? ` (its ${cron.phase} the one${cron.phase.includes(' and ') || cron.phase.endsWith('s') ? 's' : ''} the rule fires at${cron.example ? `: ${cron.example}` : ''})` : '';
@@ -187,7 +245,13 @@ function rateProblem(text: string): string {
 
 /** The cron of a rate (`RATE`'s match) that divides an hour or a day, or is a week, which of its fields are the rule's own phase, and an example of them at another phase. */
 function rateAsCron(m: RegExpExecArray): { fields: string; phase?: string; example?: string } | undefined {
-  const minutes = Number(m[1]) * { minute: 1, hour: 60, day: 1440 }[m[2].toLowerCase() as 'minute' | 'hour' | 'day'];
+  return cronOfPeriod(Number(m[1]) * RATE_UNIT_MINUTES[m[2].toLowerCase() as 'minute' | 'hour' | 'day']);
+}
+
+const RATE_UNIT_MINUTES = { minute: 1, hour: 60, day: 1440 };
+
+/** The cron of a period of `minutes` that divides an hour or a day, or is a week, which of its fields are the runs' own phase, and an example of them at another phase. */
+function cronOfPeriod(minutes: number): { fields: string; phase?: string; example?: string } | undefined {
   if (minutes === 0) return undefined;
   if (minutes === 1) return { fields: '* * * * *' };
   if (minutes < 60 && 60 % minutes === 0) return { fields: `*/${minutes} * * * *`, phase: 'minutes', example: minuteRateExample(minutes) };

@@ -242,6 +242,11 @@ function activeJobEntry(job: JobSummary): string[] {
       ...rest,
     ];
   }
+  if (learned?.cron && learned.moved) {
+    const m = learned.moved;
+    return [`  # schedule learned from its latest runs: ${learned.period}; its runs moved from ${m.from} to ${m.to} UTC on ${m.on}, and the ${m.runs} since kept the new time; times in UTC (its runs before ${m.on}, at the old time, are reported missed by a scan of them with this config)`, key,
+      `    schedule: ${JSON.stringify(learned.cron)}`, ...graceLine(learned), ...restDaysNote(learned), ...keptDaysNote(learned), ...rest];
+  }
   if (learned?.cron) {
     return [`  # schedule learned from its runs: ${learned.period}, ${regularity(learned)}; times in UTC`, key, `    schedule: ${JSON.stringify(learned.cron)}`, ...graceLine(learned), ...restDaysNote(learned), ...keptDaysNote(learned), ...rest];
   }
@@ -268,12 +273,28 @@ function activeJobEntry(job: JobSummary): string[] {
       ...rest,
     ];
   }
+  const coarser = learned?.coarser;
+  if (coarser) {
+    // One cron cannot name every time of the period (minutes are 0-59: "*/90" is no cron), nor does the config take a rate: a multiple of it that cron says.
+    return [
+      `  # it runs ${learned.period} (${regularity(learned)}), which no cron expression says: this schedule, ${coarser.period} at the time of its runs (UTC), expects every ${ordinalOf(coarser.everyNth)} run, so a gap of ${coarser.period.replace('every ', '')} or more is reported missed; the runs between are not judged`,
+      key,
+      `    schedule: ${JSON.stringify(coarser.cron)}`,
+      ...rest,
+    ];
+  }
   const why = learned
     ? `it runs ${learned.period} (${regularity(learned)}), which no cron expression says`
     : job.startMinutes < MIN_SCHEDULE_INTERVALS + 1
       ? `too few runs (${job.startMinutes} seen; one is learned from ${MIN_SCHEDULE_INTERVALS + 1} or more)`
       : `its ${job.startMinutes} runs are irregular (fewer than 80% of the gaps between them near the typical one)`;
   return [`  # no schedule learned: ${why}`, key, '    # schedule: "30 2 * * *"    # cron: minute hour day month weekday (UTC unless timezone: is given)', ...rest];
+}
+
+/** `2nd`, `3rd`, `4th`. */
+function ordinalOf(n: number): string {
+  const suffix = n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th';
+  return `${n}${suffix}`;
 }
 
 /**

@@ -699,10 +699,10 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
     note(textTable(['JOB', 'RUNS', 'FAILED', 'LAST SEEN', 'HOSTS', 'SCHEDULE'], jobs.map(jobRow), [48, 6, 6, 20, 40, 60]));
   }
   if (!opts.json && storedUnseen > 0) note(`(${storedUnseen} stored ${storedUnseen === 1 ? 'job' : 'jobs'} not seen in these logs not listed)`);
-  const learned = jobs.filter((j) => j.inferred?.cron || j.inferred?.movedAnHour);
+  const learned = jobs.filter((j) => j.inferred?.cron || j.inferred?.movedAnHour || j.inferred?.coarser);
   if (learned.length > 0) {
     note('');
-    note('Schedules learned from history (inferred; times in UTC unless a zone is named; copy into the config as jobs.<job>.schedule, with jobs.<job>.timezone when one is named, or write a starter config with: silent-audit init <the same logs>):');
+    note('Schedules learned from history (inferred, and not judged: runs are reported missed only by a jobs.<job>.schedule in the config; times in UTC unless a zone is named; copy into the config as jobs.<job>.schedule, with jobs.<job>.timezone when one is named, or write a starter config with: silent-audit init <the same logs>):');
     for (const j of learned) note(`  ${escapeControls(j.job)}: ${learnedScheduleText(j.inferred!, opts.config.defaults.grace_minutes)}`);
   }
   for (const r of tally.rejections.slice(0, 20)) note(`  rejected ${r.where}: ${r.reason}`);
@@ -823,12 +823,23 @@ function learnedScheduleText(s: NonNullable<JobSummary['inferred']>, defaultGrac
     const m = s.movedAnHour;
     return `no cron: its runs moved by an hour on ${m.on} (from ${m.from} to ${m.to} UTC) and no time zone's clock change fits them (${s.period}, ${s.samples} intervals)`;
   }
+  if (s.coarser) {
+    const c = s.coarser;
+    return `no cron says ${s.period} (${s.samples} intervals, ${Math.round(s.regularity * 100)}% regular); as its schedule "${c.cron}" (${c.period}) expects every ${ordinal(c.everyNth)} of its runs, so a gap of ${c.period.replace('every ', '')} or more is reported missed (the runs between are not judged)`;
+  }
   if (s.timezone && !s.clockChange) return `"${s.cron}" timezone ${s.timezone}  (${counts} in local time, the --timezone given)${graceText(s, defaultGraceMinutes)}`;
   if (s.timezone) {
     const on = ` on ${s.clockChange!.on}`;
     return `"${s.cron}" timezone ${s.timezone}  (${counts} in local time; zone guessed: the runs kept their local time across the clock change${on})${graceText(s, defaultGraceMinutes)}`;
   }
+  if (s.moved) return `"${s.cron}"  (${counts}; its runs moved from ${s.moved.from} to ${s.moved.to} UTC on ${s.moved.on}: learned from the ${s.moved.runs} since)${graceText(s, defaultGraceMinutes)}`;
   return `"${s.cron}"  (${counts})${graceText(s, defaultGraceMinutes)}`;
+}
+
+/** `2nd`, `3rd`, `4th`. */
+function ordinal(n: number): string {
+  const suffix = n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th';
+  return `${n}${suffix}`;
 }
 
 /** `; runs started up to 19 min after it: grace_minutes 25` when the runs came later than the default grace allows. */

@@ -294,7 +294,8 @@ export interface InferredSchedule {
   /**
    * With `cron` (one cron says, not a calendar one): how late, in whole minutes, the latest start
    * came after its expected time (in `timezone` when one is named), among the starts within the
-   * period's tolerance (10%) of it (a run by hand at another time is not counted). Runs started up
+   * period's tolerance (10%) of it (a run by hand at another time is not counted); from 20 runs on,
+   * all but the latest one in twenty (typicalLateness: a lone run held up is no usual lateness). Runs started up
    * to 20 min late at random (a RandomizedDelaySec) need a `grace_minutes` above it: suggestedGraceMinutes.
    */
   readonly lateMinutes?: number;
@@ -327,6 +328,19 @@ export interface InferredSchedule {
    * start at the new time, the times of day before and after (`00:30`), and the cron of the starts since.
    */
   readonly movedAnHour?: { readonly on: string; readonly from: string; readonly to: string; readonly cronAfter?: string };
+  /**
+   * The starts moved to another time of their period by more than an hour (no clock change moves
+   * them so), and the latest MIN_MOVED_RUNS or more kept the new time: `cron` is learned from the
+   * starts since (`runs` of them), at the new time. The UTC date of the first start at it, and the
+   * times of day (of the period, for a period under a day) before and after (`05:00`, `07:00`).
+   */
+  readonly moved?: { readonly on: string; readonly from: string; readonly to: string; readonly runs: number };
+  /**
+   * For a period no cron says (`every 90 min`) but a multiple of it does (every 3 h, a divisor of a
+   * day): the cron of that multiple at the runs' time, which expects every `everyNth` run only (the
+   * others go unjudged), for a schedule to write.
+   */
+  readonly coarser?: { readonly cron: string; readonly period: string; readonly everyNth: number };
   /**
    * The cron the runs' period suggested, not given as `cron` as it does not fit the runs it was
    * learned from (`fitOfCron`): over their span it expects `expected` starts, of which only `seen`
@@ -523,14 +537,25 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
   if (!periodic) return undefined;
   const learned = learnSchedule(periodic, startsFromEnd, hostZone);
   if (!learned.cron) return learned;
+  if (learned.moved) {
+    // Judged on the starts since the move alone: those before were at the old time.
+    const since = periodic.starts.slice(-learned.moved.runs);
+    const fit = fitOfCron(learned.period_ms, learned.cron, learned.timezone, since, startsFromEnd.filter((t) => t >= since[0]));
+    return fit ? withoutCron(learned, fit) : learned;
+  }
   const fit = fitOfCron(learned.period_ms, learned.cron, learned.timezone, periodic.starts, startsFromEnd, seen);
   // A job run in a window of hours (and weekdays) has one long gap a day, an outlier of the median: the window, when it fits.
   // One that fits may still leave out an hour every day (an hourly job never run at 03:00), whose run the cron would report missed each day.
   const window = learned.timezone === undefined || learned.timezone === hostZone ? learnWindow(learned, learned.cron, periodic.starts, startsFromEnd, seen, hostZone) : undefined;
   if (!fit) return window?.cron ? window : learned;
   if (window) return window;
+  return withoutCron(learned, fit);
+}
+
+/** A learned schedule whose cron does not fit its runs (fitOfCron's `fit`): `unfit`, and no cron. */
+function withoutCron(learned: InferredSchedule, fit: NonNullable<ReturnType<typeof fitOfCron>>): InferredSchedule {
   const { period_ms, period, regularity, samples } = learned;
-  return { period_ms, period, regularity, samples, unfit: { cron: learned.cron, ...(learned.timezone ? { timezone: learned.timezone } : {}), ...fit } };
+  return { period_ms, period, regularity, samples, unfit: { cron: learned.cron!, ...(learned.timezone ? { timezone: learned.timezone } : {}), ...fit } };
 }
 
 /** The share of a learned cron's expected starts over the runs' span that must have a run (as 80% of the intervals must be regular). */
@@ -697,7 +722,11 @@ function learnSchedule(periodic: NonNullable<ReturnType<typeof regularStarts>>, 
   const period = !cronSaysPeriod(medianPeriod) && cronSaysPeriod(mean) && meanFits() ? mean : medianPeriod;
   const learned = learnCron(period, starts, startsFromEnd, tolerance);
   const utc: InferredSchedule = { period_ms: period, ...learned, regularity: Number(regular.toFixed(2)), samples: intervals.length };
-  if (!learned.cron || period < 2 * HOUR) return utc;
+  if (!learned.cron) {
+    const coarser = coarserCron(period, starts, startsFromEnd, tolerance);
+    return coarser ? { ...utc, coarser } : utc;
+  }
+  if (period < 2 * HOUR) return utc;
   // In a zone's wall time (read as UTC): the schedule learned as in UTC.
   const inZone = (zone: string, localStarts: readonly number[] = starts.map((t) => wallTime(zone, t))) => {
     const wall = (t: number) => wallTime(zone, t);
@@ -720,7 +749,7 @@ function learnSchedule(periodic: NonNullable<ReturnType<typeof regularStarts>>, 
   }
   // Cheap before the zones are searched: whether the starts moved by exactly an hour in UTC at all.
   const shift = hourShift(period, starts, tolerance);
-  if (!shift) return utc;
+  if (!shift) return movedSchedule(utc, starts, startsFromEnd, tolerance) ?? utc;
   const zones = zonesKeepingWallTime(shift);
   if (zones.length === 0) {
     if (!shift.clean) return utc;
@@ -739,6 +768,53 @@ function learnSchedule(periodic: NonNullable<ReturnType<typeof regularStarts>>, 
     timezone: zone,
     clockChange: clockChangeNote(zone, others, shift, local.cron, (z) => inZone(z).cron),
   };
+}
+
+/** The fewest latest starts at a new time that make it the job's time (a week of a daily job's). */
+const MIN_MOVED_RUNS = 7;
+
+/**
+ * The schedule of starts that moved to another time of their period by more than an hour (a
+ * move of an hour is hourShift's: a clock change, perhaps), learned from the latest starts, once
+ * MIN_MOVED_RUNS or more of them in a row kept the new time (each within SHIFT_WINDOW of it) and
+ * the start before them was at another: `learned` with the cron of those, and `moved`. A schedule
+ * learned from all of them would keep the old time and take the runs since for late ones (a grace of
+ * hours) or for runs by hand (each new one reported missed). Undefined when the latest starts did not move.
+ */
+function movedSchedule(learned: InferredSchedule, starts: readonly number[], startsFromEnd: readonly number[], tolerance: number): InferredSchedule | undefined {
+  const period = learned.period_ms;
+  const within = period <= 7 * DAY ? period : DAY;
+  const pos = starts.map((t) => modulo(Math.floor(t / MINUTE) * MINUTE, within));
+  const apart = (a: number, b: number) => Math.min(modulo(a - b, within), modulo(b - a, within));
+  const after = mode(pos.slice(-MIN_MOVED_RUNS));
+  let first = pos.length;
+  while (first > 0 && apart(pos[first - 1], after) <= SHIFT_WINDOW) first--;
+  if (first === 0 || pos.length - first < MIN_MOVED_RUNS) return undefined;
+  const before = mode(pos.slice(0, first));
+  if (apart(before, after) <= HOUR + SHIFT_WINDOW) return undefined;
+  const since = starts.slice(first);
+  const cron = learnCron(period, since, startsFromEnd.filter((t) => t >= since[0] - SHIFT_WINDOW), tolerance);
+  if (!cron.cron) return undefined;
+  const time = (at: number) => new Date(at).toISOString().slice(11, 16);
+  const { period_ms, regularity, samples } = learned;
+  return { period_ms, ...cron, regularity, samples, moved: { on: utcDay(since[0]), from: time(before), to: time(after), runs: since.length } };
+}
+
+/**
+ * For a period no cron says but a multiple of it does (every 90 min: every 3 h), the cron of the
+ * least such multiple that divides a day, at the time of the runs in it (learnCron): it expects
+ * every `everyNth` run, and its runs all come at a time the period names. Undefined when no multiple
+ * up to a day is a period cron says (every 7 min).
+ */
+function coarserCron(period: number, starts: readonly number[], startsFromEnd: readonly number[], tolerance: number): NonNullable<InferredSchedule['coarser']> | undefined {
+  if (period >= DAY || DAY % period !== 0) return undefined;
+  for (let everyNth = 2; everyNth * period <= DAY; everyNth++) {
+    const multiple = everyNth * period;
+    if (!cronSaysPeriod(multiple)) continue;
+    const learned = learnCron(multiple, starts, startsFromEnd, tolerance);
+    if (learned.cron) return { cron: learned.cron, period: learned.period, everyNth };
+  }
+  return undefined;
 }
 
 /** What `movedAnHour` says of starts that moved by an hour (`shift`): on what UTC date, from what time of day to what, and the cron of the starts since. */
@@ -796,7 +872,7 @@ function learnCron(period: number, starts: readonly number[], startsFromEnd: rea
         const slot = Math.round((t - late - offset) / period);
         if (late <= tolerance && late < (firstLate.get(slot) ?? Infinity)) firstLate.set(slot, late);
       }
-      lateMinutes = Math.floor(Math.max(0, ...firstLate.values()) / MINUTE);
+      lateMinutes = Math.floor(typicalLateness([...firstLate.values()]) / MINUTE);
     }
     const minute = Math.floor(offset / MINUTE) % 60;
     const hour = Math.floor(offset / HOUR) % 24;
@@ -840,7 +916,24 @@ function lateMinutesInZone(cron: string, zone: string, period: number, starts: r
     const late = t - expected[i];
     if (late >= 0 && late <= tolerance && late < (firstLate.get(expected[i]) ?? Infinity)) firstLate.set(expected[i], late);
   }
-  return Math.floor(Math.max(0, ...firstLate.values()) / MINUTE);
+  return Math.floor(typicalLateness([...firstLate.values()]) / MINUTE);
+}
+
+/** The fewest runs among which the latest is taken as a lone incident (a run held up once), not the job's usual lateness. */
+const LATENESS_OUTLIER_RUNS = 20;
+/** The share of the runs whose lateness a learned grace covers, from LATENESS_OUTLIER_RUNS runs on: all but one in twenty. */
+const LATENESS_SHARE = 0.95;
+
+/**
+ * How late a job's runs typically come after their time (ms, 0 at least), from each run's lateness:
+ * the latest of all for fewer than LATENESS_OUTLIER_RUNS, else the LATENESS_SHARE percentile, so that
+ * one run 90 minutes late among 29 on time is an incident a grace should not hide, not its grace.
+ */
+function typicalLateness(lateness: readonly number[]): number {
+  if (lateness.length === 0) return 0;
+  const sorted = [...lateness].sort((a, b) => a - b);
+  if (sorted.length < LATENESS_OUTLIER_RUNS) return Math.max(0, sorted[sorted.length - 1]);
+  return Math.max(0, sorted[Math.ceil(sorted.length * LATENESS_SHARE) - 1]);
 }
 
 /** How many zones besides the one chosen a note names (the rest are counted). */

@@ -419,6 +419,50 @@ describe('silent-audit init', () => {
     expect(await scanFindings([log], config)).toEqual(before);
   });
 
+  it('writes for a daily job whose runs moved by 3 hours the time they moved to, saying so, and no grace: its runs since are none of them missed', async () => {
+    // Prepare: 05:00 UTC from 1 November for 15 days, then 08:00 for 15 days
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const starts = Array.from({ length: 30 }, (_, i) => Date.UTC(2026, 10, 1 + i, i < 15 ? 5 : 8, 0, 5));
+    const log = zonedCronLog(dir, starts, 'UTC');
+    const since = zonedCronLog(mkdtempSync(join(tmpdir(), 'init-')), starts.slice(15), 'UTC');
+    const scanNotes = capture();
+    await runScan({ paths: [log], config: DEFAULT_CONFIG, json: false, year: 2026, stdout: scanNotes.stream, stderr: capture().stream });
+
+    // Act
+    const { result } = await init([log], { cwd: dir });
+
+    // Assess: 08:00, the move said in the file and in scan's note
+    expect(result.exitCode).toBe(0);
+    const text = readFileSync(join(dir, 'silent-audit.config.yaml'), 'utf8');
+    expect(text).toContain('its runs moved from 05:00 to 08:00 UTC on 2026-11-16, and the 15 since kept the new time');
+    const config = loadConfig(join(dir, 'silent-audit.config.yaml'));
+    expect(config.jobs['/usr/local/bin/backup.sh']).toEqual({ schedule: '0 8 * * *' });
+    expect((await scanFindings([since], config)).filter(([detector]) => detector === 'missed-run')).toEqual([]);
+    expect(scanNotes.text()).toContain('"0 8 * * *"  (daily, 29 intervals, 97% regular; its runs moved from 05:00 to 08:00 UTC on 2026-11-16: learned from the 15 since)');
+  });
+
+  it('writes for a job run every 90 minutes the cron every 3 hours at its time, which reports a 12-hour outage missed; scan notes it, and that it is not judged unconfigured', async () => {
+    // Prepare: every 90 minutes from 00:30 UTC on 1 November for 4 days, none from 2 November 12:00 to 3 November 00:00
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const starts = Array.from({ length: 64 }, (_, i) => Date.UTC(2026, 10, 1, 0, 30 + 90 * i, 5)).filter((t) => t < Date.UTC(2026, 10, 2, 12) || t >= Date.UTC(2026, 10, 3));
+    const log = zonedCronLog(dir, starts, 'UTC');
+    const scanNotes = capture();
+    await runScan({ paths: [log], config: DEFAULT_CONFIG, json: false, year: 2026, stdout: scanNotes.stream, stderr: capture().stream });
+
+    // Act
+    const { result } = await init([log], { cwd: dir });
+
+    // Assess: no placeholder at 02:30, but every 3 hours at :30 from 00:30; the gap's four starts of it missed
+    expect(result.exitCode).toBe(0);
+    const config = loadConfig(join(dir, 'silent-audit.config.yaml'));
+    expect(config.jobs['/usr/local/bin/backup.sh']).toEqual({ schedule: '30 0-23/3 * * *' });
+    const missed = (await scanFindings([log], config)).filter(([detector]) => detector === 'missed-run');
+    expect(missed.map(([, , at]) => at)).toEqual(['2026-11-02T12:30:00Z', '2026-11-02T15:30:00Z', '2026-11-02T18:30:00Z', '2026-11-02T21:30:00Z']);
+    expect(scanNotes.text()).toContain('inferred, and not judged: runs are reported missed only by a jobs.<job>.schedule in the config');
+    expect(scanNotes.text()).toContain('no cron says every 90 min');
+    expect(scanNotes.text()).toContain('as its schedule "30 0-23/3 * * *" (every 3 h) expects every 2nd of its runs');
+  });
+
   it('writes a grace_minutes for a UTC job whose runs start 0 to 19 minutes late at random, so that its own config reports no run missed', async () => {
     // Prepare: 02:00 UTC every day for 30 days, each run 0 to 19 minutes late (a RandomizedDelaySec of 20 minutes)
     const dir = mkdtempSync(join(tmpdir(), 'init-'));

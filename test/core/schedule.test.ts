@@ -519,6 +519,56 @@ describe('inferring a schedule from history', () => {
     expect(suggestedGraceMinutes(learned!, 30)).toBeUndefined();
   });
 
+  it('takes one run 90 minutes late among 29 on time for an incident, not the grace the job needs; among fewer than 20 runs it counts', () => {
+    // Prepare: 02:00 UTC for 29 days, up to 2 minutes late, on 11 October 90 minutes late (held up once)
+    const late = (days: number) => Array.from({ length: days }, (_, i) => (i === 10 ? 90 : i % 3));
+    const starts = (days: number) => late(days).map((l, i) => Date.UTC(2026, 9, 1 + i, 2, l, 5));
+    // Act
+    const month = inferSchedule(starts(29));
+    const fortnight = inferSchedule(starts(14));
+    // Assess: the lone late run is left to be reported missed; with too few runs to tell, it is counted
+    expect(month).toMatchObject({ cron: '0 2 * * *', lateMinutes: 2 });
+    expect(suggestedGraceMinutes(month!, 15)).toBeUndefined();
+    expect(fortnight).toMatchObject({ cron: '0 2 * * *', lateMinutes: 90 });
+    expect(suggestedGraceMinutes(fortnight!, 15)).toBe(95);
+  });
+
+  it.each([
+    ['two hours later', 7, '0 7 * * *', '07:00'],
+    ['three hours later', 8, '0 8 * * *', '08:00'],
+    ['four hours earlier', 1, '0 1 * * *', '01:00'],
+  ])('learns the time daily runs moved to, %s, from the runs since, and says they moved', (_, hour, cron, to) => {
+    // Prepare: 05:00 UTC from 1 November for 15 days, then at the new hour for 15 days
+    const starts = Array.from({ length: 30 }, (_, i) => Date.UTC(2026, 10, 1 + i, i < 15 ? 5 : hour, 0, 5));
+    // Act
+    const learned = inferSchedule(starts);
+    // Assess: not the old time with a grace of hours (nor without one: each new run reported missed)
+    expect(learned).toMatchObject({ period: 'daily', cron, moved: { on: '2026-11-16', from: '05:00', to, runs: 15 } });
+    expect(suggestedGraceMinutes(learned!, 15)).toBeUndefined();
+  });
+
+  it('keeps the old time of daily runs that moved for fewer than a week (they may move back), and a lone run at another time', () => {
+    // Prepare: 05:00 UTC for 25 days, then 07:00 for 5; and 30 days at 05:00 with one run at 08:00
+    const moved = Array.from({ length: 30 }, (_, i) => Date.UTC(2026, 10, 1 + i, i < 25 ? 5 : 7, 0, 5));
+    const lone = Array.from({ length: 30 }, (_, i) => Date.UTC(2026, 10, 1 + i, i === 12 ? 8 : 5, 0, 5));
+    // Act / Assess
+    expect(inferSchedule(moved)).toMatchObject({ cron: '0 5 * * *' });
+    expect(inferSchedule(moved)?.moved).toBeUndefined();
+    expect(inferSchedule(lone)).toMatchObject({ cron: '0 5 * * *' });
+    expect(inferSchedule(lone)?.moved).toBeUndefined();
+  });
+
+  it('offers for runs every 90 minutes, which no cron says, the cron every 3 hours at their time that expects every 2nd run', () => {
+    // Prepare: every 90 minutes from 00:30 UTC on 1 November for 3 days
+    const starts = series('2026-11-01T00:30:00Z', 90 * MIN, 48);
+    // Act
+    const learned = inferSchedule(starts);
+    // Assess
+    expect(learned).toMatchObject({ period: 'every 90 min', coarser: { cron: '30 0-23/3 * * *', period: 'every 3 h', everyNth: 2 } });
+    expect(learned?.cron).toBeUndefined();
+    expect(inferSchedule(series('2026-11-01T00:00:00Z', 7 * MIN, 48))?.coarser).toBeUndefined();
+  });
+
   it('takes no run by hand after a day\'s own run for lateness: a job at 02:00 on time, rerun by hand at 03:30 one day, gets no grace', () => {
     // Prepare: 02:00 UTC for 20 days, a minute late at most; on 10 October a second run by hand at 03:30
     const starts = [...Array.from({ length: 20 }, (_, i) => Date.UTC(2026, 9, 1 + i, 2, i % 2, 5)), Date.UTC(2026, 9, 10, 3, 30, 0)].sort((a, b) => a - b);
