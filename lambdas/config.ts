@@ -565,6 +565,8 @@ const logGroupName = z
 
 /** The stack bin/app.ts deploys when neither `deploy.stack_name` nor `-c stackName` names one. */
 export const DEFAULT_STACK_NAME = 'SilentAudit';
+/** The service name (`POWERTOOLS_SERVICE_NAME`, the metrics' `service` dimension) of the default stack (DEFAULT_STACK_NAME), as before stacks were named. */
+export const DEFAULT_METRICS_SERVICE = 'silent-audit';
 /** A CloudFormation stack name: a letter, then letters, digits and `-`, at most 128 in all. */
 export const StackNameSchema = z
   .string({ error: 'expected a stack name' })
@@ -1479,7 +1481,7 @@ export function readLambdaEnv(env: NodeJS.ProcessEnv = process.env): LambdaEnv {
 
 /** The service name the functions' metrics and logs carry (`POWERTOOLS_SERVICE_NAME`, set per stack by the CDK app): the self-watch alarms' `service` dimension. */
 export function metricsServiceName(env: NodeJS.ProcessEnv = process.env): string {
-  return env.POWERTOOLS_SERVICE_NAME || 'silent-audit';
+  return env.POWERTOOLS_SERVICE_NAME || DEFAULT_METRICS_SERVICE;
 }
 
 /**

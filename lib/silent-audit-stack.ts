@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, CfnOutput, CfnResource, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, CfnResource, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type Config, ConfigError, configErrorAt } from '../lambdas/config.ts';
@@ -17,7 +16,7 @@ import { AuditFunction } from './constructs/audit-function.ts';
 import { AuditTable } from './constructs/audit-table.ts';
 import { FailureQueueDestination } from './constructs/failure-queue.ts';
 import { MONTHLY_REPORT_SCHEDULE, MonthlyReport } from './constructs/report-function.ts';
-import { ACCOUNT_POLICY_CONTEXT_KEY, accountPolicyEnabled, assertSelectionCriteriaFit, IngestAccountPolicy } from './constructs/account-policy.ts';
+import { ACCOUNT_POLICY_CONTEXT_KEY, accountPolicyEnabled, allowLogsToInvoke, assertSelectionCriteriaFit, IngestAccountPolicy } from './constructs/account-policy.ts';
 import { reportDueOf, SelfWatch } from './constructs/self-watch.ts';
 import { KinesisIngest, kinesisLogGroupsOf } from './constructs/kinesis-ingest.ts';
 import { assertRoutedOnce, DEPLOY_CONTEXT_KEYS, ingestReservedConcurrencyFromContext, kinesisLogGroupsFromContext } from './deploy-context.ts';
@@ -235,8 +234,9 @@ export class SilentAuditStack extends Stack {
       reportDue: reportDueOf(MONTHLY_REPORT_SCHEDULE),
     });
 
-    // Last, so that the room left counts every other resource.
-    assertSubscriptionsFit(config, props.logGroups ?? [], this.subscribedLogGroups.length, maxResources(this) - RESOURCES_ADDED_AT_SYNTH - resourceCount(this) - 1);
+    // Last, so that the room left counts every other resource (and the permission, unless the account policy's is there).
+    const permissionToAdd = this.accountPolicy ? 0 : 1;
+    assertSubscriptionsFit(config, props.logGroups ?? [], this.subscribedLogGroups.length, maxResources(this) - RESOURCES_ADDED_AT_SYNTH - resourceCount(this) - permissionToAdd);
     this.subscribe(this.subscribedLogGroups);
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'State, findings and run records' });
@@ -246,22 +246,21 @@ export class SilentAuditStack extends Stack {
     new CfnOutput(this, 'ReportFunctionName', { value: this.report.function.functionName, description: 'Monthly report function (invoke with {"month": "YYYY-MM"})' });
     new CfnOutput(this, 'ReportBucketName', { value: this.report.reports.bucketName, description: 'Monthly reports, under reports/YYYY-MM/' });
     new CfnOutput(this, 'IngestFailureQueueUrl', { value: this.ingestFailures.queueUrl, description: 'Ingest invocations that failed all retries' });
+    if (this.kinesisIngest) {
+      // What a CloudWatch Logs destination for other accounts names (README, Other accounts and regions).
+      new CfnOutput(this, 'KinesisStreamArn', { value: this.kinesisIngest.stream.streamArn, description: 'Kinesis stream of the high-volume log groups: the target of a destination for other accounts' });
+      new CfnOutput(this, 'KinesisKeyArn', { value: this.kinesisIngest.encryptionKey.keyArn, description: "The Kinesis stream's KMS key: a destination's role needs kms:GenerateDataKey on it" });
+    }
   }
 
   /**
    * A subscription filter per log group to the ingest function, under ONE permission for CloudWatch
-   * Logs to invoke it from this account's log groups (a permission per log group would outgrow the
-   * function's 20 KB resource policy past some 45 of them).
+   * Logs to invoke it from this account's log groups (`allowLogsToInvoke`): the account policy's when
+   * there is one, else `IngestInvokeFromLogs`.
    */
   private subscribe(logGroupNames: readonly string[]): void {
     if (logGroupNames.length === 0) return;
-    const permission = new lambda.CfnPermission(this, 'IngestInvokeFromLogs', {
-      functionName: this.ingest.functionArn,
-      action: 'lambda:InvokeFunction',
-      principal: 'logs.amazonaws.com',
-      sourceArn: this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-      sourceAccount: this.account,
-    });
+    const permission = this.accountPolicy?.permission ?? allowLogsToInvoke(this, 'IngestInvokeFromLogs', this.ingest);
     const filterPattern = subscriptionFilterPattern();
     for (const logGroupName of logGroupNames) {
       // The construct path the former logs.SubscriptionFilter had, so its logical id (and the deployed filter) stays.

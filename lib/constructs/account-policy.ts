@@ -39,6 +39,22 @@ export function assertSelectionCriteriaFit(config: Config, options: Omit<Paramet
   if (issues.length > 0) throw configErrorAt(config, issues);
 }
 
+/**
+ * The one Lambda permission CloudWatch Logs needs to invoke `destination` from any log group of
+ * this account and region: the account policy and the per-log-group subscription filters share it
+ * (a permission per log group would outgrow the function's 20 KB resource policy past some 45 of them).
+ */
+export function allowLogsToInvoke(scope: Construct, id: string, destination: lambda.IFunction): lambda.CfnPermission {
+  const stack = Stack.of(scope);
+  return new lambda.CfnPermission(scope, id, {
+    functionName: destination.functionArn,
+    action: 'lambda:InvokeFunction',
+    principal: 'logs.amazonaws.com',
+    sourceArn: stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    sourceAccount: stack.account,
+  });
+}
+
 export interface IngestAccountPolicyProps {
   /** The function every matching line goes to. */
   readonly destination: lambda.IFunction;
@@ -76,13 +92,7 @@ export class IngestAccountPolicy extends Construct {
     const stack = Stack.of(this);
     this.excludedLogGroupNames = [...props.ownLogGroups.map((g) => g.logGroupName), ...new Set(props.excludedLogGroupNames ?? [])];
 
-    this.permission = new lambda.CfnPermission(this, 'Invoke', {
-      functionName: props.destination.functionArn,
-      action: 'lambda:InvokeFunction',
-      principal: 'logs.amazonaws.com',
-      sourceArn: stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-      sourceAccount: stack.account,
-    });
+    this.permission = allowLogsToInvoke(this, 'Invoke', props.destination);
 
     this.policy = new logs.CfnAccountPolicy(this, 'Policy', {
       policyName: props.policyName ?? `${stack.stackName}-ingest`,

@@ -3,13 +3,11 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, type IConstruct } from 'constructs';
-import { DEFAULT_STACK_NAME } from '../../lambdas/config.ts';
+import { DEFAULT_METRICS_SERVICE, DEFAULT_STACK_NAME } from '../../lambdas/config.ts';
 import type { AlertTopic } from './alert-topic.ts';
 
 /** Where the functions' EMF metrics land (Powertools Metrics: namespace, and the `service` dimension). */
 export const METRICS_NAMESPACE = 'SilentAudit';
-/** The `service` dimension of the default stack's metrics (DEFAULT_STACK_NAME), as before stacks were named. */
-export const METRICS_SERVICE = 'silent-audit';
 
 /**
  * The `service` dimension of a stack's metrics (the functions' `POWERTOOLS_SERVICE_NAME`): the stack's
@@ -18,7 +16,7 @@ export const METRICS_SERVICE = 'silent-audit';
  */
 export function metricsServiceOf(scope: IConstruct): string {
   const { stackName } = Stack.of(scope);
-  return stackName === DEFAULT_STACK_NAME ? METRICS_SERVICE : stackName;
+  return stackName === DEFAULT_STACK_NAME ? DEFAULT_METRICS_SERVICE : stackName;
 }
 
 /** An alarm's options past its name and description. */

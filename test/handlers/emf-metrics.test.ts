@@ -268,6 +268,36 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
   });
 });
 
+describe('EMF metrics of a stack not named SilentAudit (POWERTOOLS_SERVICE_NAME, which its alarms read)', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  /** The handler modules as a Lambda of that stack loads them: the service name is read when they load. */
+  async function loadedAs(serviceName: string) {
+    vi.stubEnv('POWERTOOLS_SERVICE_NAME', serviceName);
+    vi.resetModules();
+    const [observability, sweep] = await Promise.all([import('../../lambdas/handlers/observability.ts'), import('../../lambdas/handlers/sweep.ts')]);
+    return { powertoolsObserver: observability.powertoolsObserver, createSweepHandler: sweep.createSweepHandler };
+  }
+
+  it('writes the ingest function’s and the sweep’s metrics with service = the stack’s name, each findings-by-detector document too', async () => {
+    // Prepare
+    const handlers = await loadedAs('SilentAuditBatch');
+    runSweep.mockResolvedValueOnce({ subjects: 4, subjectsLeft: 0, kindsLeft: 0, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0, alertsLeft: 0 });
+    const sweepHandler = handlers.createSweepHandler(() => ({}) as SweepDeps);
+
+    // Act
+    const ingest = captureEmf(() => handlers.powertoolsObserver(REPORT));
+    const sweep = await captureEmfAsync(sweepHandler);
+
+    // Assess
+    expect(ingest.map((d) => d.service)).toEqual(['SilentAuditBatch', 'SilentAuditBatch', 'SilentAuditBatch']);
+    expect(sweep.filter((d) => !byDetector(d)).map((d) => [d.service, d.SweepSubjects])).toEqual([['SilentAuditBatch', 4]]);
+  });
+});
+
 describe('EMF metrics of the Kinesis consumer', () => {
   /** A store whose every write is refused, as when the table's permissions were taken away. */
   class RefusingStore extends MemoryAuditStore {

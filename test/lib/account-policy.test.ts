@@ -72,6 +72,18 @@ describe('the account-level subscription filter policy', () => {
     expect(JSON.stringify(policy.SelectionCriteria)).toContain('"\\",\\"/jobs/cron\\",\\"/aws/lambda/noisy\\"]"');
   });
 
+  it('shares its one permission with the log groups subscribed one by one beside it: one permission, which the policy and every filter wait for', () => {
+    // Prepare
+    const { stack } = buildStack({ config: { deploy: { account_policy: true, log_groups: ['/jobs/cron', '/jobs/backup'], account_policy_excluded_log_groups: ['/jobs/cron', '/jobs/backup'] } } });
+    // Act
+    const template = Template.fromStack(stack);
+    // Assess
+    const permissions = Object.keys(template.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'logs.amazonaws.com' } }));
+    expect(permissions).toEqual([logicalId(stack.accountPolicy!.permission)]);
+    const waiting = [...Object.values(template.findResources('AWS::Logs::SubscriptionFilter')), ...Object.values(template.findResources('AWS::Logs::AccountPolicy'))];
+    expect(waiting.map((r) => r.DependsOn)).toEqual([permissions, permissions, permissions]);
+  });
+
   it('refuses at synth a log group that would be fed twice (its own filter and the account policy), naming the -c option and the keys to change', () => {
     // Act
     const build = () => buildStack({ config: { deploy: { account_policy: true, log_groups: ['/jobs/cron'], account_policy_excluded_log_groups: ['/jobs/cron'] } }, context: { logGroups: '/aws/lambda/etl' } });

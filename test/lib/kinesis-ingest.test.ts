@@ -49,6 +49,22 @@ describe('KinesisIngest: high-volume log groups through a Kinesis data stream', 
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
   });
 
+  it("outputs the stream's ARN and its key's ARN, which a CloudWatch Logs destination for other accounts names, and neither without the stream", () => {
+    // Prepare
+    const { stack } = buildStack({ config: KINESIS_CONFIG });
+    const without = buildStack({ config: { deploy: { log_groups: ['/aws/lambda/etl-loader'] } } });
+
+    // Act
+    const template = Template.fromStack(stack);
+    const outputs = Object.keys(Template.fromStack(without.stack).findOutputs('*'));
+
+    // Assess
+    template.hasOutput('KinesisStreamArn', { Value: { 'Fn::GetAtt': [logicalId(stack.kinesisIngest!.stream), 'Arn'] } });
+    template.hasOutput('KinesisKeyArn', { Value: { 'Fn::GetAtt': [logicalId(stack.kinesisIngest!.encryptionKey), 'Arn'] } });
+    expect(outputs).not.toContain('KinesisStreamArn');
+    expect(outputs).not.toContain('KinesisKeyArn');
+  });
+
   it('is an on-demand stream encrypted with its own rotated key, keeping records for a day', () => {
     // Prepare
     const { stack } = buildStack({ config: KINESIS_CONFIG });
