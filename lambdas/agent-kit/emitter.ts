@@ -1,3 +1,4 @@
+import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from '../core/identifier-limits.ts';
 import { MAX_COST_USD, MAX_DURATION_MS, MAX_TOKENS } from '../core/quantity-limits.ts';
 import { argumentsAsWritten, argumentsWithinLine, described } from './tool-call-args.ts';
 
@@ -138,6 +139,35 @@ function endProblem(status: unknown, outputBytes: unknown): string | undefined {
   if (typeof status !== 'string' || status === '') return `status must be non-empty text ("ok", "error", "budget_exhausted", …); got ${described(status)}`;
   if (outputBytes === undefined || (Number.isSafeInteger(outputBytes) && (outputBytes as number) >= 0)) return undefined;
   return pastSafeInteger('output_bytes', outputBytes) ?? `output_bytes must be a whole number of bytes, 0 or more; got ${described(outputBytes)}`;
+}
+
+/**
+ * Why `value` cannot be written as the identifier `what` (agent, run_id, parent_run_id, tool,
+ * call_id), by the pipeline's rules (`identifierFits`: they become parts of storage keys), or
+ * undefined: a `TypeError` for anything but a string, a `RangeError` for one empty (where a name is
+ * required) or past the bound.
+ */
+function idProblem(what: string, value: unknown, emptyOk = false): TypeError | RangeError | undefined {
+  if (typeof value !== 'string') return new TypeError(`${what} must be ${emptyOk ? 'a' : 'a non-empty'} string; got ${described(value)}`);
+  if (value === '' && !emptyOk) return new RangeError(`${what} must be a non-empty string; got the empty string`);
+  if (identifierFits(value)) return undefined;
+  if (value.length > MAX_ID_CHARS) return new RangeError(`${what} must be at most ${MAX_ID_CHARS} characters (identifiers become storage keys); got ${value.length}`);
+  return new RangeError(`${what} must be at most ${MAX_ID_BYTES} bytes of UTF-8 (identifiers become storage keys); got ${Buffer.byteLength(value, 'utf8')}`);
+}
+
+/** Throws, with nothing written, when `value` is not an identifier the pipeline reads (`idProblem`). */
+function checkId(where: string, what: string, value: unknown, emptyOk = false): void {
+  const problem = idProblem(what, value, emptyOk);
+  if (problem === undefined) return;
+  const Kind = problem instanceof RangeError ? RangeError : TypeError;
+  throw new Kind(`${where}: ${problem.message}. Nothing was recorded: every line naming it would be rejected by the pipeline.`);
+}
+
+/** A run id `newRunId` gave, checked as one passed would be. */
+function newRunIdOf(where: string, newRunId: () => string): string {
+  const runId = newRunId();
+  checkId(where, 'the run id newRunId() gave', runId);
+  return runId;
 }
 
 const BUDGET_KEYS: ReadonlySet<string> = new Set(['max_actions', 'max_cost_usd', 'scope']);
@@ -307,6 +337,7 @@ export class AgentEmitter {
    * parent throws an `Error`: its `agent.start` is written, and its actions would stay out of that parent's tree.
    */
   start(options: { parentRunId?: string } = {}): void {
+    if (options.parentRunId !== undefined) checkId(`${this.agent} run ${this.runId}: start()`, 'parentRunId', options.parentRunId);
     if (this.startedBy !== undefined && options.parentRunId !== undefined && options.parentRunId !== this.startedUnder) {
       const now = this.startedUnder === undefined ? 'as a root of its own' : `under parent ${this.startedUnder}`;
       const parent = options.parentRunId;
@@ -408,8 +439,11 @@ export class AgentEmitter {
   toolCall(tool: string, args: Readonly<Record<string, unknown>> | string, detail: Omit<ActionDetail, 'name'> & { callId?: string } = {}): ActionReceipt {
     this.refuseIfEnded('tool calls');
     const { callId, ...rest } = detail;
-    // Written as JSON before the action is recorded: arguments that cannot be (a BigInt, a cycle) leave nothing behind.
+    checkId(`${this.agent} run ${this.runId}: toolCall()`, "the tool's name", tool);
     const where = `${this.agent} run ${this.runId}: toolCall(${JSON.stringify(tool)})`;
+    // The pipeline takes an empty call_id (it is optional, and bounded): so does the kit.
+    if (callId !== undefined) checkId(where, 'callId', callId, true);
+    // Written as JSON before the action is recorded: arguments that cannot be (a BigInt, a cycle) leave nothing behind.
     const written = argumentsAsWritten(where, args, '. Nothing was recorded.');
     const body = (a: Record<string, unknown>) => ({ type: 'tool.call', tool, args: a, agent: this.agent, run_id: this.runId, ...(callId !== undefined ? { call_id: callId } : {}) });
     const fitted = argumentsWithinLine(where, written, (a) => Buffer.byteLength(JSON.stringify(body(a)), 'utf8') + TS_FIELD_BYTES, this.shared.clock, '. Nothing was recorded.');
@@ -424,9 +458,13 @@ export class AgentEmitter {
    */
   child(agent: string, options: { budget?: AgentBudget; runId?: string } = {}): AgentEmitter {
     this.refuseIfEnded('sub-agents');
-    checkBudget(`${this.agent} run ${this.runId}: child(${JSON.stringify(agent)})`, options.budget);
+    checkId(`${this.agent} run ${this.runId}: child()`, "the sub-agent's name", agent);
+    const where = `${this.agent} run ${this.runId}: child(${JSON.stringify(agent)})`;
+    if (options.runId !== undefined) checkId(where, 'runId', options.runId);
+    checkBudget(where, options.budget);
+    const runId = options.runId ?? newRunIdOf(where, this.shared.newRunId);
     this.begin('its first child()');
-    return new AgentEmitter(this.shared, { agent, runId: options.runId ?? this.shared.newRunId(), budget: options.budget, parent: this, inherited: this.pools });
+    return new AgentEmitter(this.shared, { agent, runId, budget: options.budget, parent: this, inherited: this.pools });
   }
 
   /**
@@ -460,9 +498,19 @@ function randomNonce(): string {
   return Array.from(globalThis.crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** The root run's emitter; its budget is the pool every `child()` shares. */
+/**
+ * The root run's emitter; its budget is the pool every `child()` shares. `agent`, `runId` and the
+ * ids `newRunId` gives are identifiers as the pipeline reads them: non-empty strings of at most
+ * `MAX_ID_CHARS` (256) characters (UTF-16 units) and `MAX_ID_BYTES` (400) bytes of UTF-8. Anything
+ * else throws where it is passed, with nothing written: a `TypeError` for what is not a string (a
+ * number: pass `String(it)`), a `RangeError` for an empty or too long one. So do `child()`'s name
+ * and `runId`, `start()`'s `parentRunId`, and `toolCall()`'s tool name and `callId` (which may be empty).
+ */
 export function createAgentEmitter(options: AgentEmitterOptions): AgentEmitter {
-  checkBudget(`createAgentEmitter(${JSON.stringify(options.agent)})`, options.budget);
+  checkId('createAgentEmitter()', 'agent', options.agent);
+  const where = `createAgentEmitter(${JSON.stringify(options.agent)})`;
+  if (options.runId !== undefined) checkId(where, 'runId', options.runId);
+  checkBudget(where, options.budget);
   const shared: TreeShared = {
     tick: undefined,
     clock: options.clock ?? Date.now,
@@ -470,5 +518,5 @@ export function createAgentEmitter(options: AgentEmitterOptions): AgentEmitter {
     newRunId: options.newRunId ?? (() => globalThis.crypto.randomUUID()),
     newNonce: options.newNonce ?? randomNonce,
   };
-  return new AgentEmitter(shared, { agent: options.agent, runId: options.runId ?? shared.newRunId(), budget: options.budget, inherited: [] });
+  return new AgentEmitter(shared, { agent: options.agent, runId: options.runId ?? newRunIdOf(where, shared.newRunId), budget: options.budget, inherited: [] });
 }

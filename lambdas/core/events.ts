@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { describeValue } from './event-issues.ts';
+import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from './identifier-limits.ts';
 import { isPlainObject } from './own-property.ts';
 import { LEAST_EPOCH_MS, parseTime, TIME_LIMIT_MS } from './parse-time.ts';
 import { MAX_COST_USD, MAX_DURATION_MS, MAX_TOKENS } from './quantity-limits.ts';
@@ -14,24 +15,7 @@ import { routeTemplate } from './route-template.ts';
 
 const nonEmpty = z.string().min(1, 'must be a non-empty string');
 
-/**
- * Identifiers become parts of storage keys (DynamoDB: partition key ≤ 2048 bytes, sort key ≤ 1024
- * bytes; a finding's sort key is `ts#detector#subject#run_id`), so each is bounded (and so is a
- * run's `host`, which a job's state keeps, up to 100 of them, and keys a host's systemd log): at most
- * `MAX_ID_CHARS` characters and `MAX_ID_BYTES` bytes of UTF-8. A longer one rejects its line (one
- * counted rejection) instead of failing the write of a whole delivery.
- * `parse/fast-validate.ts` applies the same bound.
- */
-export const MAX_ID_CHARS = 256;
-export const MAX_ID_BYTES = 400;
-/** Within `MAX_ID_BYTES` for any string of at most this many UTF-16 units (≤ 3 bytes each): no byte count needed. */
-export const ID_CHARS_SURELY_WITHIN_BYTES = Math.floor(MAX_ID_BYTES / 3);
-
-/** Whether an identifier fits the bound; a `.length` check first, bytes counted only for long ones. */
-export function identifierFits(s: string): boolean {
-  if (s.length <= ID_CHARS_SURELY_WITHIN_BYTES) return true;
-  return s.length <= MAX_ID_CHARS && Buffer.byteLength(s, 'utf8') <= MAX_ID_BYTES;
-}
+export { ID_CHARS_SURELY_WITHIN_BYTES, identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from './identifier-limits.ts';
 
 /**
  * Characters are UTF-16 units (JavaScript's `.length`, an emoji two), as `identifierFits` counts

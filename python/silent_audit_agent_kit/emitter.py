@@ -67,8 +67,11 @@ def _described(value: Any) -> str:
     if isinstance(value, numbers.Integral) and not isinstance(value, bool) and abs(value) >= 10**21:
         # Too long to read whole (and past Python's limit on digits printed): 10**400 reads 1.000e+400.
         return format(decimal.Decimal(int(value)), ".3e")
-    if value is None or isinstance(value, (bool, numbers.Number)):
+    if value is None or isinstance(value, (bool, int, float)):
         return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, numbers.Number):
+        # Not a built-in number (a Decimal, a Fraction, numpy's int64): its repr names its type, Decimal('5').
+        return repr(value)
     if isinstance(value, str):
         return "the string " + json.dumps(value if len(value) <= 40 else value[:39] + "\u2026", ensure_ascii=False)
     name = type(value).__name__
@@ -425,10 +428,15 @@ _STDOUT_LOCK = threading.Lock()
 
 def _print_line(line: str) -> None:
     """The default writer: the line and its newline in one write, flushed, under the process's stdout lock, so
-    lines of runs in other threads never land inside it (``print`` writes the line and the newline apart)."""
+    lines of runs in other threads never land inside it (``print`` writes the line and the newline apart).
+    With no stdout (``sys.stdout`` is None under pythonw, or in a service detached from any console) the
+    line is dropped, as ``print`` drops it, and the run goes on."""
     with _STDOUT_LOCK:
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
+        out = sys.stdout
+        if out is None:
+            return
+        out.write(line + "\n")
+        out.flush()
 
 
 class AgentEmitter:
@@ -485,8 +493,8 @@ class AgentEmitter:
         """Writes ``agent.start`` (with the parent and this run's own budget). Called by the first action if not before.
         Once started, a repeat that changes nothing does nothing, and one naming another parent raises a ``RuntimeError``:
         its ``agent.start`` is written, and its actions would stay out of that parent's tree. A ``parent_run_id``
-        that is not an identifier the pipeline reads (a non-empty string, at most ``MAX_ID_CHARS`` characters)
-        raises a ``TypeError`` or ``ValueError``."""
+        that is not an identifier the pipeline reads (a non-empty string, at most ``MAX_ID_CHARS`` characters and
+        ``MAX_ID_BYTES`` (400) bytes of UTF-8) raises a ``TypeError`` or ``ValueError``."""
         if parent_run_id is not None:
             _check_id(f"{self.agent} run {self.run_id}: start()", "parent_run_id", parent_run_id)
         with self._shared.lock:

@@ -319,6 +319,22 @@ class EmitterTest(unittest.TestCase):
         self.assertRegex(json.loads(lines[0])["ts"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
         self.assertRegex(json.loads(lines[0])["run_id"], r"^[0-9a-f-]{36}$")
 
+    def test_default_writer_drops_the_lines_silently_when_there_is_no_stdout(self):
+        # Prepare: no stdout, as under pythonw or in a service detached from any console.
+        with redirect_stdout(None):
+            # Act
+            run = create_agent_emitter("support-bot", run_id="r-1")
+            receipt = run.action("llm_call")
+            run.tool_call("web_search", {"q": "x"})
+            child = run.child("researcher", run_id="r-1.1")
+            child.action("llm_call")
+            child.end()
+            run.end("ok", output_bytes=10)
+        # Assess: every call returned as print would have let it, the pool kept.
+        self.assertTrue(receipt.action_id.startswith("r-1#"))
+        with self.assertRaisesRegex(RuntimeError, "already ended: no actions after end"):
+            run.action("llm_call")
+
     def test_threads_of_one_agent_share_the_pool_without_going_past_it(self):
         # Prepare
         root, lines, _ = setup({"max_actions": 100})
@@ -521,7 +537,7 @@ class EmitterTest(unittest.TestCase):
             ("negative", dict(output_bytes=-3), ValueError, "output_bytes must be a whole number of bytes, 0 or more; got -3"),
             ("fractional", dict(output_bytes=12.5), ValueError, "output_bytes must be a whole number of bytes, 0 or more; got 12.5"),
             ("a bool", dict(output_bytes=True), TypeError, "output_bytes must be a whole number of bytes, 0 or more; got True"),
-            ("a Decimal", dict(output_bytes=decimal.Decimal(5)), TypeError, "output_bytes must be a whole number of bytes, 0 or more; got 5"),
+            ("a Decimal", dict(output_bytes=decimal.Decimal(5)), TypeError, "output_bytes must be a whole number of bytes, 0 or more; got Decimal('5')"),
             ("past 2**53", dict(output_bytes=2**60), ValueError, "output_bytes must be at most 9007199254740991 (2^53 - 1); got 1152921504606846976"),
             ("a None status", dict(status=None), TypeError, 'status must be non-empty text ("ok", "error", "budget_exhausted", …); got None'),
             ("an empty status", dict(status=""), ValueError, 'status must be non-empty text ("ok", "error", "budget_exhausted", …); got the string ""'),

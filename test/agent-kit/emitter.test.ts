@@ -5,7 +5,7 @@ import { validateConfig } from '../../lambdas/config.ts';
 import { MAX_LINE_BYTES, parseLine } from '../../lambdas/core/parse/index.ts';
 import { processBatch } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
-import type { AuditEvent } from '../../lambdas/core/events.ts';
+import { type AuditEvent, MAX_ID_BYTES, MAX_ID_CHARS } from '../../lambdas/core/events.ts';
 
 const START = Date.parse('2026-10-05T10:00:00Z');
 
@@ -399,6 +399,52 @@ describe('createAgentEmitter', () => {
     expect(lines).toHaveLength(written);
     root.end('ok', { output_bytes: 512 });
     expect(parsed().at(-1)).toMatchObject({ type: 'agent.end', status: 'ok', actions_reported: 1, output_bytes: 512 });
+    expect(await detect(lines)).toEqual([]);
+  });
+
+  const tooLong = 'r'.repeat(MAX_ID_CHARS + 1);
+  it.each([
+    ['an empty agent (checked first)', (w: (l: string) => void) => createAgentEmitter({ agent: '', runId: 42 as unknown as string, write: w }), RangeError, 'createAgentEmitter(): agent must be a non-empty string; got the empty string'],
+    ['runId 42', (w: (l: string) => void) => createAgentEmitter({ agent: 'bot', runId: 42 as unknown as string, write: w }), TypeError, 'createAgentEmitter("bot"): runId must be a non-empty string; got 42'],
+    ['an agent named by a number', (w: (l: string) => void) => createAgentEmitter({ agent: 7 as unknown as string, write: w }), TypeError, 'createAgentEmitter(): agent must be a non-empty string; got 7'],
+    ['a runId over 256 characters', (w: (l: string) => void) => createAgentEmitter({ agent: 'bot', runId: tooLong, write: w }), RangeError, `runId must be at most ${MAX_ID_CHARS} characters (identifiers become storage keys); got ${MAX_ID_CHARS + 1}`],
+    ['an agent over 400 bytes', (w: (l: string) => void) => createAgentEmitter({ agent: 'é'.repeat(201), write: w }), RangeError, `agent must be at most ${MAX_ID_BYTES} bytes of UTF-8 (identifiers become storage keys); got 402`],
+    ['newRunId giving a number', (w: (l: string) => void) => createAgentEmitter({ agent: 'bot', write: w, newRunId: () => 7 as unknown as string }), TypeError, 'createAgentEmitter("bot"): the run id newRunId() gave must be a non-empty string; got 7'],
+    ["a child's runId 7", (w: (l: string) => void) => createAgentEmitter({ agent: 'bot', runId: 'r-1', write: w }).child('sub', { runId: 7 as unknown as string }), TypeError, 'bot run r-1: child("sub"): runId must be a non-empty string; got 7'],
+    ['a child with no name', (w: (l: string) => void) => createAgentEmitter({ agent: 'bot', runId: 'r-1', write: w }).child(undefined as unknown as string), TypeError, "bot run r-1: child(): the sub-agent's name must be a non-empty string; got undefined"],
+    ["newRunId giving a child's id too long", (w: (l: string) => void) => createAgentEmitter({ agent: 'bot', runId: 'r-1', write: w, newRunId: () => tooLong }).child('sub'), RangeError, 'bot run r-1: child("sub"): the run id newRunId() gave must be at most 256 characters'],
+    ['parentRunId 1001', (w: (l: string) => void) => createAgentEmitter({ agent: 'bot', runId: 'r-1', write: w }).start({ parentRunId: 1001 as unknown as string }), TypeError, 'bot run r-1: start(): parentRunId must be a non-empty string; got 1001'],
+    ['callId 17', (w: (l: string) => void) => createAgentEmitter({ agent: 'bot', runId: 'r-1', write: w }).toolCall('lookup', {}, { callId: 17 as unknown as string }), TypeError, 'bot run r-1: toolCall("lookup"): callId must be a string; got 17'],
+    ['an empty tool name', (w: (l: string) => void) => createAgentEmitter({ agent: 'bot', runId: 'r-1', write: w }).toolCall('', {}), RangeError, "bot run r-1: toolCall(): the tool's name must be a non-empty string; got the empty string"],
+  ] as const)('refuses %s, an id or name the pipeline rejects, where it is passed, writing nothing', (_, act, kind, message) => {
+    // Prepare
+    const lines: string[] = [];
+    // Act
+    let refused: unknown;
+    try {
+      act((l) => lines.push(l));
+    } catch (error) {
+      refused = error;
+    }
+    // Assess
+    expect(refused).toBeInstanceOf(kind);
+    expect((refused as Error).message).toContain(message);
+    expect((refused as Error).message).toContain('Nothing was recorded');
+    expect(lines).toEqual([]);
+  });
+
+  it('refuses the same too long runId the pipeline rejects, and takes ids at the bound and an empty callId as the pipeline does', async () => {
+    // Prepare: the line the kit would have written for a runId one past the bound.
+    const rejected = parseLine(JSON.stringify({ type: 'agent.start', ts: '2026-10-05T10:00:00Z', agent: 'bot', run_id: tooLong }), { source: { origin: 'agent.log', line: 1 } });
+    const lines: string[] = [];
+    // Act
+    const run = createAgentEmitter({ agent: 'b'.repeat(MAX_ID_CHARS), runId: 'é'.repeat(MAX_ID_BYTES / 2), write: (l) => lines.push(l), clock: () => START });
+    run.child('c'.repeat(MAX_ID_CHARS), { runId: 'x'.repeat(MAX_ID_CHARS) }).end('ok');
+    run.toolCall('t'.repeat(MAX_ID_CHARS), { q: 'x' }, { callId: '' });
+    run.end('ok', { output_bytes: 10 });
+    // Assess
+    expect(rejected.kind).toBe('rejected');
+    expect(lines.map((l) => (JSON.parse(l) as { type: string }).type)).toEqual(['agent.start', 'agent.start', 'agent.end', 'agent.action', 'tool.call', 'agent.end']);
     expect(await detect(lines)).toEqual([]);
   });
 
