@@ -125,9 +125,9 @@ describe('alert messages', () => {
     expect(slower.text).toContain('took more than 2.5× (`duration_slow_factor`');
     for (const message of all) {
       // tool-arg-invalid's rule quotes a placeholder argument, `{{user_id}}`, as an example: not a threshold mark.
-      const text = message.detector === 'tool-arg-invalid' ? message.text.replace('`{{user_id}}`', '') : message.text;
+      const text = message.detector === 'tool-arg-invalid' ? message.text.replaceAll('`{{user_id}}`', '') : message.text;
       expect(text, message.detector).not.toContain('{{');
-      expect(String(message.data.text).replace('`{{user_id}}`', ''), message.detector).not.toContain('{{');
+      expect(String(message.data.text).replaceAll('`{{user_id}}`', ''), message.detector).not.toContain('{{');
     }
   });
 
