@@ -230,11 +230,19 @@ const OPTION_VALUE = `(${QUOTED_VALUE}|(?:[^\\s"'\\\\]|${ESCAPE_IN_WORD}\\S)+)`;
 const PASSWORD_OPTION = new RegExp(String.raw`(?<![\w-])(--(?!no-)(?:[a-z0-9]+-){0,3}pass(?:word|wd|phrase)[ \t]+)(?!-)(\\?["'])?${OPTION_VALUE}`, 'gi');
 /** `sshpass -p VALUE` (also glued: `-pVALUE`); only sshpass's own `-p`, not a port flag of the command it runs. */
 const SSHPASS_OPTION = new RegExp(String.raw`\b(sshpass(?:[ \t]+-v)*[ \t]+-p[ \t]*)(\\?["'])?${OPTION_VALUE}`, 'g');
-/** A MySQL or MariaDB client (`mysql`, `mysqldump`, `mysqladmin`, `mariadb-dump`, …) and its arguments, up to the end of its step of a pipeline or list. */
-const MYSQL_COMMAND = /\b(?:mysql|mariadb)[\w-]*[ \t][^|;&\r\n]*/g;
-/** A password glued to its option (`option`'s alternatives: `-pVALUE`, `-p"VALUE"`), which alone asks for it. */
+/** What parts two arguments of a command written as an argv list (JSON's `["mysql","-u","root"]`, Python's `['mysql', '-u']`): a quote, a comma, a quote. */
+const ARGV_BREAK = String.raw`["'],[ \t]?["']`;
+/**
+ * A MySQL or MariaDB client (`mysql`, `mysqldump`, `mysqladmin`, `mariadb-dump`, …) and its arguments, also as an argv list (ARGV_BREAK),
+ * up to the end of its step of a pipeline or list: a `|`, `;` or `&` inside a password quoted after its `-p` (`-p"a&b"`) or with it (`'-pa;b'`) ends none.
+ */
+const MYSQL_COMMAND = new RegExp(
+  String.raw`\b(?:mysql|mariadb)[\w-]*(?:[ \t]|${ARGV_BREAK})(?:[^|;&\r\n"']|(?<=[ \t]-p)(?:"[^"\r\n]{0,256}"|'[^'\r\n]{0,256}')|(?<=[ \t])(?:"-p[^"\r\n]{0,256}"|'-p[^'\r\n]{0,256}')|["'])*`,
+  'g',
+);
+/** A password glued to its option (`option`'s alternatives: `-pVALUE`, `-p"VALUE"`), which alone asks for it; also an argument of an argv list (`"-pVALUE"`, not `"-p"`). */
 function gluedPasswordOption(option: string): RegExp {
-  return new RegExp(String.raw`((?<=[ \t])${option})(\\?["'])?${OPTION_VALUE}`, 'g');
+  return new RegExp(String.raw`((?<=[ \t])${option}|(?<=${ARGV_BREAK})${option}(?!["'\\]))(\\?["'])?${OPTION_VALUE}`, 'g');
 }
 /**
  * The same switch quoted whole, as `bash -x` prints one whose value it quoted (`'-pVALUE'`, `"-pVALUE"`, `\"-pVALUE\"` in JSON text): the value
@@ -476,6 +484,8 @@ const ESCAPED_QUOTE_ENDING_STRING = String.raw`(?<=\\["'])"`;
  * or the closing quote of a string around it (`{"cmd":"bash -c 'sqlplus sys/VALUE'"}`).
  */
 const QUOTE_ENDING_STRING = String.raw`["'](?=[\s,;&|)}\]"']|$)`;
+/** JSON text's escaped line end (`\n`, `\r`, `\t`) right after a login's closing quote (`{"cmd":"sqlplus \"sys/VALUE\"\n"}`). */
+const ESCAPED_LINE_END_AFTER_QUOTE = String.raw`(?<=["'])\\[nrt]`;
 /** Where ORACLE_LOGIN may match, in any case as it does (`SQLPLUS sys/VALUE`, `THIN:scott/VALUE@…`): one look before it. */
 const ORACLE_LOGIN_WORD = /sqlplus|thin:/i;
 /** ORACLE_LOGIN's thin URL (`thin:`, `THIN:`), rather than sqlplus. */
@@ -488,7 +498,7 @@ const THIN_URL_START = /^thin:/i;
  * (`SQLPLUS sys/VALUE`, `THIN:scott/VALUE@…`), as ORACLE_LOGIN_WORD and THIN_URL_START look.
  */
 const ORACLE_LOGIN = new RegExp(
-  String.raw`(\b(?:sqlplus(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+|thin:)((?:\\?["'])?)[\w$#.-]{1,64}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{1,256})(?=@|${ORACLE_ADMIN_PRIVILEGE}|\2(?:[ \t]|$|${ESCAPED_QUOTE_ENDING_STRING}|${QUOTE_ENDING_STRING}))`,
+  String.raw`(\b(?:sqlplus(?:(?:[ \t]+|${ARGV_BREAK})-[A-Za-z]{1,8})*(?:[ \t]+|${ARGV_BREAK})|thin:)((?:\\?["'])?)[\w$#.-]{1,64}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{1,256})(?=@|${ORACLE_ADMIN_PRIVILEGE}|\2(?:[ \t]|$|${ESCAPED_QUOTE_ENDING_STRING}|${QUOTE_ENDING_STRING}|${ESCAPED_LINE_END_AFTER_QUOTE}))`,
   'gi',
 );
 /**
@@ -545,10 +555,10 @@ const ZIP_PASSWORD = spacedPasswordOption('-[A-OQ-Za-z]{0,7}P', true);
  * where one starts (the text's start, a space, `|`, `;`, `&`, `(`, a quote or backquote) or after a path's `/` or `\`; a file
  * name ending in `.7z` is none (`find /backups/*.7z -print`, `scp backup.7z host: -pq`: another tool's `-p…` after it stays).
  * Its path may be quoted, also escaped, as Windows' default must be (`"C:\Program Files\7-Zip\7z.exe" a -pVALUE`, `'/opt/7-Zip/7zz'`).
- * One of 7-Zip's commands follows (`a b d e h i l rn t u x`, in any case): a quoted value `"7z"` (`format="7z" cmd="mkdir -pv …"`) or a
+ * One of 7-Zip's commands follows (`a b d e h i l rn t u x`, in any case), maybe after switches (`7z -y a -pVALUE …`): a quoted value `"7z"` (`format="7z" cmd="mkdir -pv …"`) or a
  * directory named 7z (`find /srv/archives/7z -print`) starts none.
  */
-const SEVEN_ZIP_COMMAND = /(?<![^\s|;&(\/\\"'`])7z[arz]?(?:\.exe)?(?:\\?["'])?[ \t]+(?:[abdehiltux]|rn)[ \t][^|;&\r\n]*/gi;
+const SEVEN_ZIP_COMMAND = /(?<![^\s|;&(\/\\"'`])7z[arz]?(?:\.exe)?(?:\\?["'])?(?:[ \t]+-[^\s|;&]{1,256}){0,16}[ \t]+(?:[abdehiltux]|rn)[ \t][^|;&\r\n]*/gi;
 /** Its `-pVALUE` anywhere among its arguments (`-p` alone asks for it; no other switch starts with `p`, and switches ignore case: `-PVALUE`). */
 const SEVEN_ZIP_PASSWORD = gluedPasswordOption('-[pP]');
 const SEVEN_ZIP_QUOTED_PASSWORD = quotedGluedPasswordOption('-[pP]');
@@ -643,7 +653,7 @@ function redactClientPasswords(
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` (in any case; also quoted before `as sysdba`: `sqlplus "sys/VALUE as sysdba"`; also ending a JSON string, a logfmt value or a single-quoted command: `{"cmd":"sqlplus sys/VALUE"}`, `su - oracle -c \'sqlplus sys/VALUE\'`, also before `;` `&` `|` `)`, as for Data Pump\'s tools) and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap|sam … -U user%VALUE` (also after net\'s own options: `net -S dc1 rpc …`, `net -S dc1 sam …`), `net rpc password USER VALUE`, `net rpc user add USER VALUE` (also quoted; not a plain lower-case word: `… bob changed`), `ldappasswd -s VALUE` and `-a VALUE` (also glued: `-sVALUE`), `expdp`/`impdp`/`exp`/`imp user/VALUE` (in any case; also `userid=user/VALUE`, after other parameters too; an Oracle user, the password before `@`, the end (also `2>&1`, ` # …`), a comma, `as sysdba` or another administrative privilege (`as sysoper`, `as sysbackup`, `as sysdg`, `as syskm`, `as sysasm`, `as sysrac`; for `sqlplus` too) or a `NAME=` parameter, also quoted, also in a shell\'s escaped quotes: `impdp \\"sys/VALUE as sysdba\\"`, also where that escaped quote ends a JSON string: `"cmd":"expdp \\"sys/VALUE\\""`; ending its step, `exp`\'s and `imp`\'s whatever its shape when the command starts its step: `exp scott/tiger`, `nohup exp scott/tiger &`; not `exp 3/10 done`, `Loaded exp runs/exp1`, nor ending a string: `{"name":"exp runs/exp1"}`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE` (also glued: `-PVALUE`, and last in a group of short options: `-qPVALUE`), 7-Zip\'s `-pVALUE` (`7z`, `7za`, `7zr`, `7zz`, also after a path, quoted too, before one of its commands: `a`, `x`, …; not a file name `….7z`, a directory `…/7z` or a value `"7z"`; glued, also quoted, also quoted whole: `\'-pVALUE\'`, also `-PVALUE`), `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE` (also quoted whole: `\'-pVALUE\'`), `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
+    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` (in any case; also quoted before `as sysdba`: `sqlplus "sys/VALUE as sysdba"`; also ending a JSON string, a logfmt value or a single-quoted command: `{"cmd":"sqlplus sys/VALUE"}`, `su - oracle -c \'sqlplus sys/VALUE\'`, also before `;` `&` `|` `)`, as for Data Pump\'s tools) and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap|sam … -U user%VALUE` (also after net\'s own options: `net -S dc1 rpc …`, `net -S dc1 sam …`), `net rpc password USER VALUE`, `net rpc user add USER VALUE` (also quoted; not a plain lower-case word: `… bob changed`), `ldappasswd -s VALUE` and `-a VALUE` (also glued: `-sVALUE`), `expdp`/`impdp`/`exp`/`imp user/VALUE` (in any case; also `userid=user/VALUE`, after other parameters too; an Oracle user, the password before `@`, the end (also `2>&1`, ` # …`), a comma, `as sysdba` or another administrative privilege (`as sysoper`, `as sysbackup`, `as sysdg`, `as syskm`, `as sysasm`, `as sysrac`; for `sqlplus` too) or a `NAME=` parameter, also quoted, also in a shell\'s escaped quotes: `impdp \\"sys/VALUE as sysdba\\"`, also where that escaped quote ends a JSON string: `"cmd":"expdp \\"sys/VALUE\\""`; ending its step, `exp`\'s and `imp`\'s whatever its shape when the command starts its step: `exp scott/tiger`, `nohup exp scott/tiger &`; not `exp 3/10 done`, `Loaded exp runs/exp1`, nor ending a string: `{"name":"exp runs/exp1"}`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE` (also glued: `-PVALUE`, and last in a group of short options: `-qPVALUE`), 7-Zip\'s `-pVALUE` (`7z`, `7za`, `7zr`, `7zz`, also after a path, quoted too, before one of its commands: `a`, `x`, …, maybe after switches: `7z -y a -pVALUE`; not a file name `….7z`, a directory `…/7z` or a value `"7z"`; glued, also quoted, also quoted whole: `\'-pVALUE\'`, also `-PVALUE`), `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE` (also quoted whole: `\'-pVALUE\'`; a quoted one may hold `&`, `|`, `;`; also in an argv list: `["mysql","-pVALUE"]`, as is `["sqlplus","user/VALUE"]`), `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);
@@ -1380,9 +1390,10 @@ const awsSecretKeyRule: TextRule = {
 
 const urlPassword = regexRule(
   'url-password',
-  'the password in a URL (`scheme://user:password@host` → `scheme://user:[REDACTED:url-password]@host`), also one holding `/` or `@`, also in JSON text that escapes `/` (`mysql:\\/\\/user:password@host`); without a scheme, `user:password@host` when the password looks like a credential (not an e-mail address after a label: `mailto:`, `email:`, `from:`, `user:`, …; not an image\'s `name:tag@sha256:…`; not a Java object\'s `name:Class@ab12cd9`, whose hex hash is no host)',
+  'the password in a URL (`scheme://user:password@host` → `scheme://user:[REDACTED:url-password]@host`), also one holding `/` or `@`, or `?` or `#` (`postgres://u:pa#ss@h`), also in JSON text that escapes `/` (`mysql:\\/\\/user:password@host`); without a scheme, `user:password@host` when the password looks like a credential (not an e-mail address after a label: `mailto:`, `email:`, `from:`, `user:`, …; not an image\'s `name:tag@sha256:…`; not a Java object\'s `name:Class@ab12cd9`, whose hex hash is no host)',
   // The password runs to the last `@` (nothing of one holding `@` or `/` is left); `host:8443/…@…` is a port and a path; a marker (sentry-dsn's) is no user.
-  new RegExp(String.raw`:(${SLASH}${SLASH})(?!\[REDACTED:)([^\s:/@"'\\]{0,256}):(?!\d{0,5}${SLASH})(?:[^\s?#"'\\]|${ESCAPE_IN_WORD}[^\s?#]){1,256}@`, 'g'),
+  // One holding `?` or `#` (`postgres://u:pa#ss@h`) runs to the first `@`, with no `/` after them: `u:p@h/?to=a@b` is a query's address (`host:8080?…@…` a port and a query).
+  new RegExp(String.raw`:(${SLASH}${SLASH})(?!\[REDACTED:)([^\s:/@"'\\]{0,256}):(?!\d{0,5}(?:${SLASH}|[?#]))(?:(?:[^\s?#"'\\]|${ESCAPE_IN_WORD}[^\s?#]){1,256}|[^\s?#@"'\\]{0,128}[?#][^\s@/"'\\]{0,128})@`, 'g'),
   (_m, slashes: string, user: string) => `:${slashes}${user}:${redactionMarker('url-password')}@`,
 );
 /** Not a space or control character, `:`, `@`, `/`, `"`, `'`, `\\`, `[` or `]`. */

@@ -46,6 +46,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'http://localhost:5173/@vite/client',
       'https://registry.example.com:443/@scope/pkg/-/pkg-1.0.0.tgz',
       'https://host:8443/users/bob@example.com',
+      // A port, then a query or a fragment holding an `@`: no password.
+      'https://host:8080?next=ops@example.com',
+      'https://host:8080#ops@example.com',
       // No scheme: an e-mail address after a label, an ssh or scp target, an image's digest, an npm alias, a time.
       'mailto:ops@example.com email:john2024@example.com From:alice.smith99@example.com user:bob2024@example.com',
       'git clone git@github.com:org/repo.git; scp backup.tar admin@db:/srv/backups',
@@ -73,6 +76,10 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // A `/` in the password (clients take it as it is): the password still ends at the host's `@`.
       ['https://user:pa55/word@host/x', `https://user:${M('url-password')}@host/x`],
       ['git clone https://ci:a/b@c/d@git.example.com/repo.git', `git clone https://ci:${M('url-password')}@git.example.com/repo.git`],
+      // A `#` or `?` in the password (not percent-encoded, as libpq and most clients take it): it ends at the first `@`, so a query's address after the host stays.
+      ['postgres://u:pa#ss@h/db', `postgres://u:${M('url-password')}@h/db`],
+      ['https://u:p?w@h', `https://u:${M('url-password')}@h`],
+      ['https://u:S3cret@h/?email=a@b.com', `https://u:${M('url-password')}@h/?email=a@b.com`],
       // As JSON text escapes `/` (PHP's json_encode), once and inside JSON text again.
       ['{"dsn":"mysql:\\/\\/app:S3cr3tPW@db.internal\\/app"}', `{"dsn":"mysql:\\/\\/app:${M('url-password')}@db.internal\\/app"}`],
       ['{"dsn":"mysql:\\/\\/app:S3\\/cr3t\\u00e4PW@db\\/app"}', `{"dsn":"mysql:\\/\\/app:${M('url-password')}@db\\/app"}`],
@@ -243,6 +250,10 @@ const RULES: Readonly<Record<string, RuleTable>> = {
   },
   'cli-password': {
     quiet: [
+      // An argv list's `-p` alone asks for the password; another tool's `-p…` in one is none.
+      '["mysql","-u","root","-p","db"]',
+      '["ls","-pretty"]',
+      '["sqlplus","/ as sysdba"]',
       // Azure's --account-key: a word or placeholder after it is none.
       'az storage account keys list --account-key <key>',
       'az storage blob upload --account-key ACCOUNT_KEY',
@@ -413,6 +424,17 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['skopeo copy --src-creds bot:S3cretXy9 --dest-creds="bot:two words" docker://a docker://b', `skopeo copy --src-creds bot:${M('cli-password')} --dest-creds="bot:${M('cli-password')}" docker://a docker://b`],
       ['skopeo inspect --creds bot:S3cretXy9 docker://a', `skopeo inspect --creds bot:${M('cli-password')} docker://a`],
       ['podman pull --creds bot:S3cretXy9 quay.io/x && buildah push --creds=bot:S3cretXy9 img docker://r/i', `podman pull --creds bot:${M('cli-password')} quay.io/x && buildah push --creds=bot:${M('cli-password')} img docker://r/i`],
+      // A `&`, `|` or `;` inside mysql's quoted password is no end of its step.
+      ['mysql -p"a&b|c;d"', `mysql -p"${M('cli-password')}"`],
+      ["mysqldump -u root -p'a;b&c' db | gzip; echo -pfoo", `mysqldump -u root -p'${M('cli-password')}' db | gzip; echo -pfoo`],
+      ['mysql -u root "-pa|b" db', `mysql -u root "-p${M('cli-password')}" db`],
+      // A command as an argv list (JSON's, Python's).
+      ['["mysql","-u","root","-pS3cret"]', `["mysql","-u","root","-p${M('cli-password')}"]`],
+      ["['mysqldump', '-pS3cret', 'db']", `['mysqldump', '-p${M('cli-password')}', 'db']`],
+      ['["sqlplus","sys/S3cret@db"]', `["sqlplus","sys/${M('cli-password')}@db"]`],
+      ['["sqlplus","-s","sys/S3cret"]', `["sqlplus","-s","sys/${M('cli-password')}"]`],
+      // A login in escaped quotes before JSON text's escaped line end.
+      ['{"cmd":"sqlplus \\"sys/S3cret\\"\\n"}', `{"cmd":"sqlplus \\"sys/${M('cli-password')}\\"\\n"}`],
     ],
   },
   'slack-webhook': {
@@ -1589,6 +1611,8 @@ describe('the built-in rules', () => {
       '7zr a -mhe=on -pS3cret2024 b.7z d',
       '/usr/bin/7zz t -PS3cret f.7z',
       '7z a b.7z d -pS3cret -r',
+      '7z -y a -pS3cret archive.7z dir',
+      '7z -y -pS3cret x f.7z',
       '{"cmd":"7z x -pS3cret f.7z -o/tmp"}',
       // its path quoted, as Windows' default install path must be (a space in it), also in a JSON string's escaped quotes
       '"C:\\Program Files\\7-Zip\\7z.exe" a -pS3cretPass b.7z d',
@@ -1622,6 +1646,8 @@ describe('the built-in rules', () => {
       `7zr a -mhe=on -p${C} b.7z d`,
       `/usr/bin/7zz t -P${C} f.7z`,
       `7z a b.7z d -p${C} -r`,
+      `7z -y a -p${C} archive.7z dir`,
+      `7z -y -p${C} x f.7z`,
       `{"cmd":"7z x -p${C} f.7z -o/tmp"}`,
       `"C:\\Program Files\\7-Zip\\7z.exe" a -p${C} b.7z d`,
       `'/opt/7-Zip/7zz' a -p${C} b.7z`,
@@ -2432,6 +2458,13 @@ describe('linear time', () => {
     'glued -p without 7z': ' -pa'.repeat(N / 4),
     '7z quoted -p unclosed': `7z${" '-pa".repeat(N / 5)}`,
     'mysql quoted -p unclosed': `mysql${' "-pa'.repeat(N / 5)}`,
+    'mysql quotes after -p unclosed': `mysql${' -p"a'.repeat(N / 5)}`,
+    'mysql argv glued -p': `["mysql"${',"-pa'.repeat(N / 5)}`,
+    'sqlplus argv options': `["sqlplus"${',"-s"'.repeat(N / 5)}`,
+    '7z switches before no command': `7z${' -y'.repeat(N / 3)}`,
+    'URL passwords with # and no @': `://u:${'a#'.repeat(N / 2)}`,
+    'URL users with ? and no @': `${'://u:a?'.repeat(N / 7)}`,
+    'escaped sqlplus logins before \\n': `sqlplus \\"${'a/b\\"\\n'.repeat(N / 8)}`,
     'sqlplus quoted logins before as sys': `sqlplus "${'a/b as '.repeat(N / 7)}`,
     'escaped logins ending a string': `expdp \\"${'a/b\\"'.repeat(N / 6)}`,
     'unzip -P in groups of options': `unzip${' -qoP'.repeat(N / 5)}`,
