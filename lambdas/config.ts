@@ -83,8 +83,40 @@ function cronProblem(expr: string, of: CronUse): string | undefined {
     cronOf(text, { paused: true });
     return undefined;
   } catch {
-    return stepFromStartProblem(fields) ?? stepPastFieldProblem(fields) ?? NOT_CRON;
+    return stepFromStartProblem(fields) ?? stepPastFieldProblem(fields) ?? lastDayOffsetProblem(fields) ?? outOfRangeProblem(fields) ?? NOT_CRON;
   }
+}
+
+/** The five cron fields, in order, with the values each takes (day of week: 0 and 7 are Sunday). */
+const CRON_FIELDS = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day-of-month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12 },
+  { name: 'day-of-week', min: 0, max: 7 },
+] as const;
+
+/**
+ * A day of the month counted back from the last (`L-3`, Quartz's and EventBridge's): not taken,
+ * with what is: `L` alone, the month's last day, or days by number.
+ */
+function lastDayOffsetProblem(fields: readonly string[]): string | undefined {
+  const offset = fields[2].split(',').find((item) => /^L-\d+$/i.test(item));
+  if (offset === undefined) return undefined;
+  const last = [fields[0], fields[1], 'L', fields[3], fields[4]].join(' ');
+  return `${NOT_CRON}: ${offset} (${offset.slice(2)} days before the month's last) is not supported: day-of-month takes L alone, the month's last day ("${last}"), or days by number (28, say)`;
+}
+
+/** A number out of its field's range (`0` as day-of-month, `60` as minute): which field, and the values it takes. */
+function outOfRangeProblem(fields: readonly string[]): string | undefined {
+  for (const [i, field] of fields.entries()) {
+    const { name, min, max } = CRON_FIELDS[i];
+    // Each item's values, not its step (`*/90` is stepPastFieldProblem's).
+    const values = field.split(',').flatMap((item) => item.split('/')[0].split('-'));
+    const out = values.find((v) => /^\d+$/.test(v) && (Number(v) < min || Number(v) > max));
+    if (out !== undefined) return `${NOT_CRON}: ${name} ${out}${out === field ? '' : ` (in ${field})`} is out of range: ${name} is ${min}-${max}`;
+  }
+  return undefined;
 }
 
 /** `every 90 min`, `every 2 hours`, `every 1 day`: a period written in words. */

@@ -42,7 +42,8 @@ export interface ReportOptions {
    * Epoch ms (`--now`): the moment the report is made as of. With log files, the lines after it are
    * left out (the logs are read as they stood then) and absence (missed and unfinished runs) is
    * judged up to what they cover, their latest event up to it (unlike `scan --now`, which judges at
-   * it): a run expected after the files end is not known, its job UNKNOWN; default every line read.
+   * it): a run expected after the files end is not known, its job UNKNOWN; default the clock's time
+   * (the lines dated after it left out too, and said).
    */
   readonly now?: number;
   /** The report date, which due dates count from, and by which what was in flight has settled; default `now`, else the current time. */
@@ -100,8 +101,9 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
   let inputEndsAt: number | undefined;
   if (opts.paths.length > 0) {
     const settle = settlementFor(opts.month, clock.now());
-    // As of --now: what the logs say after it had not happened yet.
-    const scanned = await scanToStore({ paths: opts.paths, config: opts.config, now, year: opts.year, timeZone: opts.timeZone, store: opts.store, stderr: opts.stderr, stdin: opts.stdin }, { settle, upTo: now, toInputEnd: true, command: 'report' });
+    // As of --now, else of the clock (the report counts nothing after its time): what the logs say after it had not happened yet.
+    const asOf = clock.now();
+    const scanned = await scanToStore({ paths: opts.paths, config: opts.config, now, year: opts.year, timeZone: opts.timeZone, store: opts.store, stderr: opts.stderr, stdin: opts.stdin }, { settle, upTo: asOf, toInputEnd: true, command: 'report' });
     if (!scanned.ok) {
       opts.stderr.write(`silent-audit report: ${terminalText(scanned.error)}\n`);
       return { exitCode: 2 };
@@ -133,8 +135,10 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
     // A file out of time order (hosts' logs concatenated): findings may be missing and route counts inflated, as scan says.
     const late = lateNote(scanned.stream);
     if (late) opts.stderr.write(`${late}\n`);
-    const leftOut = leftOutNote(scanned.leftOut, now, 'report');
+    const leftOut = leftOutNote(scanned.leftOut, asOf, 'report', now !== undefined);
     if (leftOut) opts.stderr.write(`${leftOut}\n`);
+    const leftOutOfReport = leftOutReportNote(scanned.leftOut, scanned.tally.counts.events, asOf);
+    if (leftOutOfReport) inputNotes.push(leftOutOfReport);
     opened = scanned.opened;
     read = { findings: opened.store, catalog: opened.store };
   } else {
@@ -191,6 +195,18 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
   }
   opts.stderr.write(`${terminalText(report.summary.headline)}\n`);
   return { exitCode: 0, report };
+}
+
+/**
+ * The report's note of the files' events dated after its time (`asOf`), left out: how many, and
+ * when that is all of them (`events`), that nothing of the files is in it, so a reader of the report
+ * does not take its UNKNOWN or quiet subjects for what the files said.
+ */
+export function leftOutReportNote(leftOut: number, events: number, asOf: number): string | undefined {
+  if (leftOut === 0) return undefined;
+  const which = leftOut >= events ? `All ${plural(leftOut, 'event')} of the log files given ${leftOut === 1 ? 'is' : 'are'}` : `${plural(leftOut, 'event')} of the log files given ${leftOut === 1 ? 'is' : 'are'}`;
+  const consequence = leftOut >= events ? 'nothing of them is in this report' : 'the report is as of then';
+  return `${which} dated after the report's time, ${isoTime(asOf)}, and left out: ${consequence}.`;
 }
 
 /** A gap this short between the logs' end and the month's (or the report's time) is not noted: the quiet of a night. */

@@ -268,7 +268,7 @@ function stdinIdentity(isFd0: boolean): string {
  * month's report from the same store, and settles what was still in flight when the input ended
  * (`settle`). `keepRecords: false` drops run records a memory store would keep. `upTo` (epoch ms)
  * leaves out the events later than it, as if the input ended there: the scan or report as of
- * `--now`. Absence is judged at `now` (scan's), or with `toInputEnd` up to what the input covers,
+ * `--now` (a report's: else as of its clock). Absence is judged at `now` (scan's), or with `toInputEnd` up to what the input covers,
  * its latest event, `upTo` at most (report's: `absenceJudgedAt`).
  * `command` is the one the hints for a file it cannot read pipe it into (default `scan`).
  * `readPastUnopened` (scan's): a file that cannot be opened is counted, not an error (`StreamOptions`).
@@ -378,7 +378,8 @@ export async function scanToStore(
     }
     streamed.tally.unrecognisedAfterAll(otherFunctionLines.length);
     const readouts = unrecognisedAfterAll(streamed.readouts, otherFunctionLines);
-    const now = absenceJudgedAt(opts.now, streamed.stats.latest, options.toInputEnd ?? false);
+    // Not after `upTo`: the lines after it were left out (a report's time, --now or the clock's).
+    const now = absenceJudgedAt(opts.now ?? upTo, streamed.stats.latest, options.toInputEnd ?? false);
     await sweepJobsUpTo(now);
     // Absence (missed and unfinished runs) is judged at `now`, as the deployed sweep would; and,
     // every line read, the older history read after a job was judged (historyRead), not before:
@@ -415,10 +416,14 @@ function absenceJudgedAt(now: number | undefined, latest: number, toInputEnd: bo
   return now ?? latest;
 }
 
-/** Events after `--now`, left out of a scan or report made as of it (`upTo`): said, with how many. */
-export function leftOutNote(leftOut: number, now: number | undefined, command: 'scan' | 'report' | 'init'): string | undefined {
-  if (leftOut === 0 || now === undefined) return undefined;
-  return `${plural(leftOut, 'event')} after --now ${isoTime(now)} left out: the ${command} is as of then.`;
+/**
+ * Events after the time a scan or report is made as of (`upTo`), left out of it: said, with how
+ * many and that time, `--now`'s or, when none was given (`nowGiven` false: a report's, as of the
+ * clock), now's: lines dated in the future are never dropped unsaid.
+ */
+export function leftOutNote(leftOut: number, asOf: number | undefined, command: 'scan' | 'report' | 'init', nowGiven = true): string | undefined {
+  if (leftOut === 0 || asOf === undefined) return undefined;
+  return `${plural(leftOut, 'event')} after ${nowGiven ? `--now ${isoTime(asOf)}` : `now (${isoTime(asOf)})`} left out: the ${command} is as of then.`;
 }
 
 /**

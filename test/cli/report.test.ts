@@ -73,7 +73,7 @@ describe('silent-audit report (end to end)', () => {
     expect(stdout.split('\n').filter((l) => l.startsWith('## '))).toEqual(REPORT_SECTIONS.map((s) => `## ${s.title}`));
     expect(stdout).toContain('### 1. HIGH · `empty-output` on nightly-backup · new');
     expect(stdout).toContain('### 2. HIGH · `run-failed` on etl-loader · new');
-    expect(stdout).toContain('| job | etl-loader | **FINDINGS** | 3 | 1 | 3/5 | 1 high | _unassigned_ | too little history: 3 of 5 runs, so the baseline checks were not active yet |');
+    expect(stdout).toContain('| job | etl-loader | **FINDINGS** | 3 | 1 | 3/5 | 1 high | _unassigned_ | too little history: 3 of 5 runs, so the baseline checks were not active yet (jobs.etl-loader.min\\_history sets how many) |');
   });
 
   it('writes HTML to --out, the format taken from the file name', () => {
@@ -719,6 +719,41 @@ describe('runReport', () => {
     expect(result.report?.findings).toEqual([]);
     expect(result.report?.coverage.rows.map((r) => [r.name, r.runsInMonth, r.failedRuns, r.lastSeen])).toEqual([['hourly', 5, 0, '2026-10-20T04:00:35Z']]);
     expect(err.text()).toContain('12 events after --now 2026-10-20T05:00:00Z left out: the report is as of then.\n');
+    expect(result.report?.notes).toContain("12 events of the log files given are dated after the report's time, 2026-10-20T05:00:00Z, and left out: the report is as of then.");
+  });
+
+  it('reports without --now as of the clock: the lines dated after it are left out, and stderr and the report say how many and the time', async () => {
+    // Prepare: a daily 03:00 job's runs from 1 to 31 December; the report is made on 8 December at 00:00, no --now
+    const file = join(mkdtempSync(join(tmpdir(), 'report-future-lines-')), 'daily.log');
+    writeFileSync(file, dailyRunLines('daily', '2026-12-01T03:00:00Z', '2027-01-01T00:00:00Z', 60_000, () => ({ exit_code: 0, output_bytes: 100 })).join('\n') + '\n');
+    const config = validateConfig({ jobs: { daily: { schedule: '0 3 * * *' } } });
+    const err = capture();
+
+    // Act
+    const result = await runReport({ month: '2026-12', format: 'json', paths: [file], config, clock: { now: () => Date.parse('2026-12-08T00:00:00Z') }, stdout: capture().stream, stderr: err.stream });
+
+    // Assess: the runs of 1 to 7 December are read; the 24 after the report's time (48 lines) are left out, and said.
+    expect(result.exitCode).toBe(0);
+    expect(result.report?.coverage.rows.map((r) => [r.name, r.runsInMonth, r.lastSeen])).toEqual([['daily', 7, '2026-12-07T03:01:00Z']]);
+    expect(err.text()).toContain('48 events after now (2026-12-08T00:00:00Z) left out: the report is as of then.\n');
+    expect(result.report?.notes).toContain("48 events of the log files given are dated after the report's time, 2026-12-08T00:00:00Z, and left out: the report is as of then.");
+  });
+
+  it('says in the report that nothing of the files is in it when every line is dated after the report’s time', async () => {
+    // Prepare: the job's runs from 10 December on only; the report of December is made on 8 December, no --now
+    const file = join(mkdtempSync(join(tmpdir(), 'report-all-future-')), 'daily.log');
+    writeFileSync(file, dailyRunLines('daily', '2026-12-10T03:00:00Z', '2026-12-15T00:00:00Z', 60_000, () => ({ exit_code: 0, output_bytes: 100 })).join('\n') + '\n');
+    const config = validateConfig({ jobs: { daily: { schedule: '0 3 * * *' } } });
+    const err = capture();
+
+    // Act
+    const result = await runReport({ month: '2026-12', format: 'md', paths: [file], config, clock: { now: () => Date.parse('2026-12-08T00:00:00Z') }, stdout: capture().stream, stderr: err.stream });
+
+    // Assess: the job is UNKNOWN (nothing of it by then), and the report's reader is told why
+    expect(result.exitCode).toBe(0);
+    expect(result.report?.coverage.rows.map((r) => [r.name, r.status])).toEqual([['daily', 'unknown']]);
+    expect(err.text()).toContain('10 events after now (2026-12-08T00:00:00Z) left out: the report is as of then.\n');
+    expect(result.report?.notes).toContain("All 10 events of the log files given are dated after the report's time, 2026-12-08T00:00:00Z, and left out: nothing of them is in this report.");
   });
 
   it('counts the guard bypasses the alert cooldown held back behind the month’s last findings, still held or counted by a finding of the next month', async () => {

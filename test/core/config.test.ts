@@ -160,7 +160,11 @@ tools:
     ['0 */36 * * *', 'not a cron expression: */36 steps past the hour field (hours are 0-23; a step does not carry into the days): no cron expression says every 36 h: leave schedule out (its runs and failures are still reported, none is expected)'],
     ['every 7 min', 'not a cron expression: every 7 min is a period, which a schedule here does not take (nor EventBridge\'s rate()): no cron expression says every 7 min: leave schedule out (its runs and failures are still reported, none is expected)'],
     ['every night', 'not a cron expression'],
-    ['61 2 * * *', 'not a cron expression'],
+    ['61 2 * * *', 'not a cron expression: minute 61 is out of range: minute is 0-59'],
+    ['0 0 0 * *', 'not a cron expression: day-of-month 0 is out of range: day-of-month is 1-31'],
+    ['0 0 1,32 * *', 'not a cron expression: day-of-month 32 (in 1,32) is out of range: day-of-month is 1-31'],
+    ['0 9 * * 1-8', 'not a cron expression: day-of-week 8 (in 1-8) is out of range: day-of-week is 0-7'],
+    ['0 0 L-3 * *', 'not a cron expression: L-3 (3 days before the month\'s last) is not supported: day-of-month takes L alone, the month\'s last day ("0 0 L * *"), or days by number (28, say)'],
   ])('refuses %j as jobs.*.schedule and maintenance_windows.*.cron, saying why', (cron, message) => {
     // Act
     const problems = problemsOf(`jobs:\n  backup: { schedule: "${cron}" }\nmaintenance_windows:\n  - { subjects: [backup], owner: o, reason: r, cron: "${cron}", duration_minutes: 30, until: 2026-12-31 }\n`);

@@ -408,7 +408,7 @@ describe('buildReport for a known month (October 2026 against September)', () =>
       ['job', 'etl-loader', 'findings', 31, 61, null],
       ['job', 'monthly-close', 'unknown', 0, null, 'no data: configured, but nothing from it has ever been seen'],
       ['job', 'nightly-backup', 'findings', 31, 61, null],
-      ['job', 'report-mailer', 'unknown', 2, 2, 'too little history: 2 of 5 runs, so the baseline checks were not active yet'],
+      ['job', 'report-mailer', 'unknown', 2, 2, 'too little history: 2 of 5 runs, so the baseline checks were not active yet (jobs.report-mailer.min_history sets how many)'],
       ['job', 'weekly-digest', 'unknown', 0, 4, 'no data: nothing from it was seen in October 2026'],
       ['agent', 'support-bot', 'findings', 3, 30, null],
       ['route', 'search-api', 'findings', null, null, null],
@@ -2072,7 +2072,7 @@ describe('a job whose configured schedule expected no run in the month', () => {
     // Assess
     expect([thinRow.status, thinRow.reason]).toEqual([
       'unknown',
-      'too little history: 3 of 5 runs, so the baseline checks were not active yet; no run was due in November 2026: its schedule "0 0 31 * *" (UTC) has no time in it',
+      'too little history: 3 of 5 runs, so the baseline checks were not active yet (jobs.month-end.min_history sets how many); no run was due in November 2026: its schedule "0 0 31 * *" (UTC) has no time in it',
     ]);
     expect([unseenRow.status, unseenRow.reason]).toEqual([
       'unknown',

@@ -157,7 +157,7 @@ describe('renderMarkdown', () => {
 
   it('renders coverage as a table with UNKNOWN called out', () => {
     expect(text).toContain('| Kind | Subject | Status | Runs | Failed | History | Findings | Owner | Note |');
-    expect(text).toContain('| job | report-mailer | **UNKNOWN** | 2 | 0 | 2/5 | 0 | _unassigned_ | too little history: 2 of 5 runs, so the baseline checks were not active yet |');
+    expect(text).toContain('| job | report-mailer | **UNKNOWN** | 2 | 0 | 2/5 | 0 | _unassigned_ | too little history: 2 of 5 runs, so the baseline checks were not active yet (jobs.report-mailer.min\\_history sets how many) |');
     expect(text).toContain('| job | monthly-close | **UNKNOWN** | 0 | 0 | – | 0 | finance-eng@example.com | no data: configured, but nothing from it has ever been seen |');
   });
 

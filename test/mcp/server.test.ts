@@ -174,7 +174,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     });
     expect(row('nightly-backup')).toMatchObject({ enough_history: true, history: 8, last_status: 'ok', schedule: { source: 'inferred', cron: '30 2 * * *', period: 'daily' }, open_findings: 1 });
     expect(row('hourly-sync')).toMatchObject({ last_run_at: '2026-10-15T11:00:00Z', schedule: { source: 'inferred', cron: '0 * * * *', period: 'every 1 h' }, findings_in_window: 1, open_findings: 0 });
-    expect(row('weekly-report')).toMatchObject({ enough_history: false, history: 2, reason: 'too little history: 2 of 5 runs, so the baseline checks were not active yet', schedule: null });
+    expect(row('weekly-report')).toMatchObject({ enough_history: false, history: 2, reason: 'too little history: 2 of 5 runs, so the baseline checks were not active yet (jobs.weekly-report.min_history sets how many)', schedule: null });
     expect(row('monthly-close')).toMatchObject({ last_run_at: null, reason: 'no data: configured, but nothing from it has ever been seen' });
     expect(row('support-bot')).toMatchObject({ enough_history: true, history: 6, last_status: 'ok', open_findings: 4, owner: 'ai-team@example.com' });
     expect(row('pii-redaction')).toMatchObject({ last_run_at: '2026-10-15T09:30:00Z', owner: 'alice@example.com, bob@example.com' });

@@ -119,6 +119,14 @@ export function minHistoryOf(kind: string, name: string, config: Config): number
 }
 
 /**
+ * The config key that sets how many runs a subject needs before its baseline checks (`minHistoryOf`):
+ * a job's own, which a rare job (`@yearly`, quarterly) needs lowered, else an agent's, the default.
+ */
+function minHistoryKey(kind: string, name: string): string {
+  return kind === 'job' ? `jobs.${name}.min_history` : 'defaults.min_history';
+}
+
+/**
  * Why a job's silence in a span is no sign of trouble: its configured schedule (read in its time
  * zone, as the sweep reads it) has no expected start in the span, e.g. `0 0 31 * *` in a month
  * without a 31st. Undefined when the subject is no job, has no configured schedule (an inferred
@@ -584,7 +592,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     };
     if (firstSeenAfter) return { ...base, status: 'later', reason: `first seen after ${span.label}, on ${isoSecond(facts.firstSeenAt as number)}: nothing to judge in it` };
     const thinHistory = history !== null && minHistory !== null && history < minHistory;
-    const thinReason = `too little history: ${history} of ${minHistory} runs, so the baseline checks were not active yet`;
+    const thinReason = `too little history: ${history} of ${minHistory} runs, so the baseline checks were not active yet (${minHistoryKey(subject.kind, subject.name)} sets how many)`;
     const startsCounted = startsNotKept
       ? `its starts in ${span.label} are not known (its state keeps only its latest starts, all after it), so `
       : starts
