@@ -20,11 +20,12 @@ import { z } from 'zod';
 import { didYouMean, namesMeant } from './core/edit-distance.ts';
 import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from './core/events.ts';
 import { daysBetween, parseTime, utcDay } from './core/parse-time.ts';
+import { ordinal } from './core/ordinal.ts';
 import { isPlainObject, setOwn } from './core/own-property.ts';
 import { shortenName } from './core/parse/derived-name.ts';
 import { routeTemplate } from './core/route-template.ts';
 import { BUILTIN_REDACTOR, BUILTIN_RULE_NAMES, patternProblem, redactorFor } from './core/redact.ts';
-import { cronOf, neverFiresReason } from './core/schedule.ts';
+import { coarserGapNote, cronOf, neverFiresReason } from './core/schedule.ts';
 import { MAX_DURATION_FAST_FACTOR } from './detectors/duration-fast.ts';
 import { MIN_DURATION_SLOW_FACTOR } from './detectors/duration-slow.ts';
 import { DETECTOR_IDS } from './detectors/ids.ts';
@@ -68,12 +69,12 @@ function cronProblem(expr: string, of: CronUse): string | undefined {
     return `${NOT_CRON}: ${text} is not a time (use ${CRON_MACROS.slice(0, -1).join(', ')} or ${CRON_MACROS.at(-1)})`;
   }
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) return `${NOT_CRON}: a date or time is not a schedule; ${FIVE_FIELDS}`;
-  if (/^rate\(/i.test(text)) return rateProblem(text);
+  if (/^rate\(/i.test(text)) return rateProblem(text, of);
   if (/^at\(/i.test(text)) return oneTimeProblem(text, of);
   const zoned = zonePrefixProblem(text);
   if (zoned) return zoned;
   const period = EVERY.exec(text);
-  if (period) return `${NOT_CRON}: ${text} is a period, which a schedule here does not take (nor EventBridge's rate()): ${periodAdvice(Number(period[1]) * unitMinutes(period[2]), text)}`;
+  if (period) return `${NOT_CRON}: ${text} is a period, which a schedule here does not take (nor EventBridge's rate()): ${periodAdvice(Number(period[1]) * unitMinutes(period[2]), text, of)}`;
   const fields = text.split(/\s+/);
   if (fields.length === 6 || fields.length === 7) {
     return `${NOT_CRON}: ${fields.length} fields; AWS EventBridge's cron(minutes hours day-of-month month day-of-week year) and a seconds field are not supported: ${FIVE_FIELDS}`;
@@ -83,7 +84,7 @@ function cronProblem(expr: string, of: CronUse): string | undefined {
     cronOf(text, { paused: true });
     return undefined;
   } catch {
-    return stepFromStartProblem(fields) ?? stepPastFieldProblem(fields) ?? lastDayOffsetProblem(fields) ?? outOfRangeProblem(fields) ?? NOT_CRON;
+    return stepFromStartProblem(fields) ?? stepPastFieldProblem(fields, of) ?? stepSizeProblem(fields) ?? lastDayOffsetProblem(fields) ?? outOfRangeProblem(fields) ?? NOT_CRON;
   }
 }
 
@@ -132,44 +133,85 @@ function unitMinutes(unit: string): number {
  * A step over the whole minute or hour field longer than the field (`*\/90` minutes: minutes are
  * 0-59, so cron would run it at :00 alone, hourly): the period meant, with what to write for it.
  */
-function stepPastFieldProblem(fields: readonly string[]): string | undefined {
+function stepPastFieldProblem(fields: readonly string[], of: CronUse): string | undefined {
   const [minute, hour] = fields;
   const step = (field: string) => /^\*\/(\d+)$/.exec(field)?.[1];
   const minutes = step(minute);
   if (minutes !== undefined && Number(minutes) > 59 && hour === '*') {
-    return `${NOT_CRON}: ${minute} steps past the minute field (minutes are 0-59; a step does not carry into the hours): ${periodAdvice(Number(minutes), `every ${minutes} min`)}`;
+    return `${NOT_CRON}: ${minute} steps past the minute field (minutes are 0-59; a step does not carry into the hours): ${periodAdvice(Number(minutes), `every ${minutes} min`, of)}`;
   }
   const hours = step(hour);
   if (hours !== undefined && Number(hours) > 23 && /^\d+$/.test(minute)) {
-    return `${NOT_CRON}: ${hour} steps past the hour field (hours are 0-23; a step does not carry into the days): ${periodAdvice(Number(hours) * 60, `every ${hours} h`)}`;
+    return `${NOT_CRON}: ${hour} steps past the hour field (hours are 0-23; a step does not carry into the days): ${periodAdvice(Number(hours) * 60, `every ${hours} h`, of)}`;
   }
   return undefined;
 }
 
 /**
- * What to write for a job run every `minutes`: the cron that says the period when one does
- * (cronOfPeriod), else the cron of the least multiple of it that divides a day, which expects every
- * nth run only (every 90 min: "0 *\/3 * * *", every 2nd run), else to leave the schedule out.
+ * A step no cron takes in a field stepPastFieldProblem leaves (`*\/90 9-17 * * *`, `*\/0`): a step of
+ * 0, or one past its field's values, with the values the field takes.
  */
-function periodAdvice(minutes: number, period: string): string {
+function stepSizeProblem(fields: readonly string[]): string | undefined {
+  for (const [i, field] of fields.entries()) {
+    const { name, min, max } = CRON_FIELDS[i];
+    const step = field.split(',').map((item) => /\/(\d+)$/.exec(item)?.[1]).find((s) => s !== undefined && (Number(s) === 0 || Number(s) > max - min + 1));
+    if (step === undefined) continue;
+    const what = `${NOT_CRON}: ${field}, the ${name} field, steps by ${step}`;
+    if (Number(step) === 0) return `${what}: a step must be 1 or more`;
+    return `${what}, past its values (${name} is ${min}-${max}, and a step does not carry into the next field): list the ${name} values of the times it names`;
+  }
+  return undefined;
+}
+
+/**
+ * What to write for a job run (`of`: 'schedule') or a window opening (`of`: 'window') every
+ * `minutes`: the cron that says the period when one does (cronOfPeriod). Else, for a job, the cron of
+ * the least multiple of it that divides a day (coarserPeriod), which expects every nth run only (every
+ * 90 min: "0 *\/3 * * *", every 2nd run), with the gap it is sure to report (coarserGapNote), or to
+ * leave the schedule out; for a window, which must open at each of its real times, those times listed.
+ */
+function periodAdvice(minutes: number, period: string, of: CronUse): string {
   const exact = cronOfPeriod(minutes);
-  if (exact) return `write it as cron's 5 fields, "${exact.fields}"${exact.phase ? ` (its ${exact.phase} those of the job's runs)` : ''}`;
-  for (let nth = 2; minutes > 0 && nth * minutes <= 1440 && 1440 % minutes === 0; nth++) {
-    const multiple = cronOfPeriod(nth * minutes);
-    if (!multiple) continue;
-    const every = nth * minutes % 60 === 0 ? `${nth * minutes / 60} h` : `${nth * minutes} min`;
+  const whose = of === 'schedule' ? "the job's runs" : 'the times the window opens at';
+  if (exact) return `write it as cron's 5 fields, "${exact.fields}"${exact.phase ? ` (its ${exact.phase} those of ${whose})` : ''}`;
+  const coarser = coarserPeriod(minutes);
+  if (of === 'window') {
+    const crons = coarser ? `: every ${coarser.every}, ${windowCrons(minutes, coarser.nth)} (minutes and hours those the window opens at)` : '';
     return (
-      `one cron expression cannot name every run of ${period}; write one that names every ${ordinal(nth)} run, every ${every}, "${multiple.fields}" ` +
-      `(its ${multiple.phase ?? 'fields'} those of one of the job's runs; a gap of ${every} or more is then reported missed, the runs between are not judged), or run silent-audit init on its logs to write it`
+      `no cron expression says ${period} (minutes are 0-59, hours 0-23, and a step does not carry into the next field), and a window must open at its real times: ` +
+      `list them, in several windows, one cron each${crons}, or in one cron listing their minutes and hours`
+    );
+  }
+  if (coarser) {
+    return (
+      `one cron expression cannot name every run of ${period}; write one that names every ${ordinal(coarser.nth)} run, every ${coarser.every}, "${coarser.multiple.fields}" ` +
+      `(its ${coarser.multiple.phase ?? 'fields'} those of one of the job's runs; ${coarserGapNote(minutes, coarser.nth)}), or run silent-audit init on its logs to write it`
     );
   }
   return `no cron expression says ${period}: leave schedule out (its runs and failures are still reported, none is expected)`;
 }
 
-/** `2nd`, `3rd`, `4th`. */
-function ordinal(n: number): string {
-  const suffix = n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th';
-  return `${n}${suffix}`;
+/** The least multiple of a period of `minutes` dividing a day that cron says (every 90 min: every 3 h, its 2nd run): undefined when the period does not divide a day. */
+function coarserPeriod(minutes: number): { nth: number; every: string; multiple: NonNullable<ReturnType<typeof cronOfPeriod>> } | undefined {
+  for (let nth = 2; minutes > 0 && nth * minutes <= 1440 && 1440 % minutes === 0; nth++) {
+    const multiple = cronOfPeriod(nth * minutes);
+    if (multiple) return { nth, multiple, every: (nth * minutes) % 60 === 0 ? `${(nth * minutes) / 60} h` : `${nth * minutes} min` };
+  }
+  return undefined;
+}
+
+/** The crons of the `nth` windows that together open every `minutes` from midnight, each every nth time (whole hours dividing a day): `"0 *\/3 * * *" and "30 1-23/3 * * *"`, the first three and the last when more. */
+function windowCrons(minutes: number, nth: number): string {
+  const hours = (nth * minutes) / 60;
+  const cronAt = (k: number) => {
+    const offset = k * minutes;
+    const hour = Math.floor(offset / 60);
+    const hourField = hours === 24 ? `${hour}` : hour === 0 ? `*/${hours}` : `${hour}-23/${hours}`;
+    return `${offset % 60} ${hourField} * * *`;
+  };
+  const crons = Array.from({ length: nth }, (_, k) => `"${cronAt(k)}"`);
+  if (crons.length > 4) return `${crons.slice(0, 3).join(', ')} … and ${crons[crons.length - 1]}`;
+  return `${crons.slice(0, -1).join(', ')} and ${crons[crons.length - 1]}`;
 }
 
 /** What a cron expression is checked as: a job's `schedule`, or a maintenance window's `cron`. */
@@ -258,7 +300,7 @@ const RATE = /^rate\(\s*(\d+)\s+(minute|hour|day)(s?)\s*\)$/i;
  * cron's fields must then name. A rate EventBridge refuses too (`rate(0 minutes)`, `rate(1 hours)`,
  * `rate(5 minute)`) is said to be refused there.
  */
-function rateProblem(text: string): string {
+function rateProblem(text: string, of: CronUse): string {
   const rate = `${NOT_CRON}: ${text} is AWS EventBridge's rate expression, which is not supported`;
   const m = RATE.exec(text);
   const value = m ? Number(m[1]) : undefined;
@@ -266,9 +308,8 @@ function rateProblem(text: string): string {
   const refused = m && (value === 1) !== (m[3] === '') ? `, and EventBridge refuses it too (a value of 1 takes "${m[2].toLowerCase()}", any other "${m[2].toLowerCase()}s")` : '';
   const cron = m ? rateAsCron(m) : undefined;
   if (cron === undefined) {
-    // A rate that divides a day (90 minutes) has a multiple that cron says.
-    const minutes = m && value ? value * RATE_UNIT_MINUTES[m[2].toLowerCase() as 'minute' | 'hour' | 'day'] : 0;
-    if (m && minutes > 0 && 1440 % minutes === 0) return `${rate}${refused}, and cron has no exact equivalent of it: ${periodAdvice(minutes, `every ${value} ${m[2].toLowerCase()}s`)}`;
+    // What a period in words gets: a multiple cron says (90 minutes), else no schedule (5 hours).
+    if (m && value) return `${rate}${refused}, and cron has no exact equivalent of it: ${periodAdvice(value * RATE_UNIT_MINUTES[m[2].toLowerCase() as 'minute' | 'hour' | 'day'], `every ${value} ${m[2].toLowerCase()}s`, of)}`;
     return `${rate}${refused}, and cron has no exact equivalent of it: write the 5 fields minute hour day-of-month month day-of-week of the times it runs`;
   }
   const phase = cron.phase ? ` (its ${cron.phase} the one${cron.phase.includes(' and ') || cron.phase.endsWith('s') ? 's' : ''} the rule fires at${cron.example ? `: ${cron.example}` : ''})` : '';

@@ -11,12 +11,13 @@ import { type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
 import { linesCount } from '../core/line-tally.ts';
 import { plural } from '../core/report/format.ts';
 import { type RouteState, routeReducer } from '../core/route-reducer.ts';
-import { MIN_SCHEDULE_INTERVALS, suggestedGraceMinutes } from '../core/schedule.ts';
+import { coarserGapNote, MIN_SCHEDULE_INTERVALS, suggestedGraceMinutes } from '../core/schedule.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, YEAR_HELP, yearOption } from './option-parsers.ts';
 import { leftOutNote, scanToStore, writeSourceNotes } from './scan-command.ts';
 import { collectLogGroups, describeSources, sinceOption } from './scan-sources.ts';
 import { compareNames } from '../core/name-order.ts';
+import { ordinal } from '../core/ordinal.ts';
 
 /** Where `init` writes by default: the first name `loadConfig` looks for. */
 export const DEFAULT_INIT_FILE = 'silent-audit.config.yaml';
@@ -277,7 +278,7 @@ function activeJobEntry(job: JobSummary): string[] {
   if (coarser) {
     // One cron cannot name every time of the period (minutes are 0-59: "*/90" is no cron), nor does the config take a rate: a multiple of it that cron says.
     return [
-      `  # it runs ${learned.period} (${regularity(learned)}), which no cron expression says: this schedule, ${coarser.period} at the time of its runs (UTC), expects every ${ordinalOf(coarser.everyNth)} run, so a gap of ${coarser.period.replace('every ', '')} or more is reported missed; the runs between are not judged`,
+      `  # it runs ${learned.period} (${regularity(learned)}), which no cron expression says: this schedule, ${coarser.period} at the time of its runs (UTC), expects every ${ordinal(coarser.everyNth)} run; ${coarserGapNote(learned.period_ms / 60_000, coarser.everyNth)} (of the runs in these logs it names those at the time most came at, so a gap in them may have fallen on the others)`,
       key,
       `    schedule: ${JSON.stringify(coarser.cron)}`,
       ...rest,
@@ -289,12 +290,6 @@ function activeJobEntry(job: JobSummary): string[] {
       ? `too few runs (${job.startMinutes} seen; one is learned from ${MIN_SCHEDULE_INTERVALS + 1} or more)`
       : `its ${job.startMinutes} runs are irregular (fewer than 80% of the gaps between them near the typical one)`;
   return [`  # no schedule learned: ${why}`, key, '    # schedule: "30 2 * * *"    # cron: minute hour day month weekday (UTC unless timezone: is given)', ...rest];
-}
-
-/** `2nd`, `3rd`, `4th`. */
-function ordinalOf(n: number): string {
-  const suffix = n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th';
-  return `${n}${suffix}`;
 }
 
 /**

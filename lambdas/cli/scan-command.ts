@@ -20,7 +20,7 @@ import { latestWindowsJudgedAt, REQUEST_HORIZON_MS, routeReducer, type RouteStat
 import { redactorFor } from '../core/redact.ts';
 import { formatSpan, plural } from '../core/report/format.ts';
 import { escapeControls, terminalText } from '../core/terminal-text.ts';
-import { suggestedGraceMinutes } from '../core/schedule.ts';
+import { coarserGapNote, suggestedGraceMinutes } from '../core/schedule.ts';
 import { textTable } from '../core/text-table.ts';
 import { localTimeNote } from '../core/wall-clock.ts';
 import type { AuditEvent } from '../core/events.ts';
@@ -31,6 +31,7 @@ import { ScanStore } from './scan-store.ts';
 import { enrichWithContext, JobLogsEnd, type MergeStats, type SourceReadout, streamSources, unrecognisedAfterAll } from './scan-stream.ts';
 import { type OpenedStore, openStore } from './stores.ts';
 import { compareNames } from '../core/name-order.ts';
+import { ordinal } from '../core/ordinal.ts';
 
 export { jobNameOfFile } from './scan-sources.ts';
 
@@ -830,7 +831,7 @@ function learnedScheduleText(s: NonNullable<JobSummary['inferred']>, defaultGrac
   }
   if (s.coarser) {
     const c = s.coarser;
-    return `no cron says ${s.period} (${s.samples} intervals, ${Math.round(s.regularity * 100)}% regular); as its schedule "${c.cron}" (${c.period}) expects every ${ordinal(c.everyNth)} of its runs, so a gap of ${c.period.replace('every ', '')} or more is reported missed (the runs between are not judged)`;
+    return `no cron says ${s.period} (${s.samples} intervals, ${Math.round(s.regularity * 100)}% regular); as its schedule "${c.cron}" (${c.period}) expects every ${ordinal(c.everyNth)} of its runs: ${coarserGapNote(s.period_ms / 60_000, c.everyNth)}`;
   }
   if (s.timezone && !s.clockChange) return `"${s.cron}" timezone ${s.timezone}  (${counts} in local time, the --timezone given)${graceText(s, defaultGraceMinutes)}`;
   if (s.timezone) {
@@ -839,12 +840,6 @@ function learnedScheduleText(s: NonNullable<JobSummary['inferred']>, defaultGrac
   }
   if (s.moved) return `"${s.cron}"  (${counts}; its runs moved from ${s.moved.from} to ${s.moved.to} UTC on ${s.moved.on}: learned from the ${s.moved.runs} since)${graceText(s, defaultGraceMinutes)}`;
   return `"${s.cron}"  (${counts})${graceText(s, defaultGraceMinutes)}`;
-}
-
-/** `2nd`, `3rd`, `4th`. */
-function ordinal(n: number): string {
-  const suffix = n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th';
-  return `${n}${suffix}`;
 }
 
 /** `; runs started up to 19 min after it: grace_minutes 25` when the runs came later than the default grace allows. */

@@ -9,6 +9,7 @@ import { escapeControls } from './terminal-text.ts';
 import { ruleWithEvidenceThresholds, ruleWithThresholds, thresholdsFor } from './report/thresholds.ts';
 import { ownerOf } from './report/subjects.ts';
 import { compareNames } from './name-order.ts';
+import { ordinal } from './ordinal.ts';
 
 /**
  * One message of the alert policy, composed for people (`title`, `text`) and for machines (`data`),
@@ -88,12 +89,6 @@ function repeatData(alert: PlannedAlert): Record<string, unknown> {
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
-}
-
-function ordinal(n: number): string {
-  const tens = n % 100;
-  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
-  return `${n}${suffix}`;
 }
 
 /** `3 similar alerts suppressed since 2026-10-07T01:10:00Z (1 while snoozed or in maintenance)`, without a full stop. */

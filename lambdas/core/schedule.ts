@@ -1,6 +1,7 @@
 import { Cron, type CronOptions } from 'croner';
 import { MONTHS, utcDay } from './parse-time.ts';
 import { median } from './stats.ts';
+import { ordinal } from './ordinal.ts';
 import { unmatchedExpected } from '../detectors/missed-run.ts';
 import { wallTime } from './wall-clock.ts';
 
@@ -817,6 +818,24 @@ function coarserCron(period: number, starts: readonly number[], startsFromEnd: r
   return undefined;
 }
 
+/**
+ * What a schedule naming every `everyNth` run of a period of `periodMinutes` (every 3 h for runs
+ * every 90 min) reports of a gap in the runs: the runs between the ones it names are not judged, so
+ * only a gap with `everyNth` runs in a row missing, the multiple and one period more (4 h 30 min),
+ * is sure to take one it names; a shorter one (up to 3 h of runs every 90 min) may not.
+ */
+export function coarserGapNote(periodMinutes: number, everyNth: number): string {
+  return `only a gap of ${minutesText((everyNth + 1) * periodMinutes)} or more (${everyNth} runs in a row missing) is sure to be reported missed: a shorter one may miss only runs between, which are not judged`;
+}
+
+/** `45 min`, `3 h`, `4 h 30 min`. */
+function minutesText(minutes: number): string {
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  if (hours === 0) return `${rest} min`;
+  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
+}
+
 /** What `movedAnHour` says of starts that moved by an hour (`shift`): on what UTC date, from what time of day to what, and the cron of the starts since. */
 function movedAnHourOf(shift: HourShift, cronAfter: string | undefined): NonNullable<InferredSchedule['movedAnHour']> {
   const time = (pos: number) => new Date(pos).toISOString().slice(11, 16);
@@ -1158,7 +1177,3 @@ function cronFieldValues(field: string, min: number, max: number, names: readonl
   return [...values].sort((a, b) => a - b);
 }
 
-function ordinal(n: number): string {
-  const suffix = n % 10 === 1 && n !== 11 ? 'st' : n % 10 === 2 && n !== 12 ? 'nd' : n % 10 === 3 && n !== 13 ? 'rd' : 'th';
-  return `${n}${suffix}`;
-}

@@ -463,6 +463,29 @@ describe('silent-audit init', () => {
     expect(scanNotes.text()).toContain('as its schedule "30 0-23/3 * * *" (every 3 h) expects every 2nd of its runs');
   });
 
+  it('says for a job run every 90 minutes that only a gap of 4 h 30 min is sure to be reported missed: one run missing (a 3 h gap) falls between the runs its cron names', async () => {
+    // Prepare: every 90 minutes from 00:30 UTC on 1 November, 64 runs but the 21st (2 November 06:30), a 3-hour gap
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const starts = Array.from({ length: 64 }, (_, i) => Date.UTC(2026, 10, 1, 0, 30 + 90 * i, 5)).filter((_, i) => i !== 20);
+    const log = zonedCronLog(dir, starts, 'UTC');
+    const scanNotes = capture();
+    await runScan({ paths: [log], config: DEFAULT_CONFIG, json: false, year: 2026, stdout: scanNotes.stream, stderr: capture().stream });
+
+    // Act
+    const { result } = await init([log], { cwd: dir });
+
+    // Assess: the half of the runs with none missing is named, so its own scan reports the 3 h gap not, as the comment and the note say
+    expect(result.exitCode).toBe(0);
+    const text = readFileSync(join(dir, 'silent-audit.config.yaml'), 'utf8');
+    const config = loadConfig(join(dir, 'silent-audit.config.yaml'));
+    expect(config.jobs['/usr/local/bin/backup.sh']).toEqual({ schedule: '0 2-23/3 * * *' });
+    expect((await scanFindings([log], config)).filter(([detector]) => detector === 'missed-run')).toEqual([]);
+    const sure = 'only a gap of 4 h 30 min or more (2 runs in a row missing) is sure to be reported missed: a shorter one may miss only runs between, which are not judged';
+    expect(text).toContain(`expects every 2nd run; ${sure} (of the runs in these logs it names those at the time most came at, so a gap in them may have fallen on the others)`);
+    expect(scanNotes.text()).toContain(`expects every 2nd of its runs: ${sure}`);
+    expect(`${text}${scanNotes.text()}`).not.toContain('a gap of 3 h or more is reported missed');
+  });
+
   it('writes a grace_minutes for a UTC job whose runs start 0 to 19 minutes late at random, so that its own config reports no run missed', async () => {
     // Prepare: 02:00 UTC every day for 30 days, each run 0 to 19 minutes late (a RandomizedDelaySec of 20 minutes)
     const dir = mkdtempSync(join(tmpdir(), 'init-'));
