@@ -230,19 +230,43 @@ const OPTION_VALUE = `(${QUOTED_VALUE}|(?:[^\\s"'\\\\]|${ESCAPE_IN_WORD}\\S)+)`;
 const PASSWORD_OPTION = new RegExp(String.raw`(?<![\w-])(--(?!no-)(?:[a-z0-9]+-){0,3}pass(?:word|wd|phrase)[ \t]+)(?!-)(\\?["'])?${OPTION_VALUE}`, 'gi');
 /** `sshpass -p VALUE` (also glued: `-pVALUE`); only sshpass's own `-p`, not a port flag of the command it runs. */
 const SSHPASS_OPTION = new RegExp(String.raw`\b(sshpass(?:[ \t]+-v)*[ \t]+-p[ \t]*)(\\?["'])?${OPTION_VALUE}`, 'g');
-/** What parts two arguments of a command written as an argv list (JSON's `["mysql","-u","root"]`, Python's `['mysql', '-u']`): a quote, a comma, a quote. */
-const ARGV_BREAK = String.raw`["'],[ \t]?["']`;
 /**
- * A MySQL or MariaDB client (`mysql`, `mysqldump`, `mysqladmin`, `mariadb-dump`, …) and its arguments, also as an argv list (ARGV_BREAK),
- * up to the end of its step of a pipeline or list: a `|`, `;` or `&` inside a password quoted after its `-p` (`-p"a&b"`) or with it (`'-pa;b'`) ends none.
+ * A MySQL or MariaDB client (`mysql`, `mysqldump`, `mysqladmin`, `mariadb-dump`, …) and its arguments, up to the end of its step of a pipeline
+ * or list: a `|`, `;` or `&` inside a password quoted after its `-p` (`-p"a&b"`) or with it (`'-pa;b'`) ends none.
  */
 const MYSQL_COMMAND = new RegExp(
-  String.raw`\b(?:mysql|mariadb)[\w-]*(?:[ \t]|${ARGV_BREAK})(?:[^|;&\r\n"']|(?<=[ \t]-p)(?:"[^"\r\n]{0,256}"|'[^'\r\n]{0,256}')|(?<=[ \t])(?:"-p[^"\r\n]{0,256}"|'-p[^'\r\n]{0,256}')|["'])*`,
+  String.raw`\b(?:mysql|mariadb)[\w-]*[ \t](?:[^|;&\r\n"']|(?<=[ \t]-p)(?:"[^"\r\n]{0,256}"|'[^'\r\n]{0,256}')|(?<=[ \t])(?:"-p[^"\r\n]{0,256}"|'-p[^'\r\n]{0,256}')|["'])*`,
   'g',
 );
-/** A password glued to its option (`option`'s alternatives: `-pVALUE`, `-p"VALUE"`), which alone asks for it; also an argument of an argv list (`"-pVALUE"`, not `"-p"`). */
+/** What parts two arguments of a command written as an argv list (JSON's `["sqlplus","-s"]`, Python's `['sqlplus', '-s']`): a quote, a comma, a quote. */
+const ARGV_BREAK = String.raw`["'],[ \t]?["']`;
+/** One argument of a command written as an argv list: a JSON or Python string, `"…"` or `'…'` (over its escapes: `"a\"b"`); the last may be cut off by the text's end. */
+const ARGV_ARGUMENT = String.raw`(?:"(?:[^"\\\r\n]|\\[^\r\n]){0,1024}(?:"|\\?$)|'(?:[^'\\\r\n]|\\[^\r\n]){0,1024}(?:'|\\?$))`;
+/** What may stand around an argv list's brackets and commas (JSON's `["a","b"]`, Python's `['a', 'b']`, pretty-printed JSON's line ends and indents). */
+const ARGV_SPACE = String.raw`[ \t\r\n]{0,64}`;
+/**
+ * A MySQL or MariaDB client written as an argv list, its first argument the client (`["mysql","-u","root"]`, `['/usr/bin/mysqldump', '-pVALUE']`),
+ * and its arguments up to the list's end: an argument after it (`["mysql","db"],["ssh","-p2222"]`) is another command's.
+ */
+const MYSQL_ARGV_COMMAND = new RegExp(
+  String.raw`\[${ARGV_SPACE}(["'])(?:[^\s"'\\,\[\]]{0,256}\/)?(?:mysql|mariadb)[\w-]*\1(?:${ARGV_SPACE},${ARGV_SPACE}${ARGV_ARGUMENT}){0,256}`,
+  'g',
+);
+/** Each argument of an argv list (ARGV_ARGUMENT), as a scan from the list's start meets them: the separators hold no quote. */
+const ARGV_ARGUMENTS = new RegExp(ARGV_ARGUMENT, 'g');
+/** An argv list's argument that is mysql's password glued to its `-p` (`"-pVALUE"`; `"-p"` alone asks for it): the quote and option, the value, the closing quote. */
+const ARGV_MYSQL_PASSWORD = /^((["'])-p)((?:\\.|(?!\2)[^\\])+\\?|\\)(\2?)$/s;
+/** A MySQL client's argv list (MYSQL_ARGV_COMMAND's match) with each of its `"-pVALUE"` arguments' value replaced by `marker` (a marker already there stays). */
+function redactArgvMysqlPasswords(list: string, marker: string): string {
+  return list.replace(ARGV_ARGUMENTS, (argument) => {
+    const password = ARGV_MYSQL_PASSWORD.exec(argument);
+    if (!password || password[3].startsWith(MARKER_START)) return argument;
+    return `${password[1]}${marker}${password[4]}`;
+  });
+}
+/** A password glued to its option (`option`'s alternatives: `-pVALUE`, `-p"VALUE"`), which alone asks for it. */
 function gluedPasswordOption(option: string): RegExp {
-  return new RegExp(String.raw`((?<=[ \t])${option}|(?<=${ARGV_BREAK})${option}(?!["'\\]))(\\?["'])?${OPTION_VALUE}`, 'g');
+  return new RegExp(String.raw`((?<=[ \t])${option})(\\?["'])?${OPTION_VALUE}`, 'g');
 }
 /**
  * The same switch quoted whole, as `bash -x` prints one whose value it quoted (`'-pVALUE'`, `"-pVALUE"`, `\"-pVALUE\"` in JSON text): the value
@@ -551,14 +575,22 @@ const ZIP_COMMAND = /\b(?:un)?zip[ \t][^|;&\r\n]*/g;
 /** Their `-P VALUE`, also glued (`-PVALUE`, `-P"VALUE"`) and last in a group of short options (`-qPVALUE`, `-rP VALUE`) (`--password VALUE` is PASSWORD_OPTION's). */
 const ZIP_PASSWORD = spacedPasswordOption('-[A-OQ-Za-z]{0,7}P', true);
 /**
+ * A 7-Zip switch, in one of the shapes its manual gives (any case): `-y`, `-r`, `-bb3`, `-bd`, `-bso0`, `-bt`, `-aoa`, `-an`, `-i!*.txt`, `-xr@list`,
+ * `-t7z`, `-mx=9`, `-o/out`, `-pVALUE`, `-v100m`, `-w/tmp`, `-up0q3`, `-sdel`, `-sccUTF-8`, `-ssw`, …; a word that is none (`-v` alone, `-x`, `--help`) is prose.
+ */
+const SEVEN_ZIP_SWITCH = String.raw`-(?:y|r[-0]?|b(?:b[0-3]?|d|s[oep][0-2]|t)|a(?:o[asut]|n|[ix]r?[-0]?[!@][^\s|;&]{1,256})|[ix]r?[-0]?[!@][^\s|;&]{1,256}|[tmop][^\s|;&]{1,256}|v\d{1,12}[bkmg]?|w[^\s|;&]{0,256}|u[-pqrxyzw0-3]{1,32}|s(?:a[aes]|cc\w{1,8}|cs\w{1,8}|crc\w{0,8}|del|eml\.?|fx[^\s|;&]{0,256}|i[^\s|;&]{0,256}|lp|lt|n[hli]|ns-?|o|p[de]|pf2?|sc-?|sw|tl|tm\w{0,64}|tx\w{0,16}))`;
+/**
  * 7-Zip (`7z`, `7za`, `7zr`, `7zz`, also `….exe`) and its arguments, up to the end of its step of a pipeline or list: a command word,
  * where one starts (the text's start, a space, `|`, `;`, `&`, `(`, a quote or backquote) or after a path's `/` or `\`; a file
  * name ending in `.7z` is none (`find /backups/*.7z -print`, `scp backup.7z host: -pq`: another tool's `-p…` after it stays).
  * Its path may be quoted, also escaped, as Windows' default must be (`"C:\Program Files\7-Zip\7z.exe" a -pVALUE`, `'/opt/7-Zip/7zz'`).
- * One of 7-Zip's commands follows (`a b d e h i l rn t u x`, in any case), maybe after switches (`7z -y a -pVALUE …`): a quoted value `"7z"` (`format="7z" cmd="mkdir -pv …"`) or a
+ * One of 7-Zip's commands follows (`a b d e h i l rn t u x`, in any case), maybe after switches (SEVEN_ZIP_SWITCH: `7z -y a -pVALUE …`; not prose's `7z -v a -patch`): a quoted value `"7z"` (`format="7z" cmd="mkdir -pv …"`) or a
  * directory named 7z (`find /srv/archives/7z -print`) starts none.
  */
-const SEVEN_ZIP_COMMAND = /(?<![^\s|;&(\/\\"'`])7z[arz]?(?:\.exe)?(?:\\?["'])?(?:[ \t]+-[^\s|;&]{1,256}){0,16}[ \t]+(?:[abdehiltux]|rn)[ \t][^|;&\r\n]*/gi;
+const SEVEN_ZIP_COMMAND = new RegExp(
+  String.raw`(?<![^\s|;&(\/\\"'\`])7z[arz]?(?:\.exe)?(?:\\?["'])?(?:[ \t]+${SEVEN_ZIP_SWITCH}){0,16}[ \t]+(?:[abdehiltux]|rn)[ \t][^|;&\r\n]*`,
+  'gi',
+);
 /** Its `-pVALUE` anywhere among its arguments (`-p` alone asks for it; no other switch starts with `p`, and switches ignore case: `-PVALUE`). */
 const SEVEN_ZIP_PASSWORD = gluedPasswordOption('-[pP]');
 const SEVEN_ZIP_QUOTED_PASSWORD = quotedGluedPasswordOption('-[pP]');
@@ -653,7 +685,7 @@ function redactClientPasswords(
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` (in any case; also quoted before `as sysdba`: `sqlplus "sys/VALUE as sysdba"`; also ending a JSON string, a logfmt value or a single-quoted command: `{"cmd":"sqlplus sys/VALUE"}`, `su - oracle -c \'sqlplus sys/VALUE\'`, also before `;` `&` `|` `)`, as for Data Pump\'s tools) and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap|sam … -U user%VALUE` (also after net\'s own options: `net -S dc1 rpc …`, `net -S dc1 sam …`), `net rpc password USER VALUE`, `net rpc user add USER VALUE` (also quoted; not a plain lower-case word: `… bob changed`), `ldappasswd -s VALUE` and `-a VALUE` (also glued: `-sVALUE`), `expdp`/`impdp`/`exp`/`imp user/VALUE` (in any case; also `userid=user/VALUE`, after other parameters too; an Oracle user, the password before `@`, the end (also `2>&1`, ` # …`), a comma, `as sysdba` or another administrative privilege (`as sysoper`, `as sysbackup`, `as sysdg`, `as syskm`, `as sysasm`, `as sysrac`; for `sqlplus` too) or a `NAME=` parameter, also quoted, also in a shell\'s escaped quotes: `impdp \\"sys/VALUE as sysdba\\"`, also where that escaped quote ends a JSON string: `"cmd":"expdp \\"sys/VALUE\\""`; ending its step, `exp`\'s and `imp`\'s whatever its shape when the command starts its step: `exp scott/tiger`, `nohup exp scott/tiger &`; not `exp 3/10 done`, `Loaded exp runs/exp1`, nor ending a string: `{"name":"exp runs/exp1"}`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE` (also glued: `-PVALUE`, and last in a group of short options: `-qPVALUE`), 7-Zip\'s `-pVALUE` (`7z`, `7za`, `7zr`, `7zz`, also after a path, quoted too, before one of its commands: `a`, `x`, …, maybe after switches: `7z -y a -pVALUE`; not a file name `….7z`, a directory `…/7z` or a value `"7z"`; glued, also quoted, also quoted whole: `\'-pVALUE\'`, also `-PVALUE`), `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE` (also quoted whole: `\'-pVALUE\'`; a quoted one may hold `&`, `|`, `;`; also in an argv list: `["mysql","-pVALUE"]`, as is `["sqlplus","user/VALUE"]`), `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
+    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` (in any case; also quoted before `as sysdba`: `sqlplus "sys/VALUE as sysdba"`; also ending a JSON string, a logfmt value or a single-quoted command: `{"cmd":"sqlplus sys/VALUE"}`, `su - oracle -c \'sqlplus sys/VALUE\'`, also before `;` `&` `|` `)`, as for Data Pump\'s tools) and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap|sam … -U user%VALUE` (also after net\'s own options: `net -S dc1 rpc …`, `net -S dc1 sam …`), `net rpc password USER VALUE`, `net rpc user add USER VALUE` (also quoted; not a plain lower-case word: `… bob changed`), `ldappasswd -s VALUE` and `-a VALUE` (also glued: `-sVALUE`), `expdp`/`impdp`/`exp`/`imp user/VALUE` (in any case; also `userid=user/VALUE`, after other parameters too; an Oracle user, the password before `@`, the end (also `2>&1`, ` # …`), a comma, `as sysdba` or another administrative privilege (`as sysoper`, `as sysbackup`, `as sysdg`, `as syskm`, `as sysasm`, `as sysrac`; for `sqlplus` too) or a `NAME=` parameter, also quoted, also in a shell\'s escaped quotes: `impdp \\"sys/VALUE as sysdba\\"`, also where that escaped quote ends a JSON string: `"cmd":"expdp \\"sys/VALUE\\""`; ending its step, `exp`\'s and `imp`\'s whatever its shape when the command starts its step: `exp scott/tiger`, `nohup exp scott/tiger &`; not `exp 3/10 done`, `Loaded exp runs/exp1`, nor ending a string: `{"name":"exp runs/exp1"}`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE` (also glued: `-PVALUE`, and last in a group of short options: `-qPVALUE`), 7-Zip\'s `-pVALUE` (`7z`, `7za`, `7zr`, `7zz`, also after a path, quoted too, before one of its commands: `a`, `x`, …, maybe after its switches: `7z -y a -pVALUE`, not prose\'s `7z -v a -patch`; not a file name `….7z`, a directory `…/7z` or a value `"7z"`; glued, also quoted, also quoted whole: `\'-pVALUE\'`, also `-PVALUE`), `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE` (also quoted whole: `\'-pVALUE\'`; a quoted one may hold `&`, `|`, `;`; also in an argv list whose first argument is the client, up to its end: `["mysql","-pVALUE"]`, as is `["sqlplus","user/VALUE"]`), `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);
@@ -675,6 +707,7 @@ const cliPasswordRule: TextRule = {
     const withCreds = out.includes('creds') ? out.replace(CREDS_OPTION, replacePassword) : out;
     return redactClientPasswords(withCreds, replaceValue, replacePassword)
       .replace(MYSQL_COMMAND, (command) => redactGluedPasswords(command, MYSQL_PASSWORD, MYSQL_QUOTED_PASSWORD, replaceValue))
+      .replace(MYSQL_ARGV_COMMAND, (list) => redactArgvMysqlPasswords(list, marker))
       .replace(CURL_COMMAND, (command) => command.replace(CURL_USER, replacePassword))
       .replace(REDIS_COMMAND, (command) => command.replace(REDIS_PASSWORD, replaceValue))
       .replace(OPENSSL_PASS, replacePassword)
@@ -1390,10 +1423,10 @@ const awsSecretKeyRule: TextRule = {
 
 const urlPassword = regexRule(
   'url-password',
-  'the password in a URL (`scheme://user:password@host` → `scheme://user:[REDACTED:url-password]@host`), also one holding `/` or `@`, or `?` or `#` (`postgres://u:pa#ss@h`), also in JSON text that escapes `/` (`mysql:\\/\\/user:password@host`); without a scheme, `user:password@host` when the password looks like a credential (not an e-mail address after a label: `mailto:`, `email:`, `from:`, `user:`, …; not an image\'s `name:tag@sha256:…`; not a Java object\'s `name:Class@ab12cd9`, whose hex hash is no host)',
+  'the password in a URL (`scheme://user:password@host` → `scheme://user:[REDACTED:url-password]@host`), also one holding `/` or `@` (it runs to the last `@` before a space, a quote, `?` or `#`: a URL\'s user info holds those two only %-encoded, so `host:PORT?to=a@b` is a query), also in JSON text that escapes `/` (`mysql:\\/\\/user:password@host`); without a scheme, `user:password@host` when the password looks like a credential (not an e-mail address after a label: `mailto:`, `email:`, `from:`, `user:`, …; not an image\'s `name:tag@sha256:…`; not a Java object\'s `name:Class@ab12cd9`, whose hex hash is no host)',
   // The password runs to the last `@` (nothing of one holding `@` or `/` is left); `host:8443/…@…` is a port and a path; a marker (sentry-dsn's) is no user.
-  // One holding `?` or `#` (`postgres://u:pa#ss@h`) runs to the first `@`, with no `/` after them: `u:p@h/?to=a@b` is a query's address (`host:8080?…@…` a port and a query).
-  new RegExp(String.raw`:(${SLASH}${SLASH})(?!\[REDACTED:)([^\s:/@"'\\]{0,256}):(?!\d{0,5}(?:${SLASH}|[?#]))(?:(?:[^\s?#"'\\]|${ESCAPE_IN_WORD}[^\s?#]){1,256}|[^\s?#@"'\\]{0,128}[?#][^\s@/"'\\]{0,128})@`, 'g'),
+  // A raw `?` or `#` ends the password (RFC 3986 has them %-encoded in userinfo): `host:PORT?email=a@b`, `intranet:wiki?page=U@H` are a query.
+  new RegExp(String.raw`:(${SLASH}${SLASH})(?!\[REDACTED:)([^\s:/@"'\\]{0,256}):(?!\d{0,5}${SLASH})(?:[^\s?#"'\\]|${ESCAPE_IN_WORD}[^\s?#]){1,256}@`, 'g'),
   (_m, slashes: string, user: string) => `:${slashes}${user}:${redactionMarker('url-password')}@`,
 );
 /** Not a space or control character, `:`, `@`, `/`, `"`, `'`, `\\`, `[` or `]`. */

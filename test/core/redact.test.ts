@@ -49,6 +49,14 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // A port, then a query or a fragment holding an `@`: no password.
       'https://host:8080?next=ops@example.com',
       'https://host:8080#ops@example.com',
+      // A raw `?` or `#` ends a password (RFC 3986 has them %-encoded in user info): a host and a word before a query or a fragment holding an `@`.
+      'http://localhost:PORT?email=a@b.com',
+      'https://{host}:{port}?to=a@b',
+      'see https://intranet:wiki?page=Users@Home',
+      'ws://host:abc?x@y',
+      'https://example.com:abc#x@y',
+      // Known limit: a password holding a raw `#` or `?` reads so too, and stays (write it %-encoded: `pa%23ss`).
+      'postgres://u:pa#ss@h/db',
       // No scheme: an e-mail address after a label, an ssh or scp target, an image's digest, an npm alias, a time.
       'mailto:ops@example.com email:john2024@example.com From:alice.smith99@example.com user:bob2024@example.com',
       'git clone git@github.com:org/repo.git; scp backup.tar admin@db:/srv/backups',
@@ -76,9 +84,8 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // A `/` in the password (clients take it as it is): the password still ends at the host's `@`.
       ['https://user:pa55/word@host/x', `https://user:${M('url-password')}@host/x`],
       ['git clone https://ci:a/b@c/d@git.example.com/repo.git', `git clone https://ci:${M('url-password')}@git.example.com/repo.git`],
-      // A `#` or `?` in the password (not percent-encoded, as libpq and most clients take it): it ends at the first `@`, so a query's address after the host stays.
-      ['postgres://u:pa#ss@h/db', `postgres://u:${M('url-password')}@h/db`],
-      ['https://u:p?w@h', `https://u:${M('url-password')}@h`],
+      // A %-encoded `#` or `?` in the password; a query's address after the host stays.
+      ['postgres://u:pa%23ss@h/db', `postgres://u:${M('url-password')}@h/db`],
       ['https://u:S3cret@h/?email=a@b.com', `https://u:${M('url-password')}@h/?email=a@b.com`],
       // As JSON text escapes `/` (PHP's json_encode), once and inside JSON text again.
       ['{"dsn":"mysql:\\/\\/app:S3cr3tPW@db.internal\\/app"}', `{"dsn":"mysql:\\/\\/app:${M('url-password')}@db.internal\\/app"}`],
@@ -254,6 +261,13 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       '["mysql","-u","root","-p","db"]',
       '["ls","-pretty"]',
       '["sqlplus","/ as sysdba"]',
+      // Another tool's `-p…` after a mysql argv list has ended, or in a list whose first argument is not the client.
+      '{"db":["mysql","-u","root","db"],"ssh":["ssh","-p2222","bastion"]}',
+      '{"steps":[["mysql","-e","select 1"],["git","log","-pretty=oneline"]]}',
+      "cmds=[['mysql', '-u', 'root', 'db'], ['ssh', '-p2222', 'host']]",
+      'ran mysql -u root db, then ["git","log","-pretty=oneline"]',
+      '{"service":"mysql","args":["-h","db","-pS3cret"]}',
+      '["mysql","-e","a, \'-px\'"]',
       // Azure's --account-key: a word or placeholder after it is none.
       'az storage account keys list --account-key <key>',
       'az storage blob upload --account-key ACCOUNT_KEY',
@@ -431,6 +445,12 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // A command as an argv list (JSON's, Python's).
       ['["mysql","-u","root","-pS3cret"]', `["mysql","-u","root","-p${M('cli-password')}"]`],
       ["['mysqldump', '-pS3cret', 'db']", `['mysqldump', '-p${M('cli-password')}', 'db']`],
+      ["['/usr/bin/mysqldump', '--single-transaction', '-pa&b]c', 'db']", `['/usr/bin/mysqldump', '--single-transaction', '-p${M('cli-password')}', 'db']`],
+      ['[ "mysql" , "-pS3cret" ]', `[ "mysql" , "-p${M('cli-password')}" ]`],
+      ['["mysql",  "-pa\\"b"]', `["mysql",  "-p${M('cli-password')}"]`],
+      ['[\n  "mysql",\n  "-pS3cret"\n]', `[\n  "mysql",\n  "-p${M('cli-password')}"\n]`],
+      // `-prod` after "mysql" in a list is its password's form; the list's end ends it: the next list's `-p2222` stays.
+      ['{"tags":["mysql","-prod"],"ssh":["ssh","-p2222"]}', `{"tags":["mysql","-p${M('cli-password')}"],"ssh":["ssh","-p2222"]}`],
       ['["sqlplus","sys/S3cret@db"]', `["sqlplus","sys/${M('cli-password')}@db"]`],
       ['["sqlplus","-s","sys/S3cret"]', `["sqlplus","-s","sys/${M('cli-password')}"]`],
       // A login in escaped quotes before JSON text's escaped line end.
@@ -1613,6 +1633,7 @@ describe('the built-in rules', () => {
       '7z a b.7z d -pS3cret -r',
       '7z -y a -pS3cret archive.7z dir',
       '7z -y -pS3cret x f.7z',
+      '7z -bb3 -mmt=4 -o/out -aoa x f.7z -pS3cret',
       '{"cmd":"7z x -pS3cret f.7z -o/tmp"}',
       // its path quoted, as Windows' default install path must be (a space in it), also in a JSON string's escaped quotes
       '"C:\\Program Files\\7-Zip\\7z.exe" a -pS3cretPass b.7z d',
@@ -1632,6 +1653,10 @@ describe('the built-in rules', () => {
       'Uploaded nightly.7z -progress 100%',
       'scp backup.7z host: -pq',
       'uploaded f.7z then ran perl -pi -e s/a/b/ file',
+      // before the command word, a word that is no 7-Zip switch (`-v` wants a size, `-x` a `!` or `@`): prose
+      'using 7z -v a -patch mode',
+      'echo 7z -x a -problem',
+      '7z --help a -pfoo',
     ];
     // Act
     const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
@@ -1648,6 +1673,7 @@ describe('the built-in rules', () => {
       `7z a b.7z d -p${C} -r`,
       `7z -y a -p${C} archive.7z dir`,
       `7z -y -p${C} x f.7z`,
+      `7z -bb3 -mmt=4 -o/out -aoa x f.7z -p${C}`,
       `{"cmd":"7z x -p${C} f.7z -o/tmp"}`,
       `"C:\\Program Files\\7-Zip\\7z.exe" a -p${C} b.7z d`,
       `'/opt/7-Zip/7zz' a -p${C} b.7z`,
@@ -2461,6 +2487,11 @@ describe('linear time', () => {
     'mysql quotes after -p unclosed': `mysql${' -p"a'.repeat(N / 5)}`,
     'mysql argv glued -p': `["mysql"${',"-pa'.repeat(N / 5)}`,
     'sqlplus argv options': `["sqlplus"${',"-s"'.repeat(N / 5)}`,
+    'mysql argv lists of escapes': `["mysql", "${'\\"'.repeat(N / 2)}`,
+    'mysql argv lists unclosed': '["mysql"'.repeat(N / 8),
+    'mysql argv lists with spaces and no argument': `[ "mysql"${' ,'.repeat(N / 2)}`,
+    'mysql argv paths': `["${'/'.repeat(N)}mysql`,
+    '7z switch shapes before no command': `7z${' -bso0 -mx=9 -i!a -up0'.repeat(N / 24)}`,
     '7z switches before no command': `7z${' -y'.repeat(N / 3)}`,
     'URL passwords with # and no @': `://u:${'a#'.repeat(N / 2)}`,
     'URL users with ? and no @': `${'://u:a?'.repeat(N / 7)}`,
