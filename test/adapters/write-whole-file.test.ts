@@ -1,16 +1,33 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as fs from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FileWriteError, writeWholeFile } from '../../lambdas/adapters/write-whole-file.ts';
 import { fullDisk } from '../helpers/full-disk.ts';
 
-vi.mock('node:fs', async (real) => (await import('../helpers/full-disk.ts')).withFullDisk(await real()));
+/** Files `accessSync` says may not be written (EACCES), as for a user other than root: the tests run as root too. */
+const notWritable = vi.hoisted(() => new Set<string>());
+
+vi.mock('node:fs', async (real) => {
+  const fs = (await import('../helpers/full-disk.ts')).withFullDisk(await real());
+  const accessSync: typeof fs.accessSync = (path, mode) => {
+    if (notWritable.has(String(path)) && mode !== undefined && mode & fs.constants.W_OK) {
+      throw Object.assign(new Error(`EACCES: permission denied, access '${String(path)}'`), { code: 'EACCES', syscall: 'access' });
+    }
+    fs.accessSync(path, mode);
+  };
+  return { ...fs, accessSync, default: { ...fs, accessSync } };
+});
 
 afterEach(() => {
   fullDisk.folder = undefined;
+  notWritable.clear();
 });
+
+const linux = process.platform === 'linux';
+const root = userInfo().uid === 0;
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'sa-whole-'));
@@ -83,5 +100,80 @@ describe('writeWholeFile', () => {
     // Assess
     expect(readFileSync(join(dir, 'out', 'deep', 'r.json'), 'utf8')).toBe('{}\n');
     expect(blocked).toThrow(`cannot write ${join(notAFolder, 'r.json')} (ENOTDIR)`);
+  });
+
+  it.skipIf(!linux)('writes into a FIFO (a --out >(gzip > r.gz), /dev/fd/N) as it is, not replacing it with a file', () => {
+    // Prepare
+    const dir = tempDir();
+    const fifo = join(dir, 'to-gzip');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    // A reader already there, so the write end opens at once.
+    const reader = openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    // Act
+    writeWholeFile(fifo, '# Report\n', { makeFolder: true });
+    // Assess
+    const read = Buffer.alloc(64);
+    const length = readSync(reader, read);
+    closeSync(reader);
+    expect(read.subarray(0, length).toString()).toBe('# Report\n');
+    expect(fs.lstatSync(fifo).isFIFO()).toBe(true);
+    expect(readdirSync(dir)).toEqual(['to-gzip']);
+  });
+
+  it.skipIf(!linux)('writes to a device (/dev/null) as it is: it is still that device after, and nothing is left beside it', () => {
+    // Prepare: as root, a device of our own, like /dev/null (1, 3), so that a regression cannot replace the host's.
+    const dir = tempDir();
+    const device = root ? join(dir, 'null') : '/dev/null';
+    if (root) expect(spawnSync('mknod', [device, 'c', '1', '3']).status).toBe(0);
+    const before = fs.lstatSync(device);
+    // Act
+    writeWholeFile(device, '# Report\n');
+    // Assess
+    const after = fs.lstatSync(device);
+    expect(after.isCharacterDevice()).toBe(true);
+    expect([after.ino, after.rdev]).toEqual([before.ino, before.rdev]);
+    if (root) expect(readdirSync(dir)).toEqual(['null']);
+  });
+
+  it('writes through a symlink that names no file yet, making that file and keeping the link', () => {
+    // Prepare
+    const dir = tempDir();
+    fs.mkdirSync(join(dir, 'reports'));
+    const link = join(dir, 'latest.md');
+    symlinkSync(join('reports', 'october.md'), link);
+    // Act
+    writeWholeFile(link, '# October\n');
+    // Assess
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'reports', 'october.md'), 'utf8')).toBe('# October\n');
+    expect(readdirSync(join(dir, 'reports'))).toEqual(['october.md']);
+  });
+
+  it('refuses a file it may not write (EACCES) and keeps it, though its folder may be written', () => {
+    // Prepare
+    const dir = tempDir();
+    const file = join(dir, 'october.md');
+    writeFileSync(file, '# Kept\n');
+    chmodSync(file, 0o444);
+    notWritable.add(file);
+    // Act
+    const write = () => writeWholeFile(file, '# New\n');
+    // Assess
+    expect(write).toThrow(`cannot write ${file} (EACCES)`);
+    expect(readFileSync(file, 'utf8')).toBe('# Kept\n');
+    expect(readdirSync(dir)).toEqual(['october.md']);
+  });
+
+  it.skipIf(root)('refuses a read-only file (mode 0444) for a user other than root, as a plain write would', () => {
+    // Prepare
+    const dir = tempDir();
+    const file = join(dir, 'october.md');
+    writeFileSync(file, '# Kept\n');
+    chmodSync(file, 0o444);
+    // Act
+    const write = () => writeWholeFile(file, '# New\n');
+    // Assess
+    expect(write).toThrow(`cannot write ${file} (EACCES)`);
+    expect(readFileSync(file, 'utf8')).toBe('# Kept\n');
   });
 });

@@ -109,6 +109,21 @@ describe('a file that cannot be written (a full disk, a read-only folder)', () =
     expect(stderr).not.toContain('    at ');
     expect(status).toBe(2);
   });
+
+  it.skipIf(!linux)('report --out /dev/stdout into a shell pipe (| cat) writes the report there and exits 0', () => {
+    // Prepare: a shell's pipe, as `| gzip` gives (spawnSync's own 'pipe' is a socket, which /dev/stdout cannot open: ENXIO).
+    const dir = tempDir();
+    const log = failedRuns(dir);
+    const report = [process.execPath, cliPath, 'report', '--month', '2026-10', '--now', '2026-10-02T00:00:00Z', log, '--out', '/dev/stdout'];
+    const quoted = report.map((arg) => `'${arg}'`).join(' ');
+    // Act
+    const { stdout, stderr } = spawnSync('sh', ['-c', `{ ${quoted}; echo "exit $?" >&2; } | cat`], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    // Assess
+    expect(stderr).not.toContain('cannot write');
+    expect(stderr).toContain('exit 0\n');
+    expect(stdout).toContain('# Monthly audit report: October 2026');
+    expect(stdout).toContain('job-0');
+  });
 });
 
 describe('a stdout that cannot be written (> /dev/full)', () => {
