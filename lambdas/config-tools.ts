@@ -642,15 +642,22 @@ export function configText(bytes: Uint8Array, file: string): { text: string; pro
   };
 }
 
-/** UTF-16 without a byte order mark, by its first characters: a NUL as the high byte of each and none as the low one (`j\0o\0b\0`, little-endian). */
+/**
+ * UTF-16 without a byte order mark, by its first characters: most of them with a NUL as the high byte
+ * and none as the low one (`j\0o\0b\0`, little-endian), as ASCII is. Most, not all: a `€` or a CJK
+ * character among them has no NUL. Text in UTF-8 or Latin-1 has no NUL at all.
+ */
 function unmarkedUtf16(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
-  const head = bytes.subarray(0, Math.min(bytes.length, 64) & ~1);
-  if (head.length === 0) return undefined;
+  const head = bytes.subarray(0, Math.min(bytes.length, UTF16_SNIFF_BYTES) & ~1);
   const units = Array.from({ length: head.length / 2 }, (_, i) => [head[2 * i], head[2 * i + 1]]);
-  if (units.every(([low, high]) => low !== 0 && high === 0)) return 'utf-16le';
-  if (units.every(([high, low]) => high === 0 && low !== 0)) return 'utf-16be';
+  const mostly = (isAscii: (unit: number[]) => boolean) => units.filter(isAscii).length * 2 > units.length;
+  if (mostly(([low, high]) => low !== 0 && high === 0)) return 'utf-16le';
+  if (mostly(([high, low]) => high === 0 && low !== 0)) return 'utf-16be';
   return undefined;
 }
+
+/** How much of a config's start tells UTF-16 without its mark: 128 characters. */
+const UTF16_SNIFF_BYTES = 256;
 
 /**
  * A `.json` config read as JSON, strictly: its data, or why it is no JSON at the line and column

@@ -59,6 +59,18 @@ describe("a config file's encoding", () => {
     expect(load).toThrow(`${path}: invalid config\n  - the file is ${label} (without a byte order mark); save it as UTF-8: iconv -f ${label} -t UTF-8 ${path} > ${path}.utf8 && mv ${path}.utf8 ${path}`);
   });
 
+  it.each([
+    ['le', 'UTF-16LE', 'jobs:\r\n  "nightly-€":\r\n    schedule: "0 3 * * *"\r\n'],
+    ['be', 'UTF-16BE', '# 夜間バックアップ\njobs:\n  nightly:\n    schedule: "0 3 * * *"\n'],
+  ] as const)('refuses UTF-16%s without a byte order mark as such when characters near its start are no ASCII (€, CJK)', (order, label, text) => {
+    // Prepare
+    const path = configFile('c.yaml', utf16(text, order, false));
+    // Act
+    const load = () => loadConfig(path);
+    // Assess
+    expect(load).toThrow(`${path}: invalid config\n  - the file is ${label} (without a byte order mark); save it as UTF-8`);
+  });
+
   it("still gives exec the redact patterns of a UTF-16 config without its byte order mark, which the other commands refuse", () => {
     // Prepare
     const path = configFile('c.yaml', utf16(YAML, 'le', false));
