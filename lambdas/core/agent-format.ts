@@ -1,6 +1,7 @@
 import type { AgentBudget } from './agent-run.ts';
 import { actionsOf, roundUsd, totalsOf, type TreeRun, type TreeSnapshot } from './agent-tree.ts';
 import { formatApart } from './format-apart.ts';
+import { compareNames } from './name-order.ts';
 
 /** Words and evidence shared by the agent detectors: money, top contributors, budgets. */
 
@@ -56,7 +57,7 @@ export function topRuns(runs: readonly TreeRun[], by: 'actions' | 'cost', limit 
 export function topActions(runs: readonly TreeRun[], by: 'actions' | 'cost', limit = 3): ActionContribution[] {
   return [...actionsOf(runs)]
     .map(([action, [count, cost]]) => ({ action, count, cost_usd: roundUsd(cost) }))
-    .sort((a, b) => (by === 'actions' ? b.count - a.count : b.cost_usd - a.cost_usd) || a.action.localeCompare(b.action))
+    .sort((a, b) => (by === 'actions' ? b.count - a.count : b.cost_usd - a.cost_usd) || compareNames(a.action, b.action))
     .slice(0, limit);
 }
 

@@ -384,7 +384,7 @@ function pruneDecided(decided: Readonly<Record<string, DecisionRecord>>, now: nu
   const newest = (entries: Array<[string, DecisionRecord]>, cap: number) =>
     entries.length <= cap
       ? entries
-      : entries.sort(([ka, a], [kb, b]) => Number(pending.has(ka)) - Number(pending.has(kb)) || a.at - b.at || ka.localeCompare(kb)).slice(entries.length - cap);
+      : entries.sort(([ka, a], [kb, b]) => Number(pending.has(ka)) - Number(pending.has(kb)) || a.at - b.at || compareNames(ka, kb)).slice(entries.length - cap);
   const kept = new Set([...newest(live.filter(([, d]) => d.disposition === 'sent'), MAX_SENT_DECIDED), ...newest(live.filter(([, d]) => d.disposition !== 'sent'), MAX_HELD_DECIDED)].map(([key]) => key));
   return Object.fromEntries(live.filter(([key]) => kept.has(key)));
 }

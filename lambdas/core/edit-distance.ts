@@ -1,3 +1,5 @@
+import { compareNames } from './name-order.ts';
+
 /**
  * The edit distance of two short strings: insertions, deletions, substitutions, and a swap of two
  * neighbouring letters counting one (`cofnig` is one off `config`; restricted Damerau–Levenshtein).
@@ -36,7 +38,7 @@ export function namesMeant(typed: string, known: Iterable<string>, max = 3): str
     if (distance > 0 && distance <= lettersOff(name)) near.push({ name, distance });
   }
   return near
-    .sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name))
+    .sort((a, b) => a.distance - b.distance || compareNames(a.name, b.name))
     .slice(0, max)
     .map((n) => n.name);
 }

@@ -4,6 +4,7 @@ import { formatBytes, formatDuration, maxOf, median, minOf } from '../stats.ts';
 import { beganAt, happenedAt, happenedAtIso, type Occurrence } from './evidence.ts';
 import { formatUsd, plural } from './format.ts';
 import { RunIndex, runKey } from './run-keys.ts';
+import { compareNames } from '../name-order.ts';
 
 /**
  * Narrowing a pattern's known causes with what the month shows: when it started, whether every
@@ -178,7 +179,7 @@ function exitCodeInferred(evidence: Finding['evidence']): boolean {
 function counted(values: readonly unknown[]): [string, number][] {
   const counts = new Map<string, number>();
   for (const v of values) if (v !== undefined && v !== null) counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return [...counts].sort((a, b) => b[1] - a[1] || compareNames(a[0], b[0]));
 }
 
 /** The budget limits a finding keeps in its evidence (budget-exceeded's), as the cause words each. */

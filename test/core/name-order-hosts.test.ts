@@ -1,0 +1,37 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const lambdas = (path: string) => fileURLToPath(new URL(`../../lambdas/${path}`, import.meta.url));
+
+/**
+ * Ties broken by name, worked out in a Node whose locale is `locale` (LC_ALL, LANG): `localeCompare`
+ * without a locale takes it, and under Turkish collation `Ima` comes before `ilk` (before it, not after).
+ */
+function tiesUnder(locale: string): unknown {
+  const script = `
+    const { namesMeant } = await import(${JSON.stringify(lambdas('core/edit-distance.ts'))});
+    const { topActions } = await import(${JSON.stringify(lambdas('core/agent-format.ts'))});
+    const { narrowCause } = await import(${JSON.stringify(lambdas('core/report/causes.ts'))});
+    const finding = (keyword) => ({ detector: 'error-keywords', subject: 'job:a', ts: '2026-10-01T00:00:00Z', evidence: { keyword } });
+    console.log(JSON.stringify({
+      meant: namesMeant('ila', ['Ima', 'ilk']),
+      actions: topActions([{ by_action: { 'tool:Ima': [1, 0], 'tool:ilk': [1, 0] } }], 'actions').map((a) => a.action),
+      markers: narrowCause({ findings: [finding('Ima'), finding('ilk')], subjectRuns: [], alsoOnSameRuns: [] }).find((line) => line.startsWith('Markers')),
+    }));`;
+  const env = { ...process.env, LC_ALL: locale, LANG: locale };
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env, encoding: 'utf8', timeout: 60_000 });
+  expect(run.stderr).toBe('');
+  return JSON.parse(run.stdout);
+}
+
+describe('names that tie, in the same order on every host', () => {
+  it('lists did-you-mean names, top actions and markers seen alike under LC_ALL=tr_TR.UTF-8 and C (ilk before Ima)', () => {
+    // Act
+    const turkish = tiesUnder('tr_TR.UTF-8');
+    const c = tiesUnder('C');
+    // Assess
+    expect(turkish).toEqual(c);
+    expect(c).toEqual({ meant: ['ilk', 'Ima'], actions: ['tool:ilk', 'tool:Ima'], markers: 'Markers seen: "ilk" ×1, "Ima" ×1.' });
+  });
+});
