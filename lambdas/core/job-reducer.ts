@@ -1463,17 +1463,12 @@ function judgeRun(run: CompletedRun, baseline: Baseline, options: JobOptions, co
 }
 
 /**
- * The output and duration findings: a run that fired any of them enters neither baseline window,
- * so a broken job (6 minutes of nothing, night after night) never becomes the new normal.
+ * The output and duration findings, those of the run detectors whose meta says
+ * `keepsRunOutOfBaseline`: a run that fired any of them enters neither baseline window, so a broken
+ * job (6 minutes of nothing, night after night) never becomes the new normal. Read from the
+ * registry once, at load: it is looked up for every finding of every run.
  */
-const ABNORMAL_RUN_FINDINGS: ReadonlySet<DetectorId> = new Set([
-  'duration-fast',
-  'duration-slow',
-  'empty-output',
-  'error-keyword',
-  'expected-pattern-missing',
-  'output-shrink',
-]);
+export const ABNORMAL_RUN_FINDINGS: ReadonlySet<DetectorId> = new Set(RUN_DETECTORS.filter((d) => d.meta.keepsRunOutOfBaseline).map((d) => d.meta.id));
 
 /**
  * The max runtime of a job's runs: configured, else 3× the median duration (at least 1 h) of the

@@ -14,6 +14,7 @@ export const durationFastDetector: RunDetector = {
     description: 'A run finished far faster than the median of the previous successful runs.',
     subjectKind: 'job',
     defaultSeverity: 'medium',
+    keepsRunOutOfBaseline: true,
     fiveCs: {
       criteria:
         'The run exited 0 (or ended with its exit status not logged, a cronie CMDEND) and took less than {{duration_fast_factor%}} (`duration_fast_factor`, capped at 50%) of the median duration of the previous successful runs (less a second when their durations are whole seconds), once at least `min_history` ({{min_history}}) runs are known.',

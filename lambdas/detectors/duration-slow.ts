@@ -13,6 +13,7 @@ export const durationSlowDetector: RunDetector = {
     description: 'A run took far longer than the median of the previous successful runs.',
     subjectKind: 'job',
     defaultSeverity: 'medium',
+    keepsRunOutOfBaseline: true,
     fiveCs: {
       criteria:
         'The run exited 0 (or ended with its exit status not logged, a cronie CMDEND) and took more than {{duration_slow_factor}}× (`duration_slow_factor`, at least 1.5×) the median duration of the previous successful runs (a median under a second taken as a second when their durations are whole seconds), once at least `min_history` ({{min_history}}) runs are known.',

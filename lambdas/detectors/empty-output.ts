@@ -20,6 +20,7 @@ export const emptyOutputDetector: RunDetector = {
     description: 'A run exited 0 (an agent\'s root run ended `ok`) but its output is empty.',
     subjectKind: 'job',
     defaultSeverity: 'high',
+    keepsRunOutOfBaseline: true,
     fiveCs: {
       criteria:
         'The run exited 0 and its whole output is empty: 0 bytes, only whitespace, `[]`, `{}`, `null`, `<no rows>`, `(0 rows)`, or JSON holding only empty arrays such as `{"results": []}`. Judged only when the size is 0 or the head holds the whole output. An agent\'s root run: its `agent.end` says `status: ok` and `output_bytes: 0` (not judged when it logs no `output_bytes`).',

@@ -9,6 +9,7 @@ export const errorKeywordDetector: RunDetector = {
     description: 'A run exited 0 (or ended with its exit status not logged) but its output holds an error marker.',
     subjectKind: 'job',
     defaultSeverity: 'high',
+    keepsRunOutOfBaseline: true,
     fiveCs: {
       criteria:
         'The run exited 0, or ended with its exit status not logged (a cronie job\'s `CMDEND`: no failure known), and the head or tail of its output holds one of `error_keywords` (by default `Traceback (most recent call last)`, `FATAL`, `panic:`, `No space left on device`, `ERROR:`, `Segmentation fault`, `Out of memory`). All-caps markers match case-sensitively and as whole words; counts of nothing such as `0 errors`, `ERROR: 0` or `FATAL: none` do not count. In a run whose exit status is not logged, a program\'s own error line counts too: a lower-case name and `: error:` starting a line (`vacuumdb: error: could not connect to server`), not a count of nothing (`summary: error: 0`) nor a setting (`log_level: error: …`, `level: error: false`).',

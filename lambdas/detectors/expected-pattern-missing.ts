@@ -10,6 +10,7 @@ export const expectedPatternMissingDetector: RunDetector = {
     description: "A run exited 0 (or ended with its exit status not logged, its output logged) but its output lacks the job's `expect_pattern`.",
     subjectKind: 'job',
     defaultSeverity: 'medium',
+    keepsRunOutOfBaseline: true,
     fiveCs: {
       criteria:
         'The job has an `expect_pattern`, the run exited 0 (or ended with its exit status not logged: the `CMDEND` of a cronie job, its output from its `CMDOUT` lines), and the pattern matches neither the head nor the tail of the output (or the output is 0 bytes) nor, for a cronie run, any one of its `CMDOUT` lines (each tested as it is logged: a pattern in the middle of an output longer than head and tail is found). Judged only when head, tail or a size of 0 is known (never for a cronie run that logged no `CMDOUT` line: its output is not known); not when `empty-output` fired on the run (an empty output holds no pattern: that finding says it all).',

@@ -24,7 +24,8 @@ import { runUnfinishedDetector, runUnfinishedRootRunDetector } from './run-unfin
 import type { AbsenceDetector, DetectorMeta, DiscardDetector, RunDetector } from './types.ts';
 
 /**
- * The registry: every detector, one array per kind, each sorted by id. The engine runs a kind's
+ * The registry: every detector, one array per kind, each sorted by id (registry.test.ts checks
+ * each, and that every id of ids.ts has a detector here: docs/extending.md). The engine runs a kind's
  * detectors in this order and passes the ids that already fired on the same run in `firedSoFar`,
  * so a detector that defers to another (output-shrink to empty-output) must sort after it.
  */

@@ -13,6 +13,7 @@ export const outputShrinkDetector: RunDetector = {
     description: "A run's output is far smaller than the median of the previous successful runs.",
     subjectKind: 'job',
     defaultSeverity: 'high',
+    keepsRunOutOfBaseline: true,
     fiveCs: {
       criteria:
         'The run exited 0 and its output is below {{output_shrink_ratio%}} (`output_shrink_ratio`, capped at 50%) of the median output size of the previous successful runs, once at least `min_history` ({{min_history}}) runs are known. Stays quiet when `empty-output` already fired for the run.',

@@ -59,6 +59,8 @@ export const runFailedDetector: RunDetector = {
     description: 'A run ended with a non-zero exit code, a systemd failure result or a Lambda timeout (an agent\'s root run: with status `error` or `timeout`, in any case, or a synonym).',
     subjectKind: 'job',
     defaultSeverity: 'high',
+    // A failed run is not a successful one: the baseline windows never hold it.
+    keepsRunOutOfBaseline: false,
     fiveCs: {
       criteria:
         'The run ended with an exit code other than 0, or with a failure of its own: a systemd failure result, a Lambda timeout. An agent\'s root run: its `agent.end` says `status: error` or `status: timeout`, in any case, or their synonyms `failed`, `failure`, `timed_out` (`ok`, `budget_exhausted`, `cancelled` and any other status are not failures).',

@@ -100,9 +100,20 @@ export interface RunCheckInput {
   readonly firedSoFar: ReadonlySet<DetectorId>;
 }
 
+/** A run detector's meta, which says what its finding does to the run's place in the baseline. */
+export interface RunDetectorMeta extends DetectorMeta {
+  /**
+   * Whether a run this detector fired on enters neither baseline window (durations, outputs), so
+   * that a job broken night after night (6 minutes of nothing) never becomes the new normal: true
+   * for a finding that the run's output or duration was abnormal. Every run detector says (a new
+   * one left out would let its bad runs into the baseline, and go quiet); the job reducer reads it.
+   */
+  readonly keepsRunOutOfBaseline: boolean;
+}
+
 /** A detector judging one finished job run. Pure: no I/O, no clock, no environment. */
 export interface RunDetector {
-  readonly meta: DetectorMeta;
+  readonly meta: RunDetectorMeta;
   readonly kind: 'run';
   check(input: RunCheckInput): FindingDraft[];
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Config, DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
-import { initialJobState, type JobState, jobReducer, maxRuntimeOf, runsGoingOn } from '../../lambdas/core/job-reducer.ts';
+import { ABNORMAL_RUN_FINDINGS, initialJobState, type JobState, jobReducer, maxRuntimeOf, runsGoingOn } from '../../lambdas/core/job-reducer.ts';
 import type { AuditEvent } from '../../lambdas/core/events.ts';
 import { median } from '../../lambdas/core/stats.ts';
 import { outputShrinkDetector } from '../../lambdas/detectors/output-shrink.ts';
@@ -102,6 +102,13 @@ describe('job runs reducer', () => {
     expect(findings.map((f) => [f.detector, f.run_id])).toEqual([['empty-output', 'r-7']]);
     expect(state.outputs).toEqual(first.outputs);
     expect(state.durations).toEqual(first.durations);
+  });
+
+  it("keeps out of the baselines the runs of the findings whose detector's meta says keepsRunOutOfBaseline: the output and duration ones", () => {
+    // Act
+    const ids = [...ABNORMAL_RUN_FINDINGS].sort();
+    // Assess
+    expect(ids).toEqual(['duration-fast', 'duration-slow', 'empty-output', 'error-keyword', 'expected-pattern-missing', 'output-shrink']);
   });
 
   it.each([

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { parseLine } from '../../lambdas/core/parse/index.ts';
+import { LINE_PARSERS, parseLine } from '../../lambdas/core/parse/index.ts';
 import {
   FILTER_PATTERN_MAX_LENGTH,
   SUBSCRIPTION_FILTER_TERMS,
@@ -219,18 +219,24 @@ describe('journal records whose MESSAGE journalctl wrote as bytes', () => {
   });
 });
 
+/** The fixtures' log files, as systems write them (contract §1). */
+const FIXTURES = join(import.meta.dirname, '../fixtures');
+const FIXTURE_FILES = readdirSync(FIXTURES, { recursive: true, withFileTypes: true })
+  .filter((d) => d.isFile() && !d.name.endsWith('.md') && !d.parentPath.split(/[\\/]/).includes('bad'))
+  .map((d) => join(d.parentPath, d.name));
+
+/** A fixture file's lines. */
+function fixtureLines(file: string): string[] {
+  const bytes = readFileSync(file);
+  return (file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8').split(/\r?\n/);
+}
+
 describe('every line a parser reads passes the filter', () => {
-  /** The fixtures' log files, as systems write them (contract §1). */
-  const FIXTURES = join(import.meta.dirname, '../fixtures');
-  const files = readdirSync(FIXTURES, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile() && !d.name.endsWith('.md') && !d.parentPath.split(/[\\/]/).includes('bad'))
-    .map((d) => join(d.parentPath, d.name));
+  const files = FIXTURE_FILES;
 
   it.each(files.map((f) => [f.slice(FIXTURES.length + 1), f]))('%s', (_name, file) => {
     // Prepare: the lines of the file that give events.
-    const bytes = readFileSync(file);
-    const lines = (file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8').split(/\r?\n/);
-    const read = lines.filter((line, i) => {
+    const read = fixtureLines(file).filter((line, i) => {
       const outcome = parseLine(line, { source: { origin: file, line: i + 1 }, year: 2026, now: Date.parse('2026-12-01T00:00:00Z'), defaultJob: 'fixture' });
       return outcome.kind === 'events' && outcome.events.length > 0;
     });
@@ -240,5 +246,29 @@ describe('every line a parser reads passes the filter', () => {
 
     // Assess: a line the filter drops never reaches the deployed ingest, nor scan --log-group.
     expect(dropped).toEqual([]);
+  });
+});
+
+describe('every parser of LINE_PARSERS has fixture lines it reads, and the filter passes them', () => {
+  // A parser's lines the filter drops never reach the deployed ingest, scan --log-group nor backfill;
+  // the test above checks only the formats the fixtures hold, so each parser must have some.
+  const fixtures = FIXTURE_FILES.flatMap((file) => fixtureLines(file).map((line, i) => ({ file: file.slice(FIXTURES.length + 1), line, number: i + 1 })));
+
+  it.each(LINE_PARSERS.map((parser) => [parser.format, parser]))('%s', (format, parser) => {
+    // Prepare: the fixture lines this parser reads alone, through every wrapper parseLine takes off.
+    const read = fixtures.filter(({ file, line, number }) => {
+      const outcome = parseLine(line, { source: { origin: file, line: number }, year: 2026, now: Date.parse('2026-12-01T00:00:00Z'), defaultJob: 'fixture' }, [parser]);
+      return outcome.kind === 'events' && outcome.events.length > 0;
+    });
+
+    // Act
+    const dropped = read.filter(({ line }) => !lineMayMatter(line)).map(({ file, number }) => `${file}:${number}`);
+
+    // Assess
+    expect(
+      read.length,
+      `the ${format} parser reads no line of test/fixtures/: add a fixture of its format (test/fixtures/<format>/…, with a README.md line on where it comes from), and a term of SUBSCRIPTION_FILTER_TERMS (lambdas/core/filter-pattern.ts) in its lines`,
+    ).toBeGreaterThan(0);
+    expect(dropped, `lines the ${format} parser reads that the subscription filter drops: add a term of SUBSCRIPTION_FILTER_TERMS that they hold`).toEqual([]);
   });
 });
