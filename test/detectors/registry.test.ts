@@ -94,6 +94,14 @@ describe('the detector registry', () => {
     expect(indexed).toEqual(RUN_DETECTORS.map((d) => d.meta));
   });
 
+  it('has every run detector say whether a run it fires on stays out of the baseline (a boolean, not left out: tsc is not part of npm test)', () => {
+    // Prepare, Act
+    const undecided = RUN_DETECTORS.filter((d) => typeof (d.meta as { keepsRunOutOfBaseline?: unknown }).keepsRunOutOfBaseline !== 'boolean').map((d) => d.meta.id);
+
+    // Assess
+    expect(undecided, 'set meta.keepsRunOutOfBaseline (true: its bad runs must not move the medians) on these run detectors').toEqual([]);
+  });
+
   it('registers a detector for every id of the contract (§4)', () => {
     const contract = [
       'empty-output', 'output-shrink', 'expected-pattern-missing', 'error-keyword', 'run-failed', 'duration-slow', 'duration-fast', 'missed-run', 'run-unfinished',
