@@ -11,7 +11,7 @@ import type { AuditEvent } from './events.ts';
 import type { AgentStart } from './events.ts';
 import { type Finding, isoTime } from './findings.ts';
 import { ownValue } from './own-property.ts';
-import { utcMonth } from './parse-time.ts';
+import { monthBoundsAt, type MonthBounds } from './report/month.ts';
 import { fingerprint } from './token-ring.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { median, partitionPoint } from './stats.ts';
@@ -146,7 +146,8 @@ export interface AgentState {
    * no root run in a month may still have run in it under another (`wholeSpanSilenceNote`). Written
    * with a tree's judgement (ended, stale, or running with findings), at most `MAX_SUBAGENTS` names.
    * Each also lists the UTC months (`YYYY-MM`, oldest first, the latest `MAX_SUBAGENT_MONTHS`) its
-   * runs there were seen in, so that a report of a past month made after it ran again can tell it
+   * runs there were seen in (each from its start through its end: one from 31 October to 1 November
+   * ran in both), so that a report of a past month made after it ran again can tell it
    * ran then: from the oldest listed on, a month not listed had none of its runs there. An entry
    * written before the months were kept has none (only its latest time is known).
    */
@@ -842,7 +843,7 @@ class SubagentList {
   private changed = false;
   private noted = false;
   /** The month of the last time looked at, and its bounds: a tree's runs mostly fall in one. */
-  private month = { fromMs: Number.NaN, toMs: Number.NaN, name: '' };
+  private month: MonthBounds = { month: '', fromMs: Number.NaN, toMs: Number.NaN };
 
   constructor(private readonly initial: AgentState) {
     for (const [name, at, months] of initial.subagents ?? []) this.seen.set(name, { at, ...(months ? { months } : {}) });
@@ -856,22 +857,41 @@ class SubagentList {
       const at = run.ended_at ?? tree.last_at;
       const known = this.seen.get(run.agent);
       // An entry written before the months were kept has its latest time's month only.
-      const before = known?.months ?? (known ? this.monthsOf(known.at) : []);
-      const months = withMonth(before, this.monthsOf(at)[0]);
+      const before = known?.months ?? (known ? this.monthsOf(known.at, known.at) : []);
+      const months = this.withRun(before, run.started_at ?? at, at);
       if (known !== undefined && known.at >= at && months === before) continue;
       this.seen.set(run.agent, { at: known !== undefined && known.at >= at ? known.at : at, months });
       this.changed = true;
     }
   }
 
-  /** The UTC month of `at`, as a list of one (none for a time not known). */
-  private monthsOf(at: number): readonly string[] {
-    if (!Number.isFinite(at)) return [];
-    if (!(at >= this.month.fromMs && at < this.month.toMs)) {
-      const d = new Date(at);
-      this.month = { fromMs: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), toMs: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1), name: utcMonth(at) };
-    }
-    return [this.month.name];
+  /**
+   * `months` with every month of a run from `from` to `to` in (`withMonths`): a run that started in
+   * October and ended in November ran in both. `months` itself, nothing made, when the run's one month
+   * is listed already.
+   */
+  private withRun(months: readonly string[], from: number, to: number): readonly string[] {
+    if (!Number.isFinite(to)) return months;
+    const last = this.boundsAt(to);
+    if (!(from < last.fromMs) && months.includes(last.month)) return months;
+    return withMonths(months, this.monthsOf(from, to));
+  }
+
+  /**
+   * The UTC months (oldest first) from `from` through `to`, the latest `MAX_SUBAGENT_MONTHS`: `to`'s
+   * only when `from` is not known or not before it; none for a `to` not known.
+   */
+  private monthsOf(from: number, to: number): readonly string[] {
+    if (!Number.isFinite(to)) return [];
+    const months = [this.boundsAt(to)];
+    while (months.length < MAX_SUBAGENT_MONTHS && from < months[0].fromMs) months.unshift(monthBoundsAt(months[0].fromMs - 1));
+    return months.map((m) => m.month);
+  }
+
+  /** The UTC month holding `at`, from the last one looked at when it holds it. */
+  private boundsAt(at: number): MonthBounds {
+    if (!(at >= this.month.fromMs && at < this.month.toMs)) this.month = monthBoundsAt(at);
+    return this.month;
   }
 
   /**
@@ -896,13 +916,17 @@ class SubagentList {
 }
 
 /**
- * `months` (oldest first) with `month` in, the latest `MAX_SUBAGENT_MONTHS`; `months` itself when it
- * holds it already, or it is older than the oldest listed (the months before that are not known:
- * listing it would say the ones between had no runs).
+ * `months` (oldest first) with a run's months (`added`, oldest first, one after another) in, the latest
+ * `MAX_SUBAGENT_MONTHS`; `months` itself when it holds them all already, or they all are older than
+ * the oldest listed (the months before that are not known: listing them would say the ones between
+ * had no runs). A run that reaches the oldest listed month leaves no month between unlisted.
  */
-function withMonth(months: readonly string[], month: string | undefined): readonly string[] {
-  if (month === undefined || months.includes(month) || (months.length > 0 && month < months[0])) return months;
-  const next = [...months, month].sort();
+function withMonths(months: readonly string[], added: readonly string[]): readonly string[] {
+  const latest = added[added.length - 1];
+  if (latest === undefined || (months.length > 0 && latest < months[0])) return months;
+  const missing = added.filter((m) => !months.includes(m));
+  if (missing.length === 0) return months;
+  const next = [...months, ...missing].sort();
   return next.length > MAX_SUBAGENT_MONTHS ? next.slice(next.length - MAX_SUBAGENT_MONTHS) : next;
 }
 

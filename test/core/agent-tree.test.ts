@@ -1380,6 +1380,49 @@ describe('the sub-agents an agent state keeps, with the months they ran in', () 
     expect(withAugust.subagents).toBe(withOctober.subagents);
   });
 
+  /** support-bot's root `id` at `iso`, calling researcher for `seconds`, judged ended. */
+  const rootCalling = (iso: string, id: string, seconds: number) => {
+    const s = sec(iso);
+    return treeEvent(
+      treeOf([start(s, 'support-bot', id), start(s + 1, 'researcher', `${id}.1`, { parent_run_id: id }), end(s + 1 + seconds, 'researcher', `${id}.1`), end(s + 2 + seconds, 'support-bot', id)], id, 'ended'),
+    );
+  };
+
+  it('lists every month a sub-agent run was in, from its start to its end: 31 October 23:00 to 1 November 00:30 ran in both', () => {
+    // Prepare: researcher seen in September.
+    const state = apply(fresh, [rootAt('2026-09-10T10:00:00Z', 'r-1')]);
+
+    // Act: a 90-minute run over the turn of the month, then one from 29 September to 2 December.
+    const overNight = apply(deepFreeze(state), [rootCalling('2026-10-31T22:59:59Z', 'r-2', 90 * 60)]);
+    const overMonths = apply(fresh, [rootCalling('2026-09-29T12:00:00Z', 'r-3', 64 * 86_400)]);
+
+    // Assess
+    expect(researcher(overNight)).toEqual(['researcher', Date.parse('2026-11-01T00:30:00Z'), ['2026-09', '2026-10', '2026-11']]);
+    expect(researcher(overMonths)).toEqual(['researcher', Date.parse('2026-12-02T12:00:01Z'), ['2026-09', '2026-10', '2026-11', '2026-12']]);
+  });
+
+  it('lists the latest 13 months of a sub-agent run longer than that', () => {
+    // Act: researcher run from 10 January 2026 to 10 March 2027 (15 months).
+    const state = apply(fresh, [rootCalling('2026-01-10T10:00:00Z', 'r-1', (Date.parse('2027-03-10T10:00:00Z') - Date.parse('2026-01-10T10:00:01Z')) / 1000)]);
+
+    // Assess
+    const months = Array.from({ length: 13 }, (_, i) => new Date(Date.UTC(2026, 2 + i, 1)).toISOString().slice(0, 7));
+    expect(researcher(state)?.[2]).toEqual(months);
+  });
+
+  it('adds the months of a late tree whose sub-agent run reaches the oldest listed, and leaves the list as it was for one of a listed month', () => {
+    // Prepare: researcher seen in November only.
+    const state = deepFreeze(apply(fresh, [rootAt('2026-11-10T10:00:00Z', 'r-1')]));
+
+    // Act: a run from 30 September to 1 November judged late; a run within November.
+    const late = apply(state, [rootCalling('2026-09-30T10:00:00Z', 'r-2', 32 * 86_400)]);
+    const again = apply(state, [rootCalling('2026-11-05T10:00:00Z', 'r-3', 3600)]);
+
+    // Assess
+    expect(researcher(late)).toEqual(['researcher', Date.parse('2026-11-10T10:00:02Z'), ['2026-09', '2026-10', '2026-11']]);
+    expect(again.subagents).toBe(state.subagents);
+  });
+
   it('reads an entry written before the months were kept: its latest time’s month listed with a later run’s, left as it was by an older run', () => {
     // Prepare: researcher last seen under support-bot on 10 September, as an earlier version wrote it.
     const old: AgentState = deepFreeze({ ...apply(fresh, [rootAt('2026-09-10T10:00:00Z', 'r-1')]), subagents: [['researcher', Date.parse('2026-09-10T10:00:02Z')]] });

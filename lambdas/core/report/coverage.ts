@@ -5,7 +5,7 @@ import { ownValue } from '../own-property.ts';
 import { maxOf } from '../stats.ts';
 import { formatSpan, plural } from './format.ts';
 import { listsBy } from './lookup.ts';
-import { isoSecond, type MonthSpan } from './month.ts';
+import { isMonth, isoSecond, monthBounds, type MonthSpan } from './month.ts';
 import type { CoverageRow, CoverageSection, RetiredSubject } from './model.ts';
 import { SEVERITIES } from './model.ts';
 import type { InSlice } from './owner-slice.ts';
@@ -234,7 +234,7 @@ export function trailingSilenceNote(
     .filter((t): t is number => finite(t) && t < end)
     .sort((a, b) => a - b);
   const others = kind === 'agent' ? agents.filter((other) => other.name !== name) : [];
-  // Only the latest time under each other agent is kept: not a gap of its rhythm, only its last sighting.
+  // Under each other agent only the latest time is kept (its months hold no times): not a gap of its rhythm, only its last sighting.
   const underOthers = others.map((other) => subagentSeen(name, other.name, other.state)?.at).filter((t): t is number => finite(t) && t < end);
   // `times` is sorted: its last is its latest (no spread: a month of runs every 10 s overflows the stack).
   const last = times.length + underOthers.length > 0 ? Math.max(times[times.length - 1] ?? Number.NEGATIVE_INFINITY, maxOf(underOthers)) : undefined;
@@ -326,7 +326,8 @@ function ownRootsMayHaveRunIn(s: Record<string, unknown>, span: Stretch): boolea
  * Whether agent `name` may have run in the span as a sub-agent in a tree of the agent whose state
  * is `state`: a root of it still open that started before the span's end (its sub-agents are
  * recorded when it is judged); its recorded sub-agents (`subagents`, kept from `subagents_since`)
- * holding `name` seen in the span or after it (only the latest time is kept), or, without it,
+ * holding `name` seen in the span or after it (its latest time, and the months its runs there were
+ * in from its start to its end, when kept: `ranInMonths`), or, without it,
  * names let go seen then (`subagents_dropped_at`). A state that did not record them for all of
  * the span (written before they were kept) can tell only that its own roots did not run in it
  * (`ownRootsMayHaveRunIn`).
@@ -345,12 +346,10 @@ function keptSubagent(name: string, s: Record<string, unknown>): unknown[] | und
   return Array.isArray(s.subagents) ? s.subagents.find((e): e is unknown[] => Array.isArray(e) && e[0] === name) : undefined;
 }
 
-const MONTH_NAME = /^\d{4}-(0[1-9]|1[0-2])$/;
-
 /** The UTC months (`YYYY-MM`, oldest first) a kept sub-agent entry lists its runs seen in; undefined for an entry written before they were kept. */
 function keptMonths(kept: readonly unknown[] | undefined): readonly string[] | undefined {
   const months = kept?.[2];
-  return Array.isArray(months) && months.length > 0 && months.every((m) => typeof m === 'string' && MONTH_NAME.test(m)) ? (months as string[]) : undefined;
+  return Array.isArray(months) && months.length > 0 && months.every((m) => typeof m === 'string' && isMonth(m)) ? (months as string[]) : undefined;
 }
 
 /**
@@ -359,12 +358,10 @@ function keptMonths(kept: readonly unknown[] | undefined): readonly string[] | u
  * listed month (the months before it are not kept).
  */
 function ranInMonths(months: readonly string[] | undefined, span: Stretch): boolean | undefined {
-  if (!months || span.fromMs < Date.parse(`${months[0]}-01T00:00:00Z`)) return undefined;
+  if (!months || span.fromMs < monthBounds(months[0]).fromMs) return undefined;
   return months.some((m) => {
-    const from = Date.parse(`${m}-01T00:00:00Z`);
-    const next = new Date(from);
-    next.setUTCMonth(next.getUTCMonth() + 1);
-    return from < span.toMs && next.getTime() > span.fromMs;
+    const { fromMs, toMs } = monthBounds(m);
+    return fromMs < span.toMs && toMs > span.fromMs;
   });
 }
 

@@ -60,9 +60,33 @@ export function isMonth(value: string): boolean {
 
 /** The span of a `YYYY-MM` month in UTC, from January 1970; throws ReportMonthError for anything else. */
 export function monthSpan(month: string): MonthSpan {
-  const m = MONTH.exec(month);
-  if (!m || monthProblem(month) !== undefined) throw new ReportMonthError(month);
-  return spanOf(month, Number(m[1]), Number(m[2]) - 1);
+  if (!isMonth(month)) throw new ReportMonthError(month);
+  return spanOf(monthBounds(month));
+}
+
+/** A UTC month's name and bounds: a `MonthSpan` without its days and label, cheap enough for each run. */
+export interface MonthBounds {
+  /** `YYYY-MM` */
+  readonly month: string;
+  /** Inclusive start. */
+  readonly fromMs: number;
+  /** Exclusive end: the next month's start. */
+  readonly toMs: number;
+}
+
+/** The UTC month holding an instant, with its bounds. */
+export function monthBoundsAt(epochMs: number): MonthBounds {
+  const d = new Date(epochMs);
+  d.setUTCDate(1);
+  d.setUTCHours(0, 0, 0, 0);
+  const fromMs = d.getTime();
+  d.setUTCMonth(d.getUTCMonth() + 1);
+  return { month: monthOf(fromMs), fromMs, toMs: d.getTime() };
+}
+
+/** The bounds of a `YYYY-MM` month (one `isMonth` accepts, or the month before the first) in UTC. */
+export function monthBounds(month: string): MonthBounds {
+  return monthBoundsAt(Date.parse(`${month}-01T00:00:00Z`));
 }
 
 /**
@@ -70,14 +94,10 @@ export function monthSpan(month: string): MonthSpan {
  * for January 1970, a month before any log, so one that holds nothing.
  */
 export function previousMonthSpan(month: string): MonthSpan {
-  const previous = previousMonth(month);
-  const m = MONTH.exec(previous)!;
-  return spanOf(previous, Number(m[1]), Number(m[2]) - 1);
+  return spanOf(monthBounds(previousMonth(month)));
 }
 
-function spanOf(month: string, year: number, index: number): MonthSpan {
-  const fromMs = Date.UTC(year, index, 1);
-  const toMs = Date.UTC(year, index + 1, 1);
+function spanOf({ month, fromMs, toMs }: MonthBounds): MonthSpan {
   const days: string[] = [];
   for (let t = fromMs; t < toMs; t += DAY_MS) days.push(utcDay(t));
   const label = new Date(fromMs).toLocaleDateString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
