@@ -3,6 +3,7 @@ import type { GuardException, RunRecord } from '../../ports.ts';
 import type { Finding, Severity } from '../findings.ts';
 import { ownValue } from '../own-property.ts';
 import { maxOf } from '../stats.ts';
+import { compareNames } from '../name-order.ts';
 import { formatSpan, plural } from './format.ts';
 import { listsBy } from './lookup.ts';
 import { isMonth, isoSecond, monthBounds, type MonthSpan } from './month.ts';
@@ -389,7 +390,7 @@ export function sightingsUnderOthers(name: string, agents: readonly SubjectSnaps
     .filter((other) => other.name !== name)
     .map((other) => subagentSeen(name, other.name, other.state))
     .filter((u): u is SightingUnder => u !== undefined)
-    .sort((a, b) => b.at - a.at || a.by.localeCompare(b.by));
+    .sort((a, b) => b.at - a.at || compareNames(a.by, b.by));
 }
 
 /** Whether a sighting under another agent shows a run in the span up to `end`: its latest run is in it, or a month its runs were in meets it. */
