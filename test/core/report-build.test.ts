@@ -322,19 +322,61 @@ describe('buildReport for a known month (October 2026 against September)', () =>
       evidence: { scope: 'task', budget_source: 'config', root_run_id: 'r-20', runs: 2, max_actions: 20, limits: ['actions'], actions: 26 },
     });
     const lines = (g: ReturnType<typeof groupOf>) => g.criteria.thresholds.map((t) => `${t.key}=${t.value}@${t.source}`);
+    const agentRows = (report: ReturnType<typeof buildReport>) => report.agents.rows.map((r) => [r.name, r.status, r.findings, r.worst.map((w) => `${w.key}=${w.value}`), r.note ?? null]);
 
-    it.each(['sub_agent', 'top_runs'] as const)('shows the limit it crossed under its own key and its owner, not its root’s budget as current (named by %s)', (kept) => {
+    it.each(['sub_agent', 'top_runs'] as const)('shows the limit it crossed under its own key, the card its root’s with the sub-agent’s owner in a note (named by %s)', (kept) => {
       // Act
       const report = buildReport(octoberInput({ findings: [ownBudget(5, 3, kept)], previousFindings: [], config }));
 
-      // Assess
+      // Assess: the card is support-bot's, as its alerts and owner slice are; researcher's owner is named in its note.
       const g = groupOf(report, 'budget-exceeded', 'support-bot');
       expect(lines(g)).toEqual(['agents.researcher.budget.max_actions=3@sub-agent’s own', 'agents.researcher.budget.scope="task"@sub-agent’s own']);
-      expect(g.correctiveAction.owner).toBe('research@example.com');
-      expect(report.agents.rows.map((r) => [r.name, r.status, r.findings, r.worst.map((w) => `${w.key}=${w.value}`)])).toEqual([
-        ['researcher', 'findings', 1, ['runs=1', 'actions=8']],
-        ['support-bot', 'ok', 0, []],
+      expect(g.correctiveAction.owner).toBe('ai-team@example.com');
+      expect(g.consequence.notes).toContain('1 finding over sub-agent researcher’s own budget (owner research@example.com).');
+      // Agent budgets: the root still has it among its findings (as Coverage), researcher's row shows it beside its own limit.
+      expect(agentRows(report)).toEqual([
+        ['researcher', 'findings', 1, ['runs=1', 'actions=8'], '1 finding over its own budget as a sub-agent, counted under support-bot’s findings.'],
+        ['support-bot', 'findings', 1, [], '1 finding over a sub-agent’s own budget, shown on researcher’s row too.'],
       ]);
+      expect(report.coverage.rows.find((r) => r.name === 'support-bot')?.status).toBe('findings');
+      expect(renderMarkdown(report)).toContain('| researcher | **FINDINGS** |');
+    });
+
+    it('slices the card by its root agent’s owner, as alerts route it, not the sub-agent’s', () => {
+      // Act
+      const sliced = (owner: string) => buildReport(octoberInput({ findings: [ownBudget(5, 3)], previousFindings: [], config, owners: [owner] }));
+      const rootOwners = sliced('ai-team@example.com');
+      const subAgentOwners = sliced('research@example.com');
+
+      // Assess
+      const g = groupOf(rootOwners, 'budget-exceeded', 'support-bot');
+      expect(g.correctiveAction.owner).toBe('ai-team@example.com');
+      expect(g.consequence.notes).toContain('1 finding over sub-agent researcher’s own budget (owner research@example.com).');
+      expect(subAgentOwners.findings.filter((x) => x.detector === 'budget-exceeded')).toEqual([]);
+    });
+
+    it.each([
+      ['a task budget', ''],
+      ['a per-tick budget', 'tick 2 of '],
+    ])('names the sub-agent of a finding stored before sub_agent by its message when its top runs leave it out (%s)', (_, tick) => {
+      // Prepare: a name with spaces and parentheses; the judged run made no action itself, its workers did.
+      const name = 'deep (re)searcher (v2)';
+      const withName = validateConfig({ ...RAW_CONFIG, agents: { ...RAW_CONFIG.agents, [name]: { budget: { max_actions: 3, scope: 'task' }, owner: 'research@example.com' } } }, 'report test config');
+      const old = finding('budget-exceeded', 'support-bot', `${day(5)}T10:00:00Z`, {
+        kind: 'agent',
+        run_id: 'r-5.1',
+        message: `${tick}sub-agent ${name} (run r-5.1, under r-5) used 8 actions across 3 runs, over its own budget of 3 actions per task (most: worker (run r-5.1.1) 4 actions)`,
+        evidence: { scope: 'task', budget_source: 'config', root_run_id: 'r-5', runs: 3, max_actions: 3, limits: ['actions'], actions: 8, top_runs: [{ run_id: 'r-5.1.1', agent: 'worker', actions: 4 }, { run_id: 'r-5.1.2', agent: 'worker', actions: 4 }] },
+      });
+
+      // Act
+      const report = buildReport(octoberInput({ findings: [old], previousFindings: [], config: withName }));
+
+      // Assess
+      const g = groupOf(report, 'budget-exceeded', 'support-bot');
+      expect(lines(g)[0]).toBe(`agents["${name}"].budget.max_actions=3@sub-agent’s own`);
+      expect(g.consequence.notes).toContain(`1 finding over sub-agent ${name}’s own budget (owner research@example.com).`);
+      expect(report.agents.rows.find((r) => r.name === name)?.findings).toBe(1);
     });
 
     it('gives the root’s budget beside the sub-agent’s when its root runs were over too, the root’s owner for both, and the sub-agent’s own value today when it changed', () => {
@@ -353,9 +395,13 @@ describe('buildReport for a known month (October 2026 against September)', () =>
         'agents.researcher.budget.scope="task"@sub-agent’s own',
       ]);
       expect(g.correctiveAction.owner).toBe('ai-team@example.com');
+      expect(agentRows(report).map((r) => r.slice(0, 3))).toEqual([
+        ['researcher', 'findings', 1],
+        ['support-bot', 'findings', 2],
+      ]);
     });
 
-    it('names a budget from the sub-agent’s agent.start as its own, and takes the root’s owner when the sub-agent has none', () => {
+    it('names a budget from the sub-agent’s agent.start as its own, and says when the sub-agent has no owner configured', () => {
       // Prepare: researcher in no config section; its agent.start said 5.
       const started = { ...ownBudget(5, 5), evidence: { ...ownBudget(5, 5).evidence, budget_source: 'event' } };
 
@@ -366,6 +412,7 @@ describe('buildReport for a known month (October 2026 against September)', () =>
       const g = groupOf(report, 'budget-exceeded', 'support-bot');
       expect(lines(g)).toEqual(['budget.max_actions=5@researcher’s agent.start', 'budget.scope="task"@researcher’s agent.start']);
       expect(g.correctiveAction.owner).toBe('ai-team@example.com');
+      expect(g.consequence.notes).toContain('1 finding over sub-agent researcher’s own budget (no owner configured: agents.researcher.owner).');
     });
   });
 

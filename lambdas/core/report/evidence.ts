@@ -272,16 +272,32 @@ export function evidenceValues(findings: readonly Finding[]): { key: string; val
 
 /**
  * The sub-agent whose own budget a budget-exceeded finding held its run to (`sub_agent`; a finding
- * stored before it kept that names it among its `top_runs`): its limit, not its root's, was crossed,
- * and its owner answers for it. Undefined for a finding on a root run, judged by its tree's budget.
+ * stored before it kept that names it in its message, `sub-agent researcher (run r-1.1, under r-1)`,
+ * else among its `top_runs`): its limit, not its root's, was crossed. The finding stays its root
+ * agent's (its subject: alerts, owner slices and the card go by it). Undefined for a finding on a
+ * root run, judged by its tree's budget.
  */
 export function ownBudgetAgentOf(finding: Finding): string | undefined {
   const e = finding.evidence;
   if (finding.detector !== 'budget-exceeded' || typeof e?.root_run_id !== 'string' || finding.run_id === undefined || finding.run_id === e.root_run_id) return undefined;
   if (typeof e.sub_agent === 'string') return e.sub_agent;
+  const named = subAgentNamedIn(finding.message, finding.run_id, e.root_run_id);
+  if (named !== undefined) return named;
   const runs: readonly { run_id?: unknown; agent?: unknown }[] = Array.isArray(e.top_runs) ? e.top_runs.filter((r) => r && typeof r === 'object') : [];
   const judged = runs.find((r) => r.run_id === finding.run_id);
   return typeof judged?.agent === 'string' ? judged.agent : undefined;
+}
+
+/**
+ * The sub-agent a budget-exceeded message names, as the detector writes it (`whoOf`): it starts
+ * `sub-agent NAME (run RUN, under ROOT)`, after `tick N of ` for a per-tick budget. The name is all
+ * before that run's own ` (run …, under …)`, spaces and parentheses in it too.
+ */
+function subAgentNamedIn(message: string, runId: string, rootRunId: string): string | undefined {
+  const start = /^(?:tick \d+ of )?sub-agent /.exec(message);
+  if (start === null) return undefined;
+  const end = message.indexOf(` (run ${runId}, under ${rootRunId})`, start[0].length);
+  return end > start[0].length ? message.slice(start[0].length, end) : undefined;
 }
 
 /**

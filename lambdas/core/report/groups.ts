@@ -8,7 +8,7 @@ import { textAsLogged } from '../exception-registry.ts';
 import { highestSeverity } from './coverage.ts';
 import { beganAt, costOf, evidenceStats, evidenceValues, evidenceWasCut, happenedAt, happenedAtIso, heldAtMonthEnd, maxLatencyOf, occurrencesOf, ownBudgetAgentOf } from './evidence.ts';
 import { minOf } from '../stats.ts';
-import { formatPercent, formatSpan, formatValue, plural, shortTime } from './format.ts';
+import { dayList, formatPercent, formatSpan, formatValue, plural, shortTime } from './format.ts';
 import { lateStartCard, lateStartsOf } from './late-starts.ts';
 import { firstBy, listsBy } from './lookup.ts';
 import { addDays, isoSecond, monthOf, monthSpan, type MonthSpan } from './month.ts';
@@ -101,14 +101,20 @@ function ownersNamedBy(findings: readonly Finding[]): string | undefined {
 }
 
 /**
- * The owner of the one sub-agent whose own budget every finding of a group crossed
- * (`ownBudgetAgentOf`), when the config names one: it answers for its budget, not its root's
- * owner. Undefined for a group with a finding on a root run, or on two sub-agents.
+ * Consequence's note on the findings over a sub-agent's own budget (`ownBudgetAgentOf`): which
+ * sub-agent's, and its configured owner. The card stays its root agent's, owner too, as its alerts,
+ * owner slice and explain_finding are: the sub-agent's owner is named here, not made the card's.
  */
-function ownBudgetOwner(findings: readonly Finding[], config: Config): string | undefined {
-  const agents = new Set(findings.map(ownBudgetAgentOf));
-  const [agent] = agents;
-  return agents.size === 1 && agent !== undefined ? ownerOf('agent', agent, config) : undefined;
+function ownBudgetNotes(findings: readonly Finding[], config: Config): string[] {
+  const counts = new Map<string, number>();
+  for (const f of findings) {
+    const agent = ownBudgetAgentOf(f);
+    if (agent !== undefined) counts.set(agent, (counts.get(agent) ?? 0) + 1);
+  }
+  return [...counts].sort(([a], [b]) => compareNames(a, b)).map(([agent, n]) => {
+    const owner = ownerOf('agent', agent, config);
+    return `${plural(n, 'finding')} over sub-agent ${agent}’s own budget (${owner !== undefined ? `owner ${owner}` : `no owner configured: ${ownerKeyOf('agent', agent)}`}).`;
+  });
 }
 
 /**
@@ -118,8 +124,7 @@ function ownBudgetOwner(findings: readonly Finding[], config: Config): string | 
  */
 function scatteredNote(days: readonly string[], until: string | undefined): string {
   const gapDays = (Date.parse(days[1]) - Date.parse(days[0])) / 86_400_000;
-  const shown = days.length > 8 ? `${days.slice(0, 8).join(', ')} and ${days.length - 8} more` : days.join(', ');
-  const when = days.length === 2 ? `${plural(gapDays, 'day')} apart (${days[0]} and ${days[1]})` : `from ${days[0]} to ${days[days.length - 1]}, not in a row (${shown})`;
+  const when = days.length === 2 ? `${plural(gapDays, 'day')} apart (${days[0]} and ${days[1]})` : `from ${days[0]} to ${days[days.length - 1]}, not in a row (${dayList(days)})`;
   return `On ${days.length} separate days, ${when}: not one stretch from the first to the last${until !== undefined ? `, and nothing after the last showed it stopped: still happening ${until}` : ''}.`;
 }
 
@@ -341,6 +346,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
           ? `Lasted ${formatSpan(persistedMs)} from ${sinceText} to its last occurrence (${lastAt.slice(0, 10)}), and nothing after it showed it stopped: still happening ${until}.`
           : `Lasted ${formatSpan(persistedMs)}, from ${began.slice(0, 10)} to ${lastAt.slice(0, 10)}.`,
       ...(late?.notes ?? []),
+      ...(detector === 'budget-exceeded' ? ownBudgetNotes(findings, config) : []),
       ...(costUsd !== undefined ? [`Cost of the affected runs: ${formatValue(costUsd, 'usd')}.`] : []),
       ...(maxLatencyMs !== undefined ? [`Longest time measured: ${formatValue(maxLatencyMs, 'ms')}.`] : []),
       ...windowBeganBeforeNotes(findings, span, input.previousSpan),
@@ -348,7 +354,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     ];
     // Out of the config: the owner last month's report named, if it named one (else the key to set, as for any unconfigured subject).
     const { carriedOwner } = outOfConfig(kind, subject, config, before);
-    const owner = (kind === 'guard' ? ownersNamedBy(findings) : undefined) ?? ownBudgetOwner(findings, config) ?? ownerOf(kind, subject, config, input.exceptions) ?? carriedOwner;
+    const owner = (kind === 'guard' ? ownersNamedBy(findings) : undefined) ?? ownerOf(kind, subject, config, input.exceptions) ?? carriedOwner;
     const examples = distinctMessages(findings);
     const evidenceCut = findings.filter(evidenceWasCut).length;
     groups.push({

@@ -195,6 +195,8 @@ export interface MonitoredRow {
   readonly runsInMonth: number | null;
   /** A route's requests in the month and how many were retried, when its state counts them. */
   readonly requests?: { readonly total: number; readonly retried: number };
+  /** What the row's findings share with another row: a sub-agent's over its own budget are its root agent's findings too. */
+  readonly note?: string;
 }
 
 export interface MonitoredSection {

@@ -421,7 +421,7 @@ function monitored(section: MonitoredSection, noun: string, caption: string, vol
       `<strong>${esc(row.name)}</strong>`,
       pill(row.status, COVERAGE_LABEL[row.status]),
       esc(volumeText(row, volume)),
-      row.findings ? `${row.findings}: ${row.byDetector.map((d) => `${code(d.detector)} ×${d.count}`).join(', ')}` : '0',
+      row.findings ? `${row.findings}: ${row.byDetector.map((d) => `${code(d.detector)} ×${d.count}`).join(', ')}${row.note ? `<br><span class="note">${esc(row.note)}</span>` : ''}` : '0',
       row.worst.length ? row.worst.map((w, i) => `${w.of !== undefined && w.of !== row.worst[i - 1]?.of ? `${code(w.of)}<br>` : ''}${esc(w.key)} <strong>${esc(formatValue(w.value, w.unit))}</strong>`).join('<br>') : '–',
       row.limits.length ? thresholdList(row.limits) : '–',
       row.owner ? esc(row.owner) : '<em>unassigned</em>',

@@ -191,7 +191,7 @@ function monitoredTable(section: MonitoredSection, noun: string, volume: 'runs' 
       md(row.name),
       row.status === 'ok' || row.status === 'later' ? COVERAGE_LABEL[row.status] : `**${COVERAGE_LABEL[row.status]}**`,
       volumeText(row, volume),
-      row.findings ? `${row.findings}: ${row.byDetector.map((d) => `${mdCode(d.detector)} ×${d.count}`).join(', ')}` : '0',
+      row.findings ? `${row.findings}: ${row.byDetector.map((d) => `${mdCode(d.detector)} ×${d.count}`).join(', ')}${row.note ? ` (${md(row.note)})` : ''}` : '0',
       row.worst.length ? row.worst.map((w, i) => `${w.of !== undefined && w.of !== row.worst[i - 1]?.of ? `${i > 0 ? '; ' : ''}${mdCode(w.of)} ` : i > 0 ? ', ' : ''}${md(w.key)} ${formatValue(w.value, w.unit)}`).join('') : '–',
       row.limits.length ? thresholds(row.limits) : '–',
       row.owner ? md(row.owner) : '_unassigned_',

@@ -5,10 +5,11 @@ import { type Finding, isoTime } from '../findings.ts';
 import { type GuardCooldown, type GuardState, heldBeforeByMonth } from '../guard-reducer.ts';
 import { ownBudgetAgentOf, worstValues } from './evidence.ts';
 import { plural } from './format.ts';
+import { compareNames } from '../name-order.ts';
 import { firstBy, listsBy } from './lookup.ts';
 import type { MonthSpan } from './month.ts';
 import { daysBetween, utcDay } from '../parse-time.ts';
-import type { CoverageSection, CoverageStatus, ExceptionReview, ExceptionReviewRow, ExceptionState, MonitoredRow, MonitoredSection, ThresholdUsed } from './model.ts';
+import type { CoverageSection, ExceptionReview, ExceptionReviewRow, ExceptionState, MonitoredRow, MonitoredSection, ThresholdUsed } from './model.ts';
 import { ownerOf } from './subjects.ts';
 import { thresholdsFor } from './thresholds.ts';
 
@@ -237,11 +238,20 @@ const ROUTE_DETECTORS = new Set(['retry-rate', 'retry-latency']);
 const AGENT_DETECTORS = new Set(['budget-exceeded', 'budget-undercount', 'cost-outlier']);
 
 /**
- * A row's status when no finding is on it: its subject's, but a subject whose findings are all on
- * other rows (`rowOf`: a sub-agent's over its own budget) was judged within its own limits: ok.
+ * A row's note when some of its findings are on another row too (`rowOf`): on a sub-agent's row, its
+ * findings over its own budget, counted under its root agent's findings (not to be added twice);
+ * on the root's, those of them that are a sub-agent's own budget's, shown on that one's row.
  */
-function rowStatus(status: CoverageStatus | undefined, subjectFound: boolean): CoverageStatus {
-  return status === 'findings' && subjectFound ? 'ok' : (status ?? 'unknown');
+function sharedNote(name: string, shown: readonly Finding[], counted: readonly Finding[], rowOf: (f: Finding) => string): string | undefined {
+  const borrowed = shown.filter((f) => f.subject !== name);
+  const lent = counted.filter((f) => rowOf(f) !== name);
+  const roots = [...new Set(borrowed.map((f) => f.subject))].sort(compareNames);
+  const agents = [...new Set(lent.map(rowOf))].sort(compareNames);
+  const notes = [
+    ...(borrowed.length > 0 ? [`${plural(borrowed.length, 'finding')} over its own budget as a sub-agent, counted under ${roots.join(', ')}’s findings`] : []),
+    ...(lent.length > 0 ? [`${plural(lent.length, 'finding')} over a sub-agent’s own budget, shown on ${agents.join(', ')}’s row too`] : []),
+  ];
+  return notes.length > 0 ? `${notes.join('; ')}.` : undefined;
 }
 
 function monitored(input: {
@@ -264,26 +274,31 @@ function monitored(input: {
   const listed = input.coverage.sliceOf === undefined ? input.configured : input.configured.filter((name) => coverageByName.has(name));
   const names = new Set([...listed, ...coverageByName.keys(), ...relevant.map(rowOf)]);
   if (names.size === 0) return { rows: [], empty: input.empty };
-  const findingsByName = listsBy(relevant, rowOf);
-  const subjectsFound = new Set(relevant.map((f) => f.subject));
+  // Shown on a row: the findings judged by its limits (`rowOf`), its worst measured beside them. Counted on
+  // it: those and its subject's, as Coverage, alerts and owner slices count them.
+  const shownByName = listsBy(relevant, rowOf);
+  const bySubject = listsBy(relevant, (f) => f.subject);
   const configured = new Set(input.configured);
   const rows: MonitoredRow[] = [...names].sort().map((name) => {
-    const own = findingsByName.get(name) ?? [];
+    const shown = shownByName.get(name) ?? [];
+    const counted = [...new Set([...(bySubject.get(name) ?? []), ...shown])];
     const byDetector = new Map<string, number>();
-    for (const f of own) byDetector.set(f.detector, (byDetector.get(f.detector) ?? 0) + 1);
+    for (const f of counted) byDetector.set(f.detector, (byDetector.get(f.detector) ?? 0) + 1);
     const coverage = coverageByName.get(name);
     const limits = input.limits(name);
+    const note = sharedNote(name, shown, counted, rowOf);
     return {
       name,
       owner: ownerOf(input.kind, name, input.config),
       configured: configured.has(name),
-      status: own.length > 0 ? 'findings' : rowStatus(coverage?.status, subjectsFound.has(name)),
+      status: counted.length > 0 ? 'findings' : (coverage?.status ?? 'unknown'),
       limits,
-      findings: own.length,
+      findings: counted.length,
       byDetector: [...byDetector].map(([detector, count]) => ({ detector, count })).sort((a, b) => b.count - a.count || a.detector.localeCompare(b.detector)),
-      worst: worstValues(own, input.worstUnits).filter((w) => !limits.some((l) => l.key === w.key || l.key.endsWith(`.${w.key}`))),
+      worst: worstValues(shown, input.worstUnits).filter((w) => !limits.some((l) => l.key === w.key || l.key.endsWith(`.${w.key}`))),
       runsInMonth: coverage?.runsInMonth ?? null,
       ...(coverage?.requests ? { requests: coverage.requests } : {}),
+      ...(note !== undefined ? { note } : {}),
     };
   });
   return { rows };
