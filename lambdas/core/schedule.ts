@@ -829,7 +829,7 @@ export function coarserGapNote(periodMinutes: number, everyNth: number): string 
 }
 
 /** `45 min`, `3 h`, `4 h 30 min`. */
-function minutesText(minutes: number): string {
+export function minutesText(minutes: number): string {
   const hours = Math.floor(minutes / 60);
   const rest = minutes % 60;
   if (hours === 0) return `${rest} min`;

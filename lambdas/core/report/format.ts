@@ -87,6 +87,12 @@ export function trend(current: number, previous: number): Trend {
   return { current, previous, delta, direction: delta > 0 ? 'up' : delta < 0 ? 'down' : 'same' };
 }
 
+/** Days listed, up to 8, then how many more: `2026-10-01, 2026-10-03 and 4 more`. */
+export function dayList(days: readonly string[]): string {
+  const shown = days.slice(0, 8).join(', ');
+  return days.length > 8 ? `${shown} and ${days.length - 8} more` : shown;
+}
+
 /** `3 runs`, `1 run`. */
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;

@@ -8,7 +8,7 @@ import { textAsLogged } from '../exception-registry.ts';
 import { highestSeverity } from './coverage.ts';
 import { beganAt, costOf, evidenceStats, evidenceValues, evidenceWasCut, happenedAt, happenedAtIso, heldAtMonthEnd, maxLatencyOf, occurrencesOf, ownBudgetAgentOf } from './evidence.ts';
 import { minOf } from '../stats.ts';
-import { formatPercent, formatSpan, formatValue, plural, shortTime } from './format.ts';
+import { dayList, formatPercent, formatSpan, formatValue, plural, shortTime } from './format.ts';
 import { lateStartCard, lateStartsOf } from './late-starts.ts';
 import { firstBy, listsBy } from './lookup.ts';
 import { addDays, isoSecond, monthOf, monthSpan, type MonthSpan } from './month.ts';
@@ -124,8 +124,7 @@ function ownBudgetNotes(findings: readonly Finding[], config: Config): string[] 
  */
 function scatteredNote(days: readonly string[], until: string | undefined): string {
   const gapDays = (Date.parse(days[1]) - Date.parse(days[0])) / 86_400_000;
-  const shown = days.length > 8 ? `${days.slice(0, 8).join(', ')} and ${days.length - 8} more` : days.join(', ');
-  const when = days.length === 2 ? `${plural(gapDays, 'day')} apart (${days[0]} and ${days[1]})` : `from ${days[0]} to ${days[days.length - 1]}, not in a row (${shown})`;
+  const when = days.length === 2 ? `${plural(gapDays, 'day')} apart (${days[0]} and ${days[1]})` : `from ${days[0]} to ${days[days.length - 1]}, not in a row (${dayList(days)})`;
   return `On ${days.length} separate days, ${when}: not one stretch from the first to the last${until !== undefined ? `, and nothing after the last showed it stopped: still happening ${until}` : ''}.`;
 }
 
