@@ -1,6 +1,6 @@
 import { type Config, EXCEPTION_ID_PATTERN, EXCEPTION_ID_RULE, EXCEPTION_TEXT_REFUSALS, type ExceptionConfig, GUARD_WILDCARD_REFUSAL, hasGuardWildcard, idTooLong, nameAsLogged } from '../config.ts';
 import type { Clock, ExceptionStore, GuardException } from '../ports.ts';
-import { namesMeant } from './edit-distance.ts';
+import { didYouMean, namesMeant } from './edit-distance.ts';
 import type { AuditEvent } from './events.ts';
 import { daysBetween, parseTime, utcDay } from './parse-time.ts';
 import { redactorFor } from './redact.ts';
@@ -253,12 +253,9 @@ const SEEN_GUARDS_LISTED = 5;
  */
 export function unseenGuardWarning(guard: string, seen: readonly string[]): string | undefined {
   if (seen.length === 0 || seen.includes(guard)) return undefined;
-  // A case-only slip (PII-Redaction for pii-redaction) is the likeliest, and namesMeant, comparing lower case, passes it by.
-  const lower = guard.toLowerCase();
-  const meant = [...new Set([...seen.filter((g) => g.toLowerCase() === lower), ...namesMeant(guard, seen)])];
   const sorted = [...new Set(seen)].sort();
   const more = sorted.length > SEEN_GUARDS_LISTED ? ` and ${sorted.length - SEEN_GUARDS_LISTED} more` : '';
-  const hint = meant.length > 0 ? `did you mean ${meant.join(', ')}?` : `the guards seen are ${sorted.slice(0, SEEN_GUARDS_LISTED).join(', ')}${more}`;
+  const hint = didYouMean(namesMeant(guard, seen)) ?? `the guards seen are ${sorted.slice(0, SEEN_GUARDS_LISTED).join(', ')}${more}`;
   return `no bypass line has named guard "${guard}" yet; ${hint} (added anyway: its guard may not have been bypassed yet)`;
 }
 

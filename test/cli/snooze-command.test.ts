@@ -77,6 +77,7 @@ describe('silent-audit snooze add|list|end against DynamoDB', () => {
 
     // Act
     const misspelt = await add('nightly-backp');
+    const otherCase = await add('Nightly-Backup');
     const swapped = await add(`laoder-${id}`);
     const known = await add(`loader-${id}`);
     const unheardOf = await add(`brand-new-${id}`);
@@ -87,6 +88,10 @@ describe('silent-audit snooze add|list|end against DynamoDB', () => {
     expect([misspelt.code, misspelt.stderr]).toEqual([
       0,
       'silent-audit snooze add: warning: no subject named "nightly-backp" is in the config or the store yet; did you mean nightly-backup? (snoozed anyway: it may not have logged yet)\n',
+    ]);
+    expect([otherCase.code, otherCase.stderr]).toEqual([
+      0,
+      'silent-audit snooze add: warning: no subject named "Nightly-Backup" is in the config or the store yet; did you mean nightly-backup? (snoozed anyway: it may not have logged yet)\n',
     ]);
     expect([swapped.code, swapped.stderr]).toEqual([0, expect.stringContaining(`; did you mean loader-${id}? (snoozed anyway`)]);
     expect([known.code, known.stderr]).toEqual([0, '']);

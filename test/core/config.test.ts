@@ -1423,6 +1423,28 @@ describe('a near miss in the config', () => {
     expect(warnings).toEqual([expect.stringContaining('snoozes.0.subject: no subject named "montly" is in the config; did you mean monthly?')]);
   });
 
+  it('warns of a snooze subject that differs from a configured job only in case: matching is exact, so it would hold nothing back', () => {
+    // Prepare
+    const raw = { jobs: { 'Nightly-Backup': { schedule: '0 3 * * *' } }, snoozes: [{ subject: 'nightly-backup', owner: 'a', reason: 'r', until: '2025-01-10' }] };
+    const warnings: string[] = [];
+
+    // Act
+    validateConfig(raw, 'c.yaml', undefined, { now: Date.parse('2025-01-05T00:00:00Z'), warn: (line) => warnings.push(line) });
+
+    // Assess
+    expect(warnings).toEqual([
+      'warning: c.yaml: snoozes.0.subject: no subject named "nightly-backup" is in the config; did you mean Nightly-Backup? (kept: it holds back only what the logs name "nightly-backup")',
+    ]);
+  });
+
+  it('names the detector id one differs from only in case', () => {
+    // Act
+    const problems = problemsOf('defaults:\n  severity:\n    Missed-Run: low\n');
+
+    // Assess
+    expect(problems).toEqual(['defaults.severity.Missed-Run: not a detector id (see the detector table); did you mean missed-run? (line 3)']);
+  });
+
   it('names the detector id a misspelt one looks meant for', () => {
     // Act
     const problems = problemsOf('snoozes:\n  - { subject: x, detector: missed_run, owner: a, reason: r, until: 2026-12-01 }\nmaintenance_windows:\n  - { subjects: [x], detectors: [run-failed, Run-Failled], owner: a, reason: r, start: 2026-12-01, end: 2026-12-02 }\n');
