@@ -268,6 +268,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'ran mysql -u root db, then ["git","log","-pretty=oneline"]',
       '{"service":"mysql","args":["-h","db","-pS3cret"]}',
       '["mysql","-e","a, \'-px\'"]',
+      // A client after another list's arguments is no argument of that list: the next list's `-p…` stays.
+      '[["mysql","-u","root","db"],["ssh","-p2222"]]',
+      '{"db":["ssh","bastion"],"cmd":["mysql","db"],"x":["tool","-pretty"]}',
       // Azure's --account-key: a word or placeholder after it is none.
       'az storage account keys list --account-key <key>',
       'az storage blob upload --account-key ACCOUNT_KEY',
@@ -443,6 +446,18 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ["mysqldump -u root -p'a;b&c' db | gzip; echo -pfoo", `mysqldump -u root -p'${M('cli-password')}' db | gzip; echo -pfoo`],
       ['mysql -u root "-pa|b" db', `mysql -u root "-p${M('cli-password')}" db`],
       // A command as an argv list (JSON's, Python's).
+      // The client after the plain arguments of the same list that run it (docker-compose's healthcheck, kubectl exec, docker exec, sudo, env), a Python tuple, mysql.exe.
+      ['test: ["CMD", "mysqladmin", "ping", "-h", "localhost", "-uroot", "-pS3cret"]', `test: ["CMD", "mysqladmin", "ping", "-h", "localhost", "-uroot", "-p${M('cli-password')}"]`],
+      ['"Healthcheck":{"Test":["CMD","mysqladmin","ping","-pS3cret"]}', `"Healthcheck":{"Test":["CMD","mysqladmin","ping","-p${M('cli-password')}"]}`],
+      ['["kubectl","exec","db-0","--","mysql","-uroot","-pS3cret"]', `["kubectl","exec","db-0","--","mysql","-uroot","-p${M('cli-password')}"]`],
+      ['["docker","exec","db","mysql","-pS3cret"]', `["docker","exec","db","mysql","-p${M('cli-password')}"]`],
+      ['["sudo","mysql","-pS3cret"]', `["sudo","mysql","-p${M('cli-password')}"]`],
+      ["('mysql', '-pS3cret')", `('mysql', '-p${M('cli-password')}')`],
+      ['["mysql.exe","-pS3cret"]', `["mysql.exe","-p${M('cli-password')}"]`],
+      ['["C:\\Program Files\\MySQL\\bin\\mysql.exe","-pS3cret"]', `["C:\\Program Files\\MySQL\\bin\\mysql.exe","-p${M('cli-password')}"]`],
+      // Only the client's own arguments: a `-p…` before it in the list (ssh's port) stays, and the list's end ends it.
+      ['["ssh","-p2222","db","mysql","-pS3cret"]', `["ssh","-p2222","db","mysql","-p${M('cli-password')}"]`],
+      ['[["mysql","-pS3cret"],["ssh","-p2222"]]', `[["mysql","-p${M('cli-password')}"],["ssh","-p2222"]]`],
       ['["mysql","-u","root","-pS3cret"]', `["mysql","-u","root","-p${M('cli-password')}"]`],
       ["['mysqldump', '-pS3cret', 'db']", `['mysqldump', '-p${M('cli-password')}', 'db']`],
       ["['/usr/bin/mysqldump', '--single-transaction', '-pa&b]c', 'db']", `['/usr/bin/mysqldump', '--single-transaction', '-p${M('cli-password')}', 'db']`],
@@ -1683,6 +1698,17 @@ describe('the built-in rules', () => {
     expect(args).toEqual({ tool: 'shell', args: { command: `7z a -p${C} backup.7z dir` } });
   });
 
+  it("redacts 7-Zip's -p after its charset, hash and stop switches (-sccUTF-8, -scsUTF-16LE, -scrc*, -ssc-, -sse, -ssp, --) before its command", () => {
+    // Prepare: each switch from 7-Zip's list before the command letter, then the password
+    const switches = ['-sccUTF-8', '-scsUTF-8', '-scsUTF-16LE', '-sccWIN', '-scrc*', '-ssc-', '-sse', '-ssp', '-ssw', '-stl', '--', '-y -sse -ssp -sccUTF-8 --'];
+    // Act
+    const redacted = switches.map((flags) => BUILTIN_REDACTOR.redactText(`7z ${flags} a -pS3cret a.7z d`));
+    // Assess: the password goes, every switch stays; prose's `--help` before a word is still none
+    const C = M('cli-password');
+    expect(redacted).toEqual(switches.map((flags) => `7z ${flags} a -p${C} a.7z d`));
+    expect(BUILTIN_REDACTOR.redactText('7z --help a -pfoo')).toBe('7z --help a -pfoo');
+  });
+
   it("counts 7-Zip only before one of its commands (a, x, t, …): a quoted value \"7z\" or a directory named 7z starts none, and another tool's -p… after it stays", () => {
     // Prepare: a quoted 7z value in logfmt, prose and JSON, a directory named 7z, each before another tool's glued -p…; 7-Zip itself after a path
     const quiet = [
@@ -2491,6 +2517,11 @@ describe('linear time', () => {
     'mysql argv lists unclosed': '["mysql"'.repeat(N / 8),
     'mysql argv lists with spaces and no argument': `[ "mysql"${' ,'.repeat(N / 2)}`,
     'mysql argv paths': `["${'/'.repeat(N)}mysql`,
+    'mysql argv after many plain arguments': `[${'"a",'.repeat(N / 4)}`,
+    'mysql argv tuples of arguments': '("a", '.repeat(N / 6),
+    'mysql argv Windows paths': `["${'C:\\\\x '.repeat(N / 6)}`,
+    'mysql argv long arguments before no client': `[${`"${'a'.repeat(1000)}",`.repeat(N / 1003)}`,
+    '7z charset switches before no command': `7z${' -sccUTF-8 -scsUTF-16LE -sse --'.repeat(N / 32)}`,
     '7z switch shapes before no command': `7z${' -bso0 -mx=9 -i!a -up0'.repeat(N / 24)}`,
     '7z switches before no command': `7z${' -y'.repeat(N / 3)}`,
     'URL passwords with # and no @': `://u:${'a#'.repeat(N / 2)}`,
