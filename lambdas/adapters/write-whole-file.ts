@@ -4,6 +4,7 @@ import {
   chmodSync,
   closeSync,
   constants,
+  fstatSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -46,7 +47,11 @@ export interface WholeFileOptions {
  * first and renamed over it (a symlink is written through, to the file it names, even one that names
  * no file yet, and that file's permissions are kept); a file we may not write is refused (EACCES), as
  * a plain write would be; a new file that cannot be written whole is removed. What is no regular file
- * (`/dev/stdout`, a pipe, a device) is written to as it is, not replaced. Throws a `FileWriteError`.
+ * (a pipe, a device) is written to as it is, not replaced, and so is a descriptor (`/dev/stdout`,
+ * `/dev/fd/N`), whatever it is open on: a `> r.md` the shell made is written at its place, not
+ * renamed over. Not whole: a file we may write in a folder that takes no new file (EACCES, no
+ * temporary file can be made beside it) is written in place, as a plain write would; a write error
+ * then (a full disk) may leave it cut. Throws a `FileWriteError`.
  */
 export function writeWholeFile(file: string, data: string, options: WholeFileOptions = {}): void {
   const write = () => (options.replace === false ? createFile(file, data) : replaceFile(file, data));
@@ -83,6 +88,11 @@ function createFile(file: string, data: string): void {
  * device) cannot be replaced so, and is written to as it is.
  */
 function replaceFile(file: string, data: string): void {
+  const descriptor = descriptorNamed(file);
+  if (descriptor !== undefined) {
+    writeToDescriptor(file, descriptor, data);
+    return;
+  }
   const there = statOf(file);
   if (there && !there.isFile()) {
     writeFileSync(file, data);
@@ -94,12 +104,46 @@ function replaceFile(file: string, data: string): void {
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     writeFileSync(temp, data, { flag: 'wx' });
+  } catch (error) {
+    rmSync(temp, { force: true });
+    // A folder that takes no new file, holding a file we may write: written in place, as before.
+    if (!there || !NO_NEW_FILE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    writeFileSync(target, data);
+    return;
+  }
+  try {
     if (there) chmodSync(temp, there.mode & 0o7777);
     renameSync(temp, target);
   } catch (error) {
     rmSync(temp, { force: true });
     throw error;
   }
+}
+
+/** What a folder we may not add to answers a new file's open. */
+const NO_NEW_FILE = new Set(['EACCES', 'EPERM']);
+
+/** The descriptor a path names (`/dev/stdout` 1, `/dev/stderr` 2, `/dev/fd/N`, `/proc/self/fd/N`), if it names one. */
+function descriptorNamed(file: string): number | undefined {
+  const path = resolve(file);
+  const standard = STANDARD_DESCRIPTORS[path];
+  if (standard !== undefined) return standard;
+  const numbered = /^\/(?:dev\/fd|proc\/(?:self|thread-self|(\d+))\/fd)\/(\d+)$/.exec(path);
+  if (!numbered || (numbered[1] !== undefined && Number(numbered[1]) !== process.pid)) return undefined;
+  return Number(numbered[2]);
+}
+
+const STANDARD_DESCRIPTORS: Readonly<Record<string, number>> = { '/dev/stdin': 0, '/dev/stdout': 1, '/dev/stderr': 2 };
+
+/**
+ * A descriptor open on a file (a shell's `> r.md`, maybe after an `echo HEADER`) is written through
+ * itself, at its place, so what the shell writes after follows the report; opened anew by its name,
+ * the file would be cut to nothing and written from its start. On a pipe, a terminal or a device it
+ * is opened by its name, as a plain write does (that open blocks as a pipe's own end may not).
+ */
+function writeToDescriptor(file: string, descriptor: number, data: string): void {
+  if (fstatSync(descriptor).isFile()) writeFileSync(descriptor, data);
+  else writeFileSync(file, data);
 }
 
 /** The file a path leads to through its symlinks, one that names no file (a dangling link) included. */

@@ -9,6 +9,8 @@ import { fullDisk } from '../helpers/full-disk.ts';
 
 /** Files `accessSync` says may not be written (EACCES), as for a user other than root: the tests run as root too. */
 const notWritable = vi.hoisted(() => new Set<string>());
+/** Folders no new file may be made in (`wx` fails EACCES), as a root-owned 755 folder for another user. */
+const noNewFiles = vi.hoisted(() => new Set<string>());
 
 vi.mock('node:fs', async (real) => {
   const fs = (await import('../helpers/full-disk.ts')).withFullDisk(await real());
@@ -18,12 +20,21 @@ vi.mock('node:fs', async (real) => {
     }
     fs.accessSync(path, mode);
   };
-  return { ...fs, accessSync, default: { ...fs, accessSync } };
+  const writeFileSync: typeof fs.writeFileSync = (file, data, options) => {
+    const flag = typeof options === 'object' && options !== null ? options.flag : undefined;
+    const folder = typeof file === 'number' ? undefined : String(file).slice(0, String(file).lastIndexOf('/'));
+    if (flag === 'wx' && folder !== undefined && noNewFiles.has(folder)) {
+      throw Object.assign(new Error(`EACCES: permission denied, open '${String(file)}'`), { code: 'EACCES', syscall: 'open' });
+    }
+    fs.writeFileSync(file, data, options);
+  };
+  return { ...fs, accessSync, writeFileSync, default: { ...fs, accessSync, writeFileSync } };
 });
 
 afterEach(() => {
   fullDisk.folder = undefined;
   notWritable.clear();
+  noNewFiles.clear();
 });
 
 const linux = process.platform === 'linux';
@@ -162,6 +173,50 @@ describe('writeWholeFile', () => {
     expect(write).toThrow(`cannot write ${file} (EACCES)`);
     expect(readFileSync(file, 'utf8')).toBe('# Kept\n');
     expect(readdirSync(dir)).toEqual(['october.md']);
+  });
+
+  it('writes a file it may write in place when its folder takes no new file (no temporary file can be made there)', () => {
+    // Prepare
+    const dir = tempDir();
+    const file = join(dir, 'october.md');
+    writeFileSync(file, '# Last month, longer than the new one\n');
+    chmodSync(file, 0o640);
+    const before = statSync(file);
+    noNewFiles.add(dir);
+    // Act
+    writeWholeFile(file, '# October\n');
+    // Assess
+    expect(readFileSync(file, 'utf8')).toBe('# October\n');
+    expect([statSync(file).ino, statSync(file).mode & 0o777]).toEqual([before.ino, 0o640]);
+    expect(readdirSync(dir)).toEqual(['october.md']);
+  });
+
+  it('still refuses a new file in a folder that takes none (EACCES)', () => {
+    // Prepare
+    const dir = tempDir();
+    noNewFiles.add(dir);
+    // Act
+    const write = () => writeWholeFile(join(dir, 'october.md'), '# October\n');
+    // Assess
+    expect(write).toThrow(`cannot write ${join(dir, 'october.md')} (EACCES)`);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it.skipIf(!linux)('writes /dev/fd/N that is a file through that descriptor, at its place, not replacing the file', () => {
+    // Prepare: a file opened as a shell's `>` opens it, with a line already written through it.
+    const dir = tempDir();
+    const file = join(dir, 'grp.txt');
+    const fd = openSync(file, 'w');
+    fs.writeSync(fd, 'HEADER\n');
+    const before = statSync(file);
+    // Act
+    writeWholeFile(`/dev/fd/${fd}`, '# Report\n');
+    fs.writeSync(fd, 'FOOTER\n');
+    closeSync(fd);
+    // Assess
+    expect(readFileSync(file, 'utf8')).toBe('HEADER\n# Report\nFOOTER\n');
+    expect(statSync(file).ino).toBe(before.ino);
+    expect(readdirSync(dir)).toEqual(['grp.txt']);
   });
 
   it.skipIf(root)('refuses a read-only file (mode 0444) for a user other than root, as a plain write would', () => {

@@ -124,6 +124,23 @@ describe('a file that cannot be written (a full disk, a read-only folder)', () =
     expect(stdout).toContain('# Monthly audit report: October 2026');
     expect(stdout).toContain('job-0');
   });
+
+  it.skipIf(!linux)('report --out /dev/stdout with stdout on a file (a grouped `{ …; } > grp.txt`, as cron redirects) keeps what came before and after it', () => {
+    // Prepare
+    const dir = tempDir();
+    const log = failedRuns(dir);
+    const report = [process.execPath, cliPath, 'report', '--month', '2026-10', '--now', '2026-10-02T00:00:00Z', log, '--out', '/dev/stdout'];
+    const quoted = report.map((arg) => `'${arg}'`).join(' ');
+    // Act
+    const { stderr } = spawnSync('sh', ['-c', `{ echo HEADER; ${quoted}; echo "exit $?" >&2; echo FOOTER; } > grp.txt`], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    // Assess
+    const grouped = readFileSync(join(dir, 'grp.txt'), 'utf8');
+    expect(stderr).toContain('exit 0\n');
+    expect(grouped.startsWith('HEADER\n# Monthly audit report: October 2026')).toBe(true);
+    expect(grouped).toContain('job-0');
+    expect(grouped.endsWith('\nFOOTER\n')).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['grp.txt', 'runs.log']);
+  });
 });
 
 describe('a stdout that cannot be written (> /dev/full)', () => {

@@ -223,7 +223,7 @@ export function reviewExceptions(input: {
   return {
     available: registry,
     rows,
-    unregistered: [...unregistered].map(([guard, u]) => ({ guard, ...u })).sort((a, b) => b.count - a.count || a.guard.localeCompare(b.guard)),
+    unregistered: [...unregistered].map(([guard, u]) => ({ guard, ...u })).sort((a, b) => b.count - a.count || compareNames(a.guard, b.guard)),
     note: registry
       ? rows.length === 0
         ? 'The registry holds no exceptions.'

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { addedAfter, exceptionStanding, expiryInForce, seedPlan } from '../../core/exception-registry.ts';
 import type { GuardState } from '../../core/guard-reducer.ts';
+import { compareNames } from '../../core/name-order.ts';
 import type { GuardException } from '../../ports.ts';
 import type { AuditReadView } from '../audit-view.ts';
 import { knownSubjects, unknownSubjectError } from '../subjects.ts';
@@ -106,7 +107,7 @@ export const listExceptionsTool = defineTool({
       .map((s) => s.state as GuardState)
       .filter((g) => args.guard === undefined || g.guard === args.guard)
       .map((g) => ({ guard: g.guard, bypasses: g.bypasses, ...g.outcomes, without_exception: g.withoutException, last_bypass_at: isoOrNull(g.lastAt) }))
-      .sort((a, b) => b.bypasses - a.bypasses || a.guard.localeCompare(b.guard));
+      .sort((a, b) => b.bypasses - a.bypasses || compareNames(a.guard, b.guard));
     if (args.guard !== undefined && exceptions.length === 0 && guards.length === 0) await requireKnownGuard(view, args.guard, all);
     return {
       result: {
