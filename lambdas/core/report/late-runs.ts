@@ -132,35 +132,58 @@ export function lateRunJudge(
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const count = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
-/** A run that answers a missed-run finding's slot, read with the schedule its evidence names. */
-function runForSlot(f: Finding, runs: readonly RunRecord[], kept: KeptStarts | undefined): RetractedFinding | undefined {
-  const expectedIso = f.expected_at ?? text(f.evidence?.expected_at);
+/** A missed-run finding's slot, as its evidence names it (`missedSlotOf`). */
+export interface MissedSlot {
+  /** The expected start, as the finding gives it, and in epoch ms. */
+  readonly expectedIso: string;
+  readonly expected: number;
+  /** Its grace time (exact since a fraction of a minute was kept so; whole minutes in findings stored before). */
+  readonly graceMinutes: number;
+  /** Every slot due at the expected time (cron's catch-up runs at a change forward share one), as the sweep judged them together, and the two after. */
+  readonly slots: ExpectedSlots;
+}
+
+/** A missed-run finding's expected start, as it gives it (in findings stored before `expected_at`, in its evidence). */
+export function expectedAtOf(f: Finding): string | undefined {
+  return f.expected_at ?? text(f.evidence?.expected_at);
+}
+
+/** A missed-run finding's slot read with the schedule its evidence names; undefined when the evidence cannot say it. */
+export function missedSlotOf(f: Finding): MissedSlot | undefined {
+  const expectedIso = expectedAtOf(f);
   const schedule = text(f.evidence?.schedule);
-  // Exact since the grace of a fraction of a minute was kept so; rounded to whole minutes in findings stored before.
   const graceMinutes = count(f.evidence?.grace_minutes);
   if (expectedIso === undefined || schedule === undefined || graceMinutes === undefined) return undefined;
   const expected = Date.parse(expectedIso);
   if (Number.isNaN(expected)) return undefined;
-  const timezone = text(f.evidence?.timezone);
-  // Every slot due at the expected time (cron's catch-up runs at a change forward share one), as the sweep judged them together.
-  let slots: ExpectedSlots;
   try {
-    slots = expectedSlots(schedule, timezone, expected - 1, expected);
+    return { expectedIso, expected, graceMinutes, slots: expectedSlots(schedule, text(f.evidence?.timezone), expected - 1, expected) };
   } catch {
     return undefined;
   }
-  if (slots.expected.length === 0) return undefined;
+}
+
+/** Whether a run record is known from its end alone: not `started`, and no duration to tell its start by. */
+export const knownFromEnd = (r: RunRecord): boolean => r.status !== 'started' && r.duration_ms === undefined;
+
+/**
+ * A run record's start: its time is its end (a record `started` is at its start), so its end less
+ * its duration, or its end itself when it gives none (its start unknown: `knownFromEnd`).
+ */
+export const recordStartOf = (r: RunRecord): number => Date.parse(r.ts) - (r.status === 'started' ? 0 : (r.duration_ms ?? 0));
+
+/** A run that answers a missed-run finding's slot, read with the schedule its evidence names. */
+function runForSlot(f: Finding, runs: readonly RunRecord[], kept: KeptStarts | undefined): RetractedFinding | undefined {
+  const slot = missedSlotOf(f);
+  if (slot === undefined || slot.slots.expected.length === 0) return undefined;
+  const { expectedIso, graceMinutes, slots } = slot;
   const following = slots.following;
-  // A run record's time is its end (a record 'started' is at its start): its start is its end less
-  // its duration, or its end itself when it gives none (its start unknown).
-  const fromEnd = (r: RunRecord): boolean => r.status !== 'started' && r.duration_ms === undefined;
-  const startOf = (r: RunRecord): number => Date.parse(r.ts) - (r.status === 'started' ? 0 : (r.duration_ms ?? 0));
   // The job's kept starts, as the sweep has them (a cron CMD run is only there: it writes no run
   // record); the records' starts before the oldest kept one.
   const keptFrom = kept ? Math.min(...kept.starts) : Number.POSITIVE_INFINITY;
-  const older = runs.filter((r) => startOf(r) < keptFrom);
-  const starts = [...(kept?.starts ?? []), ...older.map(startOf)].filter((t) => !Number.isNaN(t));
-  const ends = [...(kept?.fromEnd ?? []), ...older.filter(fromEnd).map(startOf)];
+  const older = runs.filter((r) => recordStartOf(r) < keptFrom);
+  const starts = [...(kept?.starts ?? []), ...older.map(recordStartOf)].filter((t) => !Number.isNaN(t));
+  const ends = [...(kept?.fromEnd ?? []), ...older.filter(knownFromEnd).map(recordStartOf)];
   // The slots' runs as the sweep counts them (runsCounted, each run for one slot, with the two
   // expected times after them as the sweep has them): answered only when each slot has its own.
   const counted = runsCounted(slots.expected, following, starts, EARLY_MS, graceMinutes * 60_000, slots.previous, ends);
@@ -168,8 +191,8 @@ function runForSlot(f: Finding, runs: readonly RunRecord[], kept: KeptStarts | u
   const at = counted[counted.length - 1][0];
   // Named by its record when there is one (an end read alone preferred at an equal time); a run
   // known only from the kept starts (a CMD line) has none.
-  const r = runs.find((run) => fromEnd(run) && startOf(run) === at) ?? runs.find((run) => startOf(run) === at);
-  const endOnly = r !== undefined ? fromEnd(r) : ends.includes(at);
+  const r = runs.find((run) => knownFromEnd(run) && recordStartOf(run) === at) ?? runs.find((run) => recordStartOf(run) === at);
+  const endOnly = r !== undefined ? knownFromEnd(r) : ends.includes(at);
   const when = !endOnly ? `started ${isoTime(at)}, within the ${formatGrace(onTimeWithinMs(graceMinutes * 60_000))} grace time` : `ended ${isoTime(at)}${at >= following[0] ? '' : ', before the next expected start'}`;
   return {
     detector: f.detector,

@@ -1,11 +1,11 @@
-import { EARLY_MS, expectedSlots } from '../job-reducer.ts';
+import { EARLY_MS } from '../job-reducer.ts';
 import { earlyAllowance, formatGrace, onTimeWithinMs } from '../../detectors/missed-run.ts';
 import type { RunRecord } from '../../ports.ts';
 import { minutesText } from '../schedule.ts';
 import { partitionPoint } from '../stats.ts';
 import { type Finding, isoTime } from '../findings.ts';
 import { dayList, plural, shortTime } from './format.ts';
-import { keptStartsOf } from './late-runs.ts';
+import { expectedAtOf, keptStartsOf, knownFromEnd, missedSlotOf, recordStartOf } from './late-runs.ts';
 
 /**
  * A missed start with a run after its grace time, before the next expected start opened: the sweep
@@ -48,9 +48,6 @@ interface KnownStart {
   readonly exitCode: number | undefined;
 }
 
-const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-const count = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
-
 /**
  * The late runs of a job's missed-run findings, by expected start: for each finding, the first run
  * that started after its grace time, nearer its expected start than the next one and before the
@@ -64,8 +61,8 @@ export function lateStartsOf(findings: readonly Finding[], runs: readonly RunRec
   const keptEnds = new Set(kept?.fromEnd ?? []);
   const starts: KnownStart[] = [
     ...runs
-      .filter((r) => r.status === 'started' || r.duration_ms !== undefined)
-      .map((r) => ({ at: Date.parse(r.ts) - (r.status === 'started' ? 0 : (r.duration_ms ?? 0)), runId: r.run_id, failed: r.status === 'failed', exitCode: r.exit_code })),
+      .filter((r) => !knownFromEnd(r))
+      .map((r) => ({ at: recordStartOf(r), runId: r.run_id, failed: r.status === 'failed', exitCode: r.exit_code })),
     ...(kept?.starts ?? []).filter((t) => !keptEnds.has(t)).map((at) => ({ at, runId: undefined, failed: false, exitCode: undefined })),
   ]
     .filter((s) => !Number.isNaN(s.at))
@@ -81,19 +78,10 @@ export function lateStartsOf(findings: readonly Finding[], runs: readonly RunRec
 }
 
 function lateStartOf(f: Finding, starts: readonly KnownStart[]): LateStart | undefined {
-  const expectedAt = f.expected_at ?? text(f.evidence?.expected_at);
-  const schedule = text(f.evidence?.schedule);
-  const graceMinutes = count(f.evidence?.grace_minutes);
-  if (expectedAt === undefined || schedule === undefined || graceMinutes === undefined) return undefined;
-  const expected = Date.parse(expectedAt);
-  if (Number.isNaN(expected)) return undefined;
-  let next: number | undefined;
-  try {
-    next = expectedSlots(schedule, text(f.evidence?.timezone), expected - 1, expected).following[0];
-  } catch {
-    return undefined;
-  }
-  if (next === undefined) return undefined;
+  const slot = missedSlotOf(f);
+  const next = slot?.slots.following[0];
+  if (slot === undefined || next === undefined) return undefined;
+  const { expected, graceMinutes } = slot;
   const withinMs = onTimeWithinMs(graceMinutes * 60_000);
   // Nearer the missed start than the next one (a run just before the next start is that one's, early,
   // not this one's, late), and before the next slot opens, its early allowance before its expected time.
@@ -154,7 +142,7 @@ export function lateStartCard(
   known: { readonly consequence: string; readonly correctiveAction: string },
 ): { consequence: string; correctiveAction: string; notes: string[] } | undefined {
   if (late.size === 0) return undefined;
-  const expected = [...new Set(findings.map((f) => f.expected_at ?? text(f.evidence?.expected_at)).filter((e): e is string => e !== undefined))].sort();
+  const expected = [...new Set(findings.map(expectedAtOf).filter((e): e is string => e !== undefined))].sort();
   const notes = [...late.values()]
     .sort((a, b) => a.expectedAt.localeCompare(b.expectedAt))
     .slice(0, 8)
