@@ -611,9 +611,9 @@ function knownKeysOf(schema: unknown): string[] {
  */
 export function keysMeant(typed: string, known: readonly string[]): string[] {
   const stem = (key: string) => key.slice(0, Math.max(key.lastIndexOf('_'), 0));
-  const otherCase = known.filter((k) => k !== typed && k.toLowerCase() === typed.toLowerCase());
   const otherUnit = known.filter((k) => stem(k) !== '' && k !== typed && (stem(k) === typed || stem(k) === stem(typed)));
-  return [...new Set([...otherCase, ...namesMeant(typed, known), ...otherUnit])].slice(0, 3);
+  // namesMeant lists the same key in another case first.
+  return [...new Set([...namesMeant(typed, known), ...otherUnit])].slice(0, 3);
 }
 
 /** What is said of a key the schema does not take: a JSON comment as such, else the known keys it looks meant for. */
