@@ -243,13 +243,12 @@ function activeJobEntry(job: JobSummary): string[] {
       ...rest,
     ];
   }
-  if (learned?.cron && learned.moved) {
-    const m = learned.moved;
-    return [`  # schedule learned from its latest runs: ${learned.period}; its runs moved from ${m.from} to ${m.to} UTC on ${m.on}, and the ${m.runs} since kept the new time; times in UTC (its runs before ${m.on}, at the old time, are reported missed by a scan of them with this config)`, key,
-      `    schedule: ${JSON.stringify(learned.cron)}`, ...graceLine(learned), ...restDaysNote(learned), ...keptDaysNote(learned), ...rest];
-  }
   if (learned?.cron) {
-    return [`  # schedule learned from its runs: ${learned.period}, ${regularity(learned)}; times in UTC`, key, `    schedule: ${JSON.stringify(learned.cron)}`, ...graceLine(learned), ...restDaysNote(learned), ...keptDaysNote(learned), ...rest];
+    const m = learned.moved;
+    const comment = m
+      ? `  # schedule learned from its latest runs: ${learned.period}; its runs moved from ${m.from} to ${m.to} UTC on ${m.on}, and the ${m.runs} since kept the new time; times in UTC (its runs before ${m.on}, at the old time, are reported missed by a scan of them with this config)`
+      : `  # schedule learned from its runs: ${learned.period}, ${regularity(learned)}; times in UTC`;
+    return [comment, key, `    schedule: ${JSON.stringify(learned.cron)}`, ...graceLine(learned), ...restDaysNote(learned), ...keptDaysNote(learned), ...rest];
   }
   const moved = learned?.movedAnHour;
   if (moved) {
