@@ -236,7 +236,7 @@ export function trailingSilenceNote(
     .sort((a, b) => a - b);
   const others = kind === 'agent' ? agents.filter((other) => other.name !== name) : [];
   // Under each other agent only the latest time is kept (its months hold no times): not a gap of its rhythm, only its last sighting.
-  const underOthers = others.map((other) => subagentSeen(name, other.name, other.state)?.at).filter((t): t is number => finite(t) && t < end);
+  const underOthers = sightingsUnderOthers(name, others).map((u) => u.at).filter((t) => t < end);
   // `times` is sorted: its last is its latest (no spread: a month of runs every 10 s overflows the stack).
   const last = times.length + underOthers.length > 0 ? Math.max(times[times.length - 1] ?? Number.NEGATIVE_INFINITY, maxOf(underOthers)) : undefined;
   if (last === undefined || last < span.fromMs) return undefined;
